@@ -1,0 +1,17 @@
+//! The vocabulary of Dataorkestrator as plain types: organisation ids and kinds, roles,
+//! e-mail addresses, languages.
+//!
+//! Everything here is parsed, not validated: a value of one of these types is known to be
+//! well-formed, so code that receives it need not check again. This crate does no IO and
+//! its types deliberately do not implement `Serialize`: the HTTP layer has its own DTOs, so
+//! nothing leaks through an accidental derive.
+
+mod ids;
+mod lang;
+mod org;
+mod role;
+
+pub use ids::{Email, OrgId, ParseError, PersonName};
+pub use lang::Lang;
+pub use org::{AuthorityRole, OrgKind};
+pub use role::Role;
