@@ -1,1 +1,153 @@
-fn main() {}
+//! `orkestrator`: the one binary of Dataorkestrator. It serves the portal and the API, and
+//! carries the operator's commands. Thin by design: parsing arguments, loading
+//! configuration and wiring the library crates; the rules live in those crates.
+
+mod config;
+mod demo;
+mod ops;
+
+use clap::{Parser, Subcommand};
+use config::{Config, Flags};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "orkestrator",
+    version,
+    about = "Dataorkestrator: the national one-stop platform for access to Danish health data."
+)]
+struct Cli {
+    /// Config file (TOML). Default: ./orkestrator.toml when it exists. Env: ORK_CONFIG.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data directory (SQLite database, files). Default ./var. Env: ORK_DATA_DIR.
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://… or postgres://…. Default: SQLite in the data directory. Env: DATABASE_URL.
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal and the API.
+    Serve {
+        /// Address to listen on. Default 127.0.0.1:8080. Env: ORK_LISTEN.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Prepare a ready-to-try platform (demo organisations and users of every role) and serve it.
+    Demo {
+        /// Address to listen on. Default 127.0.0.1:8080. Env: ORK_LISTEN.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Prepare only; do not serve.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Run the database migrations and exit.
+    Migrate,
+    /// Manage organisations.
+    #[command(subcommand)]
+    Org(ops::OrgCommand),
+    /// Manage users and their roles.
+    #[command(subcommand)]
+    User(ops::UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(ops::TokenCommand),
+    /// Verify or export the audit trail.
+    #[command(subcommand)]
+    Audit(ops::AuditCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let listen = match &cli.command {
+        Command::Serve { listen } | Command::Demo { listen, .. } => listen.clone(),
+        _ => None,
+    };
+    let flags = Flags {
+        config: cli.config.clone(),
+        data_dir: cli.data_dir.clone(),
+        database_url: cli.database_url.clone(),
+        listen,
+    };
+    let config = match Config::load(&flags) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("orkestrator: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let serving = matches!(
+        cli.command,
+        Command::Serve { .. }
+            | Command::Demo {
+                no_serve: false,
+                ..
+            }
+    );
+    // Operator commands print their results; their logs stay quiet unless asked for.
+    let filter = if serving || std::env::var_os("ORK_LOG").is_some() {
+        config.log.clone()
+    } else {
+        "warn".to_owned()
+    };
+    let format = if config.log_json {
+        ork_server::telemetry::LogFormat::Json
+    } else {
+        ork_server::telemetry::LogFormat::Pretty
+    };
+    let _ = ork_server::telemetry::init(&filter, format, None);
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("orkestrator: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("orkestrator: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+    if let Command::Audit(ops::AuditCommand::Verify { file: Some(file) }) = &command {
+        // An auditor's independent check: no database involved.
+        return ops::verify_file(file);
+    }
+    let store = ops::open_store(&config).await?;
+    match command {
+        Command::Serve { .. } => {
+            ops::serve(store, &config).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { no_serve, .. } => {
+            demo::prepare(&store).await?;
+            if !no_serve {
+                ops::serve(store, &config).await?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            println!("Migrations are up to date ({}).", store.backend().name());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Org(c) => ops::org(&store, c).await,
+        Command::User(c) => ops::user(&store, c).await,
+        Command::Token(c) => ops::token(&store, c).await,
+        Command::Audit(c) => ops::audit(&store, c).await,
+    }
+}

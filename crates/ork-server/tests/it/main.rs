@@ -1,1 +1,8 @@
+//! The real server on a random port, against a fresh SQLite and a fresh PostgreSQL
+//! database, driven over HTTP.
 
+mod helpers;
+
+mod api_input;
+mod auth;
+mod platform;

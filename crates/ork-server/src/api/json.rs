@@ -1,0 +1,45 @@
+use crate::ApiError;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+
+/// A JSON body. Unlike `axum::Json`, its rejections are our errors: 415 for a wrong content
+/// type, 413 for a body over the limit, 400 with serde's precise message for malformed JSON,
+/// unknown fields (DTOs deny them), wrong types or invalid UTF-8.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Indholdet skal være JSON (Content-Type: application/json).",
+                "The body must be JSON (Content-Type: application/json).",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::for_status(StatusCode::PAYLOAD_TOO_LARGE))?;
+        match serde_json::from_slice::<T>(&bytes) {
+            Ok(v) => Ok(Self(v)),
+            Err(e) => {
+                // serde's message names the field and position but never echoes the input.
+                let msg = e.to_string();
+                Err(ApiError::bad_request(
+                    "invalid_json",
+                    format!("Ugyldig JSON: {msg}"),
+                    format!("Invalid JSON: {msg}"),
+                ))
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Sliding-window counters for sign-in attempts, kept in memory: per account (failures)
+/// and per client address (all attempts). A restart forgets them, which errs on the side of
+/// letting people in; a multi-instance deployment would move them to the store.
+#[derive(Debug, Default)]
+pub struct RateLimiter {
+    windows: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl RateLimiter {
+    /// `Err(retry_after)` if `key` has `max` or more events within `window`.
+    pub fn check(&self, key: &str, max: usize, window: Duration) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(q) = map.get_mut(key) else {
+            return Ok(());
+        };
+        while q.front().is_some_and(|t| now.duration_since(*t) >= window) {
+            q.pop_front();
+        }
+        if q.len() >= max {
+            let oldest = *q.front().expect("non-empty");
+            return Err(window
+                .saturating_sub(now.duration_since(oldest))
+                .max(Duration::from_secs(1)));
+        }
+        Ok(())
+    }
+
+    pub fn record(&self, key: &str) {
+        let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        // Bound memory under a flood of distinct keys: forget the oldest keys first.
+        if map.len() > 100_000 {
+            map.clear();
+        }
+        map.entry(key.to_owned())
+            .or_default()
+            .push_back(Instant::now());
+    }
+
+    pub fn clear(&self, key: &str) {
+        self.windows
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_within_window() {
+        let r = RateLimiter::default();
+        let w = Duration::from_secs(60);
+        for _ in 0..3 {
+            assert!(r.check("a", 3, w).is_ok());
+            r.record("a");
+        }
+        assert!(r.check("a", 3, w).is_err());
+        assert!(r.check("b", 3, w).is_ok());
+        r.clear("a");
+        assert!(r.check("a", 3, w).is_ok());
+        r.record("c");
+        assert!(
+            r.check("c", 1, Duration::from_millis(0)).is_ok(),
+            "old events fall out of the window"
+        );
+    }
+}

@@ -1,0 +1,54 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything the HTTP server needs to know, already validated by whoever built it (the
+/// binary's configuration loader, or a test).
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// The address users reach the platform at. When it is `https://…`, responses carry
+    /// HSTS.
+    pub public_url: Option<String>,
+    /// Where the front-end assets are (`web/dist` after the build step).
+    pub assets_dir: PathBuf,
+    pub session_ttl: Duration,
+    /// Mark cookies `Secure`. On by default; browsers accept secure cookies from
+    /// `http://localhost` and `http://127.0.0.1`, so development works too.
+    pub cookie_secure: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    pub request_timeout: Duration,
+    pub max_body_bytes: usize,
+    /// Failed sign-ins allowed per account within `login_window` before 429.
+    pub login_failures_per_account: usize,
+    /// Sign-in attempts allowed per client address within `login_window` before 429.
+    pub login_attempts_per_address: usize,
+    pub login_window: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            assets_dir: PathBuf::from("web/dist"),
+            session_ttl: Duration::from_secs(8 * 3600),
+            cookie_secure: true,
+            trust_forwarded_for: false,
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: 1024 * 1024,
+            login_failures_per_account: 5,
+            login_attempts_per_address: 30,
+            login_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl ServerConfig {
+    pub fn serves_tls(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+}

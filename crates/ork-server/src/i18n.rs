@@ -1,0 +1,371 @@
+//! Every text a person reads, in Danish and English. Keys are stable ids; a test checks
+//! that every key used in a template exists and that no text is missing in either language.
+
+use ork_domain::Lang;
+
+/// (key, Danish, English)
+pub static TEXTS: &[(&str, &str, &str)] = &[
+    ("site.name", "Dataorkestrator", "Dataorkestrator"),
+    (
+        "site.tagline",
+        "Én indgang til danske sundhedsdata",
+        "One entrance to Danish health data",
+    ),
+    (
+        "site.operator",
+        "Drevet af den nationale dataorkestrator",
+        "Run by the national data orchestrator",
+    ),
+    ("skip", "Gå til sidens indhold", "Skip to main content"),
+    ("nav.main", "Hovedmenu", "Main menu"),
+    ("nav.home", "Forside", "Home"),
+    ("nav.account", "Min konto", "My account"),
+    ("nav.operator", "Drift", "Operations"),
+    ("nav.audit", "Revisionsspor", "Audit trail"),
+    ("nav.signin", "Log ind", "Sign in"),
+    ("nav.signout", "Log af", "Sign out"),
+    ("lang.choose", "Vælg sprog", "Choose language"),
+    ("lang.da", "Dansk", "Danish"),
+    ("lang.en", "English", "English"),
+    (
+        "home.title",
+        "Find, søg og analysér danske sundhedsdata ét sted",
+        "Find, apply for and analyse Danish health data in one place",
+    ),
+    (
+        "home.lead",
+        "Dataorkestrator er den nationale indgang for forskere og virksomheder: se hvilke data der findes og hvem der har ansvaret, få at vide hvilke godkendelser der skal til, ansøg én gang, følg din sag og analysér data i et sikkert miljø, som de dataansvarlige har tillid til.",
+        "Dataorkestrator is the national entrance for researchers and companies: see which data exist and who controls them, learn which approvals you need, apply once, follow your case, and analyse the data in a secure environment the data controllers trust.",
+    ),
+    (
+        "home.parts",
+        "Platformens dele",
+        "The parts of the platform",
+    ),
+    ("home.soon", "Kommer snart", "Coming soon"),
+    ("part.catalog", "Datalandkort", "Data catalogue"),
+    (
+        "part.catalog.text",
+        "Alle datakilder – registre, hospitalsdata, biobanker og genomdata – med dokumentation, dataansvarlig og adgangsvej.",
+        "Every data source – registers, hospital data, biobanks and genomic data – with documentation, controller and access route.",
+    ),
+    ("part.roadmap", "Køreplan", "Roadmap"),
+    (
+        "part.roadmap.text",
+        "Hvilke godkendelser dit projekt kræver, i hvilken rækkefølge og hvor lang tid hvert trin forventes at tage.",
+        "Which approvals your project needs, in what order, and how long each step is expected to take.",
+    ),
+    ("part.application", "Én ansøgning", "One application"),
+    (
+        "part.application.text",
+        "Udfyld formål og population én gang; platformen fordeler ansøgningen til de myndigheder, der skal godkende.",
+        "State purpose and population once; the platform splits the application between the authorities that must approve it.",
+    ),
+    ("part.quicktest", "Hurtige optællinger", "Quick tests"),
+    (
+        "part.quicktest.text",
+        "Aggregerede optællinger på tværs af registre, før du søger – med diskretioneringskontrol.",
+        "Aggregated counts across registers before you apply – with disclosure control.",
+    ),
+    (
+        "part.workspace",
+        "Sikkert analysemiljø",
+        "Secure analysis environment",
+    ),
+    (
+        "part.workspace.text",
+        "Pseudonymiserede data fra flere dataansvarlige, koblet og analyseret ét sted; resultater forlader kun miljøet efter kontrol.",
+        "Pseudonymised data from several controllers, linked and analysed in one place; results leave only after checking.",
+    ),
+    (
+        "part.trust",
+        "Tillid og gennemsigtighed",
+        "Trust and transparency",
+    ),
+    (
+        "part.trust.text",
+        "Hver handling logges i et revisionsspor, der kan bevise, at det ikke er ændret.",
+        "Every action is logged in an audit trail that can prove it was not altered.",
+    ),
+    (
+        "home.signin_hint",
+        "Log ind for at komme i gang.",
+        "Sign in to get started.",
+    ),
+    ("home.welcome", "Velkommen", "Welcome"),
+    ("login.title", "Log ind", "Sign in"),
+    ("login.email", "E-mail", "E-mail"),
+    ("login.password", "Adgangskode", "Password"),
+    ("login.submit", "Log ind", "Sign in"),
+    (
+        "login.failed",
+        "E-mail eller adgangskode er forkert.",
+        "The e-mail or password is wrong.",
+    ),
+    (
+        "login.rate_limited",
+        "For mange forsøg. Vent et øjeblik, og prøv igen.",
+        "Too many attempts. Wait a moment and try again.",
+    ),
+    (
+        "login.expired",
+        "Din session er udløbet. Log ind igen.",
+        "Your session has expired. Please sign in again.",
+    ),
+    (
+        "login.other_methods",
+        "MitID og eIDAS-login for udenlandske brugere tilsluttes senere.",
+        "MitID and eIDAS sign-in for foreign users will be connected later.",
+    ),
+    ("account.title", "Min konto", "My account"),
+    (
+        "account.roles",
+        "Organisationer og roller",
+        "Organisations and roles",
+    ),
+    (
+        "account.no_roles",
+        "Du har endnu ingen roller. Kontakt din organisations administrator.",
+        "You have no roles yet. Contact your organisation's administrator.",
+    ),
+    ("account.org", "Organisation", "Organisation"),
+    ("account.role", "Rolle", "Role"),
+    (
+        "account.language",
+        "Foretrukket sprog",
+        "Preferred language",
+    ),
+    ("tokens.title", "API-nøgler", "API tokens"),
+    (
+        "tokens.intro",
+        "API-nøgler giver programmer adgang på dine vegne via Authorization: Bearer. En ny nøgle vises kun én gang.",
+        "API tokens give programs access on your behalf through Authorization: Bearer. A new token is shown only once.",
+    ),
+    ("tokens.name", "Navn", "Name"),
+    ("tokens.expires_in_days", "Gyldig i dage", "Valid for days"),
+    ("tokens.create", "Opret nøgle", "Create token"),
+    (
+        "tokens.created",
+        "Din nye API-nøgle. Kopiér den nu – den vises ikke igen:",
+        "Your new API token. Copy it now – it will not be shown again:",
+    ),
+    (
+        "tokens.none",
+        "Du har ingen API-nøgler.",
+        "You have no API tokens.",
+    ),
+    ("tokens.expires", "Udløber", "Expires"),
+    ("tokens.status", "Status", "Status"),
+    ("tokens.active", "Aktiv", "Active"),
+    ("tokens.revoked", "Tilbagekaldt", "Revoked"),
+    ("tokens.expired", "Udløbet", "Expired"),
+    ("tokens.revoke", "Tilbagekald", "Revoke"),
+    (
+        "operator.title",
+        "Drift: organisationer og brugere",
+        "Operations: organisations and users",
+    ),
+    ("operator.orgs", "Organisationer", "Organisations"),
+    ("operator.users", "Brugere", "Users"),
+    (
+        "operator.add_org",
+        "Tilføj organisation",
+        "Add organisation",
+    ),
+    ("operator.add_user", "Tilføj bruger", "Add user"),
+    ("operator.grant", "Tildel rolle", "Grant role"),
+    ("operator.id", "Id", "Id"),
+    ("operator.kind", "Type", "Kind"),
+    (
+        "operator.authority_role",
+        "Myndighedsrolle",
+        "Authority role",
+    ),
+    (
+        "operator.authority_role.none",
+        "Ingen (ikke en myndighed)",
+        "None (not an authority)",
+    ),
+    ("operator.name_da", "Navn på dansk", "Name in Danish"),
+    ("operator.name_en", "Navn på engelsk", "Name in English"),
+    ("operator.user_name", "Fulde navn", "Full name"),
+    (
+        "operator.initial_password",
+        "Startadgangskode (mindst 12 tegn)",
+        "Initial password (at least 12 characters)",
+    ),
+    ("operator.saved", "Gemt.", "Saved."),
+    ("operator.roles", "Roller", "Roles"),
+    ("audit.title", "Revisionsspor", "Audit trail"),
+    (
+        "audit.intro",
+        "Alle ændringer på platformen, kædet med SHA-256, så enhver ændring, sletning eller indsættelse kan påvises.",
+        "Every change on the platform, chained with SHA-256, so that any edit, deletion or insertion can be shown.",
+    ),
+    ("audit.chain_ok", "Kæden er intakt", "The chain is intact"),
+    (
+        "audit.chain_broken",
+        "Kæden er brudt",
+        "The chain is broken",
+    ),
+    ("audit.events", "hændelser", "events"),
+    ("audit.filter", "Filtrér", "Filter"),
+    ("audit.actor", "Bruger", "User"),
+    (
+        "audit.object",
+        "Objekt (type eller type:id)",
+        "Object (type or type:id)",
+    ),
+    ("audit.from", "Fra (dato)", "From (date)"),
+    (
+        "audit.to",
+        "Til (dato, ikke inklusive)",
+        "To (date, exclusive)",
+    ),
+    ("audit.seq", "Nr.", "No."),
+    ("audit.at", "Tidspunkt", "Time"),
+    ("audit.action", "Handling", "Action"),
+    ("audit.source", "Fra", "From"),
+    ("audit.none", "Ingen hændelser matcher.", "No events match."),
+    ("common.save", "Gem", "Save"),
+    ("common.back_home", "Til forsiden", "Back to the home page"),
+    ("error.title", "Noget gik galt", "Something went wrong"),
+    (
+        "error.not_found",
+        "Siden findes ikke.",
+        "The page does not exist.",
+    ),
+    (
+        "error.forbidden",
+        "Du har ikke en rolle, der giver adgang til denne side.",
+        "You do not have a role that gives access to this page.",
+    ),
+    (
+        "error.csrf",
+        "Formularen er udløbet eller kom ikke fra denne side. Genindlæs siden, og prøv igen.",
+        "The form has expired or did not come from this site. Reload the page and try again.",
+    ),
+    (
+        "error.internal",
+        "Der opstod en fejl hos os. Prøv igen om lidt.",
+        "An error occurred on our side. Please try again shortly.",
+    ),
+    (
+        "footer.about",
+        "Om Dataorkestrator",
+        "About Dataorkestrator",
+    ),
+    (
+        "footer.synthetic",
+        "Alle persondata på denne platform er syntetiske.",
+        "All person data on this platform are synthetic.",
+    ),
+    (
+        "footer.accessibility",
+        "Tilgængelighed: siderne følger WCAG 2.1 AA.",
+        "Accessibility: the pages follow WCAG 2.1 AA.",
+    ),
+];
+
+/// Looks up a text. An unknown key returns the key itself, so a missing text is visible
+/// on the page (and caught by the template test) rather than an empty space.
+pub fn text(lang: Lang, key: &str) -> &str {
+    match TEXTS.iter().find(|(k, _, _)| *k == key) {
+        Some((_, da, en)) => match lang {
+            Lang::Da => da,
+            Lang::En => en,
+        },
+        None => key,
+    }
+}
+
+/// Handed to templates as `t`: `{{ t.t("nav.home") }}`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    pub lang: Lang,
+}
+
+impl Tr {
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        match TEXTS.iter().find(|(k, _, _)| *k == key) {
+            Some((_, da, en)) => match self.lang {
+                Lang::Da => da,
+                Lang::En => en,
+            },
+            None => key,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    /// The role's name in the current language.
+    pub fn role(&self, role: &ork_domain::Role) -> &'static str {
+        use ork_domain::Role::*;
+        match (self.lang, role) {
+            (Lang::Da, Applicant) => "Ansøger",
+            (Lang::Da, Advisor) => "Rådgiver",
+            (Lang::Da, CaseHandler) => "Sagsbehandler",
+            (Lang::Da, DataSteward) => "Dataforvalter",
+            (Lang::Da, OutputChecker) => "Output-kontrollant",
+            (Lang::Da, Auditor) => "Revisor",
+            (Lang::Da, Citizen) => "Borger",
+            (Lang::Da, Operator) => "Driftsansvarlig",
+            (Lang::En, Applicant) => "Applicant",
+            (Lang::En, Advisor) => "Advisor",
+            (Lang::En, CaseHandler) => "Case handler",
+            (Lang::En, DataSteward) => "Data steward",
+            (Lang::En, OutputChecker) => "Output checker",
+            (Lang::En, Auditor) => "Auditor",
+            (Lang::En, Citizen) => "Citizen",
+            (Lang::En, Operator) => "Operator",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn keys_are_unique_and_texts_present() {
+        let mut seen = HashSet::new();
+        for (k, da, en) in TEXTS {
+            assert!(seen.insert(*k), "duplicate key {k}");
+            assert!(
+                !da.trim().is_empty() && !en.trim().is_empty(),
+                "missing text for {k}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_key_used_in_a_template_exists() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let re = regex::Regex::new(r#"t\.t\("([^"]+)"\)"#).unwrap();
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let src = std::fs::read_to_string(&path).unwrap();
+            for cap in re.captures_iter(&src) {
+                assert!(
+                    TEXTS.iter().any(|(k, _, _)| *k == &cap[1]),
+                    "{}: unknown text key {}",
+                    path.display(),
+                    &cap[1]
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 20, "templates use the translation table");
+    }
+
+    #[test]
+    fn unknown_key_shows_itself() {
+        assert_eq!(text(Lang::En, "no.such.key"), "no.such.key");
+        assert_eq!(text(Lang::En, "nav.home"), "Home");
+        assert_eq!(text(Lang::Da, "nav.home"), "Forside");
+    }
+}

@@ -1,0 +1,375 @@
+//! The middleware stack, outermost first: request id → trace log → metrics → security
+//! headers → context (client address, who is asking, language, CSRF check, error
+//! rendering) → timeout → body limit → routes.
+
+use crate::auth::{self, Auth, ClientAddr, Via, secrets};
+use crate::error::ErrorTexts;
+use crate::{ApiError, AppState, telemetry, web};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use ork_domain::Lang;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::Instant;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const CSRF_HEADER: &str = "x-csrf-token";
+pub(crate) const CSRF_FIELD: &str = "_csrf";
+
+/// The CSRF token to put in this response's forms.
+#[derive(Debug, Clone)]
+pub struct CsrfToken(pub String);
+
+pub(crate) fn stack(routes: Router<AppState>, state: AppState) -> Router {
+    let config = state.config.clone();
+    let csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+               connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+    let mut router = routes
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
+        .layer(from_fn_with_state(state.clone(), context))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+        ));
+    if config.serves_tls() {
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        ));
+    }
+    router
+        .layer(from_fn(track_metrics))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    // Only the path, redacted: never the query string, headers or body.
+                    tracing::info_span!("request", method = %req.method(), path = %telemetry::redact(req.uri().path()), request_id = %id)
+                })
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+fn wants_json(path: &str, headers: &HeaderMap) -> bool {
+    if path.starts_with("/api/") || path == "/metrics" {
+        return true;
+    }
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    accept.contains("application/json") && !accept.contains("text/html")
+}
+
+fn pick_lang(auth: &Auth, jar: &CookieJar, headers: &HeaderMap) -> Lang {
+    if let Some(p) = auth.principal() {
+        return p.user.lang;
+    }
+    jar.get(auth::LANG_COOKIE)
+        .and_then(|c| Lang::parse(c.value()))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+fn client_addr(state: &AppState, req: &Request) -> ClientAddr {
+    if state.config.trust_forwarded_for
+        && let Some(ip) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+    {
+        return ClientAddr(ip.trim().to_owned());
+    }
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    ClientAddr(ip.unwrap_or_else(|| "unknown".into()))
+}
+
+/// Builds a cookie with the platform's defaults: HttpOnly, Path=/, SameSite=Lax, Secure
+/// unless configured off.
+pub(crate) fn cookie(
+    state: &AppState,
+    name: &'static str,
+    value: String,
+    max_age_secs: Option<i64>,
+) -> Cookie<'static> {
+    let mut c = Cookie::new(name, value);
+    c.set_http_only(true);
+    c.set_path("/");
+    c.set_same_site(SameSite::Lax);
+    c.set_secure(state.config.cookie_secure);
+    if let Some(s) = max_age_secs {
+        c.set_max_age(time::Duration::seconds(s));
+    }
+    c
+}
+
+async fn context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let json = wants_json(&path, req.headers());
+    let jar = CookieJar::from_headers(req.headers());
+    let auth = match auth::resolve(&state, req.headers()).await {
+        Ok(a) => a,
+        Err(e) => {
+            return render_error(
+                &state,
+                &path,
+                json,
+                Lang::default(),
+                &Auth::Anonymous,
+                None,
+                e,
+            );
+        }
+    };
+    let lang = pick_lang(&auth, &jar, req.headers());
+    let client = client_addr(&state, &req);
+
+    // The CSRF token of this browser: the session's once signed in, else the cookie's.
+    let cookie_csrf = jar.get(auth::CSRF_COOKIE).map(|c| c.value().to_owned());
+    let session_csrf = match &auth {
+        Auth::User(p) => match &p.via {
+            Via::Session { csrf_token, .. } => Some(csrf_token.clone()),
+            Via::Token { .. } => None,
+        },
+        _ => None,
+    };
+    let csrf = session_csrf
+        .clone()
+        .or(cookie_csrf.clone())
+        .unwrap_or_else(secrets::random_secret);
+    let set_csrf_cookie = cookie_csrf.as_deref() != Some(csrf.as_str());
+
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let uses_bearer = req.headers().contains_key(header::AUTHORIZATION);
+    // CSRF protects ambient credentials (the session cookie) and the sign-in form. An API
+    // call that carries no session has nothing to forge; it gets its 401 from the handler.
+    let api_without_session = path.starts_with("/api/") && session_csrf.is_none();
+    if unsafe_method && !uses_bearer && !api_without_session {
+        let (r, ok) =
+            check_csrf(req, &state, cookie_csrf.as_deref(), session_csrf.as_deref()).await;
+        req = match r {
+            Ok(r) => r,
+            Err(e) => return render_error(&state, &path, json, lang, &auth, Some(&csrf), e),
+        };
+        if !ok {
+            tracing::warn!("CSRF check failed");
+            return render_error(
+                &state,
+                &path,
+                json,
+                lang,
+                &auth,
+                Some(&csrf),
+                ApiError::csrf(),
+            );
+        }
+    }
+
+    req.extensions_mut().insert(auth.clone());
+    req.extensions_mut().insert(lang);
+    req.extensions_mut().insert(client);
+    req.extensions_mut().insert(CsrfToken(csrf.clone()));
+    let mut res = next.run(req).await;
+
+    let texts = res.extensions_mut().remove::<ErrorTexts>();
+    // Errors produced outside our handlers (router 404/405, timeouts, axum's own extractor
+    // rejections, which are plain text) are rendered like ours.
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    let bare_error = res.status().as_u16() >= 400 && plain;
+    if texts.is_some() || bare_error {
+        let e = texts
+            .map(|t| t.0)
+            .unwrap_or_else(|| ApiError::for_status(res.status()));
+        let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
+        let mut rendered = render_error(&state, &path, json, lang, &auth, Some(&csrf), e);
+        if let Some(v) = retry_after {
+            rendered.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        res = rendered;
+    }
+    if set_csrf_cookie
+        && !res
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.as_bytes().starts_with(auth::CSRF_COOKIE.as_bytes()))
+    {
+        let mut c = cookie(&state, auth::CSRF_COOKIE, csrf, None);
+        c.set_same_site(SameSite::Strict);
+        if let Ok(v) = HeaderValue::from_str(&c.to_string()) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+/// Checks the CSRF token of a state-changing request: the `X-CSRF-Token` header, or the
+/// `_csrf` field of a urlencoded form (the body is read and put back). Returns the request
+/// and whether the token matched.
+async fn check_csrf(
+    req: Request,
+    state: &AppState,
+    cookie: Option<&str>,
+    session: Option<&str>,
+) -> (Result<Request, ApiError>, bool) {
+    let expected = match session.or(cookie) {
+        Some(e) => e.to_owned(),
+        None => return (Ok(req), false),
+    };
+    if let Some(given) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+        let ok = secrets::constant_time_eq(given, &expected);
+        return (Ok(req), ok);
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return (Ok(req), false);
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => {
+            return (
+                Err(ApiError::for_status(StatusCode::PAYLOAD_TOO_LARGE)),
+                false,
+            );
+        }
+    };
+    let given = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+        .ok()
+        .and_then(|fields| {
+            fields
+                .into_iter()
+                .find(|(k, _)| k == CSRF_FIELD)
+                .map(|(_, v)| v)
+        });
+    let ok = given.is_some_and(|g| secrets::constant_time_eq(&g, &expected));
+    (Ok(Request::from_parts(parts, Body::from(bytes))), ok)
+}
+
+fn render_error(
+    state: &AppState,
+    path: &str,
+    json: bool,
+    lang: Lang,
+    auth: &Auth,
+    csrf: Option<&str>,
+    e: ApiError,
+) -> Response {
+    if e.status.is_server_error() {
+        tracing::error!(code = e.code, status = e.status.as_u16(), "request failed");
+    } else {
+        tracing::info!(code = e.code, status = e.status.as_u16(), "request refused");
+    }
+    if json {
+        let body = serde_json::json!({"error": {"code": e.code, "message": e.message(lang)}});
+        return (
+            e.status,
+            [(header::CONTENT_LANGUAGE, lang.code())],
+            axum::Json(body),
+        )
+            .into_response();
+    }
+    web::error_page(state, lang, auth, csrf.unwrap_or(""), path, &e)
+}
+
+fn prometheus() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets(&[
+                0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ])
+            .expect("valid buckets")
+            .build_recorder();
+        let handle = recorder.handle();
+        // Another recorder may be installed already (several servers in one test process
+        // share this one); then ours still renders what it was given.
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}
+
+async fn track_metrics(req: Request, next: Next) -> Response {
+    let handle = prometheus();
+    let _ = handle;
+    let start = Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let res = next.run(req).await;
+    let status = res.status().as_u16().to_string();
+    let labels = [
+        ("method", method),
+        ("route", route),
+        ("status", status.clone()),
+    ];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels[..2])
+        .record(start.elapsed().as_secs_f64());
+    if res.status().is_server_error() {
+        metrics::counter!("http_errors_total", &labels).increment(1);
+    }
+    res
+}
+
+pub(crate) async fn metrics_endpoint() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        prometheus().render(),
+    )
+}

@@ -1,0 +1,146 @@
+use super::{Chrome, client, render};
+use crate::api::tokens::{self, token_status};
+use crate::auth::{ClientAddr, WebUser};
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use ork_store::{ApiToken, Membership};
+
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub expires: String,
+    pub status: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    c: Chrome,
+    email: String,
+    memberships: Vec<Membership>,
+    tokens: Vec<TokenRow>,
+    new_token: Option<String>,
+    error: Option<String>,
+}
+
+fn date(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::macros::format_description!("[year]-[month]-[day]"))
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+fn rows(tokens: &[ApiToken]) -> Vec<TokenRow> {
+    tokens
+        .iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name.clone(),
+            expires: date(t.expires_at),
+            status: token_status(t),
+        })
+        .collect()
+}
+
+async fn page_with(
+    state: &AppState,
+    c: Chrome,
+    p: &crate::auth::Principal,
+    new_token: Option<String>,
+    error: Option<String>,
+) -> Result<Response, ApiError> {
+    let tokens = rows(&state.store.tokens_of(p.user.id).await?);
+    let lang = c.t.lang;
+    let page = AccountPage {
+        c,
+        email: p.user.email.to_string(),
+        memberships: p.memberships.clone(),
+        tokens,
+        new_token,
+        error,
+    };
+    Ok(render(lang, &page))
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    c: Chrome,
+    WebUser(p): WebUser,
+) -> Result<Response, ApiError> {
+    page_with(&state, c, &p, None, None).await
+}
+
+#[derive(serde::Deserialize)]
+pub struct TokenForm {
+    name: String,
+    expires_in_days: Option<String>,
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    client_addr: Option<Extension<ClientAddr>>,
+    c: Chrome,
+    WebUser(p): WebUser,
+    Form(f): Form<TokenForm>,
+) -> Result<Response, ApiError> {
+    let days = match f
+        .expires_in_days
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        None => Ok(None),
+        Some(d) => d.parse::<i64>().map(Some).map_err(|_| {
+            ApiError::bad_request(
+                "invalid_expiry",
+                "Antal dage skal være et heltal.",
+                "Days must be a whole number.",
+            )
+        }),
+    };
+    let lang = c.t.lang;
+    let validated = days.and_then(|d| tokens::validate(&f.name, d));
+    match validated {
+        Ok((name, days)) => {
+            let (_, secret) =
+                tokens::issue(&state, &p, &client(client_addr.as_deref()), name, days).await?;
+            page_with(&state, c, &p, Some(secret), None).await
+        }
+        Err(e) => {
+            let mut res = page_with(&state, c, &p, None, Some(e.message(lang).to_owned())).await?;
+            *res.status_mut() = e.status;
+            Ok(res)
+        }
+    }
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    client_addr: Option<Extension<ClientAddr>>,
+    WebUser(p): WebUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let mut tx = state.store.write().await?;
+    if !tx
+        .revoke_token(
+            &p.audit_source(&client(client_addr.as_deref()), None),
+            p.user.id,
+            id,
+        )
+        .await?
+    {
+        return Err(ApiError::not_found());
+    }
+    tx.commit().await?;
+    let mut res = Redirect::to("/account").into_response();
+    *res.status_mut() = StatusCode::SEE_OTHER;
+    Ok(res)
+}

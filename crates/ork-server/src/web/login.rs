@@ -1,0 +1,251 @@
+use super::{Chrome, client, render, safe_next};
+use crate::auth::{self, Auth, ClientAddr, Credentials, SignInError, Via, secrets};
+use crate::middleware::cookie;
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use axum_extra::extract::cookie::SameSite;
+use ork_domain::Lang;
+use ork_store::AuditSource;
+use serde_json::json;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    c: Chrome,
+    next: String,
+    email: String,
+    error: Option<&'static str>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    expired: Option<String>,
+}
+
+pub async fn form(c: Chrome, Query(q): Query<LoginQuery>) -> Response {
+    let error = q.expired.is_some().then_some("login.expired");
+    render(
+        c.t.lang,
+        &LoginPage {
+            next: safe_next(q.next.as_deref()),
+            email: String::new(),
+            error,
+            c,
+        },
+    )
+}
+
+#[derive(serde::Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+fn set_cookie(res: &mut Response, c: axum_extra::extract::cookie::Cookie<'static>) {
+    if let Ok(v) = HeaderValue::from_str(&c.to_string()) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    client_addr: Option<Extension<ClientAddr>>,
+    c: Chrome,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, ApiError> {
+    let client = client(client_addr.as_deref());
+    let next = safe_next(f.next.as_deref());
+    let email_key = format!("account:{}", f.email.trim().to_lowercase());
+    let addr_key = format!("address:{}", client.0);
+    let cfg = &state.config;
+    let limited = state
+        .limiter
+        .check(&addr_key, cfg.login_attempts_per_address, cfg.login_window)
+        .err()
+        .or_else(|| {
+            state
+                .limiter
+                .check(&email_key, cfg.login_failures_per_account, cfg.login_window)
+                .err()
+        });
+    if let Some(retry) = limited {
+        tracing::warn!("sign-in rate limited");
+        let lang = c.t.lang;
+        let mut res = render(
+            lang,
+            &LoginPage {
+                next,
+                email: f.email.trim().to_owned(),
+                error: Some("login.rate_limited"),
+                c,
+            },
+        );
+        *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry.as_secs()));
+        return Ok(res);
+    }
+    state.limiter.record(&addr_key);
+
+    let creds = Credentials::Password {
+        email: f.email.clone(),
+        password: f.password,
+    };
+    match state.password.authenticate(&state.store, &creds).await {
+        Ok(user) => {
+            state.limiter.clear(&email_key);
+            let session_secret = secrets::random_secret();
+            let csrf = secrets::random_secret();
+            let src = AuditSource {
+                actor: Some(user.email.to_string()),
+                org: None,
+                source: client.0.clone(),
+            };
+            let mut tx = state.store.write().await?;
+            let ttl = cfg.session_ttl.as_secs() as i64;
+            tx.create_session(
+                &src,
+                user.email.as_str(),
+                user.id,
+                &secrets::sha256_hex(&session_secret),
+                &csrf,
+                ttl,
+                state.password.method(),
+            )
+            .await?;
+            tx.commit().await?;
+            tracing::info!(user_id = user.id, "signed in");
+            let mut res = Redirect::to(&next).into_response();
+            *res.status_mut() = StatusCode::SEE_OTHER;
+            set_cookie(
+                &mut res,
+                cookie(&state, auth::SESSION_COOKIE, session_secret, Some(ttl)),
+            );
+            let mut csrf_cookie = cookie(&state, auth::CSRF_COOKIE, csrf, None);
+            csrf_cookie.set_same_site(SameSite::Strict);
+            set_cookie(&mut res, csrf_cookie);
+            set_cookie(
+                &mut res,
+                cookie(
+                    &state,
+                    auth::LANG_COOKIE,
+                    user.lang.code().to_owned(),
+                    Some(365 * 86_400),
+                ),
+            );
+            Ok(res)
+        }
+        Err(SignInError::WrongCredentials | SignInError::Disabled | SignInError::NotMine) => {
+            state.limiter.record(&email_key);
+            let typed: String = f.email.trim().to_lowercase().chars().take(254).collect();
+            let mut tx = state.store.write().await?;
+            tx.audit(
+                &AuditSource {
+                    actor: None,
+                    org: None,
+                    source: client.0.clone(),
+                },
+                "session.sign_in_failed",
+                "user",
+                &typed,
+                json!({"method": state.password.method()}),
+            )
+            .await?;
+            tx.commit().await?;
+            tracing::info!("sign-in failed");
+            let lang = c.t.lang;
+            let mut res = render(
+                lang,
+                &LoginPage {
+                    next,
+                    email: f.email.trim().to_owned(),
+                    error: Some("login.failed"),
+                    c,
+                },
+            );
+            *res.status_mut() = StatusCode::UNAUTHORIZED;
+            Ok(res)
+        }
+        Err(SignInError::Store(e)) => Err(e.into()),
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    client_addr: Option<Extension<ClientAddr>>,
+    Extension(a): Extension<Auth>,
+) -> Result<Response, ApiError> {
+    let client = client(client_addr.as_deref());
+    if let Auth::User(p) = &a
+        && let Via::Session { id_hash, .. } = &p.via
+    {
+        let mut tx = state.store.write().await?;
+        tx.delete_session(&p.audit_source(&client, None), id_hash)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(user_id = p.user.id, "signed out");
+    }
+    let mut res = Redirect::to("/").into_response();
+    *res.status_mut() = StatusCode::SEE_OTHER;
+    set_cookie(
+        &mut res,
+        cookie(&state, auth::SESSION_COOKIE, String::new(), Some(0)),
+    );
+    // A fresh CSRF token for the anonymous visitor.
+    let mut csrf_cookie = cookie(&state, auth::CSRF_COOKIE, secrets::random_secret(), None);
+    csrf_cookie.set_same_site(SameSite::Strict);
+    set_cookie(&mut res, csrf_cookie);
+    Ok(res)
+}
+
+#[derive(serde::Deserialize)]
+pub struct LangForm {
+    lang: String,
+    next: Option<String>,
+}
+
+/// Switches the language: remembered in a cookie, and for a signed-in user in the account.
+pub async fn set_language(
+    State(state): State<AppState>,
+    client_addr: Option<Extension<ClientAddr>>,
+    Extension(a): Extension<Auth>,
+    Form(f): Form<LangForm>,
+) -> Result<Response, ApiError> {
+    let lang = Lang::parse(&f.lang).ok_or_else(|| {
+        ApiError::bad_request(
+            "invalid_language",
+            "Sproget skal være da eller en.",
+            "The language must be da or en.",
+        )
+    })?;
+    if let Auth::User(p) = &a
+        && p.user.lang != lang
+    {
+        let mut tx = state.store.write().await?;
+        tx.set_lang(
+            &p.audit_source(&client(client_addr.as_deref()), None),
+            &p.user,
+            lang,
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    let mut res = Redirect::to(&safe_next(f.next.as_deref())).into_response();
+    *res.status_mut() = StatusCode::SEE_OTHER;
+    set_cookie(
+        &mut res,
+        cookie(
+            &state,
+            auth::LANG_COOKIE,
+            lang.code().to_owned(),
+            Some(365 * 86_400),
+        ),
+    );
+    Ok(res)
+}

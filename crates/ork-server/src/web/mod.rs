@@ -1,0 +1,203 @@
+//! The portal: server-rendered pages (askama templates in `templates/`) in Danish and
+//! English, styled with Det Fælles Designsystem, htmx for partial updates. Every form
+//! carries the CSRF token; the context middleware checks it.
+
+mod account;
+mod audit;
+mod home;
+mod login;
+mod operator;
+
+use crate::auth::{Auth, ClientAddr};
+use crate::i18n::Tr;
+use crate::middleware::CsrfToken;
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use ork_domain::{Lang, Role};
+use tower_http::services::ServeDir;
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::index))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/lang", post(login::set_language))
+        .route("/account", get(account::page))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/operator", get(operator::page))
+        .route("/operator/orgs", post(operator::add_org))
+        .route("/operator/users", post(operator::add_user))
+        .route("/operator/memberships", post(operator::grant))
+        .route("/audit", get(audit::page))
+        .nest_service("/static", ServeDir::new(&state.config.assets_dir))
+        .fallback(|| async { ApiError::for_status(axum::http::StatusCode::NOT_FOUND) })
+}
+
+/// A main-menu entry.
+pub struct NavItem {
+    pub href: &'static str,
+    pub key: &'static str,
+    pub current: bool,
+}
+
+/// What the page frame needs: language, the signed-in user, the CSRF token, the menu.
+pub struct Chrome {
+    pub t: Tr,
+    pub user_name: Option<String>,
+    pub csrf: String,
+    pub path: String,
+    pub nav: Vec<NavItem>,
+}
+
+impl Chrome {
+    pub fn build(lang: Lang, auth: &Auth, csrf: &str, path: &str) -> Self {
+        let p = auth.principal();
+        let mut nav = vec![("/", "nav.home")];
+        if p.is_some() {
+            nav.push(("/account", "nav.account"));
+        }
+        if p.is_some_and(|p| p.has_role(Role::Operator)) {
+            nav.push(("/operator", "nav.operator"));
+        }
+        if p.is_some_and(|p| p.has_role(Role::Auditor) || p.has_role(Role::Operator)) {
+            nav.push(("/audit", "nav.audit"));
+        }
+        Self {
+            t: Tr { lang },
+            user_name: p.map(|p| p.user.name.clone()),
+            csrf: csrf.to_owned(),
+            path: path.to_owned(),
+            nav: nav
+                .into_iter()
+                .map(|(href, key)| NavItem {
+                    href,
+                    key,
+                    current: href == path,
+                })
+                .collect(),
+        }
+    }
+
+    /// The other language, for the switcher.
+    pub fn other_lang(&self) -> &'static str {
+        match self.t.lang {
+            Lang::Da => "en",
+            Lang::En => "da",
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Chrome {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let lang = parts.extensions.get::<Lang>().copied().unwrap_or_default();
+        let auth = parts
+            .extensions
+            .get::<Auth>()
+            .cloned()
+            .unwrap_or(Auth::Anonymous);
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|c| c.0.clone())
+            .unwrap_or_default();
+        Ok(Self::build(lang, &auth, &csrf, parts.uri.path()))
+    }
+}
+
+/// The client address for audit events, from the context middleware.
+pub(crate) fn client(parts_client: Option<&ClientAddr>) -> ClientAddr {
+    parts_client
+        .cloned()
+        .unwrap_or_else(|| ClientAddr("unknown".into()))
+}
+
+/// Renders a template as an HTML response in the page's language.
+pub fn render<T: Template>(lang: Lang, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => {
+            let mut res = Html(html).into_response();
+            res.headers_mut().insert(
+                header::CONTENT_LANGUAGE,
+                HeaderValue::from_static(lang.code()),
+            );
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "template error",
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    c: Chrome,
+    code: &'a str,
+    message: &'a str,
+    status: u16,
+}
+
+/// The error page for portal requests.
+pub(crate) fn error_page(
+    _state: &AppState,
+    lang: Lang,
+    auth: &Auth,
+    csrf: &str,
+    path: &str,
+    e: &ApiError,
+) -> Response {
+    let page = ErrorPage {
+        c: Chrome::build(lang, auth, csrf, path),
+        code: e.code,
+        message: e.message(lang),
+        status: e.status.as_u16(),
+    };
+    let mut res = render(lang, &page);
+    *res.status_mut() = e.status;
+    res
+}
+
+/// A local path to return to after a form, never another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.contains("://") =>
+        {
+            n.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_site() {
+        assert_eq!(safe_next(Some("/account")), "/account");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,287 @@
+use super::{Chrome, client, render};
+use crate::auth::{ClientAddr, Principal, WebUser, hash_password, validate_new_password};
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use ork_domain::{AuthorityRole, Email, Lang, OrgId, OrgKind, PersonName, Role};
+use ork_store::{NewOrganisation, NewUser, Organisation};
+
+pub struct UserRow {
+    pub email: String,
+    pub name: String,
+    pub roles: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "operator.html")]
+struct OperatorPage {
+    c: Chrome,
+    orgs: Vec<Organisation>,
+    users: Vec<UserRow>,
+    roles: Vec<Role>,
+    kinds: [&'static str; 5],
+    authority_roles: Vec<&'static str>,
+    saved: bool,
+    error: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct Saved {
+    saved: Option<String>,
+}
+
+fn operator(p: &Principal) -> Result<(), ApiError> {
+    p.require_role(Role::Operator)
+}
+
+async fn page_with(
+    state: &AppState,
+    c: Chrome,
+    saved: bool,
+    error: Option<String>,
+) -> Result<Response, ApiError> {
+    let orgs = state.store.list_orgs().await?;
+    let mut users = Vec::new();
+    for u in state.store.list_users().await? {
+        let roles = state
+            .store
+            .memberships(u.id)
+            .await?
+            .into_iter()
+            .map(|m| format!("{}: {}", m.org_id, c.t.role(&m.role)))
+            .collect();
+        users.push(UserRow {
+            email: u.email.to_string(),
+            name: u.name,
+            roles,
+        });
+    }
+    let lang = c.t.lang;
+    Ok(render(
+        lang,
+        &OperatorPage {
+            c,
+            orgs,
+            users,
+            roles: Role::ALL.to_vec(),
+            kinds: OrgKind::CODES,
+            authority_roles: AuthorityRole::ALL.iter().map(|r| r.code()).collect(),
+            saved,
+            error,
+        },
+    ))
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    c: Chrome,
+    WebUser(p): WebUser,
+    Query(q): Query<Saved>,
+) -> Result<Response, ApiError> {
+    operator(&p)?;
+    page_with(&state, c, q.saved.is_some(), None).await
+}
+
+fn saved() -> Response {
+    let mut res = Redirect::to("/operator?saved=1").into_response();
+    *res.status_mut() = StatusCode::SEE_OTHER;
+    res
+}
+
+/// Re-renders the page with the error in the user's language and the error's status.
+async fn failed(state: &AppState, c: Chrome, e: ApiError) -> Result<Response, ApiError> {
+    let msg = e.message(c.t.lang).to_owned();
+    let mut res = page_with(state, c, false, Some(msg)).await?;
+    *res.status_mut() = e.status;
+    Ok(res)
+}
+
+fn invalid(e: ork_domain::ParseError) -> ApiError {
+    ApiError::bad_request(
+        "invalid_input",
+        format!("Ugyldig værdi – {}: {}", e.what, e.expected),
+        format!("Invalid value – {}: {}", e.what, e.expected),
+    )
+}
+
+#[derive(serde::Deserialize)]
+pub struct OrgForm {
+    id: String,
+    kind: String,
+    authority_role: Option<String>,
+    name_da: String,
+    name_en: String,
+}
+
+pub async fn add_org(
+    State(state): State<AppState>,
+    client_addr: Option<Extension<ClientAddr>>,
+    c: Chrome,
+    WebUser(p): WebUser,
+    Form(f): Form<OrgForm>,
+) -> Result<Response, ApiError> {
+    operator(&p)?;
+    let result: Result<(), ApiError> = async {
+        let id = OrgId::parse(f.id.trim()).map_err(invalid)?;
+        let role = f.authority_role.as_deref().filter(|r| !r.is_empty());
+        let kind = OrgKind::parse(&f.kind, role).map_err(|m| {
+            ApiError::bad_request(
+                "invalid_kind",
+                format!("Ugyldig type: {m}"),
+                format!("Invalid kind: {m}"),
+            )
+        })?;
+        let mut tx = state.store.write().await?;
+        let src = p.audit_source(&client(client_addr.as_deref()), p.org_for(Role::Operator));
+        tx.create_org(
+            &src,
+            &NewOrganisation {
+                id,
+                kind,
+                name_da: f.name_da,
+                name_en: f.name_en,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(saved()),
+        Err(e) if e.status.is_client_error() => failed(&state, c, e).await,
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct UserForm {
+    email: String,
+    name: String,
+    password: Option<String>,
+    org: Option<String>,
+    role: Option<String>,
+}
+
+pub async fn add_user(
+    State(state): State<AppState>,
+    client_addr: Option<Extension<ClientAddr>>,
+    c: Chrome,
+    WebUser(p): WebUser,
+    Form(f): Form<UserForm>,
+) -> Result<Response, ApiError> {
+    operator(&p)?;
+    let result: Result<(), ApiError> = async {
+        let email = Email::parse(&f.email).map_err(invalid)?;
+        let name = PersonName::parse(&f.name).map_err(invalid)?;
+        let grant = match (
+            f.org.as_deref().filter(|s| !s.is_empty()),
+            f.role.as_deref().filter(|s| !s.is_empty()),
+        ) {
+            (Some(o), Some(r)) => Some((OrgId::parse(o).map_err(invalid)?, parse_role(r)?)),
+            (None, None) => None,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "invalid_input",
+                    "Angiv både organisation og rolle – eller ingen af dem.",
+                    "Give both organisation and role – or neither.",
+                ));
+            }
+        };
+        let password_hash = match f.password.as_deref().filter(|s| !s.is_empty()) {
+            Some(pw) => {
+                validate_new_password(pw)
+                    .map_err(|(da, en)| ApiError::bad_request("weak_password", da, en))?;
+                let pw = pw.to_owned();
+                Some(
+                    tokio::task::spawn_blocking(move || hash_password(&pw))
+                        .await
+                        .map_err(anyhow::Error::from)?
+                        .map_err(|e| anyhow::anyhow!("hash: {e}"))?,
+                )
+            }
+            None => None,
+        };
+        let src = p.audit_source(&client(client_addr.as_deref()), p.org_for(Role::Operator));
+        let mut tx = state.store.write().await?;
+        tx.create_user(
+            &src,
+            &NewUser {
+                email: email.clone(),
+                name,
+                password_hash,
+                lang: Lang::Da,
+            },
+        )
+        .await?;
+        if let Some((org, role)) = grant {
+            let user = tx
+                .user_by_email_tx(&email)
+                .await?
+                .ok_or_else(ApiError::internal)?;
+            tx.add_membership(&src, &user, &org, role).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(saved()),
+        Err(e) if e.status.is_client_error() => failed(&state, c, e).await,
+        Err(e) => Err(e),
+    }
+}
+
+fn parse_role(r: &str) -> Result<Role, ApiError> {
+    Role::parse(r).ok_or_else(|| {
+        ApiError::bad_request(
+            "invalid_role",
+            format!("Ukendt rolle: {r}"),
+            format!("Unknown role: {r}"),
+        )
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct GrantForm {
+    email: String,
+    org: String,
+    role: String,
+}
+
+pub async fn grant(
+    State(state): State<AppState>,
+    client_addr: Option<Extension<ClientAddr>>,
+    c: Chrome,
+    WebUser(p): WebUser,
+    Form(f): Form<GrantForm>,
+) -> Result<Response, ApiError> {
+    operator(&p)?;
+    let result: Result<(), ApiError> = async {
+        let email = Email::parse(&f.email).map_err(invalid)?;
+        let org = OrgId::parse(f.org.trim()).map_err(invalid)?;
+        let role = parse_role(&f.role)?;
+        let src = p.audit_source(&client(client_addr.as_deref()), p.org_for(Role::Operator));
+        let mut tx = state.store.write().await?;
+        let user = tx.user_by_email_tx(&email).await?.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("Ingen bruger med e-mail {email}."),
+                format!("No user with e-mail {email}."),
+            )
+        })?;
+        tx.add_membership(&src, &user, &org, role).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(saved()),
+        Err(e) if e.status.is_client_error() => failed(&state, c, e).await,
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,421 @@
+//! Configuration: command-line flags over environment variables over the config file over
+//! defaults that just work. Every value remembers where it came from, so a bad one stops
+//! start-up with a message naming the key, its source and what was expected.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The config file's keys. Unknown keys are refused (a typo should not be silently ignored).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub public_url: Option<String>,
+    pub assets_dir: Option<PathBuf>,
+    pub cookie_secure: Option<bool>,
+    pub session_hours: Option<u64>,
+    pub log: Option<String>,
+    pub log_format: Option<String>,
+    pub trust_forwarded_for: Option<bool>,
+}
+
+/// What the command line gave (already parsed by clap, `None` when absent).
+#[derive(Debug, Default, Clone)]
+pub struct Flags {
+    pub config: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub public_url: Option<String>,
+    pub assets_dir: PathBuf,
+    pub cookie_secure: bool,
+    pub session_ttl: Duration,
+    pub log: String,
+    pub log_json: bool,
+    pub trust_forwarded_for: bool,
+}
+
+/// A configuration mistake: the key, where it was set, and what was expected.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// One key's value and its source, e.g. `ORK_LISTEN` or `listen in orkestrator.toml`.
+struct Setting<T> {
+    value: T,
+    source: String,
+}
+
+fn pick<T>(
+    flag: Option<(T, &str)>,
+    env: Env,
+    env_key: &str,
+    parse_env: impl Fn(String) -> T,
+    file: Option<T>,
+    file_key: &str,
+    file_name: &str,
+    default: T,
+) -> Setting<T> {
+    if let Some((v, name)) = flag {
+        return Setting {
+            value: v,
+            source: format!("the {name} flag"),
+        };
+    }
+    if let Some(v) = env(env_key) {
+        return Setting {
+            value: parse_env(v),
+            source: format!("the environment variable {env_key}"),
+        };
+    }
+    if let Some(v) = file {
+        return Setting {
+            value: v,
+            source: format!("key `{file_key}` in {file_name}"),
+        };
+    }
+    Setting {
+        value: default,
+        source: "the default".into(),
+    }
+}
+
+fn parse_bool(key: &str, source: &str, v: &str) -> Result<bool, ConfigError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError(format!(
+            "invalid configuration: {key} from {source} is {v:?}; expected true or false"
+        ))),
+    }
+}
+
+impl Config {
+    /// Loads from the real environment.
+    pub fn load(flags: &Flags) -> Result<Self, ConfigError> {
+        Self::load_with(flags, &|k| std::env::var(k).ok())
+    }
+
+    pub fn load_with(flags: &Flags, env: Env) -> Result<Self, ConfigError> {
+        let explicit = flags
+            .config
+            .clone()
+            .or_else(|| env("ORK_CONFIG").map(PathBuf::from));
+        let (file, file_name) = match &explicit {
+            Some(path) => (read_file(path)?, path.display().to_string()),
+            None if Path::new("orkestrator.toml").exists() => (
+                read_file(Path::new("orkestrator.toml"))?,
+                "orkestrator.toml".to_owned(),
+            ),
+            None => (FileConfig::default(), "orkestrator.toml".to_owned()),
+        };
+
+        let data_dir = pick(
+            flags.data_dir.clone().map(|d| (d, "--data-dir")),
+            env,
+            "ORK_DATA_DIR",
+            PathBuf::from,
+            file.data_dir,
+            "data_dir",
+            &file_name,
+            PathBuf::from("./var"),
+        );
+        if data_dir.value.as_os_str().is_empty() {
+            return Err(ConfigError(format!(
+                "invalid configuration: data_dir from {} is empty; expected a directory path",
+                data_dir.source
+            )));
+        }
+        let default_db = format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.value.join("orkestrator.db").display()
+        );
+        let database_url = pick(
+            flags.database_url.clone().map(|d| (d, "--database-url")),
+            env,
+            "DATABASE_URL",
+            |s| s,
+            file.database_url,
+            "database_url",
+            &file_name,
+            default_db,
+        );
+        if ork_store::Backend::from_url(&database_url.value).is_none() {
+            return Err(ConfigError(format!(
+                "invalid configuration: database_url from {} does not start with sqlite: or postgres://; expected e.g. postgres://user@host:5432/orkestrator",
+                database_url.source
+            )));
+        }
+        let listen = pick(
+            flags.listen.clone().map(|l| (l, "--listen")),
+            env,
+            "ORK_LISTEN",
+            |s| s,
+            file.listen,
+            "listen",
+            &file_name,
+            "127.0.0.1:8080".to_owned(),
+        );
+        let listen_addr: SocketAddr = listen.value.trim().parse().map_err(|_| {
+            ConfigError(format!("invalid configuration: listen from {} is {:?}; expected an address and port like 127.0.0.1:8080", listen.source, listen.value))
+        })?;
+        let public_url = pick(
+            None,
+            env,
+            "ORK_PUBLIC_URL",
+            Some,
+            file.public_url.map(Some),
+            "public_url",
+            &file_name,
+            None,
+        );
+        if let Some(u) = &public_url.value
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            return Err(ConfigError(format!(
+                "invalid configuration: public_url from {} is {u:?}; expected an http:// or https:// address",
+                public_url.source
+            )));
+        }
+        let assets_dir = pick(
+            None,
+            env,
+            "ORK_ASSETS_DIR",
+            PathBuf::from,
+            file.assets_dir,
+            "assets_dir",
+            &file_name,
+            PathBuf::from("web/dist"),
+        );
+        let cookie_secure = match env("ORK_COOKIE_SECURE") {
+            Some(v) => parse_bool(
+                "cookie_secure",
+                "the environment variable ORK_COOKIE_SECURE",
+                &v,
+            )?,
+            None => file.cookie_secure.unwrap_or(true),
+        };
+        let trust_forwarded_for = match env("ORK_TRUST_FORWARDED_FOR") {
+            Some(v) => parse_bool(
+                "trust_forwarded_for",
+                "the environment variable ORK_TRUST_FORWARDED_FOR",
+                &v,
+            )?,
+            None => file.trust_forwarded_for.unwrap_or(false),
+        };
+        let hours = pick(
+            None,
+            env,
+            "ORK_SESSION_HOURS",
+            |s| s.trim().parse::<u64>().unwrap_or(0),
+            file.session_hours,
+            "session_hours",
+            &file_name,
+            8,
+        );
+        if !(1..=24 * 30).contains(&hours.value) {
+            return Err(ConfigError(format!(
+                "invalid configuration: session_hours from {} must be a whole number of hours from 1 to 720",
+                hours.source
+            )));
+        }
+        let log = pick(
+            None,
+            env,
+            "ORK_LOG",
+            |s| s,
+            file.log,
+            "log",
+            &file_name,
+            "info".to_owned(),
+        );
+        if tracing_subscriber_filter_is_invalid(&log.value) {
+            return Err(ConfigError(format!(
+                "invalid configuration: log from {} is {:?}; expected a level like info or debug",
+                log.source, log.value
+            )));
+        }
+        let log_format = pick(
+            None,
+            env,
+            "ORK_LOG_FORMAT",
+            |s| s,
+            file.log_format,
+            "log_format",
+            &file_name,
+            "pretty".to_owned(),
+        );
+        let log_json = match log_format.value.as_str() {
+            "json" => true,
+            "pretty" => false,
+            other => {
+                return Err(ConfigError(format!(
+                    "invalid configuration: log_format from {} is {other:?}; expected pretty or json",
+                    log_format.source
+                )));
+            }
+        };
+        Ok(Self {
+            data_dir: data_dir.value,
+            database_url: database_url.value,
+            listen: listen_addr,
+            public_url: public_url.value,
+            assets_dir: assets_dir.value,
+            cookie_secure,
+            session_ttl: Duration::from_secs(hours.value * 3600),
+            log: log.value,
+            log_json,
+            trust_forwarded_for,
+        })
+    }
+
+    pub fn server(&self) -> ork_server::ServerConfig {
+        ork_server::ServerConfig {
+            listen: self.listen,
+            public_url: self.public_url.clone(),
+            assets_dir: self.assets_dir.clone(),
+            session_ttl: self.session_ttl,
+            cookie_secure: self.cookie_secure,
+            trust_forwarded_for: self.trust_forwarded_for,
+            ..Default::default()
+        }
+    }
+}
+
+fn tracing_subscriber_filter_is_invalid(s: &str) -> bool {
+    s.trim().is_empty()
+        || s.chars()
+            .any(|c| !(c.is_ascii_alphanumeric() || "_=,:-".contains(c)))
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError(format!(
+            "cannot read the config file {}: {e}",
+            path.display()
+        ))
+    })?;
+    toml::from_str(&text)
+        .map_err(|e| ConfigError(format!("invalid configuration in {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(flags: Flags, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::load_with(&flags, &move |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_just_work() {
+        let c = load(Flags::default(), &[]).unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("./var"));
+        assert_eq!(c.database_url, "sqlite://./var/orkestrator.db?mode=rwc");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert!(c.cookie_secure);
+    }
+
+    #[test]
+    fn flags_beat_environment_beat_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("o.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:7000\"\ndata_dir = \"/srv/ork\"\n",
+        )
+        .unwrap();
+        let flags = Flags {
+            config: Some(file.clone()),
+            ..Default::default()
+        };
+        let c = load(flags.clone(), &[]).unwrap();
+        assert_eq!(
+            (c.listen.port(), c.data_dir.clone()),
+            (7000, PathBuf::from("/srv/ork"))
+        );
+        let c = load(flags.clone(), &[("ORK_LISTEN", "127.0.0.1:7001")]).unwrap();
+        assert_eq!(c.listen.port(), 7001);
+        let c = load(
+            Flags {
+                listen: Some("127.0.0.1:7002".into()),
+                ..flags
+            },
+            &[("ORK_LISTEN", "127.0.0.1:7001")],
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 7002);
+        let c = load(Flags::default(), &[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
+        assert_eq!(c.database_url, "postgres://u@h/db");
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_source() {
+        let e = load(Flags::default(), &[("ORK_LISTEN", "nowhere")])
+            .unwrap_err()
+            .0;
+        assert!(
+            e.contains("listen") && e.contains("ORK_LISTEN") && e.contains("127.0.0.1:8080"),
+            "{e}"
+        );
+        let e = load(Flags::default(), &[("DATABASE_URL", "mysql://x")])
+            .unwrap_err()
+            .0;
+        assert!(
+            e.contains("database_url") && e.contains("DATABASE_URL"),
+            "{e}"
+        );
+        let e = load(Flags::default(), &[("ORK_COOKIE_SECURE", "maybe")])
+            .unwrap_err()
+            .0;
+        assert!(e.contains("cookie_secure"), "{e}");
+        let e = load(Flags::default(), &[("ORK_SESSION_HOURS", "lots")])
+            .unwrap_err()
+            .0;
+        assert!(e.contains("session_hours"), "{e}");
+        let e = load(Flags::default(), &[("ORK_LOG_FORMAT", "xml")])
+            .unwrap_err()
+            .0;
+        assert!(e.contains("log_format"), "{e}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("o.toml");
+        std::fs::write(&file, "lisen = \"127.0.0.1:7000\"\n").unwrap();
+        let e = load(
+            Flags {
+                config: Some(file),
+                ..Default::default()
+            },
+            &[],
+        )
+        .unwrap_err()
+        .0;
+        assert!(
+            e.contains("lisen") && e.contains("listen"),
+            "names the unknown key and the expected ones: {e}"
+        );
+    }
+}

@@ -1,0 +1,336 @@
+//! `orkestrator demo`: a ready-to-try platform. The real Danish authorities as tenants, a
+//! university, a Danish company and a foreign company, and a demo user of every role.
+//! Idempotent: what exists is left as it is; new passwords are printed once, when a user
+//! is created.
+
+use anyhow::Context;
+use ork_domain::{AuthorityRole::*, Email, Lang, OrgId, OrgKind, PersonName, Role};
+use ork_server::auth::hash_password;
+use ork_store::{AuditSource, NewOrganisation, NewUser, Store};
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+
+/// (id, kind, Danish name, English name)
+pub const ORGANISATIONS: &[(&str, OrgKind, &str, &str)] = &[
+    (
+        "platform",
+        OrgKind::PlatformOperator,
+        "Dataorkestrator (platformen)",
+        "Dataorkestrator (the platform)",
+    ),
+    (
+        "sds",
+        OrgKind::Authority(Both),
+        "Sundhedsdatastyrelsen",
+        "Danish Health Data Authority",
+    ),
+    (
+        "dst",
+        OrgKind::Authority(Both),
+        "Danmarks Statistik",
+        "Statistics Denmark",
+    ),
+    (
+        "rkkp",
+        OrgKind::Authority(Both),
+        "Regionernes Kliniske Kvalitetsudviklingsprogram (RKKP)",
+        "Danish Clinical Quality Program (RKKP)",
+    ),
+    (
+        "ngc",
+        OrgKind::Authority(Both),
+        "Nationalt Genom Center",
+        "Danish National Genome Center",
+    ),
+    (
+        "ssi",
+        OrgKind::Authority(DataController),
+        "Statens Serum Institut (Danmarks Nationale Biobank)",
+        "Statens Serum Institut (Danish National Biobank)",
+    ),
+    (
+        "datatilsynet",
+        OrgKind::Authority(ApprovingAuthority),
+        "Datatilsynet",
+        "Danish Data Protection Agency",
+    ),
+    (
+        "nvk",
+        OrgKind::Authority(ApprovingAuthority),
+        "National Videnskabsetisk Komité",
+        "National Committee on Health Research Ethics",
+    ),
+    (
+        "stps",
+        OrgKind::Authority(ApprovingAuthority),
+        "Styrelsen for Patientsikkerhed",
+        "Danish Patient Safety Authority",
+    ),
+    (
+        "rigsarkivet",
+        OrgKind::Authority(DataController),
+        "Rigsarkivet",
+        "Danish National Archives",
+    ),
+    (
+        "hovedstaden",
+        OrgKind::Authority(Both),
+        "Region Hovedstaden",
+        "Capital Region of Denmark",
+    ),
+    (
+        "sjaelland",
+        OrgKind::Authority(Both),
+        "Region Sjælland",
+        "Region Zealand",
+    ),
+    (
+        "syddanmark",
+        OrgKind::Authority(Both),
+        "Region Syddanmark",
+        "Region of Southern Denmark",
+    ),
+    (
+        "midtjylland",
+        OrgKind::Authority(Both),
+        "Region Midtjylland",
+        "Central Denmark Region",
+    ),
+    (
+        "nordjylland",
+        OrgKind::Authority(Both),
+        "Region Nordjylland",
+        "North Denmark Region",
+    ),
+    (
+        "vek-hovedstaden",
+        OrgKind::Authority(ApprovingAuthority),
+        "Videnskabsetisk Komité for Region Hovedstaden",
+        "Research Ethics Committee, Capital Region",
+    ),
+    (
+        "vek-sjaelland",
+        OrgKind::Authority(ApprovingAuthority),
+        "Videnskabsetisk Komité for Region Sjælland",
+        "Research Ethics Committee, Region Zealand",
+    ),
+    (
+        "vek-syddanmark",
+        OrgKind::Authority(ApprovingAuthority),
+        "Videnskabsetisk Komité for Region Syddanmark",
+        "Research Ethics Committee, Southern Denmark",
+    ),
+    (
+        "vek-midtjylland",
+        OrgKind::Authority(ApprovingAuthority),
+        "Videnskabsetisk Komité for Region Midtjylland",
+        "Research Ethics Committee, Central Denmark",
+    ),
+    (
+        "vek-nordjylland",
+        OrgKind::Authority(ApprovingAuthority),
+        "Videnskabsetisk Komité for Region Nordjylland",
+        "Research Ethics Committee, North Denmark",
+    ),
+    (
+        "ku",
+        OrgKind::UniversityHospital,
+        "Københavns Universitet",
+        "University of Copenhagen",
+    ),
+    (
+        "demofarma",
+        OrgKind::Company,
+        "Demofarma A/S (demovirksomhed)",
+        "Demofarma A/S (demo company)",
+    ),
+    (
+        "example-therapeutics",
+        OrgKind::ForeignOrganisation,
+        "Example Therapeutics Inc. (udenlandsk demovirksomhed)",
+        "Example Therapeutics Inc. (foreign demo company)",
+    ),
+];
+
+/// (e-mail, name, preferred language, organisation, role)
+pub const USERS: &[(&str, &str, Lang, &str, Role)] = &[
+    (
+        "applicant@ku.demo.dk",
+        "Anna Andersen",
+        Lang::Da,
+        "ku",
+        Role::Applicant,
+    ),
+    (
+        "applicant@demofarma.demo.dk",
+        "Bo Berg",
+        Lang::Da,
+        "demofarma",
+        Role::Applicant,
+    ),
+    (
+        "applicant@example-therapeutics.demo.dk",
+        "Claire Carter",
+        Lang::En,
+        "example-therapeutics",
+        Role::Applicant,
+    ),
+    (
+        "advisor@platform.demo.dk",
+        "Dorte Dahl",
+        Lang::Da,
+        "platform",
+        Role::Advisor,
+    ),
+    (
+        "casehandler@sds.demo.dk",
+        "Erik Eriksen",
+        Lang::Da,
+        "sds",
+        Role::CaseHandler,
+    ),
+    (
+        "casehandler@vek-hovedstaden.demo.dk",
+        "Eva Egholm",
+        Lang::Da,
+        "vek-hovedstaden",
+        Role::CaseHandler,
+    ),
+    (
+        "steward@dst.demo.dk",
+        "Frida Frost",
+        Lang::Da,
+        "dst",
+        Role::DataSteward,
+    ),
+    (
+        "steward@sds.demo.dk",
+        "Finn Fog",
+        Lang::Da,
+        "sds",
+        Role::DataSteward,
+    ),
+    (
+        "outputchecker@sds.demo.dk",
+        "Gustav Gram",
+        Lang::Da,
+        "sds",
+        Role::OutputChecker,
+    ),
+    (
+        "auditor@datatilsynet.demo.dk",
+        "Hanne Holm",
+        Lang::Da,
+        "datatilsynet",
+        Role::Auditor,
+    ),
+    (
+        "citizen@borger.demo.dk",
+        "Ida Isaksen",
+        Lang::Da,
+        "platform",
+        Role::Citizen,
+    ),
+    (
+        "operator@platform.demo.dk",
+        "Jens Juhl",
+        Lang::Da,
+        "platform",
+        Role::Operator,
+    ),
+];
+
+fn new_password() -> String {
+    rand::rngs::OsRng
+        .sample_iter(&Alphanumeric)
+        .take(16)
+        .map(char::from)
+        .collect()
+}
+
+/// Creates what is missing, in one transaction, and prints new users' passwords once.
+pub async fn prepare(store: &Store) -> anyhow::Result<()> {
+    let src = AuditSource {
+        actor: Some("system:demo".into()),
+        org: Some("platform".into()),
+        source: "cli".into(),
+    };
+    let existing: Vec<String> = store
+        .list_orgs()
+        .await?
+        .into_iter()
+        .map(|o| o.id.to_string())
+        .collect();
+    let mut created = Vec::new();
+    let mut tx = store.write().await?;
+    for (id, kind, da, en) in ORGANISATIONS {
+        if !existing.iter().any(|e| e == id) {
+            tx.create_org(
+                &src,
+                &NewOrganisation {
+                    id: OrgId::parse(id)?,
+                    kind: *kind,
+                    name_da: (*da).into(),
+                    name_en: (*en).into(),
+                },
+            )
+            .await?;
+        }
+    }
+    for (email, name, lang, org, role) in USERS {
+        let email = Email::parse(email)?;
+        if tx.user_by_email_tx(&email).await?.is_some() {
+            continue;
+        }
+        let password = new_password();
+        let pw = password.clone();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
+            .await?
+            .map_err(|e| anyhow::anyhow!("hash: {e}"))?;
+        tx.create_user(
+            &src,
+            &NewUser {
+                email: email.clone(),
+                name: PersonName::parse(name)?,
+                password_hash: Some(hash),
+                lang: *lang,
+            },
+        )
+        .await?;
+        let user = tx
+            .user_by_email_tx(&email)
+            .await?
+            .context("user just created")?;
+        tx.add_membership(&src, &user, &OrgId::parse(org)?, *role)
+            .await?;
+        created.push((email, password, *org, *role));
+    }
+    tx.commit().await?;
+
+    println!(
+        "Demo platform ready: {} organisations, {} demo users ({}).",
+        ORGANISATIONS.len(),
+        USERS.len(),
+        store.backend().name()
+    );
+    if created.is_empty() {
+        println!(
+            "All demo users existed already; their passwords were printed when they were created."
+        );
+        println!(
+            "Set a new one with: orkestrator user set-password --email EMAIL --password-stdin"
+        );
+    } else {
+        println!("New demo users (passwords are shown this once):");
+        for (email, password, org, role) in &created {
+            println!(
+                "  {:<42} {:<18} {}:{}",
+                email.as_str(),
+                password,
+                org,
+                role.code()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,383 @@
+//! The operator's commands: organisations, users, tokens, the audit trail, and serving.
+
+use crate::config::Config;
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use ork_domain::{Email, Lang, OrgId, OrgKind, PersonName, Role};
+use ork_server::auth::{hash_password, secrets, validate_new_password};
+use ork_store::{AuditSource, NewApiToken, NewOrganisation, NewUser, Store, now_unix};
+use std::io::{BufRead, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Subcommand)]
+pub enum OrgCommand {
+    /// Add an organisation.
+    Add {
+        /// Stable short id, e.g. sds, vek-hovedstaden, ku.
+        #[arg(long)]
+        id: String,
+        /// authority, university_hospital, company, foreign_organisation or platform_operator.
+        #[arg(long)]
+        kind: String,
+        /// For authorities: data_controller, approving_authority or both.
+        #[arg(long)]
+        authority_role: Option<String>,
+        #[arg(long)]
+        name_da: String,
+        #[arg(long)]
+        name_en: String,
+    },
+    /// List organisations.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add a user, optionally with roles for one organisation.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Organisation the roles are for.
+        #[arg(long, requires = "role")]
+        org: Option<String>,
+        /// Role id (repeatable): applicant, advisor, case_handler, data_steward, output_checker, auditor, citizen, operator.
+        #[arg(long, requires = "org")]
+        role: Vec<String>,
+        /// Read the password from standard input (first line). Without it the user can sign in only through another provider.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Grant an existing user a role for an organisation.
+    Grant {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// Set a user's password, read from standard input.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users and their roles.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user and print it once.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// Days until it expires (1-365).
+        #[arg(long, default_value_t = 90)]
+        expires_in: i64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chain: in the database, or in an export with --file (no database needed).
+    Verify {
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+    /// Export the chain as JSON lines (one event a line, then a trailer line).
+    Export {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                config.data_dir.display()
+            )
+        })?;
+    }
+    Store::connect(&config.database_url)
+        .await
+        .context("cannot open the database")
+}
+
+pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
+    if !config.assets_dir.join("dkfds").exists() {
+        tracing::warn!(dir = %config.assets_dir.display(), "front-end assets are missing: run `make assets` (npm) so the portal is styled");
+    }
+    let purged = store.purge_expired_sessions().await?;
+    tracing::debug!(purged, "expired sessions removed");
+    let state = ork_server::AppState::new(store, config.server());
+    ork_server::serve(state, |addr| {
+        println!("Dataorkestrator is serving at http://{addr}/  (Ctrl-C stops it)");
+    })
+    .await
+}
+
+fn parse<T, E: std::fmt::Display>(r: Result<T, E>, what: &str) -> anyhow::Result<T> {
+    r.map_err(|e| anyhow::anyhow!("{what}: {e}"))
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let pw = line.trim_end_matches(['\r', '\n']).to_owned();
+    if let Err((_, en)) = validate_new_password(&pw) {
+        bail!("{en}");
+    }
+    Ok(pw)
+}
+
+fn hash(pw: &str) -> anyhow::Result<String> {
+    hash_password(pw).map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
+}
+
+pub async fn org(store: &Store, cmd: OrgCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        OrgCommand::Add {
+            id,
+            kind,
+            authority_role,
+            name_da,
+            name_en,
+        } => {
+            let id = parse(OrgId::parse(&id), "--id")?;
+            let kind = parse(
+                OrgKind::parse(&kind, authority_role.as_deref()),
+                "--kind/--authority-role",
+            )?;
+            let mut tx = store.write().await?;
+            tx.create_org(
+                &AuditSource::cli(),
+                &NewOrganisation {
+                    id: id.clone(),
+                    kind,
+                    name_da,
+                    name_en,
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            println!("Added organisation {id}.");
+        }
+        OrgCommand::List => {
+            for o in store.list_orgs().await? {
+                let role = o
+                    .kind
+                    .authority_role()
+                    .map(|r| format!(" ({})", r.code()))
+                    .unwrap_or_default();
+                println!(
+                    "{:<24} {:<22}{:<24} {}",
+                    o.id,
+                    o.kind.code(),
+                    role,
+                    o.name_en
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn user(store: &Store, cmd: UserCommand) -> anyhow::Result<ExitCode> {
+    let src = AuditSource::cli();
+    match cmd {
+        UserCommand::Add {
+            email,
+            name,
+            org,
+            role,
+            password_stdin,
+        } => {
+            let email = parse(Email::parse(&email), "--email")?;
+            let name = parse(PersonName::parse(&name), "--name")?;
+            let org = org.map(|o| parse(OrgId::parse(&o), "--org")).transpose()?;
+            let roles = role.iter().map(|r| Role::parse(r).ok_or_else(|| anyhow::anyhow!("--role: unknown role {r:?}; expected one of applicant, advisor, case_handler, data_steward, output_checker, auditor, citizen, operator"))).collect::<anyhow::Result<Vec<_>>>()?;
+            let password_hash = if password_stdin {
+                Some(hash(&read_password()?)?)
+            } else {
+                None
+            };
+            let mut tx = store.write().await?;
+            tx.create_user(
+                &src,
+                &NewUser {
+                    email: email.clone(),
+                    name,
+                    password_hash,
+                    lang: Lang::Da,
+                },
+            )
+            .await?;
+            if let Some(org) = &org {
+                let user = tx
+                    .user_by_email_tx(&email)
+                    .await?
+                    .context("user just created")?;
+                for r in &roles {
+                    tx.add_membership(&src, &user, org, *r).await?;
+                }
+            }
+            tx.commit().await?;
+            println!("Added user {email}.");
+        }
+        UserCommand::Grant { email, org, role } => {
+            let email = parse(Email::parse(&email), "--email")?;
+            let org = parse(OrgId::parse(&org), "--org")?;
+            let role = Role::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("--role: unknown role {role:?}"))?;
+            let mut tx = store.write().await?;
+            let user = tx
+                .user_by_email_tx(&email)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no user with e-mail {email}"))?;
+            let added = tx.add_membership(&src, &user, &org, role).await?;
+            tx.commit().await?;
+            println!(
+                "{}",
+                if added {
+                    "Granted."
+                } else {
+                    "The user already has that role."
+                }
+            );
+        }
+        UserCommand::SetPassword {
+            email,
+            password_stdin,
+        } => {
+            if !password_stdin {
+                bail!(
+                    "give the password on standard input with --password-stdin (never on the command line)"
+                );
+            }
+            let email = parse(Email::parse(&email), "--email")?;
+            let h = hash(&read_password()?)?;
+            let mut tx = store.write().await?;
+            let user = tx
+                .user_by_email_tx(&email)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no user with e-mail {email}"))?;
+            tx.set_password_hash(&src, &user, &h).await?;
+            tx.commit().await?;
+            println!("Password set for {email}.");
+        }
+        UserCommand::List => {
+            for u in store.list_users().await? {
+                let roles: Vec<String> = store
+                    .memberships(u.id)
+                    .await?
+                    .iter()
+                    .map(|m| format!("{}:{}", m.org_id, m.role.code()))
+                    .collect();
+                println!("{:<40} {:<30} {}", u.email, u.name, roles.join(" "));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn token(store: &Store, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
+    let TokenCommand::Create {
+        email,
+        name,
+        expires_in,
+    } = cmd;
+    if !(1..=365).contains(&expires_in) {
+        bail!("--expires-in must be between 1 and 365 days");
+    }
+    let email = parse(Email::parse(&email), "--email")?;
+    let user = store
+        .user_by_email(&email)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user with e-mail {email}"))?;
+    let secret = secrets::new_api_token();
+    let mut tx = store.write().await?;
+    tx.create_token(
+        &AuditSource::cli(),
+        &NewApiToken {
+            user_id: user.id,
+            user_email: email.to_string(),
+            name,
+            token_hash: secrets::sha256_hex(&secret),
+            expires_at: now_unix() + expires_in * 86_400,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    // The only place the secret is ever shown.
+    println!("{secret}");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn audit(store: &Store, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        AuditCommand::Verify { file: Some(file) } => verify_file(&file),
+        AuditCommand::Verify { file: None } => match store.audit_verify().await? {
+            Ok(r) => {
+                println!(
+                    "The audit trail is intact: {} events, head {}.",
+                    r.events, r.head_hash
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!(
+                    "The audit trail is NOT intact. First bad event: {}. {e}",
+                    e.seq()
+                );
+                Ok(ExitCode::FAILURE)
+            }
+        },
+        AuditCommand::Export { out } => {
+            let tmp = out.with_extension("partial");
+            let file = std::fs::File::create(&tmp)
+                .with_context(|| format!("cannot create {}", tmp.display()))?;
+            let mut w = BufWriter::new(file);
+            let n = store.audit_export(&mut w).await?;
+            w.flush()?;
+            drop(w);
+            // Renamed only when complete, so a half-written export never looks finished.
+            std::fs::rename(&tmp, &out)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!("Exported {n} events to {}.", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+pub fn verify_file(file: &Path) -> anyhow::Result<ExitCode> {
+    let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    match ork_audit::verify_export(std::io::BufReader::new(f)) {
+        Ok(r) => {
+            println!(
+                "The export is intact: {} events, head {}.",
+                r.events, r.head_hash
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            match e.seq() {
+                Some(seq) => eprintln!("The export is NOT intact. First bad event: {seq}. {e}"),
+                None => eprintln!("The export is NOT intact. {e}"),
+            }
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
