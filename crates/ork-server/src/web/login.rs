@@ -7,6 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
+use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::SameSite;
 use ork_domain::Lang;
 use ork_store::AuditSource;
@@ -56,6 +57,7 @@ fn set_cookie(res: &mut Response, c: axum_extra::extract::cookie::Cookie<'static
 pub async fn submit(
     State(state): State<AppState>,
     client_addr: Option<Extension<ClientAddr>>,
+    jar: CookieJar,
     c: Chrome,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, ApiError> {
@@ -108,6 +110,17 @@ pub async fn submit(
                 source: client.0.clone(),
             };
             let mut tx = state.store.write().await?;
+            // A language chosen just before signing in is the user's latest choice: it
+            // becomes their stored preference.
+            let mut lang = user.lang;
+            if let Some(chosen) = jar
+                .get(auth::LANG_COOKIE)
+                .and_then(|c| Lang::parse(c.value()))
+                && chosen != user.lang
+            {
+                tx.set_lang(&src, &user, chosen).await?;
+                lang = chosen;
+            }
             let ttl = cfg.session_ttl.as_secs() as i64;
             tx.create_session(
                 &src,
@@ -135,7 +148,7 @@ pub async fn submit(
                 cookie(
                     &state,
                     auth::LANG_COOKIE,
-                    user.lang.code().to_owned(),
+                    lang.code().to_owned(),
                     Some(365 * 86_400),
                 ),
             );

@@ -1,0 +1,330 @@
+use crate::{run, stderr, stdout};
+use ork_testkit::{TestDb, both_backends};
+use std::process::Command;
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["demo", "--help"],
+        vec!["migrate", "--help"],
+        vec!["org", "add", "--help"],
+        vec!["user", "add", "--help"],
+        vec!["token", "create", "--help"],
+        vec!["audit", "verify", "--help"],
+        vec!["audit", "export", "--help"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_orkestrator"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Usage:"), "{args:?}: {text}");
+    }
+}
+
+#[test]
+fn invalid_configuration_stops_start_up_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_orkestrator"))
+        .args(["serve"])
+        .env("ORK_LISTEN", "not-an-address")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("listen") && err.contains("ORK_LISTEN") && err.contains("expected"),
+        "{err}"
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_orkestrator"))
+        .args(["migrate"])
+        .env("DATABASE_URL", "mysql://x")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("database_url"));
+
+    std::fs::write(dir.path().join("orkestrator.toml"), "data_dir = 5\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_orkestrator"))
+        .args(["migrate"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("orkestrator.toml") && err.contains("data_dir"),
+        "{err}"
+    );
+}
+
+#[test]
+fn defaults_put_the_database_in_var() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_orkestrator"))
+        .args(["migrate"])
+        .env_remove("DATABASE_URL")
+        .env_remove("ORK_DATA_DIR")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("var/orkestrator.db").exists());
+}
+
+both_backends!(demo_twice_users_and_tokens, demo_body);
+async fn demo_body(db: TestDb) {
+    let data = db.dir().join("var");
+    let first = run(&db.url, &data, &["demo", "--no-serve"], None);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let text = stdout(&first);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("  ") && l.contains('@'))
+        .collect();
+    assert_eq!(
+        lines.len(),
+        12,
+        "every demo user is printed once with a password: {text}"
+    );
+    for l in &lines {
+        let pw = l.split_whitespace().nth(1).unwrap();
+        ork_testkit::record_secret(pw);
+    }
+    let roles: std::collections::HashSet<&str> = lines
+        .iter()
+        .map(|l| l.rsplit(':').next().unwrap())
+        .collect();
+    for role in [
+        "applicant",
+        "advisor",
+        "case_handler",
+        "data_steward",
+        "output_checker",
+        "auditor",
+        "citizen",
+        "operator",
+    ] {
+        assert!(roles.contains(role), "a demo user with role {role}");
+    }
+    let orgs = stdout(&run(&db.url, &data, &["org", "list"], None));
+    for id in [
+        "sds",
+        "dst",
+        "rkkp",
+        "ngc",
+        "ssi",
+        "datatilsynet",
+        "nvk",
+        "hovedstaden",
+        "sjaelland",
+        "syddanmark",
+        "midtjylland",
+        "nordjylland",
+        "vek-hovedstaden",
+        "vek-nordjylland",
+        "platform",
+        "ku",
+        "demofarma",
+        "example-therapeutics",
+    ] {
+        assert!(
+            orgs.lines()
+                .any(|l| l.split_whitespace().next() == Some(id)),
+            "organisation {id}"
+        );
+    }
+    let head_before = run(&db.url, &data, &["audit", "verify"], None);
+    let second = run(&db.url, &data, &["demo", "--no-serve"], None);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(stdout(&second).contains("existed already"));
+    assert_eq!(
+        stdout(&run(&db.url, &data, &["audit", "verify"], None)),
+        stdout(&head_before),
+        "a second demo changes nothing"
+    );
+    assert_eq!(
+        stdout(&run(&db.url, &data, &["user", "list"], None))
+            .lines()
+            .count(),
+        12
+    );
+
+    // Operator commands.
+    let out = run(
+        &db.url,
+        &data,
+        &[
+            "org",
+            "add",
+            "--id",
+            "aau",
+            "--kind",
+            "university_hospital",
+            "--name-da",
+            "Aalborg Universitet",
+            "--name-en",
+            "Aalborg University",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(
+        &db.url,
+        &data,
+        &[
+            "org",
+            "add",
+            "--id",
+            "x1",
+            "--kind",
+            "authority",
+            "--name-da",
+            "x",
+            "--name-en",
+            "x",
+        ],
+        None,
+    );
+    assert!(
+        !out.status.success() && stderr(&out).contains("authority role"),
+        "{}",
+        stderr(&out)
+    );
+    let pw = "Et-Rigtig-Godt-Kodeord-7";
+    ork_testkit::record_secret(pw);
+    let out = run(
+        &db.url,
+        &data,
+        &[
+            "user",
+            "add",
+            "--email",
+            "ny@aau.dk",
+            "--name",
+            "Ny Forsker",
+            "--org",
+            "aau",
+            "--role",
+            "applicant",
+            "--role",
+            "advisor",
+            "--password-stdin",
+        ],
+        Some(&format!("{pw}\n")),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(
+        &db.url,
+        &data,
+        &["user", "add", "--email", "ny@aau.dk", "--name", "Igen"],
+        None,
+    );
+    assert!(!out.status.success() && stderr(&out).contains("already exists"));
+    let out = run(
+        &db.url,
+        &data,
+        &[
+            "user",
+            "add",
+            "--email",
+            "kort@aau.dk",
+            "--name",
+            "Kort",
+            "--password-stdin",
+        ],
+        Some("kort\n"),
+    );
+    assert!(!out.status.success() && stderr(&out).contains("at least 12"));
+    let out = run(
+        &db.url,
+        &data,
+        &[
+            "user",
+            "add",
+            "--email",
+            "rolle@aau.dk",
+            "--name",
+            "R",
+            "--org",
+            "aau",
+            "--role",
+            "boss",
+        ],
+        None,
+    );
+    assert!(!out.status.success() && stderr(&out).contains("unknown role"));
+    let users = stdout(&run(&db.url, &data, &["user", "list"], None));
+    assert!(
+        users.lines().any(|l| l.starts_with("ny@aau.dk")
+            && l.contains("aau:applicant")
+            && l.contains("aau:advisor")),
+        "{users}"
+    );
+    assert!(
+        !users.contains("kort@aau.dk") && !users.contains("rolle@aau.dk"),
+        "failed commands leave nothing"
+    );
+
+    let out = run(
+        &db.url,
+        &data,
+        &[
+            "token",
+            "create",
+            "--email",
+            "ny@aau.dk",
+            "--expires-in",
+            "5",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let token = stdout(&out).trim().to_owned();
+    ork_testkit::record_secret(&token);
+    assert!(token.starts_with("ork_") && token.len() == 47, "{token}");
+    let out = run(
+        &db.url,
+        &data,
+        &[
+            "token",
+            "create",
+            "--email",
+            "ny@aau.dk",
+            "--expires-in",
+            "0",
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+
+    // The new user can sign in to the served portal with that password and use the token.
+    let store = ork_store::Store::connect(&db.url).await.unwrap();
+    let u = store
+        .user_by_email(&ork_domain::Email::parse("ny@aau.dk").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.tokens_of(u.id).await.unwrap().len(), 1);
+    let creds = ork_server::auth::Credentials::Password {
+        email: "ny@aau.dk".into(),
+        password: pw.into(),
+    };
+    use ork_server::auth::SignInProvider;
+    assert!(
+        ork_server::auth::LocalPassword
+            .authenticate(&store, &creds)
+            .await
+            .is_ok()
+    );
+}
