@@ -16,10 +16,7 @@ static TOKEN_LIKE: LazyLock<Regex> =
 
 /// Masks CPR-like digit runs and API tokens.
 pub fn redact(s: &str) -> Cow<'_, str> {
-    let s = match CPR_LIKE.replace_all(s, "[redacted-cpr]") {
-        Cow::Borrowed(b) => Cow::Borrowed(b),
-        Cow::Owned(o) => Cow::Owned(o),
-    };
+    let s = CPR_LIKE.replace_all(s, "[redacted-cpr]");
     if TOKEN_LIKE.is_match(&s) {
         Cow::Owned(TOKEN_LIKE.replace_all(&s, "[redacted-token]").into_owned())
     } else {

@@ -20,7 +20,7 @@ mod users;
 pub use audit::{AuditFilter, AuditSource};
 pub use error::StoreError;
 pub use orgs::{NewOrganisation, Organisation};
-pub use sessions::Session;
+pub use sessions::{NewSession, Session};
 pub use tokens::{ApiToken, NewApiToken};
 pub use users::{Membership, NewUser, User};
 

@@ -12,18 +12,30 @@ pub struct Session {
     pub expires_at: i64,
 }
 
+/// A session to record at sign-in.
+#[derive(Debug, Clone)]
+pub struct NewSession<'a> {
+    pub user_id: i64,
+    pub user_email: &'a str,
+    /// SHA-256 of the session id the browser holds.
+    pub id_hash: &'a str,
+    pub csrf_token: &'a str,
+    pub ttl_secs: i64,
+    /// How the user proved who they are: `password`, `oidc:mitid`…
+    pub method: &'a str,
+}
+
 impl WriteTx {
     /// Records a new session for a user who just signed in, with the way they signed in.
-    pub async fn create_session(
-        &mut self,
-        src: &AuditSource,
-        user_email: &str,
-        user_id: i64,
-        id_hash: &str,
-        csrf_token: &str,
-        ttl_secs: i64,
-        method: &str,
-    ) -> Result<()> {
+    pub async fn create_session(&mut self, src: &AuditSource, new: &NewSession<'_>) -> Result<()> {
+        let NewSession {
+            user_id,
+            user_email,
+            id_hash,
+            csrf_token,
+            ttl_secs,
+            method,
+        } = *new;
         let now = now_unix();
         sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id_hash.to_owned())

@@ -64,37 +64,44 @@ struct Setting<T> {
     source: String,
 }
 
-fn pick<T>(
-    flag: Option<(T, &str)>,
-    env: Env,
-    env_key: &str,
-    parse_env: impl Fn(String) -> T,
-    file: Option<T>,
-    file_key: &str,
-    file_name: &str,
-    default: T,
-) -> Setting<T> {
-    if let Some((v, name)) = flag {
-        return Setting {
-            value: v,
-            source: format!("the {name} flag"),
-        };
-    }
-    if let Some(v) = env(env_key) {
-        return Setting {
-            value: parse_env(v),
-            source: format!("the environment variable {env_key}"),
-        };
-    }
-    if let Some(v) = file {
-        return Setting {
-            value: v,
-            source: format!("key `{file_key}` in {file_name}"),
-        };
-    }
-    Setting {
-        value: default,
-        source: "the default".into(),
+/// Where settings can come from besides the command line.
+struct Sources<'a> {
+    env: Env<'a>,
+    file_name: &'a str,
+}
+
+impl Sources<'_> {
+    fn pick<T>(
+        &self,
+        flag: Option<(T, &str)>,
+        env_key: &str,
+        parse_env: impl Fn(String) -> T,
+        file: Option<T>,
+        file_key: &str,
+        default: T,
+    ) -> Setting<T> {
+        if let Some((v, name)) = flag {
+            return Setting {
+                value: v,
+                source: format!("the {name} flag"),
+            };
+        }
+        if let Some(v) = (self.env)(env_key) {
+            return Setting {
+                value: parse_env(v),
+                source: format!("the environment variable {env_key}"),
+            };
+        }
+        if let Some(v) = file {
+            return Setting {
+                value: v,
+                source: format!("key `{file_key}` in {}", self.file_name),
+            };
+        }
+        Setting {
+            value: default,
+            source: "the default".into(),
+        }
     }
 }
 
@@ -128,14 +135,16 @@ impl Config {
             None => (FileConfig::default(), "orkestrator.toml".to_owned()),
         };
 
-        let data_dir = pick(
-            flags.data_dir.clone().map(|d| (d, "--data-dir")),
+        let src = Sources {
             env,
+            file_name: &file_name,
+        };
+        let data_dir = src.pick(
+            flags.data_dir.clone().map(|d| (d, "--data-dir")),
             "ORK_DATA_DIR",
             PathBuf::from,
             file.data_dir,
             "data_dir",
-            &file_name,
             PathBuf::from("./var"),
         );
         if data_dir.value.as_os_str().is_empty() {
@@ -148,14 +157,12 @@ impl Config {
             "sqlite://{}?mode=rwc",
             data_dir.value.join("orkestrator.db").display()
         );
-        let database_url = pick(
+        let database_url = src.pick(
             flags.database_url.clone().map(|d| (d, "--database-url")),
-            env,
             "DATABASE_URL",
             |s| s,
             file.database_url,
             "database_url",
-            &file_name,
             default_db,
         );
         if ork_store::Backend::from_url(&database_url.value).is_none() {
@@ -164,27 +171,23 @@ impl Config {
                 database_url.source
             )));
         }
-        let listen = pick(
+        let listen = src.pick(
             flags.listen.clone().map(|l| (l, "--listen")),
-            env,
             "ORK_LISTEN",
             |s| s,
             file.listen,
             "listen",
-            &file_name,
             "127.0.0.1:8080".to_owned(),
         );
         let listen_addr: SocketAddr = listen.value.trim().parse().map_err(|_| {
             ConfigError(format!("invalid configuration: listen from {} is {:?}; expected an address and port like 127.0.0.1:8080", listen.source, listen.value))
         })?;
-        let public_url = pick(
+        let public_url = src.pick(
             None,
-            env,
             "ORK_PUBLIC_URL",
             Some,
             file.public_url.map(Some),
             "public_url",
-            &file_name,
             None,
         );
         if let Some(u) = &public_url.value
@@ -195,14 +198,12 @@ impl Config {
                 public_url.source
             )));
         }
-        let assets_dir = pick(
+        let assets_dir = src.pick(
             None,
-            env,
             "ORK_ASSETS_DIR",
             PathBuf::from,
             file.assets_dir,
             "assets_dir",
-            &file_name,
             PathBuf::from("web/dist"),
         );
         let cookie_secure = match env("ORK_COOKIE_SECURE") {
@@ -221,14 +222,12 @@ impl Config {
             )?,
             None => file.trust_forwarded_for.unwrap_or(false),
         };
-        let hours = pick(
+        let hours = src.pick(
             None,
-            env,
             "ORK_SESSION_HOURS",
             |s| s.trim().parse::<u64>().unwrap_or(0),
             file.session_hours,
             "session_hours",
-            &file_name,
             8,
         );
         if !(1..=24 * 30).contains(&hours.value) {
@@ -237,30 +236,19 @@ impl Config {
                 hours.source
             )));
         }
-        let log = pick(
-            None,
-            env,
-            "ORK_LOG",
-            |s| s,
-            file.log,
-            "log",
-            &file_name,
-            "info".to_owned(),
-        );
+        let log = src.pick(None, "ORK_LOG", |s| s, file.log, "log", "info".to_owned());
         if tracing_subscriber_filter_is_invalid(&log.value) {
             return Err(ConfigError(format!(
                 "invalid configuration: log from {} is {:?}; expected a level like info or debug",
                 log.source, log.value
             )));
         }
-        let log_format = pick(
+        let log_format = src.pick(
             None,
-            env,
             "ORK_LOG_FORMAT",
             |s| s,
             file.log_format,
             "log_format",
-            &file_name,
             "pretty".to_owned(),
         );
         let log_json = match log_format.value.as_str() {

@@ -10,7 +10,7 @@ use axum::{Extension, Form};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::SameSite;
 use ork_domain::Lang;
-use ork_store::AuditSource;
+use ork_store::{AuditSource, NewSession};
 use serde_json::json;
 
 #[derive(Template)]
@@ -122,16 +122,16 @@ pub async fn submit(
                 lang = chosen;
             }
             let ttl = cfg.session_ttl.as_secs() as i64;
-            tx.create_session(
-                &src,
-                user.email.as_str(),
-                user.id,
-                &secrets::sha256_hex(&session_secret),
-                &csrf,
-                ttl,
-                state.password.method(),
-            )
-            .await?;
+            let id_hash = secrets::sha256_hex(&session_secret);
+            let new = NewSession {
+                user_id: user.id,
+                user_email: user.email.as_str(),
+                id_hash: &id_hash,
+                csrf_token: &csrf,
+                ttl_secs: ttl,
+                method: state.password.method(),
+            };
+            tx.create_session(&src, &new).await?;
             tx.commit().await?;
             tracing::info!(user_id = user.id, "signed in");
             let mut res = Redirect::to(&next).into_response();

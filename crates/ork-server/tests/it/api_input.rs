@@ -18,7 +18,9 @@ async fn bad_input_body(db: TestDb) {
     let before = app.audit_head().await;
 
     let big = format!(r#"{{"name": "{}"}}"#, "x".repeat(2 * 1024 * 1024));
-    let cases: Vec<(&str, Vec<u8>, &str, StatusCode, &str, &str)> = vec![
+    // (content type, body, what, status, code, start of the English message)
+    type Case<'a> = (&'a str, Vec<u8>, &'a str, StatusCode, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "application/json",
             b"{".to_vec(),

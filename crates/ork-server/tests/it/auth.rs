@@ -109,17 +109,18 @@ async fn expired_body(db: TestDb) {
         .unwrap();
     let secret = ork_server::auth::secrets::random_secret();
     let mut tx = app.store.write().await.unwrap();
-    tx.create_session(
-        &crate::helpers::src(),
-        "bo@ku.dk",
-        user.id,
-        &ork_server::auth::secrets::sha256_hex(&secret),
-        "csrf",
-        -10,
-        "password",
-    )
-    .await
-    .unwrap();
+    let id_hash = ork_server::auth::secrets::sha256_hex(&secret);
+    let expired = ork_store::NewSession {
+        user_id: user.id,
+        user_email: "bo@ku.dk",
+        id_hash: &id_hash,
+        csrf_token: "csrf",
+        ttl_secs: -10,
+        method: "password",
+    };
+    tx.create_session(&crate::helpers::src(), &expired)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let mut b = app.browser();
     b.cookies.insert("ork_session".into(), secret);

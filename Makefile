@@ -1,0 +1,43 @@
+# The two commands of the README:
+#   make demo   — install the front-end assets, build, and run `orkestrator demo`
+#   make test   — the whole test suite: Rust (SQLite and PostgreSQL), browser end-to-end
+#                 tests with accessibility checks, and the scan of all logs for secrets.
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -euo pipefail -c
+
+TARGET_DIR := $(shell cargo metadata --no-deps --format-version 1 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null || echo target)
+export ORK_TEST_LOG_DIR ?= $(CURDIR)/.test-logs
+export ORK_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: demo test assets e2e-deps rust-tests e2e-tests log-scan check
+
+demo: assets
+	cargo run --release -p orkestrator -- demo $(ARGS)
+
+assets:
+	./scripts/assets.sh
+
+e2e-deps:
+	./scripts/ensure-test-deps.sh
+	cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+
+test: assets e2e-deps
+	rm -rf "$(ORK_TEST_LOG_DIR)" && mkdir -p "$(ORK_TEST_LOG_DIR)"
+	$(MAKE) --no-print-directory rust-tests e2e-tests log-scan
+
+rust-tests:
+	cargo test --workspace --all-targets
+
+e2e-tests:
+	cargo build -p orkestrator
+	cd e2e && ORK_BIN="$(TARGET_DIR)/debug/orkestrator" npx playwright test
+
+log-scan:
+	python3 scripts/scan-logs.py --self-test
+	python3 scripts/scan-logs.py
+
+# What a reviewer runs before committing.
+check:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
