@@ -148,6 +148,14 @@ pub(crate) fn cookie(
     c
 }
 
+/// The CSRF cookie: like [`cookie`] but `SameSite=Strict`, so no other site's request
+/// ever carries it.
+pub(crate) fn csrf_cookie(state: &AppState, value: String) -> Cookie<'static> {
+    let mut c = cookie(state, auth::CSRF_COOKIE, value, None);
+    c.set_same_site(SameSite::Strict);
+    c
+}
+
 async fn context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let json = wants_json(&path, req.headers());
@@ -242,8 +250,7 @@ async fn context(State(state): State<AppState>, mut req: Request, next: Next) ->
             .iter()
             .any(|v| v.as_bytes().starts_with(auth::CSRF_COOKIE.as_bytes()))
     {
-        let mut c = cookie(&state, auth::CSRF_COOKIE, csrf, None);
-        c.set_same_site(SameSite::Strict);
+        let c = csrf_cookie(&state, csrf);
         if let Ok(v) = HeaderValue::from_str(&c.to_string()) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }

@@ -1,9 +1,9 @@
 use super::ApiJson;
 use crate::auth::{ApiUser, ClientAddr, secrets};
 use crate::{ApiError, AppState};
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::{Extension, Json};
 use ork_store::{ApiToken, NewApiToken, now_unix};
 use utoipa::ToSchema;
 
@@ -135,7 +135,7 @@ pub async fn list(
     responses((status = 201, body = CreatedToken), (status = 400, body = super::ErrorBody), (status = 401, body = super::ErrorBody), (status = 415, body = super::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
-    Extension(client): Extension<ClientAddr>,
+    client: ClientAddr,
     ApiUser(p): ApiUser,
     ApiJson(body): ApiJson<CreateToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
@@ -158,7 +158,7 @@ pub async fn create(
     responses((status = 204), (status = 401, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
 pub async fn revoke(
     State(state): State<AppState>,
-    Extension(client): Extension<ClientAddr>,
+    client: ClientAddr,
     ApiUser(p): ApiUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {

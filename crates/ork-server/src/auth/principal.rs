@@ -74,9 +74,21 @@ impl Auth {
     }
 }
 
-/// The client's address as the audit trail records it.
+/// The client's address as the audit trail records it; set by the context middleware.
 #[derive(Debug, Clone)]
 pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<ClientAddr>()
+            .cloned()
+            .unwrap_or_else(|| ClientAddr("unknown".into())))
+    }
+}
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;

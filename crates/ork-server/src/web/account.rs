@@ -1,12 +1,11 @@
-use super::{Chrome, client, render};
+use super::{Chrome, render};
 use crate::api::tokens::{self, token_status};
 use crate::auth::{ClientAddr, WebUser};
 use crate::{ApiError, AppState};
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use ork_store::{ApiToken, Membership};
 
 pub struct TokenRow {
@@ -85,7 +84,7 @@ pub struct TokenForm {
 
 pub async fn create_token(
     State(state): State<AppState>,
-    client_addr: Option<Extension<ClientAddr>>,
+    client: ClientAddr,
     c: Chrome,
     WebUser(p): WebUser,
     Form(f): Form<TokenForm>,
@@ -109,8 +108,7 @@ pub async fn create_token(
     let validated = days.and_then(|d| tokens::validate(&f.name, d));
     match validated {
         Ok((name, days)) => {
-            let (_, secret) =
-                tokens::issue(&state, &p, &client(client_addr.as_deref()), name, days).await?;
+            let (_, secret) = tokens::issue(&state, &p, &client, name, days).await?;
             page_with(&state, c, &p, Some(secret), None).await
         }
         Err(e) => {
@@ -123,24 +121,18 @@ pub async fn create_token(
 
 pub async fn revoke_token(
     State(state): State<AppState>,
-    client_addr: Option<Extension<ClientAddr>>,
+    client: ClientAddr,
     WebUser(p): WebUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
     let mut tx = state.store.write().await?;
     if !tx
-        .revoke_token(
-            &p.audit_source(&client(client_addr.as_deref()), None),
-            p.user.id,
-            id,
-        )
+        .revoke_token(&p.audit_source(&client, None), p.user.id, id)
         .await?
     {
         return Err(ApiError::not_found());
     }
     tx.commit().await?;
-    let mut res = Redirect::to("/account").into_response();
-    *res.status_mut() = StatusCode::SEE_OTHER;
-    Ok(res)
+    Ok(Redirect::to("/account").into_response())
 }

@@ -1,6 +1,6 @@
-use super::{Chrome, client, render, safe_next};
+use super::{Chrome, render, safe_next};
 use crate::auth::{self, Auth, ClientAddr, Credentials, SignInError, Via, secrets};
-use crate::middleware::cookie;
+use crate::middleware::{cookie, csrf_cookie};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -8,7 +8,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use axum_extra::extract::CookieJar;
-use axum_extra::extract::cookie::SameSite;
 use ork_domain::Lang;
 use ork_store::{AuditSource, NewSession};
 use serde_json::json;
@@ -56,12 +55,11 @@ fn set_cookie(res: &mut Response, c: axum_extra::extract::cookie::Cookie<'static
 
 pub async fn submit(
     State(state): State<AppState>,
-    client_addr: Option<Extension<ClientAddr>>,
+    client: ClientAddr,
     jar: CookieJar,
     c: Chrome,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, ApiError> {
-    let client = client(client_addr.as_deref());
     let next = safe_next(f.next.as_deref());
     let email_key = format!("account:{}", f.email.trim().to_lowercase());
     let addr_key = format!("address:{}", client.0);
@@ -135,14 +133,11 @@ pub async fn submit(
             tx.commit().await?;
             tracing::info!(user_id = user.id, "signed in");
             let mut res = Redirect::to(&next).into_response();
-            *res.status_mut() = StatusCode::SEE_OTHER;
             set_cookie(
                 &mut res,
                 cookie(&state, auth::SESSION_COOKIE, session_secret, Some(ttl)),
             );
-            let mut csrf_cookie = cookie(&state, auth::CSRF_COOKIE, csrf, None);
-            csrf_cookie.set_same_site(SameSite::Strict);
-            set_cookie(&mut res, csrf_cookie);
+            set_cookie(&mut res, csrf_cookie(&state, csrf));
             set_cookie(
                 &mut res,
                 cookie(
@@ -191,10 +186,9 @@ pub async fn submit(
 
 pub async fn logout(
     State(state): State<AppState>,
-    client_addr: Option<Extension<ClientAddr>>,
+    client: ClientAddr,
     Extension(a): Extension<Auth>,
 ) -> Result<Response, ApiError> {
-    let client = client(client_addr.as_deref());
     if let Auth::User(p) = &a
         && let Via::Session { id_hash, .. } = &p.via
     {
@@ -205,15 +199,12 @@ pub async fn logout(
         tracing::info!(user_id = p.user.id, "signed out");
     }
     let mut res = Redirect::to("/").into_response();
-    *res.status_mut() = StatusCode::SEE_OTHER;
     set_cookie(
         &mut res,
         cookie(&state, auth::SESSION_COOKIE, String::new(), Some(0)),
     );
     // A fresh CSRF token for the anonymous visitor.
-    let mut csrf_cookie = cookie(&state, auth::CSRF_COOKIE, secrets::random_secret(), None);
-    csrf_cookie.set_same_site(SameSite::Strict);
-    set_cookie(&mut res, csrf_cookie);
+    set_cookie(&mut res, csrf_cookie(&state, secrets::random_secret()));
     Ok(res)
 }
 
@@ -226,7 +217,7 @@ pub struct LangForm {
 /// Switches the language: remembered in a cookie, and for a signed-in user in the account.
 pub async fn set_language(
     State(state): State<AppState>,
-    client_addr: Option<Extension<ClientAddr>>,
+    client: ClientAddr,
     Extension(a): Extension<Auth>,
     Form(f): Form<LangForm>,
 ) -> Result<Response, ApiError> {
@@ -241,16 +232,11 @@ pub async fn set_language(
         && p.user.lang != lang
     {
         let mut tx = state.store.write().await?;
-        tx.set_lang(
-            &p.audit_source(&client(client_addr.as_deref()), None),
-            &p.user,
-            lang,
-        )
-        .await?;
+        tx.set_lang(&p.audit_source(&client, None), &p.user, lang)
+            .await?;
         tx.commit().await?;
     }
     let mut res = Redirect::to(&safe_next(f.next.as_deref())).into_response();
-    *res.status_mut() = StatusCode::SEE_OTHER;
     set_cookie(
         &mut res,
         cookie(

@@ -8,7 +8,7 @@ mod home;
 mod login;
 mod operator;
 
-use crate::auth::{Auth, ClientAddr};
+use crate::auth::Auth;
 use crate::i18n::Tr;
 use crate::middleware::CsrfToken;
 use crate::{ApiError, AppState};
@@ -111,13 +111,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Chrome {
             .unwrap_or_default();
         Ok(Self::build(lang, &auth, &csrf, parts.uri.path()))
     }
-}
-
-/// The client address for audit events, from the context middleware.
-pub(crate) fn client(parts_client: Option<&ClientAddr>) -> ClientAddr {
-    parts_client
-        .cloned()
-        .unwrap_or_else(|| ClientAddr("unknown".into()))
 }
 
 /// Renders a template as an HTML response in the page's language.

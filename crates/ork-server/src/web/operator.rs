@@ -1,11 +1,11 @@
-use super::{Chrome, client, render};
+use super::{Chrome, render};
 use crate::auth::{ClientAddr, Principal, WebUser, hash_password, validate_new_password};
 use crate::{ApiError, AppState};
 use askama::Template;
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use ork_domain::{AuthorityRole, Email, Lang, OrgId, OrgKind, PersonName, Role};
 use ork_store::{NewOrganisation, NewUser, Organisation};
 
@@ -86,9 +86,21 @@ pub async fn page(
 }
 
 fn saved() -> Response {
-    let mut res = Redirect::to("/operator?saved=1").into_response();
-    *res.status_mut() = StatusCode::SEE_OTHER;
-    res
+    Redirect::to("/operator?saved=1").into_response()
+}
+
+/// After a form: back to the page with "saved", or the page again with the error shown in
+/// the user's language and the error's status. Server errors propagate.
+async fn outcome(
+    state: &AppState,
+    c: Chrome,
+    result: Result<(), ApiError>,
+) -> Result<Response, ApiError> {
+    match result {
+        Ok(()) => Ok(saved()),
+        Err(e) if e.status.is_client_error() => failed(state, c, e).await,
+        Err(e) => Err(e),
+    }
 }
 
 /// Re-renders the page with the error in the user's language and the error's status.
@@ -118,7 +130,7 @@ pub struct OrgForm {
 
 pub async fn add_org(
     State(state): State<AppState>,
-    client_addr: Option<Extension<ClientAddr>>,
+    client: ClientAddr,
     c: Chrome,
     WebUser(p): WebUser,
     Form(f): Form<OrgForm>,
@@ -135,7 +147,7 @@ pub async fn add_org(
             )
         })?;
         let mut tx = state.store.write().await?;
-        let src = p.audit_source(&client(client_addr.as_deref()), p.org_for(Role::Operator));
+        let src = p.audit_source(&client, p.org_for(Role::Operator));
         tx.create_org(
             &src,
             &NewOrganisation {
@@ -150,11 +162,7 @@ pub async fn add_org(
         Ok(())
     }
     .await;
-    match result {
-        Ok(()) => Ok(saved()),
-        Err(e) if e.status.is_client_error() => failed(&state, c, e).await,
-        Err(e) => Err(e),
-    }
+    outcome(&state, c, result).await
 }
 
 #[derive(serde::Deserialize)]
@@ -168,7 +176,7 @@ pub struct UserForm {
 
 pub async fn add_user(
     State(state): State<AppState>,
-    client_addr: Option<Extension<ClientAddr>>,
+    client: ClientAddr,
     c: Chrome,
     WebUser(p): WebUser,
     Form(f): Form<UserForm>,
@@ -205,7 +213,7 @@ pub async fn add_user(
             }
             None => None,
         };
-        let src = p.audit_source(&client(client_addr.as_deref()), p.org_for(Role::Operator));
+        let src = p.audit_source(&client, p.org_for(Role::Operator));
         let mut tx = state.store.write().await?;
         tx.create_user(
             &src,
@@ -228,11 +236,7 @@ pub async fn add_user(
         Ok(())
     }
     .await;
-    match result {
-        Ok(()) => Ok(saved()),
-        Err(e) if e.status.is_client_error() => failed(&state, c, e).await,
-        Err(e) => Err(e),
-    }
+    outcome(&state, c, result).await
 }
 
 fn parse_role(r: &str) -> Result<Role, ApiError> {
@@ -254,7 +258,7 @@ pub struct GrantForm {
 
 pub async fn grant(
     State(state): State<AppState>,
-    client_addr: Option<Extension<ClientAddr>>,
+    client: ClientAddr,
     c: Chrome,
     WebUser(p): WebUser,
     Form(f): Form<GrantForm>,
@@ -264,7 +268,7 @@ pub async fn grant(
         let email = Email::parse(&f.email).map_err(invalid)?;
         let org = OrgId::parse(f.org.trim()).map_err(invalid)?;
         let role = parse_role(&f.role)?;
-        let src = p.audit_source(&client(client_addr.as_deref()), p.org_for(Role::Operator));
+        let src = p.audit_source(&client, p.org_for(Role::Operator));
         let mut tx = state.store.write().await?;
         let user = tx.user_by_email_tx(&email).await?.ok_or_else(|| {
             ApiError::new(
@@ -279,9 +283,5 @@ pub async fn grant(
         Ok(())
     }
     .await;
-    match result {
-        Ok(()) => Ok(saved()),
-        Err(e) if e.status.is_client_error() => failed(&state, c, e).await,
-        Err(e) => Err(e),
-    }
+    outcome(&state, c, result).await
 }
