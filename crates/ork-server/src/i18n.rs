@@ -3,7 +3,8 @@
 
 use ork_domain::Lang;
 
-/// (key, Danish, English)
+/// (key, Danish, English) — one row a text, kept as a table for review.
+#[rustfmt::skip]
 pub static TEXTS: &[(&str, &str, &str)] = &[
     ("site.name", "Dataorkestrator", "Dataorkestrator"),
     (
@@ -227,6 +228,14 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("audit.action", "Handling", "Action"),
     ("audit.source", "Fra", "From"),
     ("audit.none", "Ingen hændelser matcher.", "No events match."),
+    ("kind.authority", "Myndighed", "Authority"),
+    ("kind.university_hospital", "Universitet eller hospital", "University or hospital"),
+    ("kind.company", "Virksomhed", "Company"),
+    ("kind.foreign_organisation", "Udenlandsk organisation", "Foreign organisation"),
+    ("kind.platform_operator", "Platformens operatør", "Platform operator"),
+    ("authority_role.data_controller", "Dataansvarlig", "Data controller"),
+    ("authority_role.approving_authority", "Godkendende myndighed", "Approving authority"),
+    ("authority_role.both", "Dataansvarlig og godkendende", "Data controller and approving"),
     ("common.save", "Gem", "Save"),
     ("common.back_home", "Til forsiden", "Back to the home page"),
     ("error.title", "Noget gik galt", "Something went wrong"),
@@ -300,6 +309,11 @@ impl Tr {
         self.lang.code()
     }
 
+    /// The label of a coded value, e.g. `label("kind", "company")` → "Virksomhed".
+    pub fn label(&self, group: &str, code: &str) -> String {
+        text(self.lang, &format!("{group}.{code}")).to_owned()
+    }
+
     /// The role's name in the current language.
     pub fn role(&self, role: &ork_domain::Role) -> &'static str {
         use ork_domain::Role::*;
@@ -360,6 +374,22 @@ mod tests {
             }
         }
         assert!(checked > 20, "templates use the translation table");
+    }
+
+    #[test]
+    fn every_kind_and_authority_role_has_a_label() {
+        for code in ork_domain::OrgKind::CODES {
+            assert_ne!(
+                text(Lang::Da, &format!("kind.{code}")),
+                format!("kind.{code}")
+            );
+        }
+        for r in ork_domain::AuthorityRole::ALL {
+            assert_ne!(
+                text(Lang::En, &format!("authority_role.{}", r.code())),
+                format!("authority_role.{}", r.code())
+            );
+        }
     }
 
     #[test]

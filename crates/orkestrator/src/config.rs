@@ -20,6 +20,8 @@ pub struct FileConfig {
     pub log: Option<String>,
     pub log_format: Option<String>,
     pub trust_forwarded_for: Option<bool>,
+    pub login_attempts_per_address: Option<usize>,
+    pub login_failures_per_account: Option<usize>,
 }
 
 /// What the command line gave (already parsed by clap, `None` when absent).
@@ -44,6 +46,8 @@ pub struct Config {
     pub log: String,
     pub log_json: bool,
     pub trust_forwarded_for: bool,
+    pub login_attempts_per_address: usize,
+    pub login_failures_per_account: usize,
 }
 
 /// A configuration mistake: the key, where it was set, and what was expected.
@@ -236,6 +240,45 @@ impl Config {
                 hours.source
             )));
         }
+        // Sign-in limits per 15 minutes. The defaults suit a national service; a test
+        // environment that signs in many users from one address raises the first.
+        let mut limits = [0usize; 2];
+        for (i, (key, env_key, default)) in [
+            (
+                "login_attempts_per_address",
+                "ORK_LOGIN_ATTEMPTS_PER_ADDRESS",
+                30,
+            ),
+            (
+                "login_failures_per_account",
+                "ORK_LOGIN_FAILURES_PER_ACCOUNT",
+                5,
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let from_file = if i == 0 {
+                file.login_attempts_per_address
+            } else {
+                file.login_failures_per_account
+            };
+            let v = src.pick(
+                None,
+                env_key,
+                |s| s.trim().parse::<usize>().unwrap_or(0),
+                from_file,
+                key,
+                default,
+            );
+            if !(1..=1_000_000).contains(&v.value) {
+                return Err(ConfigError(format!(
+                    "invalid configuration: {key} from {} must be a whole number from 1 to 1000000",
+                    v.source
+                )));
+            }
+            limits[i] = v.value;
+        }
         let log = src.pick(None, "ORK_LOG", |s| s, file.log, "log", "info".to_owned());
         if tracing_subscriber_filter_is_invalid(&log.value) {
             return Err(ConfigError(format!(
@@ -272,6 +315,8 @@ impl Config {
             log: log.value,
             log_json,
             trust_forwarded_for,
+            login_attempts_per_address: limits[0],
+            login_failures_per_account: limits[1],
         })
     }
 
@@ -283,6 +328,8 @@ impl Config {
             session_ttl: self.session_ttl,
             cookie_secure: self.cookie_secure,
             trust_forwarded_for: self.trust_forwarded_for,
+            login_attempts_per_address: self.login_attempts_per_address,
+            login_failures_per_account: self.login_failures_per_account,
             ..Default::default()
         }
     }
