@@ -197,6 +197,12 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("operator.saved", "Gemt.", "Saved."),
     ("operator.roles", "Roller", "Roles"),
+    ("operator.account", "Konto", "Account"),
+    ("operator.active", "Aktiv", "Active"),
+    ("operator.disabled", "Deaktiveret", "Disabled"),
+    ("operator.disable", "Deaktivér", "Disable"),
+    ("operator.enable", "Aktivér", "Enable"),
+    ("operator.revoke", "Fjern", "Remove"),
     ("audit.title", "Revisionsspor", "Audit trail"),
     (
         "audit.intro",
@@ -210,6 +216,8 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
         "The chain is broken",
     ),
     ("audit.events", "hændelser", "events"),
+    ("audit.head", "Kædens seneste hændelse", "Latest event of the chain"),
+    ("audit.verify_now", "Verificér hele kæden nu", "Verify the whole chain now"),
     ("audit.filter", "Filtrér", "Filter"),
     ("audit.actor", "Bruger", "User"),
     (

@@ -60,7 +60,14 @@ pub fn init(filter: &str, format: LogFormat, file: Option<&Path>) -> std::io::Re
                 .try_init()
         }
         (LogFormat::Json, None) => builder.json().with_writer(std::io::stderr).try_init(),
-        (LogFormat::Pretty, None) => builder.with_writer(std::io::stderr).try_init(),
+        (LogFormat::Pretty, None) => {
+            use std::io::IsTerminal;
+            // Colours only on a terminal; redirected logs stay plain text.
+            builder
+                .with_ansi(std::io::stderr().is_terminal())
+                .with_writer(std::io::stderr)
+                .try_init()
+        }
     };
     let _ = result;
     Ok(())

@@ -117,6 +117,77 @@ impl WriteTx {
         Ok(true)
     }
 
+    /// Takes back a role. Returns `false` when the user did not hold it.
+    pub async fn remove_membership(
+        &mut self,
+        src: &AuditSource,
+        user: &User,
+        org: &OrgId,
+        role: Role,
+    ) -> Result<bool> {
+        let n =
+            sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND org_id = $2 AND role = $3")
+                .bind(user.id)
+                .bind(org.as_str().to_owned())
+                .bind(role.code())
+                .execute(self.conn())
+                .await?
+                .rows_affected();
+        if n > 0 {
+            self.audit(
+                src,
+                "membership.revoke",
+                "user",
+                user.email.as_str(),
+                json!({"org": org.as_str(), "role": role.code()}),
+            )
+            .await?;
+        }
+        Ok(n > 0)
+    }
+
+    /// Disables or re-enables an account. Disabling also ends the user's sessions; their
+    /// API tokens stop working while the account is disabled. Returns `false` when nothing
+    /// changed.
+    pub async fn set_disabled(
+        &mut self,
+        src: &AuditSource,
+        user: &User,
+        disabled: bool,
+    ) -> Result<bool> {
+        if user.disabled == disabled {
+            return Ok(false);
+        }
+        let at = disabled.then(now_unix);
+        sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(user.id)
+            .execute(self.conn())
+            .await?;
+        let mut ended = 0;
+        if disabled {
+            ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user.id)
+                .execute(self.conn())
+                .await?
+                .rows_affected();
+        }
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        self.audit(
+            src,
+            action,
+            "user",
+            user.email.as_str(),
+            json!({"sessions_ended": ended}),
+        )
+        .await?;
+        Ok(true)
+    }
+
     pub async fn set_password_hash(
         &mut self,
         src: &AuditSource,

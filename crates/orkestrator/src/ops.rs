@@ -59,6 +59,25 @@ pub enum UserCommand {
         #[arg(long)]
         role: String,
     },
+    /// Take a role back from a user.
+    Revoke {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// Disable an account: its sessions end and its API tokens stop working.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
     /// Set a user's password, read from standard input.
     SetPassword {
         #[arg(long)]
@@ -238,26 +257,13 @@ pub async fn user(store: &Store, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             println!("Added user {email}.");
         }
         UserCommand::Grant { email, org, role } => {
-            let email = parse(Email::parse(&email), "--email")?;
-            let org = parse(OrgId::parse(&org), "--org")?;
-            let role = Role::parse(&role)
-                .ok_or_else(|| anyhow::anyhow!("--role: unknown role {role:?}"))?;
-            let mut tx = store.write().await?;
-            let user = tx
-                .user_by_email_tx(&email)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("no user with e-mail {email}"))?;
-            let added = tx.add_membership(&src, &user, &org, role).await?;
-            tx.commit().await?;
-            println!(
-                "{}",
-                if added {
-                    "Granted."
-                } else {
-                    "The user already has that role."
-                }
-            );
+            change_role(store, &src, &email, &org, &role, true).await?
         }
+        UserCommand::Revoke { email, org, role } => {
+            change_role(store, &src, &email, &org, &role, false).await?
+        }
+        UserCommand::Disable { email } => set_disabled(store, &src, &email, true).await?,
+        UserCommand::Enable { email } => set_disabled(store, &src, &email, false).await?,
         UserCommand::SetPassword {
             email,
             password_stdin,
@@ -280,17 +286,74 @@ pub async fn user(store: &Store, cmd: UserCommand) -> anyhow::Result<ExitCode> {
         }
         UserCommand::List => {
             for u in store.list_users().await? {
+                let state = if u.disabled { " (disabled)" } else { "" };
                 let roles: Vec<String> = store
                     .memberships(u.id)
                     .await?
                     .iter()
                     .map(|m| format!("{}:{}", m.org_id, m.role.code()))
                     .collect();
-                println!("{:<40} {:<30} {}", u.email, u.name, roles.join(" "));
+                println!("{:<40} {:<30} {}{state}", u.email, u.name, roles.join(" "));
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn change_role(
+    store: &Store,
+    src: &AuditSource,
+    email: &str,
+    org: &str,
+    role: &str,
+    grant: bool,
+) -> anyhow::Result<()> {
+    let email = parse(Email::parse(email), "--email")?;
+    let org = parse(OrgId::parse(org), "--org")?;
+    let role = Role::parse(role).ok_or_else(|| anyhow::anyhow!("--role: unknown role {role:?}"))?;
+    let mut tx = store.write().await?;
+    let user = tx
+        .user_by_email_tx(&email)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user with e-mail {email}"))?;
+    let changed = if grant {
+        tx.add_membership(src, &user, &org, role).await?
+    } else {
+        tx.remove_membership(src, &user, &org, role).await?
+    };
+    tx.commit().await?;
+    println!(
+        "{}",
+        match (grant, changed) {
+            (true, true) => "Granted.",
+            (true, false) => "The user already has that role.",
+            (false, true) => "Revoked.",
+            (false, false) => "The user did not have that role.",
+        }
+    );
+    Ok(())
+}
+
+async fn set_disabled(
+    store: &Store,
+    src: &AuditSource,
+    email: &str,
+    disable: bool,
+) -> anyhow::Result<()> {
+    let email = parse(Email::parse(email), "--email")?;
+    let mut tx = store.write().await?;
+    let user = tx
+        .user_by_email_tx(&email)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user with e-mail {email}"))?;
+    let changed = tx.set_disabled(src, &user, disable).await?;
+    tx.commit().await?;
+    println!(
+        "{email} is {}{}.",
+        if disable { "disabled" } else { "enabled" },
+        if changed { "" } else { " (unchanged)" }
+    );
+    Ok(())
 }
 
 pub async fn token(store: &Store, cmd: TokenCommand) -> anyhow::Result<ExitCode> {

@@ -88,7 +88,7 @@ pub async fn search(
     Ok(Json(events.into_iter().map(AuditEvent::from).collect()))
 }
 
-#[derive(serde::Serialize, ToSchema)]
+#[derive(serde::Serialize, ToSchema, Clone)]
 pub struct AuditVerification {
     pub intact: bool,
     /// Events in the chain (up to the first bad one when broken).

@@ -141,7 +141,10 @@ async fn principal(state: &AppState, user_id: i64, via: Via) -> Result<Auth, Api
         return Ok(Auth::SessionExpired);
     };
     if user.disabled {
-        return Ok(Auth::SessionExpired);
+        return Ok(match via {
+            Via::Token { .. } => Auth::TokenRejected("account_disabled"),
+            Via::Session { .. } => Auth::SessionExpired,
+        });
     }
     let memberships = state.store.memberships(user.id).await?;
     Ok(Auth::User(Box::new(Principal {
@@ -182,12 +185,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
                     "token_revoked" => "API-nøglen er tilbagekaldt.",
                     "token_expired" => "API-nøglen er udløbet.",
                     "token_malformed" => "Authorization-headeren skal være 'Bearer ork_…'.",
+                    "account_disabled" => "Kontoen er deaktiveret.",
                     _ => "API-nøglen er ukendt.",
                 },
                 match code {
                     "token_revoked" => "The API token has been revoked.",
                     "token_expired" => "The API token has expired.",
                     "token_malformed" => "The Authorization header must be 'Bearer ork_…'.",
+                    "account_disabled" => "The account is disabled.",
                     _ => "The API token is unknown.",
                 },
             )),

@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use ork_audit::Event;
+use ork_audit::{Event, Head};
 
 #[derive(Template)]
 #[template(path = "audit.html")]
@@ -14,7 +14,8 @@ struct AuditPage {
     c: Chrome,
     q: Filled,
     events: Vec<Event>,
-    check: AuditVerification,
+    head: Head,
+    check: Option<AuditVerification>,
 }
 
 #[derive(Template)]
@@ -24,7 +25,18 @@ struct AuditRows {
     events: Vec<Event>,
 }
 
+/// The chain's recorded head, and the result of a verification when one was asked for.
+/// Verifying reads the whole chain, so the page does it on request, not on every load.
+#[derive(Template)]
+#[template(path = "audit_status.html")]
+struct ChainStatus {
+    c: Chrome,
+    head: Head,
+    check: Option<AuditVerification>,
+}
+
 /// The filter as typed, to refill the form.
+#[derive(Default)]
 pub struct Filled {
     actor: String,
     object: String,
@@ -48,7 +60,6 @@ pub async fn page(
     if headers.contains_key("hx-request") {
         return Ok(render(lang, &AuditRows { c, events }));
     }
-    let check = verification(&state).await?;
     let v = |s: Option<String>| s.unwrap_or_default();
     let q = Filled {
         actor: v(q.actor),
@@ -56,12 +67,44 @@ pub async fn page(
         from: v(q.from),
         to: v(q.to),
     };
+    let head = state.store.audit_head().await?;
     Ok(render(
         lang,
         &AuditPage {
             c,
             q,
             events,
+            head,
+            check: None,
+        },
+    ))
+}
+
+/// Verifies the whole chain now: the status block for htmx, the whole page otherwise.
+pub async fn verify(
+    State(state): State<AppState>,
+    c: Chrome,
+    WebUser(p): WebUser,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    require_audit_reader(&p)?;
+    let lang = c.t.lang;
+    let check = Some(verification(&state).await?);
+    let head = state.store.audit_head().await?;
+    if headers.contains_key("hx-request") {
+        return Ok(render(lang, &ChainStatus { c, head, check }));
+    }
+    let events = state
+        .store
+        .audit_search(&AuditQuery::default().filter())
+        .await?;
+    Ok(render(
+        lang,
+        &AuditPage {
+            c,
+            q: Filled::default(),
+            events,
+            head,
             check,
         },
     ))

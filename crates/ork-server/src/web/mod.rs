@@ -35,12 +35,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/operator/orgs", post(operator::add_org))
         .route("/operator/users", post(operator::add_user))
         .route("/operator/memberships", post(operator::grant))
+        .route("/operator/memberships/revoke", post(operator::revoke))
+        .route("/operator/users/state", post(operator::set_account_state))
         .route("/audit", get(audit::page))
+        .route("/audit/verify", get(audit::verify))
         .nest_service("/static", ServeDir::new(&state.config.assets_dir))
         .fallback(|| async { ApiError::for_status(axum::http::StatusCode::NOT_FOUND) })
 }
 
 /// A main-menu entry.
+#[derive(Clone)]
 pub struct NavItem {
     pub href: &'static str,
     pub key: &'static str,
@@ -48,6 +52,7 @@ pub struct NavItem {
 }
 
 /// What the page frame needs: language, the signed-in user, the CSRF token, the menu.
+#[derive(Clone)]
 pub struct Chrome {
     pub t: Tr,
     pub user_name: Option<String>,

@@ -12,7 +12,8 @@ use ork_store::{NewOrganisation, NewUser, Organisation};
 pub struct UserRow {
     pub email: String,
     pub name: String,
-    pub roles: Vec<String>,
+    pub disabled: bool,
+    pub memberships: Vec<ork_store::Membership>,
 }
 
 #[derive(Template)]
@@ -46,17 +47,12 @@ async fn page_with(
     let orgs = state.store.list_orgs().await?;
     let mut users = Vec::new();
     for u in state.store.list_users().await? {
-        let roles = state
-            .store
-            .memberships(u.id)
-            .await?
-            .into_iter()
-            .map(|m| format!("{}: {}", m.org_id, c.t.role(&m.role)))
-            .collect();
+        let memberships = state.store.memberships(u.id).await?;
         users.push(UserRow {
             email: u.email.to_string(),
             name: u.name,
-            roles,
+            disabled: u.disabled,
+            memberships,
         });
     }
     let lang = c.t.lang;
@@ -270,18 +266,107 @@ pub async fn grant(
         let role = parse_role(&f.role)?;
         let src = p.audit_source(&client, p.org_for(Role::Operator));
         let mut tx = state.store.write().await?;
-        let user = tx.user_by_email_tx(&email).await?.ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("Ingen bruger med e-mail {email}."),
-                format!("No user with e-mail {email}."),
-            )
-        })?;
+        let user = tx
+            .user_by_email_tx(&email)
+            .await?
+            .ok_or_else(|| no_such_user(&email))?;
         tx.add_membership(&src, &user, &org, role).await?;
         tx.commit().await?;
         Ok(())
     }
     .await;
     outcome(&state, c, result).await
+}
+
+#[derive(serde::Deserialize)]
+pub struct AccountStateForm {
+    email: String,
+    /// `disable` or `enable`.
+    action: String,
+}
+
+/// Disables an account (ending its sessions) or enables it again.
+pub async fn set_account_state(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    c: Chrome,
+    WebUser(p): WebUser,
+    Form(f): Form<AccountStateForm>,
+) -> Result<Response, ApiError> {
+    operator(&p)?;
+    let result: Result<(), ApiError> = async {
+        let email = Email::parse(&f.email).map_err(invalid)?;
+        let disabled = match f.action.as_str() {
+            "disable" => true,
+            "enable" => false,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "invalid_action",
+                    "Handlingen skal være disable eller enable.",
+                    "The action must be disable or enable.",
+                ));
+            }
+        };
+        if disabled && email == p.user.email {
+            return Err(ApiError::bad_request(
+                "self_disable",
+                "Du kan ikke deaktivere din egen konto.",
+                "You cannot disable your own account.",
+            ));
+        }
+        let src = p.audit_source(&client, p.org_for(Role::Operator));
+        let mut tx = state.store.write().await?;
+        let user = tx
+            .user_by_email_tx(&email)
+            .await?
+            .ok_or_else(|| no_such_user(&email))?;
+        tx.set_disabled(&src, &user, disabled).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    outcome(&state, c, result).await
+}
+
+/// Takes a role back from a user.
+pub async fn revoke(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    c: Chrome,
+    WebUser(p): WebUser,
+    Form(f): Form<GrantForm>,
+) -> Result<Response, ApiError> {
+    operator(&p)?;
+    let result: Result<(), ApiError> = async {
+        let email = Email::parse(&f.email).map_err(invalid)?;
+        let org = OrgId::parse(f.org.trim()).map_err(invalid)?;
+        let role = parse_role(&f.role)?;
+        if email == p.user.email && role == Role::Operator {
+            return Err(ApiError::bad_request(
+                "self_revoke",
+                "Du kan ikke fjerne din egen driftsrolle.",
+                "You cannot remove your own operator role.",
+            ));
+        }
+        let src = p.audit_source(&client, p.org_for(Role::Operator));
+        let mut tx = state.store.write().await?;
+        let user = tx
+            .user_by_email_tx(&email)
+            .await?
+            .ok_or_else(|| no_such_user(&email))?;
+        tx.remove_membership(&src, &user, &org, role).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    outcome(&state, c, result).await
+}
+
+fn no_such_user(email: &Email) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("Ingen bruger med e-mail {email}."),
+        format!("No user with e-mail {email}."),
+    )
 }

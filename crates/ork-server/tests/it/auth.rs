@@ -269,7 +269,26 @@ async fn roles_body(db: TestDb) {
         page.contains("organisation.create") && page.contains("novo-demo"),
         "auditor sees the operator's actions"
     );
-    assert!(page.contains("Kæden er intakt"));
+    assert!(
+        page.contains("Kædens seneste hændelse") && !page.contains("Kæden er intakt"),
+        "verification is on request"
+    );
+    let checked = aud.get("/audit/verify").await.text().await.unwrap();
+    assert!(checked.contains("Kæden er intakt") && checked.contains("<html"));
+    let fragment = aud
+        .request(Method::GET, "/audit/verify", |r| {
+            r.header("hx-request", "true")
+        })
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        fragment
+            .trim_start()
+            .starts_with("<div id=\"chain-status\"")
+            && fragment.contains("Kæden er intakt")
+    );
     let rows = aud
         .request(Method::GET, "/audit?object=organisation:novo-demo", |r| {
             r.header("hx-request", "true")
@@ -284,6 +303,25 @@ async fn roles_body(db: TestDb) {
     );
     let verify: serde_json::Value = aud.get("/api/v1/audit/verify").await.json().await.unwrap();
     assert_eq!(verify["intact"], true);
+    // Tampering shows in the portal and the API, naming the event.
+    sqlx::query("UPDATE audit_log SET actor = 'someone@else.dk' WHERE seq = 3")
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let checked = aud.get("/audit/verify").await.text().await.unwrap();
+    assert!(
+        checked.contains("Kæden er brudt") && checked.contains("event 3"),
+        "{checked}"
+    );
+    let verify: serde_json::Value = aud.get("/api/v1/audit/verify").await.json().await.unwrap();
+    assert_eq!(
+        (verify["intact"].as_bool(), verify["first_bad_seq"].as_i64()),
+        (Some(false), Some(3))
+    );
+    sqlx::query("UPDATE audit_log SET actor = 'test-setup' WHERE seq = 3")
+        .execute(app.store.pool())
+        .await
+        .unwrap();
     let events: serde_json::Value = aud
         .get("/api/v1/audit?object=user:new@novo-demo.dk")
         .await
@@ -594,4 +632,127 @@ async fn lang_body(db: TestDb) {
     );
     let res = other.get("/api/v1/nothing-here").await;
     assert_eq!(error_code(res).await, "not_found");
+}
+
+both_backends!(operator_disables_accounts_and_revokes_roles, disable_body);
+async fn disable_body(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    app.user("op@platform.dk", PW, &[("platform", Role::Operator)])
+        .await;
+    app.user(
+        "gry@datatilsynet.dk",
+        PW,
+        &[("datatilsynet", Role::Auditor)],
+    )
+    .await;
+    let mut op = Browser::signed_in(&app, "op@platform.dk", PW).await;
+    let mut gry = Browser::signed_in(&app, "gry@datatilsynet.dk", PW).await;
+    let res = gry
+        .json(Method::POST, "/api/v1/tokens", &json!({"name": "script"}))
+        .await;
+    let token = res.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ork_testkit::record_secret(&token);
+    assert_eq!(gry.get("/audit").await.status(), StatusCode::OK);
+
+    // Revoking the role: 403 at once, on the next request.
+    let res = op
+        .post_form(
+            "/operator/memberships/revoke",
+            &[
+                ("email", "gry@datatilsynet.dk"),
+                ("org", "datatilsynet"),
+                ("role", "auditor"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(gry.get("/audit").await.status(), StatusCode::FORBIDDEN);
+
+    // Disabling: the session ends, the token stops, sign-in is refused; enabling restores.
+    let res = op
+        .post_form(
+            "/operator/users/state",
+            &[("email", "gry@datatilsynet.dk"), ("action", "disable")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(
+        op.get("/operator")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Deaktiveret")
+    );
+    assert_eq!(
+        error_code(gry.get("/api/v1/me").await).await,
+        "session_expired"
+    );
+    let mut api = app.browser();
+    let res = api
+        .request(Method::GET, "/api/v1/me", |r| {
+            r.header("authorization", format!("Bearer {token}"))
+        })
+        .await;
+    assert_eq!(error_code(res).await, "account_disabled");
+    assert_eq!(
+        app.browser()
+            .sign_in("gry@datatilsynet.dk", PW)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    op.post_form(
+        "/operator/users/state",
+        &[("email", "gry@datatilsynet.dk"), ("action", "enable")],
+    )
+    .await;
+    assert_eq!(
+        app.browser()
+            .sign_in("gry@datatilsynet.dk", PW)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+
+    // An operator cannot lock themselves out.
+    let res = op
+        .post_form(
+            "/operator/users/state",
+            &[("email", "op@platform.dk"), ("action", "disable")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = op
+        .post_form(
+            "/operator/memberships/revoke",
+            &[
+                ("email", "op@platform.dk"),
+                ("org", "platform"),
+                ("role", "operator"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = op
+        .post_form(
+            "/operator/users/state",
+            &[("email", "nobody@x.dk"), ("action", "disable")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let actions: Vec<String> = app
+        .store
+        .audit_page(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for a in ["membership.revoke", "user.disable", "user.enable"] {
+        assert!(actions.iter().any(|x| x == a), "{a} is audited");
+    }
 }

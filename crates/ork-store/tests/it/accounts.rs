@@ -190,3 +190,80 @@ async fn rollback_body(db: TestDb) {
     assert_eq!(store.audit_head().await.unwrap().seq, 0);
     assert!(store.audit_verify().await.unwrap().is_ok());
 }
+
+both_backends!(disable_and_revoke, disable_body);
+async fn disable_body(db: TestDb) {
+    let store = Store::connect(&db.url).await.unwrap();
+    org(&store, "sds").await;
+    let mut tx = store.write().await.unwrap();
+    tx.create_user(&src(), &new_user("d@ku.dk")).await.unwrap();
+    let u = tx
+        .user_by_email_tx(&Email::parse("d@ku.dk").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    tx.add_membership(&src(), &u, &OrgId::parse("sds").unwrap(), Role::Auditor)
+        .await
+        .unwrap();
+    let new = ork_store::NewSession {
+        user_id: u.id,
+        user_email: "d@ku.dk",
+        id_hash: "abcdefghijklmnopqrstuvwxyz",
+        csrf_token: "c",
+        ttl_secs: 100,
+        method: "password",
+    };
+    tx.create_session(&src(), &new).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = store.write().await.unwrap();
+    assert!(tx.set_disabled(&src(), &u, true).await.unwrap());
+    assert!(
+        tx.remove_membership(&src(), &u, &OrgId::parse("sds").unwrap(), Role::Auditor)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.remove_membership(&src(), &u, &OrgId::parse("sds").unwrap(), Role::Auditor)
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    let u = store
+        .user_by_email(&Email::parse("d@ku.dk").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(u.disabled);
+    assert!(
+        store
+            .session("abcdefghijklmnopqrstuvwxyz")
+            .await
+            .unwrap()
+            .is_none(),
+        "disabling ends sessions"
+    );
+    assert!(store.memberships(u.id).await.unwrap().is_empty());
+    let mut tx = store.write().await.unwrap();
+    assert!(
+        !tx.set_disabled(&src(), &u, true).await.unwrap(),
+        "disabling twice changes nothing"
+    );
+    assert!(tx.set_disabled(&src(), &u, false).await.unwrap());
+    tx.commit().await.unwrap();
+    let actions: Vec<String> = store
+        .audit_page(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(
+        actions.ends_with(&[
+            "user.disable".into(),
+            "membership.revoke".into(),
+            "user.enable".into()
+        ]),
+        "{actions:?}"
+    );
+}

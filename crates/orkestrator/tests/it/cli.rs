@@ -307,6 +307,41 @@ async fn demo_body(db: TestDb) {
         None,
     );
     assert!(!out.status.success());
+    let out = run(
+        &db.url,
+        &data,
+        &[
+            "user",
+            "revoke",
+            "--email",
+            "ny@aau.dk",
+            "--org",
+            "aau",
+            "--role",
+            "advisor",
+        ],
+        None,
+    );
+    assert_eq!(stdout(&out).trim(), "Revoked.");
+    let out = run(
+        &db.url,
+        &data,
+        &["user", "disable", "--email", "ny@aau.dk"],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let users = stdout(&run(&db.url, &data, &["user", "list"], None));
+    let line = users.lines().find(|l| l.starts_with("ny@aau.dk")).unwrap();
+    assert!(
+        line.contains("(disabled)") && !line.contains("aau:advisor"),
+        "{line}"
+    );
+    run(
+        &db.url,
+        &data,
+        &["user", "enable", "--email", "ny@aau.dk"],
+        None,
+    );
 
     // The new user can sign in to the served portal with that password and use the token.
     let store = ork_store::Store::connect(&db.url).await.unwrap();
