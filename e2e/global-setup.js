@@ -24,8 +24,19 @@ async function waitForHealth(url, deadline) {
   throw new Error(`the server did not answer ${url} in time`);
 }
 
+function portIsFree(port) {
+  return new Promise((resolve) => {
+    const probe = require('node:net').createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(Number(port), '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
 module.exports = async () => {
   const port = process.env.ORK_E2E_PORT || '18080';
+  if (!(await portIsFree(port))) {
+    throw new Error(`port ${port} is taken: stop what listens there or set ORK_E2E_PORT to a free port`);
+  }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ork-e2e-'));
   const logDir = process.env.ORK_TEST_LOG_DIR || path.join(os.tmpdir(), 'orkestrator-test-logs');
   fs.mkdirSync(logDir, { recursive: true });
