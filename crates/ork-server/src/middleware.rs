@@ -160,7 +160,13 @@ async fn context(State(state): State<AppState>, mut req: Request, next: Next) ->
     let path = req.uri().path().to_owned();
     let json = wants_json(&path, req.headers());
     let jar = CookieJar::from_headers(req.headers());
-    let auth = match auth::resolve(&state, req.headers()).await {
+    // Static assets need no user: skip the three look-ups a signed-in request costs.
+    let resolved = if path.starts_with("/static/") {
+        Ok(Auth::Anonymous)
+    } else {
+        auth::resolve(&state, req.headers()).await
+    };
+    let auth = match resolved {
         Ok(a) => a,
         Err(e) => {
             return render_error(
