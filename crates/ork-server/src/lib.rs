@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+mod body;
 mod config;
 mod error;
 pub mod i18n;

@@ -3,6 +3,7 @@
 //! rendering) → timeout → body limit → routes.
 
 use crate::auth::{self, Auth, ClientAddr, Via, secrets};
+use crate::body::{BodyLimit, read_limited};
 use crate::error::ErrorTexts;
 use crate::{ApiError, AppState, telemetry, web};
 use axum::Router;
@@ -228,6 +229,8 @@ async fn context(State(state): State<AppState>, mut req: Request, next: Next) ->
     req.extensions_mut().insert(lang);
     req.extensions_mut().insert(client);
     req.extensions_mut().insert(CsrfToken(csrf.clone()));
+    req.extensions_mut()
+        .insert(BodyLimit(state.config.max_body_bytes));
     let mut res = next.run(req).await;
 
     let texts = res.extensions_mut().remove::<ErrorTexts>();
@@ -290,14 +293,9 @@ async fn check_csrf(
         return (Ok(req), false);
     }
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+    let bytes = match read_limited(body, state.config.max_body_bytes).await {
         Ok(b) => b,
-        Err(_) => {
-            return (
-                Err(ApiError::for_status(StatusCode::PAYLOAD_TOO_LARGE)),
-                false,
-            );
-        }
+        Err(e) => return (Err(e), false),
     };
     let given = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         .ok()

@@ -1,4 +1,5 @@
 use crate::ApiError;
+use crate::body::{BodyLimit, read_limited};
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
@@ -11,7 +12,7 @@ pub struct ApiJson<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
         let is_json = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -26,9 +27,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 "The body must be JSON (Content-Type: application/json).",
             ));
         }
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|_| ApiError::for_status(StatusCode::PAYLOAD_TOO_LARGE))?;
+        let limit = req
+            .extensions()
+            .get::<BodyLimit>()
+            .map_or(1024 * 1024, |l| l.0);
+        let bytes = read_limited(req.into_body(), limit).await?;
         match serde_json::from_slice::<T>(&bytes) {
             Ok(v) => Ok(Self(v)),
             Err(e) => {

@@ -71,8 +71,10 @@ impl TestApp {
         let addr = ork_server::spawn(AppState::new(store.clone(), config))
             .await
             .unwrap();
+        // No connection reuse: each request stands alone, as each test step should.
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(0)
             .build()
             .unwrap();
         Self {
