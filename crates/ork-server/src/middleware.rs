@@ -157,6 +157,16 @@ pub(crate) fn csrf_cookie(state: &AppState, value: String) -> Cookie<'static> {
     c
 }
 
+/// The language cookie: remembers a visitor's choice for a year.
+pub(crate) fn lang_cookie(state: &AppState, lang: Lang) -> Cookie<'static> {
+    cookie(
+        state,
+        auth::LANG_COOKIE,
+        lang.code().to_owned(),
+        Some(365 * 86_400),
+    )
+}
+
 async fn context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let json = wants_json(&path, req.headers());

@@ -72,19 +72,3 @@ pub fn init(filter: &str, format: LogFormat, file: Option<&Path>) -> std::io::Re
     let _ = result;
     Ok(())
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn masks_cpr_and_tokens() {
-        assert_eq!(
-            redact("/api/v1/persons/0101901234"),
-            "/api/v1/persons/[redacted-cpr]"
-        );
-        assert_eq!(redact("/x/010190-1234/y"), "/x/[redacted-cpr]/y");
-        assert_eq!(redact("/t/ork_abcdefghijkl"), "/t/[redacted-token]");
-        assert!(matches!(redact("/api/health"), Cow::Borrowed(_)));
-    }
-}

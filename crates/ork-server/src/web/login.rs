@@ -1,6 +1,6 @@
 use super::{Chrome, render, safe_next};
 use crate::auth::{self, Auth, ClientAddr, Credentials, SignInError, Via, secrets};
-use crate::middleware::{cookie, csrf_cookie};
+use crate::middleware::{cookie, csrf_cookie, lang_cookie};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -138,15 +138,7 @@ pub async fn submit(
                 cookie(&state, auth::SESSION_COOKIE, session_secret, Some(ttl)),
             );
             set_cookie(&mut res, csrf_cookie(&state, csrf));
-            set_cookie(
-                &mut res,
-                cookie(
-                    &state,
-                    auth::LANG_COOKIE,
-                    lang.code().to_owned(),
-                    Some(365 * 86_400),
-                ),
-            );
+            set_cookie(&mut res, lang_cookie(&state, lang));
             Ok(res)
         }
         Err(SignInError::WrongCredentials | SignInError::Disabled | SignInError::NotMine) => {
@@ -237,14 +229,6 @@ pub async fn set_language(
         tx.commit().await?;
     }
     let mut res = Redirect::to(&safe_next(f.next.as_deref())).into_response();
-    set_cookie(
-        &mut res,
-        cookie(
-            &state,
-            auth::LANG_COOKIE,
-            lang.code().to_owned(),
-            Some(365 * 86_400),
-        ),
-    );
+    set_cookie(&mut res, lang_cookie(&state, lang));
     Ok(res)
 }

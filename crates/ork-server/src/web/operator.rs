@@ -259,23 +259,56 @@ pub async fn grant(
     WebUser(p): WebUser,
     Form(f): Form<GrantForm>,
 ) -> Result<Response, ApiError> {
-    operator(&p)?;
+    change_role(&state, &client, c, &p, &f, true).await
+}
+
+/// Takes a role back from a user.
+pub async fn revoke(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    c: Chrome,
+    WebUser(p): WebUser,
+    Form(f): Form<GrantForm>,
+) -> Result<Response, ApiError> {
+    change_role(&state, &client, c, &p, &f, false).await
+}
+
+async fn change_role(
+    state: &AppState,
+    client: &ClientAddr,
+    c: Chrome,
+    p: &Principal,
+    f: &GrantForm,
+    grant: bool,
+) -> Result<Response, ApiError> {
+    operator(p)?;
     let result: Result<(), ApiError> = async {
         let email = Email::parse(&f.email).map_err(invalid)?;
         let org = OrgId::parse(f.org.trim()).map_err(invalid)?;
         let role = parse_role(&f.role)?;
-        let src = p.audit_source(&client, p.org_for(Role::Operator));
+        if !grant && email == p.user.email && role == Role::Operator {
+            return Err(ApiError::bad_request(
+                "self_revoke",
+                "Du kan ikke fjerne din egen driftsrolle.",
+                "You cannot remove your own operator role.",
+            ));
+        }
+        let src = p.audit_source(client, p.org_for(Role::Operator));
         let mut tx = state.store.write().await?;
         let user = tx
             .user_by_email_tx(&email)
             .await?
             .ok_or_else(|| no_such_user(&email))?;
-        tx.add_membership(&src, &user, &org, role).await?;
+        if grant {
+            tx.add_membership(&src, &user, &org, role).await?;
+        } else {
+            tx.remove_membership(&src, &user, &org, role).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
     .await;
-    outcome(&state, c, result).await
+    outcome(state, c, result).await
 }
 
 #[derive(serde::Deserialize)]
@@ -321,40 +354,6 @@ pub async fn set_account_state(
             .await?
             .ok_or_else(|| no_such_user(&email))?;
         tx.set_disabled(&src, &user, disabled).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-    .await;
-    outcome(&state, c, result).await
-}
-
-/// Takes a role back from a user.
-pub async fn revoke(
-    State(state): State<AppState>,
-    client: ClientAddr,
-    c: Chrome,
-    WebUser(p): WebUser,
-    Form(f): Form<GrantForm>,
-) -> Result<Response, ApiError> {
-    operator(&p)?;
-    let result: Result<(), ApiError> = async {
-        let email = Email::parse(&f.email).map_err(invalid)?;
-        let org = OrgId::parse(f.org.trim()).map_err(invalid)?;
-        let role = parse_role(&f.role)?;
-        if email == p.user.email && role == Role::Operator {
-            return Err(ApiError::bad_request(
-                "self_revoke",
-                "Du kan ikke fjerne din egen driftsrolle.",
-                "You cannot remove your own operator role.",
-            ));
-        }
-        let src = p.audit_source(&client, p.org_for(Role::Operator));
-        let mut tx = state.store.write().await?;
-        let user = tx
-            .user_by_email_tx(&email)
-            .await?
-            .ok_or_else(|| no_such_user(&email))?;
-        tx.remove_membership(&src, &user, &org, role).await?;
         tx.commit().await?;
         Ok(())
     }

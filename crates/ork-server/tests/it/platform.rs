@@ -98,3 +98,18 @@ async fn redaction_body(db: TestDb) {
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+#[test]
+fn redaction_masks_cpr_numbers_and_tokens() {
+    use ork_server::telemetry::redact;
+    assert_eq!(
+        redact("/api/v1/persons/0101901234"),
+        "/api/v1/persons/[redacted-cpr]"
+    );
+    assert_eq!(redact("/x/010190-1234/y"), "/x/[redacted-cpr]/y");
+    assert_eq!(redact("/t/ork_abcdefghijkl"), "/t/[redacted-token]");
+    assert!(matches!(
+        redact("/api/health"),
+        std::borrow::Cow::Borrowed(_)
+    ));
+}
