@@ -220,23 +220,20 @@ impl Store {
     /// Writes the chain as JSON lines with a trailer (see [`ork_audit::export`]), reading
     /// it in pages.
     pub async fn audit_export<W: std::io::Write>(&self, mut out: W) -> Result<i64> {
+        // Every stored row, whatever its number, so that the export shows what is there.
+        let mut last = Head::genesis();
         let mut after = i64::MIN;
-        let mut pages = Vec::new();
         loop {
             let page = self.audit_page(after, 10_000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.seq;
+            let Some(end) = page.last() else { break };
+            after = end.seq;
             // Lines are written as each page arrives; only the trailer waits for the end.
             ork_audit::write_events(&mut out, &page)?;
-            pages.push(last.clone());
+            last = Head {
+                seq: end.seq,
+                hash: end.hash.clone(),
+            };
         }
-        let last = pages
-            .pop()
-            .map(|e| Head {
-                seq: e.seq,
-                hash: e.hash,
-            })
-            .unwrap_or_else(Head::genesis);
         ork_audit::write_trailer(&mut out, &last)?;
         Ok(last.seq)
     }
