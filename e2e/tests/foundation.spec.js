@@ -93,3 +93,15 @@ test('an API token is shown once on the account page and works', async ({ page, 
   await expect(page.getByTestId('new-token')).toHaveCount(0);
   await expect(page.getByTestId('tokens')).toContainText('e2e');
 });
+
+test('error pages explain themselves in the visitor language and are accessible', async ({ page }) => {
+  const res = await page.goto('/no-such-page');
+  expect(res.status()).toBe(404);
+  await expect(page.getByTestId('error-message')).toContainText('findes ikke');
+  await checkA11y(page);
+  await signIn(page, demoUser('citizen'));
+  const forbidden = await page.goto('/operator');
+  expect(forbidden.status()).toBe(403);
+  await expect(page.getByTestId('error-message')).toContainText('rolle');
+  await checkA11y(page);
+});
