@@ -62,6 +62,9 @@ enum Command {
     /// Verify or export the audit trail.
     #[command(subcommand)]
     Audit(ops::AuditCommand),
+    /// Generate the synthetic Danish registers.
+    #[command(subcommand)]
+    Registers(ops::RegistersCommand),
 }
 
 fn main() -> ExitCode {
@@ -124,10 +127,15 @@ fn main() -> ExitCode {
 }
 
 async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
-    if let Command::Audit(ops::AuditCommand::Verify { file: Some(file) }) = &command {
-        // An auditor's independent check: no database involved.
-        return ops::verify_file(file);
+    match command {
+        // Files only: these need no database, so none is opened or created.
+        Command::Registers(c) => ops::registers(c, &config),
+        Command::Audit(ops::AuditCommand::Verify { file: Some(file) }) => ops::verify_file(&file),
+        command => run_with_store(command, config).await,
     }
+}
+
+async fn run_with_store(command: Command, config: Config) -> anyhow::Result<ExitCode> {
     let store = ops::open_store(&config).await?;
     match command {
         Command::Serve { .. } => {
@@ -149,5 +157,6 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::User(c) => ops::user(&store, c).await,
         Command::Token(c) => ops::token(&store, c).await,
         Command::Audit(c) => ops::audit(&store, c).await,
+        Command::Registers(c) => ops::registers(c, &config),
     }
 }

@@ -14,6 +14,7 @@ fn every_command_has_help() {
         vec!["token", "create", "--help"],
         vec!["audit", "verify", "--help"],
         vec!["audit", "export", "--help"],
+        vec!["registers", "generate", "--help"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_orkestrator"))
             .args(&args)
@@ -362,4 +363,63 @@ async fn demo_body(db: TestDb) {
             .await
             .is_ok()
     );
+}
+
+#[test]
+fn registers_generate_writes_parquet_and_refuses_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_orkestrator");
+    let out = Command::new(bin)
+        .args([
+            "--data-dir",
+            "var",
+            "registers",
+            "generate",
+            "--persons",
+            "2000",
+            "--from-year",
+            "2018",
+            "--to-year",
+            "2020",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reg = dir.path().join("var/registers");
+    for f in [
+        "manifest.json",
+        "cpr/cpr.parquet",
+        "bef/2018.parquet",
+        "bef/2020.parquet",
+    ] {
+        assert!(reg.join(f).exists(), "{f}");
+    }
+    assert!(
+        !dir.path().join("var/orkestrator.db").exists(),
+        "a files-only command opens no database"
+    );
+    for (args, needle) in [
+        (vec!["--persons", "0"], "--persons"),
+        (vec!["--from-year", "2021", "--to-year", "2020"], "after"),
+        (vec!["--from-year", "1960"], "1977-2030"),
+        (vec![], "not empty"),
+    ] {
+        let out = Command::new(bin)
+            .args(["--data-dir", "var", "registers", "generate"])
+            .args(&args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(needle),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
