@@ -6,13 +6,16 @@
 //! workspaces, benchmarks) runs on this synthetic Denmark. The facts it is built from are
 //! embedded from `data/` with their sources.
 //!
-//! Status: the population registers (`cpr`, `bef`) are generated; the health and social
-//! registers of the issue follow.
+//! Status: generated so far are the population registers (`cpr`, `bef`), LPR2 (until 2018)
+//! and LPR3 (from 2019), LMDB, the Cause of Death Register and the Cancer Register. Still
+//! to come: `ind`, `udda`, `dlcr`, `biobank`, `lab`, `pacs`, `genom`, `var`.
 
 pub mod cpr;
 pub mod dates;
+pub mod health;
 pub mod population;
 pub mod refdata;
+mod registers;
 pub mod schema;
 mod write;
 
@@ -167,15 +170,34 @@ fn generate_into(opts: &GenerateOptions, dir: &Path) -> Result<Vec<TableSummary>
     let population = population::Simulation::new(&refdata, rng)
         .run(opts.persons, opts.from_year, opts.to_year)
         .map_err(GenerateError::Internal)?;
-    let summaries = vec![
+    let (from, to) = (dates::jan1(opts.from_year), dates::jan1(opts.to_year + 1));
+    let histories: Vec<health::History> = {
+        use rayon::prelude::*;
+        population
+            .persons
+            .par_iter()
+            .map(|p| {
+                let region = (refdata.municipalities[p.kom].reg - 1081) as usize;
+                health::history(p, opts.seed, from, to, region)
+            })
+            .collect()
+    };
+    let mut summaries = vec![
         write_cpr(dir, &population, opts.to_year)?,
         write_bef(dir, &population, opts.from_year)?,
     ];
+    summaries.extend(registers::write_health(
+        dir,
+        &population,
+        &histories,
+        opts.from_year,
+        opts.to_year,
+    )?);
     manifest(dir, opts, &summaries)?;
     Ok(summaries)
 }
 
-fn table_dir(dir: &Path, t: &Table) -> Result<PathBuf, GenerateError> {
+pub(crate) fn table_dir(dir: &Path, t: &Table) -> Result<PathBuf, GenerateError> {
     let d = dir.join(t.name);
     std::fs::create_dir_all(&d).map_err(|e| GenerateError::io(&d, e))?;
     Ok(d)
@@ -281,9 +303,9 @@ fn manifest(
                 "controller": t.controller,
                 "yearly": t.yearly,
                 "coverage": {"from_year": opts.from_year, "to_year": opts.to_year},
-                "rows": s.map(|s| s.rows),
-                "bytes": s.map(|s| s.bytes),
-                "files": s.map(|s| s.files.clone()),
+                "rows": s.map_or(0, |s| s.rows),
+                "bytes": s.map_or(0, |s| s.bytes),
+                "files": s.map(|s| s.files.clone()).unwrap_or_default(),
                 "columns": t.columns.iter().map(|c| serde_json::json!({
                     "name": c.name,
                     "type": c.kind.name(),
@@ -303,7 +325,10 @@ fn manifest(
         "parameters": {"persons": opts.persons, "seed": opts.seed, "from_year": opts.from_year, "to_year": opts.to_year},
         "known_quality_issues": [
             {"table": "bef", "column": "kom", "share": population::MISSING_KOM_SHARE, "description": "Municipality (and region) missing on a small share of rows, as in real extracts."},
-            {"table": "cpr", "column": "far_pnr", "description": "Father unknown for about 3 % of persons born in the period."}
+            {"table": "cpr", "column": "far_pnr", "description": "Father unknown for about 3 % of persons born in the period."},
+            {"table": "lpr_diag", "column": "c_diagtype", "description": "Many contacts carry only their action diagnosis, no secondary diagnoses."},
+            {"table": "lmdb", "column": "indo", "description": "Indication is empty, as it often is in the real register."},
+            {"table": "lpr_adm", "column": "c_sgh", "description": "Hospital, department and SOR codes are synthetic (by region), not real SHAK/SOR codes."}
         ],
         "tables": tables,
     });

@@ -8,7 +8,10 @@ use std::sync::Arc;
 pub enum ColumnType {
     Utf8,
     Int32,
+    Float64,
     Date,
+    /// Microseconds, no time zone (Danish local time, as LPR3 reports it).
+    Timestamp,
 }
 
 impl ColumnType {
@@ -16,7 +19,9 @@ impl ColumnType {
         match self {
             Self::Utf8 => DataType::Utf8,
             Self::Int32 => DataType::Int32,
+            Self::Float64 => DataType::Float64,
             Self::Date => DataType::Date32,
+            Self::Timestamp => DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, None),
         }
     }
 
@@ -24,7 +29,9 @@ impl ColumnType {
         match self {
             Self::Utf8 => "string",
             Self::Int32 => "integer",
+            Self::Float64 => "number",
             Self::Date => "date",
+            Self::Timestamp => "timestamp",
         }
     }
 }
@@ -255,5 +262,476 @@ pub const BEF: Table = Table {
     ],
 };
 
+const fn pnr_keyed(label_da: &'static str, label_en: &'static str) -> Column {
+    col(
+        "pnr",
+        Utf8,
+        false,
+        label_da,
+        label_en,
+        "Synthetic 10-digit CPR-formatted person key, the same in every table.",
+    )
+}
+
+const RECNUM: Column = col(
+    "recnum",
+    Utf8,
+    false,
+    "Kontaktnøgle (LPR2)",
+    "Contact key (LPR2)",
+    "Key of the LPR2 contact, linking lpr_adm, lpr_diag and lpr_sksopr.",
+);
+const DW_EK_KONTAKT: Column = col(
+    "dw_ek_kontakt",
+    Utf8,
+    false,
+    "Kontaktnøgle (LPR3)",
+    "Contact key (LPR3)",
+    "Key of the LPR3 contact, linking the lpr_a_ tables.",
+);
+
+pub const LPR_ADM: Table = Table {
+    name: "lpr_adm",
+    label_da: "Landspatientregisteret, kontakter (LPR2, til 2018)",
+    label_en: "National Patient Register, contacts (LPR2, until 2018)",
+    controller: "Sundhedsdatastyrelsen",
+    yearly: true,
+    columns: &[
+        RECNUM,
+        pnr_keyed("Personnummer (syntetisk)", "Person number (synthetic)"),
+        col(
+            "d_inddto",
+            Date,
+            false,
+            "Indlæggelsesdato",
+            "Admission date",
+            "Start of the contact.",
+        ),
+        col(
+            "d_uddto",
+            Date,
+            false,
+            "Udskrivningsdato",
+            "Discharge date",
+            "End of the contact.",
+        ),
+        coded(
+            col(
+                "c_pattype",
+                Utf8,
+                false,
+                "Patienttype",
+                "Patient type",
+                "0 inpatient, 2 outpatient, 3 emergency room.",
+            ),
+            "pattype: 0, 2, 3",
+        ),
+        coded(
+            col(
+                "c_sgh",
+                Utf8,
+                false,
+                "Sygehus",
+                "Hospital",
+                "Hospital code (synthetic, 4 digits, by region).",
+            ),
+            "synthetic hospital codes",
+        ),
+        coded(
+            col(
+                "c_afd",
+                Utf8,
+                false,
+                "Afdeling",
+                "Department",
+                "Department code within the hospital (synthetic).",
+            ),
+            "synthetic department codes",
+        ),
+        coded(
+            col(
+                "c_adiag",
+                Utf8,
+                false,
+                "Aktionsdiagnose",
+                "Action diagnosis",
+                "The main reason for the contact, SKS code (ICD-10 with D prefix); repeated in lpr_diag as type A.",
+            ),
+            "SKS diagnoses (ICD-10 with D prefix)",
+        ),
+    ],
+};
+
+pub const LPR_DIAG: Table = Table {
+    name: "lpr_diag",
+    label_da: "Landspatientregisteret, diagnoser (LPR2)",
+    label_en: "National Patient Register, diagnoses (LPR2)",
+    controller: "Sundhedsdatastyrelsen",
+    yearly: true,
+    columns: &[
+        RECNUM,
+        coded(
+            col(
+                "c_diag",
+                Utf8,
+                false,
+                "Diagnose",
+                "Diagnosis",
+                "SKS diagnosis code (ICD-10 with D prefix).",
+            ),
+            "SKS diagnoses (ICD-10 with D prefix)",
+        ),
+        coded(
+            col(
+                "c_diagtype",
+                Utf8,
+                false,
+                "Diagnosetype",
+                "Diagnosis type",
+                "A action diagnosis, B secondary diagnosis, G underlying disease.",
+            ),
+            "diagtype: A, B, G",
+        ),
+    ],
+};
+
+pub const LPR_SKSOPR: Table = Table {
+    name: "lpr_sksopr",
+    label_da: "Landspatientregisteret, procedurer (LPR2)",
+    label_en: "National Patient Register, procedures (LPR2)",
+    controller: "Sundhedsdatastyrelsen",
+    yearly: true,
+    columns: &[
+        RECNUM,
+        coded(
+            col(
+                "c_opr",
+                Utf8,
+                false,
+                "Procedurekode",
+                "Procedure code",
+                "SKS procedure code: K surgery, U examinations and imaging.",
+            ),
+            "SKS procedures",
+        ),
+        col(
+            "d_odto",
+            Date,
+            false,
+            "Proceduredato",
+            "Procedure date",
+            "Date of the procedure.",
+        ),
+    ],
+};
+
+pub const LPR_A_KONTAKT: Table = Table {
+    name: "lpr_a_kontakt",
+    label_da: "Landspatientregisteret, kontakter (LPR3, fra 2019)",
+    label_en: "National Patient Register, contacts (LPR3, from 2019)",
+    controller: "Sundhedsdatastyrelsen",
+    yearly: true,
+    columns: &[
+        DW_EK_KONTAKT,
+        pnr_keyed("Personnummer (syntetisk)", "Person number (synthetic)"),
+        col(
+            "kont_starttidspunkt",
+            Timestamp,
+            false,
+            "Kontaktens start",
+            "Contact start",
+            "Start time of the contact.",
+        ),
+        col(
+            "kont_sluttidspunkt",
+            Timestamp,
+            false,
+            "Kontaktens slut",
+            "Contact end",
+            "End time of the contact.",
+        ),
+        coded(
+            col(
+                "kont_type",
+                Utf8,
+                false,
+                "Kontakttype",
+                "Contact type",
+                "SKS contact type: ALCA00 physical attendance, ALCA10 admission, ALCA20 emergency.",
+            ),
+            "SKS contact types ALCA",
+        ),
+        coded(
+            col(
+                "sorenhed",
+                Utf8,
+                false,
+                "SOR-enhed",
+                "SOR unit",
+                "Organisational unit (synthetic SOR-style code, by region).",
+            ),
+            "synthetic SOR units",
+        ),
+    ],
+};
+
+pub const LPR_A_DIAGNOSE: Table = Table {
+    name: "lpr_a_diagnose",
+    label_da: "Landspatientregisteret, diagnoser (LPR3)",
+    label_en: "National Patient Register, diagnoses (LPR3)",
+    controller: "Sundhedsdatastyrelsen",
+    yearly: true,
+    columns: &[
+        DW_EK_KONTAKT,
+        coded(
+            col(
+                "diag_kode",
+                Utf8,
+                false,
+                "Diagnosekode",
+                "Diagnosis code",
+                "SKS diagnosis code (ICD-10 with D prefix).",
+            ),
+            "SKS diagnoses (ICD-10 with D prefix)",
+        ),
+        coded(
+            col(
+                "diag_kode_type",
+                Utf8,
+                false,
+                "Diagnosetype",
+                "Diagnosis type",
+                "A action diagnosis, B secondary diagnosis (no G in LPR3).",
+            ),
+            "diag_kode_type: A, B",
+        ),
+    ],
+};
+
+pub const LPR_A_PROCEDURE: Table = Table {
+    name: "lpr_a_procedure",
+    label_da: "Landspatientregisteret, procedurer (LPR3)",
+    label_en: "National Patient Register, procedures (LPR3)",
+    controller: "Sundhedsdatastyrelsen",
+    yearly: true,
+    columns: &[
+        DW_EK_KONTAKT,
+        coded(
+            col(
+                "proc_kode",
+                Utf8,
+                false,
+                "Procedurekode",
+                "Procedure code",
+                "SKS procedure code: K surgery, U examinations and imaging.",
+            ),
+            "SKS procedures",
+        ),
+        col(
+            "proc_tidspunkt",
+            Timestamp,
+            false,
+            "Proceduretidspunkt",
+            "Procedure time",
+            "Time of the procedure.",
+        ),
+    ],
+};
+
+pub const LMDB: Table = Table {
+    name: "lmdb",
+    label_da: "Lægemiddelstatistikregisteret (receptindløsninger)",
+    label_en: "Register of Medicinal Product Statistics (dispensings)",
+    controller: "Sundhedsdatastyrelsen",
+    yearly: true,
+    columns: &[
+        pnr_keyed("Personnummer (syntetisk)", "Person number (synthetic)"),
+        col(
+            "eksd",
+            Date,
+            false,
+            "Ekspeditionsdato",
+            "Dispensing date",
+            "The day the drug was collected at the pharmacy (not the prescription date, not proof of intake).",
+        ),
+        coded(
+            col(
+                "atc",
+                Utf8,
+                false,
+                "ATC-kode",
+                "ATC code",
+                "WHO ATC code, 7 characters.",
+            ),
+            "WHO ATC",
+        ),
+        col(
+            "vnr",
+            Utf8,
+            false,
+            "Varenummer",
+            "Product number",
+            "Package key (synthetic 6-digit number, one per ATC and pack size).",
+        ),
+        with_unit(
+            col(
+                "apk",
+                Int32,
+                false,
+                "Antal pakninger",
+                "Number of packages",
+                "Packages dispensed.",
+            ),
+            "packages",
+        ),
+        with_unit(
+            col(
+                "packsize",
+                Int32,
+                false,
+                "Pakningsstørrelse",
+                "Pack size",
+                "Units per package.",
+            ),
+            "units",
+        ),
+        with_unit(
+            col(
+                "volume",
+                Float64,
+                false,
+                "Volumen (DDD)",
+                "Volume (DDD)",
+                "Defined daily doses per package.",
+            ),
+            "DDD",
+        ),
+        col(
+            "indo",
+            Utf8,
+            true,
+            "Indikation",
+            "Indication",
+            "Indication text code; often empty, as in the real register.",
+        ),
+    ],
+};
+
+pub const DODSAARSAGER: Table = Table {
+    name: "dodsaarsager",
+    label_da: "Dødsårsagsregisteret",
+    label_en: "Cause of Death Register",
+    controller: "Sundhedsdatastyrelsen",
+    yearly: false,
+    columns: &[
+        pnr_keyed("Personnummer (syntetisk)", "Person number (synthetic)"),
+        col(
+            "doedsdato",
+            Date,
+            false,
+            "Dødsdato",
+            "Date of death",
+            "Date of death, as in cpr.",
+        ),
+        coded(
+            col(
+                "doedsaarsag_tilgrundliggende",
+                Utf8,
+                false,
+                "Tilgrundliggende dødsårsag",
+                "Underlying cause of death",
+                "ICD-10 code of the underlying cause (no D prefix).",
+            ),
+            "ICD-10",
+        ),
+    ],
+};
+
+pub const CANCER: Table = Table {
+    name: "cancer",
+    label_da: "Cancerregisteret",
+    label_en: "Danish Cancer Register",
+    controller: "Sundhedsdatastyrelsen",
+    yearly: false,
+    columns: &[
+        pnr_keyed("Personnummer (syntetisk)", "Person number (synthetic)"),
+        col(
+            "d_diagnosedato",
+            Date,
+            false,
+            "Diagnosedato",
+            "Date of diagnosis",
+            "Date the tumour was diagnosed.",
+        ),
+        coded(
+            col(
+                "c_icd10",
+                Utf8,
+                false,
+                "Diagnose (ICD-10)",
+                "Diagnosis (ICD-10)",
+                "ICD-10 code without the D prefix LPR uses.",
+            ),
+            "ICD-10",
+        ),
+        coded(
+            col(
+                "c_morfo3",
+                Utf8,
+                false,
+                "Morfologi (ICD-O-3)",
+                "Morphology (ICD-O-3)",
+                "ICD-O-3 morphology code with behaviour digit.",
+            ),
+            "ICD-O-3 morphology",
+        ),
+        coded(
+            col(
+                "c_tnm_t",
+                Utf8,
+                true,
+                "T-stadie",
+                "T stage",
+                "TNM tumour stage.",
+            ),
+            "TNM T",
+        ),
+        coded(
+            col(
+                "c_tnm_n",
+                Utf8,
+                true,
+                "N-stadie",
+                "N stage",
+                "TNM node stage.",
+            ),
+            "TNM N",
+        ),
+        coded(
+            col(
+                "c_tnm_m",
+                Utf8,
+                true,
+                "M-stadie",
+                "M stage",
+                "TNM metastasis stage.",
+            ),
+            "TNM M",
+        ),
+    ],
+};
+
 /// Every table, in the order they are written.
-pub const TABLES: &[Table] = &[CPR, BEF];
+pub const TABLES: &[Table] = &[
+    CPR,
+    BEF,
+    LPR_ADM,
+    LPR_DIAG,
+    LPR_SKSOPR,
+    LPR_A_KONTAKT,
+    LPR_A_DIAGNOSE,
+    LPR_A_PROCEDURE,
+    LMDB,
+    DODSAARSAGER,
+    CANCER,
+];

@@ -2,7 +2,10 @@
 //! strings in the metadata, so the same rows give the same bytes.
 
 use crate::schema::Table;
-use arrow::array::{ArrayRef, Date32Array, Int32Array, RecordBatch, StringArray};
+use arrow::array::{
+    ArrayRef, Date32Array, Float64Array, Int32Array, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
+};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
@@ -13,7 +16,10 @@ use std::sync::Arc;
 pub enum Values {
     Utf8(Vec<Option<String>>),
     Int32(Vec<Option<i32>>),
+    Float64(Vec<Option<f64>>),
     Date(Vec<Option<i32>>),
+    /// Microseconds since 1970-01-01 00:00.
+    Timestamp(Vec<Option<i64>>),
 }
 
 impl Values {
@@ -21,7 +27,9 @@ impl Values {
         match self {
             Values::Utf8(v) => Arc::new(StringArray::from(v)),
             Values::Int32(v) => Arc::new(Int32Array::from(v)),
+            Values::Float64(v) => Arc::new(Float64Array::from(v)),
             Values::Date(v) => Arc::new(Date32Array::from(v)),
+            Values::Timestamp(v) => Arc::new(TimestampMicrosecondArray::from(v)),
         }
     }
 }

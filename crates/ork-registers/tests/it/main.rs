@@ -433,3 +433,275 @@ fn bad_input_is_refused_and_leaves_nothing() {
         "no temporary folder left behind"
     );
 }
+
+/// All rows of a register's files as batches.
+fn all(dir: &Path, table: &str) -> Vec<RecordBatch> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join(table))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files.iter().flat_map(|f| read(f)).collect()
+}
+
+fn col_strings(bs: &[RecordBatch], col: &str) -> Vec<String> {
+    bs.iter()
+        .flat_map(|b| strings(b, col))
+        .map(|v| v.unwrap())
+        .collect()
+}
+
+fn col_days(bs: &[RecordBatch], col: &str) -> Vec<i32> {
+    bs.iter()
+        .flat_map(|b| days(b, col))
+        .map(|v| v.unwrap())
+        .collect()
+}
+
+fn timestamps_as_days(bs: &[RecordBatch], col: &str) -> Vec<i32> {
+    use arrow::array::TimestampMicrosecondArray;
+    bs.iter()
+        .flat_map(|b| {
+            let a = b
+                .column_by_name(col)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<TimestampMicrosecondArray>()
+                .unwrap()
+                .clone();
+            (0..a.len())
+                .map(move |i| (a.value(i) / 86_400_000_000) as i32)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// (pnr, day, action diagnosis without D, all diagnoses without D) of every contact, LPR2 and LPR3.
+fn contacts(dir: &Path) -> Vec<(String, i32, String, Vec<String>)> {
+    let mut diags: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for (table, k, c, t) in [
+        ("lpr_diag", "recnum", "c_diag", "c_diagtype"),
+        (
+            "lpr_a_diagnose",
+            "dw_ek_kontakt",
+            "diag_kode",
+            "diag_kode_type",
+        ),
+    ] {
+        let bs = all(dir, table);
+        for ((key, code), ty) in col_strings(&bs, k)
+            .into_iter()
+            .zip(col_strings(&bs, c))
+            .zip(col_strings(&bs, t))
+        {
+            assert!(
+                code.starts_with('D'),
+                "LPR codes carry the D prefix: {code}"
+            );
+            diags
+                .entry(key)
+                .or_default()
+                .push((code[1..].to_owned(), ty));
+        }
+    }
+    let mut out = Vec::new();
+    let adm = all(dir, "lpr_adm");
+    for (((key, pnr), day), adiag) in col_strings(&adm, "recnum")
+        .into_iter()
+        .zip(col_strings(&adm, "pnr"))
+        .zip(col_days(&adm, "d_inddto"))
+        .zip(col_strings(&adm, "c_adiag"))
+    {
+        let ds = diags
+            .remove(&key)
+            .expect("every LPR2 contact has diagnoses");
+        let actions: Vec<&(String, String)> = ds.iter().filter(|d| d.1 == "A").collect();
+        assert_eq!(actions.len(), 1, "one action diagnosis per contact");
+        assert_eq!(
+            format!("D{}", actions[0].0),
+            adiag,
+            "c_adiag repeats the type A row"
+        );
+        assert!(dates::ymd(day).0 < 2019, "LPR2 ends with 2018");
+        out.push((
+            pnr,
+            day,
+            actions[0].0.clone(),
+            ds.into_iter().map(|d| d.0).collect(),
+        ));
+    }
+    let kon = all(dir, "lpr_a_kontakt");
+    for ((key, pnr), day) in col_strings(&kon, "dw_ek_kontakt")
+        .into_iter()
+        .zip(col_strings(&kon, "pnr"))
+        .zip(timestamps_as_days(&kon, "kont_starttidspunkt"))
+    {
+        let ds = diags
+            .remove(&key)
+            .expect("every LPR3 contact has diagnoses");
+        assert!(
+            ds.iter().all(|d| d.1 == "A" || d.1 == "B"),
+            "LPR3 has no type G"
+        );
+        let action = ds
+            .iter()
+            .find(|d| d.1 == "A")
+            .expect("an action diagnosis")
+            .0
+            .clone();
+        assert!(dates::ymd(day).0 >= 2019, "LPR3 starts in 2019");
+        out.push((pnr, day, action, ds.into_iter().map(|d| d.0).collect()));
+    }
+    assert!(diags.is_empty(), "no diagnosis without its contact");
+    out
+}
+
+#[test]
+fn health_registers_are_consistent_and_in_volume() {
+    let dir = run20k();
+    let people = cpr_rows(dir);
+    let by_pnr: HashMap<&str, &CprRow> = people.iter().map(|r| (r.pnr.as_str(), r)).collect();
+    let person_years: usize = (FROM..=TO).map(|y| bef_rows(dir, y).len()).sum();
+    let inside = |pnr: &str, day: i32| {
+        let p = by_pnr.get(pnr).expect("every pnr is in cpr");
+        day >= p.born
+            && p.immigrated.is_none_or(|i| day >= i)
+            && p.died.is_none_or(|d| day <= d)
+            && p.emigrated.is_none_or(|e| day <= e)
+    };
+
+    let cs = contacts(dir);
+    for (pnr, day, ..) in &cs {
+        assert!(
+            inside(pnr, *day),
+            "contact inside the person's life in Denmark"
+        );
+    }
+    let per_py = cs.len() as f64 / person_years as f64;
+    assert!(
+        (1.5..2.6).contains(&per_py),
+        "hospital contacts per person-year: {per_py:.2} (Denmark ≈ 2)"
+    );
+
+    let lm = all(dir, "lmdb");
+    let (lpnr, leksd, latc) = (
+        col_strings(&lm, "pnr"),
+        col_days(&lm, "eksd"),
+        col_strings(&lm, "atc"),
+    );
+    for (pnr, day) in lpnr.iter().zip(&leksd) {
+        assert!(
+            inside(pnr, *day),
+            "dispensing inside the person's life in Denmark"
+        );
+    }
+    assert!(
+        latc.iter().all(|a| a.len() == 7),
+        "ATC codes have 7 characters"
+    );
+    let per_py = lpnr.len() as f64 / person_years as f64;
+    assert!(
+        (7.0..13.0).contains(&per_py),
+        "dispensings per person-year: {per_py:.2} (Denmark ≈ 10)"
+    );
+
+    // Type 2 diabetes: 4-5 % of adults, and most diagnosed ones on A10 drugs.
+    let last = bef_rows(dir, TO);
+    let adults: HashSet<&str> = last
+        .iter()
+        .filter(|r| r.1 >= 18)
+        .map(|r| r.0.as_str())
+        .collect();
+    let e11: HashSet<&str> = cs
+        .iter()
+        .filter(|c| c.3.iter().any(|d| d == "E11"))
+        .map(|c| c.0.as_str())
+        .collect();
+    let a10: HashSet<&str> = lpnr
+        .iter()
+        .zip(&latc)
+        .filter(|(_, a)| a.starts_with("A10"))
+        .map(|(p, _)| p.as_str())
+        .collect();
+    let diabetic = adults
+        .iter()
+        .filter(|p| e11.contains(*p) || a10.contains(*p))
+        .count() as f64
+        / adults.len() as f64;
+    assert!(
+        (0.035..0.075).contains(&diabetic),
+        "adults with type 2 diabetes: {diabetic:.3}"
+    );
+    let treated = e11.iter().filter(|p| a10.contains(*p)).count() as f64 / e11.len() as f64;
+    assert!(treated > 0.6, "E11 patients on A10 drugs: {treated:.2}");
+
+    // Cancers: ~0.8 % a year, plain ICD-10, each with its LPR contact that day.
+    let ca = all(dir, "cancer");
+    let (cpnr, cday, cicd) = (
+        col_strings(&ca, "pnr"),
+        col_days(&ca, "d_diagnosedato"),
+        col_strings(&ca, "c_icd10"),
+    );
+    let yearly = cpnr.len() as f64 / person_years as f64;
+    assert!(
+        (0.005..0.011).contains(&yearly),
+        "new cancers per person-year: {yearly:.4} (Denmark ≈ 0.008)"
+    );
+    let lpr_index: HashSet<(&str, i32, &str)> = cs
+        .iter()
+        .flat_map(|c| c.3.iter().map(move |d| (c.0.as_str(), c.1, d.as_str())))
+        .collect();
+    for ((pnr, day), icd) in cpnr.iter().zip(&cday).zip(&cicd) {
+        assert!(
+            icd.starts_with('C') && !icd.starts_with("DC"),
+            "no D prefix in the Cancer Register: {icd}"
+        );
+        assert!(inside(pnr, *day));
+        assert!(
+            lpr_index.contains(&(pnr.as_str(), *day, icd.as_str())),
+            "cancer {icd} of {pnr} has its LPR contact"
+        );
+    }
+
+    // Every death has its cause, consistent with a known cancer.
+    let dod = all(dir, "dodsaarsager");
+    let (dpnr, dday, dcause) = (
+        col_strings(&dod, "pnr"),
+        col_days(&dod, "doedsdato"),
+        col_strings(&dod, "doedsaarsag_tilgrundliggende"),
+    );
+    let deaths: Vec<&CprRow> = people.iter().filter(|r| r.died.is_some()).collect();
+    assert_eq!(dpnr.len(), deaths.len(), "one cause-of-death row per death");
+    let causes: HashMap<&str, (&i32, &String)> = dpnr
+        .iter()
+        .map(|p| p.as_str())
+        .zip(dday.iter().zip(&dcause))
+        .collect();
+    for d in &deaths {
+        let (day, _) = causes
+            .get(d.pnr.as_str())
+            .expect("every death in cpr has its cause");
+        assert_eq!(Some(**day), d.died);
+    }
+    let with_cancer: HashSet<&str> = cpnr
+        .iter()
+        .zip(&cicd)
+        .filter(|(_, i)| i.as_str() != "C44")
+        .map(|(p, _)| p.as_str())
+        .collect();
+    let dead_with_cancer: Vec<&&str> = causes.keys().filter(|p| with_cancer.contains(*p)).collect();
+    let by_cancer = dead_with_cancer
+        .iter()
+        .filter(|p| causes[**p].1.starts_with('C'))
+        .count();
+    assert!(
+        !dead_with_cancer.is_empty() && by_cancer == dead_with_cancer.len(),
+        "decedents with cancer die of it"
+    );
+    let cancer_deaths =
+        dcause.iter().filter(|c| c.starts_with('C')).count() as f64 / dcause.len() as f64;
+    assert!(
+        (0.18..0.40).contains(&cancer_deaths),
+        "share of deaths from cancer: {cancer_deaths:.2} (Denmark ≈ 0.27)"
+    );
+}
