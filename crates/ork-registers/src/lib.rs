@@ -6,13 +6,14 @@
 //! workspaces, benchmarks) runs on this synthetic Denmark. The facts it is built from are
 //! embedded from `data/` with their sources.
 //!
-//! Status: generated so far are the population registers (`cpr`, `bef`), LPR2 (until 2018)
-//! and LPR3 (from 2019), LMDB, the Cause of Death Register and the Cancer Register. Still
-//! to come: `ind`, `udda`, `dlcr`, `biobank`, `lab`, `pacs`, `genom`, `var`.
+//! Every register of the issue is generated: `cpr`, `bef`, `ind`, `udda`, LPR2 (until 2018)
+//! and LPR3 (from 2019), `lmdb`, `dodsaarsager`, `cancer`, `dlcr`, `biobank`, `lab`,
+//! `pacs`, `genom` and `var`.
 
 pub mod cpr;
 pub mod dates;
 pub mod health;
+pub mod more;
 pub mod population;
 pub mod refdata;
 mod registers;
@@ -171,15 +172,19 @@ fn generate_into(opts: &GenerateOptions, dir: &Path) -> Result<Vec<TableSummary>
         .run(opts.persons, opts.from_year, opts.to_year)
         .map_err(GenerateError::Internal)?;
     let (from, to) = (dates::jan1(opts.from_year), dates::jan1(opts.to_year + 1));
+    // Region index 0..5 (1081..1085) of where each person lives, for hospitals and labs.
+    let regions: Vec<usize> = population
+        .persons
+        .iter()
+        .map(|p| (refdata.municipalities[p.kom].reg - 1081) as usize)
+        .collect();
     let histories: Vec<health::History> = {
         use rayon::prelude::*;
         population
             .persons
             .par_iter()
-            .map(|p| {
-                let region = (refdata.municipalities[p.kom].reg - 1081) as usize;
-                health::history(p, opts.seed, from, to, region)
-            })
+            .zip(regions.par_iter())
+            .map(|(p, &region)| health::history(p, opts.seed, from, to, region))
             .collect()
     };
     let mut summaries = vec![
@@ -192,6 +197,23 @@ fn generate_into(opts: &GenerateOptions, dir: &Path) -> Result<Vec<TableSummary>
         &histories,
         opts.from_year,
         opts.to_year,
+    )?);
+    let extras: Vec<more::Extras> = {
+        use rayon::prelude::*;
+        population
+            .persons
+            .par_iter()
+            .zip(histories.par_iter())
+            .zip(regions.par_iter())
+            .map(|((p, h), &region)| more::extras(opts.seed, p, h, from, to, region))
+            .collect()
+    };
+    summaries.extend(registers::write_more(
+        dir,
+        &population,
+        &extras,
+        opts.seed,
+        opts.from_year,
     )?);
     manifest(dir, opts, &summaries)?;
     Ok(summaries)

@@ -332,3 +332,215 @@ pub fn write_health(
         .filter(|s| !s.files.is_empty())
         .collect())
 }
+
+/// Income and education for every BEF row of a person aged 15 or more, then the lung
+/// cancer database, biobank, lab, imaging, genome and opt-out registers.
+pub fn write_more(
+    dir: &Path,
+    pop: &Population,
+    extras: &[crate::more::Extras],
+    seed: u64,
+    from_year: i32,
+) -> Result<Vec<TableSummary>, GenerateError> {
+    use crate::more::{REGION_IDS, final_level, hfaudd, income, level_at};
+    let ps = &pop.persons;
+    let mut ind = Acc::new(schema::IND);
+    let mut udda = Acc::new(schema::UDDA);
+    let levels: Vec<u8> = ps.iter().map(|p| final_level(seed, p)).collect();
+    for (i, rows) in pop.bef.iter().enumerate() {
+        let year = from_year + i as i32;
+        let mut c = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for r in rows.iter().filter(|r| r.alder >= 15) {
+            let p = &ps[r.person as usize];
+            let level = level_at(levels[r.person as usize], r.alder);
+            let (total, wages) = income(seed, p, year, r.alder, level);
+            c.0.push(Some(p.pnr.clone()));
+            c.1.push(Some(year));
+            c.2.push(Some(total));
+            c.3.push(Some(wages));
+            c.4.push(Some(hfaudd(seed, p, level)));
+        }
+        let n = c.0.len();
+        let file = format!("{year}.parquet");
+        udda.write(
+            dir,
+            file.clone(),
+            n,
+            vec![
+                Values::Utf8(c.0.clone()),
+                Values::Int32(c.1.clone()),
+                Values::Utf8(c.4),
+            ],
+        )?;
+        ind.write(
+            dir,
+            file,
+            n,
+            vec![
+                Values::Utf8(c.0),
+                Values::Int32(c.1),
+                Values::Float64(c.2),
+                Values::Float64(c.3),
+            ],
+        )?;
+    }
+
+    let mut dlcr = Acc::new(schema::DLCR);
+    let mut bio = Acc::new(schema::BIOBANK);
+    let mut genom = Acc::new(schema::GENOM);
+    let mut var = Acc::new(schema::VAR);
+    let (mut l, mut b, mut g, mut v) = (
+        (
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        ),
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
+        (Vec::new(), Vec::new(), Vec::new()),
+        (Vec::new(), Vec::new()),
+    );
+    for (p, e) in ps.iter().zip(extras) {
+        for c in &e.lung {
+            l.0.push(Some(p.pnr.clone()));
+            l.1.push(Some(c.day));
+            l.2.push(Some(c.histology.to_owned()));
+            l.3.push(Some(c.stage.to_owned()));
+            l.4.push(c.fev1);
+            l.5.push(c.performance);
+            l.6.push(Some(c.treatment.to_owned()));
+        }
+        for s in &e.samples {
+            b.0.push(Some(p.pnr.clone()));
+            b.1.push(Some(s.day));
+            b.2.push(Some(s.kind.to_owned()));
+            b.3.push(Some(s.biobank.to_owned()));
+        }
+        for (day, kind) in &e.genomes {
+            g.0.push(Some(p.pnr.clone()));
+            g.1.push(Some(*day));
+            g.2.push(Some((*kind).to_owned()));
+        }
+        if let Some(day) = e.opt_out {
+            v.0.push(Some(p.pnr.clone()));
+            v.1.push(Some(day));
+        }
+    }
+    let n = l.0.len();
+    dlcr.write(
+        dir,
+        "dlcr.parquet".into(),
+        n,
+        vec![
+            Values::Utf8(l.0),
+            Values::Date(l.1),
+            Values::Utf8(l.2),
+            Values::Utf8(l.3),
+            Values::Float64(l.4),
+            Values::Int32(l.5),
+            Values::Utf8(l.6),
+        ],
+    )?;
+    let n = b.0.len();
+    bio.write(
+        dir,
+        "biobank.parquet".into(),
+        n,
+        vec![
+            Values::Utf8(b.0),
+            Values::Date(b.1),
+            Values::Utf8(b.2),
+            Values::Utf8(b.3),
+        ],
+    )?;
+    let n = g.0.len();
+    genom.write(
+        dir,
+        "genom.parquet".into(),
+        n,
+        vec![Values::Utf8(g.0), Values::Date(g.1), Values::Utf8(g.2)],
+    )?;
+    let n = v.0.len();
+    var.write(
+        dir,
+        "var.parquet".into(),
+        n,
+        vec![Values::Utf8(v.0), Values::Date(v.1)],
+    )?;
+
+    // Lab results and imaging studies, one file per year.
+    let mut lab = Acc::new(schema::LAB);
+    let mut pacs = Acc::new(schema::PACS);
+    for (i, _) in pop.bef.iter().enumerate() {
+        let year = from_year + i as i32;
+        let (y0, y1) = (crate::dates::jan1(year), crate::dates::jan1(year + 1));
+        let (m0, m1) = (y0 as i64 * 86_400_000_000, y1 as i64 * 86_400_000_000);
+        let mut lc = (
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
+        let mut pc = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (p, e) in ps.iter().zip(extras) {
+            for r in e.lab.iter().filter(|r| r.micros >= m0 && r.micros < m1) {
+                lc.0.push(Some(p.pnr.clone()));
+                lc.1.push(Some(r.micros));
+                lc.2.push(Some(r.npu.to_owned()));
+                lc.3.push(Some(r.value));
+                lc.4.push(Some(r.unit.to_owned()));
+                lc.5.push(Some(REGION_IDS[r.region].to_owned()));
+            }
+            for s in e.studies.iter().filter(|s| s.day >= y0 && s.day < y1) {
+                pc.0.push(Some(p.pnr.clone()));
+                pc.1.push(Some(s.day));
+                pc.2.push(Some(s.modality.to_owned()));
+                pc.3.push(Some(s.body.to_owned()));
+                pc.4.push(Some(REGION_IDS[s.region].to_owned()));
+            }
+        }
+        let file = format!("{year}.parquet");
+        let n = lc.0.len();
+        lab.write(
+            dir,
+            file.clone(),
+            n,
+            vec![
+                Values::Utf8(lc.0),
+                Values::Timestamp(lc.1),
+                Values::Utf8(lc.2),
+                Values::Float64(lc.3),
+                Values::Utf8(lc.4),
+                Values::Utf8(lc.5),
+            ],
+        )?;
+        let n = pc.0.len();
+        pacs.write(
+            dir,
+            file,
+            n,
+            vec![
+                Values::Utf8(pc.0),
+                Values::Date(pc.1),
+                Values::Utf8(pc.2),
+                Values::Utf8(pc.3),
+                Values::Utf8(pc.4),
+            ],
+        )?;
+    }
+    Ok(vec![
+        ind.summary,
+        udda.summary,
+        dlcr.summary,
+        bio.summary,
+        lab.summary,
+        pacs.summary,
+        genom.summary,
+        var.summary,
+    ])
+}

@@ -721,10 +721,349 @@ pub const CANCER: Table = Table {
     ],
 };
 
+pub const IND: Table = Table {
+    name: "ind",
+    label_da: "Indkomst (IND)",
+    label_en: "Income (IND)",
+    controller: "Danmarks Statistik",
+    yearly: true,
+    columns: &[
+        pnr_keyed("Personnummer (syntetisk)", "Person number (synthetic)"),
+        col(
+            "aar",
+            Int32,
+            false,
+            "År",
+            "Year",
+            "Income year; persons aged 15 or more resident on 1 January.",
+        ),
+        with_unit(
+            col(
+                "perindkialt_13",
+                Float64,
+                false,
+                "Personlig indkomst i alt",
+                "Total personal income",
+                "Total personal income in the year.",
+            ),
+            "DKK",
+        ),
+        with_unit(
+            col(
+                "loenmv_13",
+                Float64,
+                false,
+                "Lønindkomst",
+                "Wage income",
+                "Wages and salaries in the year.",
+            ),
+            "DKK",
+        ),
+    ],
+};
+
+pub const UDDA: Table = Table {
+    name: "udda",
+    label_da: "Uddannelse (UDDA)",
+    label_en: "Education (UDDA)",
+    controller: "Danmarks Statistik",
+    yearly: true,
+    columns: &[
+        pnr_keyed("Personnummer (syntetisk)", "Person number (synthetic)"),
+        col(
+            "aar",
+            Int32,
+            false,
+            "År",
+            "Year",
+            "Status on 1 January; persons aged 15 or more.",
+        ),
+        coded(
+            col(
+                "hfaudd",
+                Utf8,
+                false,
+                "Højest fuldførte uddannelse",
+                "Highest completed education",
+                "Four-digit code whose first digit is the level: 1 basic school, 2 general upper secondary, 3 vocational, 4 short-cycle higher, 5 medium-cycle higher (bachelor), 6 long-cycle higher (master), 7 PhD. The last three digits are synthetic.",
+            ),
+            "hfaudd levels 1-7 (first digit)",
+        ),
+    ],
+};
+
+pub const DLCR: Table = Table {
+    name: "dlcr",
+    label_da: "Dansk Lunge Cancer Register (RKKP)",
+    label_en: "Danish Lung Cancer Registry (RKKP)",
+    controller: "RKKP / Region Midtjylland",
+    yearly: false,
+    columns: &[
+        pnr_keyed("Personnummer (syntetisk)", "Person number (synthetic)"),
+        col(
+            "diagnosedato",
+            Date,
+            false,
+            "Diagnosedato",
+            "Date of diagnosis",
+            "As in the Cancer Register.",
+        ),
+        coded(
+            col(
+                "histologi",
+                Utf8,
+                false,
+                "Histologi",
+                "Histology",
+                "adenokarcinom, planocellulært karcinom or småcellet karcinom.",
+            ),
+            "dlcr histologi",
+        ),
+        coded(
+            col(
+                "stadie",
+                Utf8,
+                false,
+                "Stadie",
+                "Stage",
+                "Clinical stage IA-IV from TNM.",
+            ),
+            "TNM stage groups",
+        ),
+        with_unit(
+            col(
+                "fev1",
+                Float64,
+                true,
+                "FEV1",
+                "FEV1",
+                "Forced expiratory volume in one second; missing for some.",
+            ),
+            "L",
+        ),
+        coded(
+            col(
+                "performance_status",
+                Int32,
+                true,
+                "Performancestatus",
+                "Performance status",
+                "WHO/ECOG performance status 0-4.",
+            ),
+            "ECOG 0-4",
+        ),
+        coded(
+            col(
+                "behandling",
+                Utf8,
+                false,
+                "Behandling",
+                "Treatment",
+                "kirurgi, kemoterapi, strålebehandling, immunterapi or ingen.",
+            ),
+            "dlcr behandling",
+        ),
+    ],
+};
+
+pub const BIOBANK: Table = Table {
+    name: "biobank",
+    label_da: "Biobankprøver",
+    label_en: "Biobank samples",
+    controller: "Statens Serum Institut (Danmarks Nationale Biobank) / regionerne",
+    yearly: false,
+    columns: &[
+        pnr_keyed("Personnummer (syntetisk)", "Person number (synthetic)"),
+        col(
+            "proevedato",
+            Date,
+            false,
+            "Prøvedato",
+            "Sample date",
+            "Date the sample was taken.",
+        ),
+        coded(
+            col(
+                "proevetype",
+                Utf8,
+                false,
+                "Prøvetype",
+                "Sample type",
+                "blood, tissue or dried blood spot.",
+            ),
+            "sample types",
+        ),
+        coded(
+            col(
+                "biobank",
+                Utf8,
+                false,
+                "Biobank",
+                "Biobank",
+                "Danmarks Nationale Biobank, or the regions' Bio- og Genombank.",
+            ),
+            "biobanks",
+        ),
+    ],
+};
+
+pub const LAB: Table = Table {
+    name: "lab",
+    label_da: "Regionale laboratoriesvar",
+    label_en: "Regional laboratory results",
+    controller: "Regionerne",
+    yearly: true,
+    columns: &[
+        pnr_keyed("Personnummer (syntetisk)", "Person number (synthetic)"),
+        col(
+            "proevetid",
+            Timestamp,
+            false,
+            "Prøvetidspunkt",
+            "Sample time",
+            "Time the sample was taken.",
+        ),
+        coded(
+            col(
+                "npu_kode",
+                Utf8,
+                false,
+                "NPU-kode",
+                "NPU code",
+                "Analysis code from the NPU terminology.",
+            ),
+            "NPU",
+        ),
+        col(
+            "vaerdi",
+            Float64,
+            false,
+            "Værdi",
+            "Value",
+            "The result, in the unit given.",
+        ),
+        col("enhed", Utf8, false, "Enhed", "Unit", "Unit of the value."),
+        coded(
+            col(
+                "region",
+                Utf8,
+                false,
+                "Region",
+                "Region",
+                "The region whose laboratory analysed the sample (platform id).",
+            ),
+            "hovedstaden, sjaelland, syddanmark, midtjylland, nordjylland",
+        ),
+    ],
+};
+
+pub const PACS: Table = Table {
+    name: "pacs",
+    label_da: "Billeddiagnostiske undersøgelser (indeks)",
+    label_en: "Imaging studies (index)",
+    controller: "Regionerne",
+    yearly: true,
+    columns: &[
+        pnr_keyed("Personnummer (syntetisk)", "Person number (synthetic)"),
+        col(
+            "studiedato",
+            Date,
+            false,
+            "Undersøgelsesdato",
+            "Study date",
+            "Date of the imaging study.",
+        ),
+        coded(
+            col(
+                "modalitet",
+                Utf8,
+                false,
+                "Modalitet",
+                "Modality",
+                "DICOM modality: CR, CT, MR, US.",
+            ),
+            "DICOM modality",
+        ),
+        coded(
+            col(
+                "koerregion",
+                Utf8,
+                false,
+                "Kropsregion",
+                "Body region",
+                "thorax, cerebrum, hip, knee, abdomen.",
+            ),
+            "body regions",
+        ),
+        coded(
+            col(
+                "region",
+                Utf8,
+                false,
+                "Region",
+                "Region",
+                "The region whose archive holds the images (platform id).",
+            ),
+            "hovedstaden, sjaelland, syddanmark, midtjylland, nordjylland",
+        ),
+    ],
+};
+
+pub const GENOM: Table = Table {
+    name: "genom",
+    label_da: "Genomindeks (Nationalt Genom Center)",
+    label_en: "Genome index (National Genome Center)",
+    controller: "Nationalt Genom Center",
+    yearly: false,
+    columns: &[
+        pnr_keyed("Personnummer (syntetisk)", "Person number (synthetic)"),
+        col(
+            "analysedato",
+            Date,
+            false,
+            "Analysedato",
+            "Analysis date",
+            "Date of the analysis; from 1 July 2019.",
+        ),
+        coded(
+            col(
+                "analysetype",
+                Utf8,
+                false,
+                "Analysetype",
+                "Analysis type",
+                "WGS whole genome, WES whole exome.",
+            ),
+            "WGS, WES",
+        ),
+    ],
+};
+
+pub const VAR: Table = Table {
+    name: "var",
+    label_da: "Vævsanvendelsesregisteret",
+    label_en: "Tissue Use Register (opt-outs)",
+    controller: "Sundhedsdatastyrelsen",
+    yearly: false,
+    columns: &[
+        pnr_keyed("Personnummer (syntetisk)", "Person number (synthetic)"),
+        col(
+            "registreret_dato",
+            Date,
+            false,
+            "Registreringsdato",
+            "Registration date",
+            "The day the citizen registered that their tissue may not be used for research.",
+        ),
+    ],
+};
+
 /// Every table, in the order they are written.
 pub const TABLES: &[Table] = &[
     CPR,
     BEF,
+    IND,
+    UDDA,
     LPR_ADM,
     LPR_DIAG,
     LPR_SKSOPR,
@@ -734,4 +1073,10 @@ pub const TABLES: &[Table] = &[
     LMDB,
     DODSAARSAGER,
     CANCER,
+    DLCR,
+    BIOBANK,
+    LAB,
+    PACS,
+    GENOM,
+    VAR,
 ];

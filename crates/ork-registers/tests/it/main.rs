@@ -705,3 +705,193 @@ fn health_registers_are_consistent_and_in_volume() {
         "share of deaths from cancer: {cancer_deaths:.2} (Denmark ≈ 0.27)"
     );
 }
+
+fn col_f64(bs: &[RecordBatch], col: &str) -> Vec<Option<f64>> {
+    use arrow::array::Float64Array;
+    bs.iter()
+        .flat_map(|b| {
+            let a = b
+                .column_by_name(col)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<Float64Array>()
+                .unwrap()
+                .clone();
+            (0..a.len())
+                .map(move |i| a.is_valid(i).then(|| a.value(i)))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn social_and_other_registers_follow_the_people() {
+    let dir = run20k();
+    let people = cpr_rows(dir);
+    let by_pnr: HashMap<&str, &CprRow> = people.iter().map(|r| (r.pnr.as_str(), r)).collect();
+    let inside = |pnr: &str, day: i32| {
+        let p = by_pnr.get(pnr).expect("every pnr is in cpr");
+        day >= p.born
+            && p.immigrated.is_none_or(|i| day >= i)
+            && p.died.is_none_or(|d| day <= d)
+            && p.emigrated.is_none_or(|e| day <= e)
+    };
+
+    // Income and education: one row per resident aged 15+, education pays.
+    let year = 2020;
+    let adults: Vec<String> = bef_rows(dir, year)
+        .into_iter()
+        .filter(|r| r.1 >= 15)
+        .map(|r| r.0)
+        .collect();
+    let udda = read(&dir.join(format!("udda/{year}.parquet")));
+    let ind = read(&dir.join(format!("ind/{year}.parquet")));
+    assert_eq!(
+        col_strings(&udda, "pnr"),
+        adults,
+        "udda has every resident aged 15+"
+    );
+    assert_eq!(
+        col_strings(&ind, "pnr"),
+        adults,
+        "ind has every resident aged 15+"
+    );
+    let levels: Vec<u32> = col_strings(&udda, "hfaudd")
+        .iter()
+        .map(|c| c[..1].parse().unwrap())
+        .collect();
+    assert!(levels.iter().all(|l| (1..=7).contains(l)));
+    let incomes: Vec<f64> = col_f64(&ind, "perindkialt_13")
+        .into_iter()
+        .map(|v| v.unwrap())
+        .collect();
+    let mean = |lvl: u32| {
+        let v: Vec<f64> = levels
+            .iter()
+            .zip(&incomes)
+            .filter(|(l, _)| **l == lvl)
+            .map(|(_, i)| *i)
+            .collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    assert!(
+        mean(6) > mean(3) && mean(3) > mean(1),
+        "income rises with education: {:.0} {:.0} {:.0}",
+        mean(1),
+        mean(3),
+        mean(6)
+    );
+
+    // Lung cancers are the DLCR cases.
+    let ca = all(dir, "cancer");
+    let mut lung: Vec<(String, i32)> = col_strings(&ca, "pnr")
+        .into_iter()
+        .zip(col_days(&ca, "d_diagnosedato"))
+        .zip(col_strings(&ca, "c_icd10"))
+        .filter(|(_, i)| i == "C34")
+        .map(|(x, _)| x)
+        .collect();
+    let dl = all(dir, "dlcr");
+    let mut cases: Vec<(String, i32)> = col_strings(&dl, "pnr")
+        .into_iter()
+        .zip(col_days(&dl, "diagnosedato"))
+        .collect();
+    lung.sort();
+    cases.sort();
+    assert!(!lung.is_empty());
+    assert_eq!(
+        lung, cases,
+        "every lung cancer is in DLCR and nothing else is"
+    );
+
+    // Biobank: a dried blood spot for every child born here who lived three days.
+    let bb = all(dir, "biobank");
+    let (bpnr, bday, bkind) = (
+        col_strings(&bb, "pnr"),
+        col_days(&bb, "proevedato"),
+        col_strings(&bb, "proevetype"),
+    );
+    for (p, d) in bpnr.iter().zip(&bday) {
+        assert!(inside(p, *d), "sample inside the person's life");
+    }
+    let spots: HashSet<&str> = bpnr
+        .iter()
+        .zip(&bkind)
+        .filter(|(_, k)| k.as_str() == "dried blood spot")
+        .map(|(p, _)| p.as_str())
+        .collect();
+    let born_here = people.iter().filter(|r| {
+        r.born >= dates::jan1(FROM)
+            && r.born + 3 < dates::jan1(TO + 1)
+            && r.immigrated.is_none()
+            && r.died.is_none_or(|d| d > r.born + 3)
+            && r.emigrated.is_none_or(|e| e > r.born + 3)
+    });
+    for r in born_here {
+        assert!(spots.contains(r.pnr.as_str()), "PKU card for {}", r.pnr);
+    }
+
+    // Lab: diabetics' HbA1c is higher; every result inside life, from a real region.
+    let cs = contacts(dir);
+    let e11: HashSet<&str> = cs
+        .iter()
+        .filter(|c| c.3.iter().any(|d| d == "E11"))
+        .map(|c| c.0.as_str())
+        .collect();
+    let lab = all(dir, "lab");
+    let (lpnr, lday, lnpu, lval, lreg) = (
+        col_strings(&lab, "pnr"),
+        timestamps_as_days(&lab, "proevetid"),
+        col_strings(&lab, "npu_kode"),
+        col_f64(&lab, "vaerdi"),
+        col_strings(&lab, "region"),
+    );
+    let (mut d, mut o) = (Vec::new(), Vec::new());
+    for i in 0..lpnr.len() {
+        assert!(
+            inside(&lpnr[i], lday[i]),
+            "lab result inside the person's life"
+        );
+        assert!(
+            [
+                "hovedstaden",
+                "sjaelland",
+                "syddanmark",
+                "midtjylland",
+                "nordjylland"
+            ]
+            .contains(&lreg[i].as_str())
+        );
+        if lnpu[i] == "NPU27300" {
+            if e11.contains(lpnr[i].as_str()) {
+                d.push(lval[i].unwrap())
+            } else {
+                o.push(lval[i].unwrap())
+            }
+        }
+    }
+    let avg = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    assert!(
+        !d.is_empty() && avg(&d) > 48.0 && avg(&o) < 45.0,
+        "HbA1c: diabetics {:.1}, others {:.1}",
+        avg(&d),
+        avg(&o)
+    );
+
+    // Imaging, genomes and opt-outs belong to living residents; genomes from July 2019.
+    for (table, date_col) in [
+        ("pacs", "studiedato"),
+        ("genom", "analysedato"),
+        ("var", "registreret_dato"),
+    ] {
+        let bs = all(dir, table);
+        let (ps, ds) = (col_strings(&bs, "pnr"), col_days(&bs, date_col));
+        assert!(!ps.is_empty(), "{table} has rows");
+        for (p, d) in ps.iter().zip(&ds) {
+            assert!(inside(p, *d), "{table} row inside the person's life");
+            if table == "genom" {
+                assert!(*d >= dates::days(2019, 7, 1));
+            }
+        }
+    }
+}
