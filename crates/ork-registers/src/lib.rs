@@ -21,9 +21,7 @@ pub mod schema;
 mod write;
 
 use rand::SeedableRng;
-use schema::Table;
 use std::path::{Path, PathBuf};
-use write::Values;
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -63,6 +61,12 @@ pub enum GenerateError {
     Io { path: PathBuf, message: String },
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<String> for GenerateError {
+    fn from(message: String) -> Self {
+        Self::Internal(message)
+    }
 }
 
 impl GenerateError {
@@ -165,148 +169,40 @@ pub fn generate(opts: &GenerateOptions) -> Result<Vec<TableSummary>, GenerateErr
     }
 }
 
+/// How many persons' histories are held in memory at once.
+const CHUNK: usize = 50_000;
+
 fn generate_into(opts: &GenerateOptions, dir: &Path) -> Result<Vec<TableSummary>, GenerateError> {
+    use rayon::prelude::*;
     let refdata = refdata::RefData::load();
     let rng = rand_chacha::ChaCha8Rng::seed_from_u64(opts.seed);
-    let population = population::Simulation::new(&refdata, rng)
-        .run(opts.persons, opts.from_year, opts.to_year)
-        .map_err(GenerateError::Internal)?;
-    let (from, to) = (dates::jan1(opts.from_year), dates::jan1(opts.to_year + 1));
-    // Region index 0..5 (1081..1085) of where each person lives, for hospitals and labs.
-    let regions: Vec<usize> = population
-        .persons
-        .iter()
-        .map(|p| (refdata.municipalities[p.kom].reg - 1081) as usize)
-        .collect();
-    let histories: Vec<health::History> = {
-        use rayon::prelude::*;
-        population
-            .persons
-            .par_iter()
-            .zip(regions.par_iter())
-            .map(|(p, &region)| health::history(p, opts.seed, from, to, region))
-            .collect()
-    };
-    let mut summaries = vec![
-        write_cpr(dir, &population, opts.to_year)?,
-        write_bef(dir, &population, opts.from_year)?,
-    ];
-    summaries.extend(registers::write_health(
-        dir,
-        &population,
-        &histories,
+    let mut out = registers::Outputs::new(dir, opts.seed, opts.from_year, opts.to_year);
+    let persons = population::Simulation::new(&refdata, rng).run(
+        opts.persons,
         opts.from_year,
         opts.to_year,
-    )?);
-    let extras: Vec<more::Extras> = {
-        use rayon::prelude::*;
-        population
-            .persons
+        |year, rows, ps| out.population_year(year, rows, ps),
+    )?;
+    out.persons(&persons)?;
+    let (from, to) = (dates::jan1(opts.from_year), dates::jan1(opts.to_year + 1));
+    for chunk in persons.chunks(CHUNK) {
+        // Histories in parallel, collected in person order: the same on any thread count.
+        let computed: Vec<(health::History, more::Extras)> = chunk
             .par_iter()
-            .zip(histories.par_iter())
-            .zip(regions.par_iter())
-            .map(|((p, h), &region)| more::extras(opts.seed, p, h, from, to, region))
-            .collect()
-    };
-    summaries.extend(registers::write_more(
-        dir,
-        &population,
-        &extras,
-        opts.seed,
-        opts.from_year,
-    )?);
+            .map(|p| {
+                // Region index 0..5 (1081..1085) of where the person lives.
+                let region = (refdata.municipalities[p.kom].reg - 1081) as usize;
+                let h = health::history(p, opts.seed, from, to, region);
+                let x = more::extras(opts.seed, p, &h, from, to, region);
+                (h, x)
+            })
+            .collect();
+        let (hs, xs): (Vec<_>, Vec<_>) = computed.into_iter().unzip();
+        out.chunk(chunk, &hs, &xs)?;
+    }
+    let summaries = out.finish()?;
     manifest(dir, opts, &summaries)?;
     Ok(summaries)
-}
-
-pub(crate) fn table_dir(dir: &Path, t: &Table) -> Result<PathBuf, GenerateError> {
-    let d = dir.join(t.name);
-    std::fs::create_dir_all(&d).map_err(|e| GenerateError::io(&d, e))?;
-    Ok(d)
-}
-
-fn write_cpr(
-    dir: &Path,
-    pop: &population::Population,
-    to_year: i32,
-) -> Result<TableSummary, GenerateError> {
-    let t = &schema::CPR;
-    let end = dates::jan1(to_year + 1);
-    let ps = &pop.persons;
-    let pnr_of = |id: Option<u32>| id.map(|i| ps[i as usize].pnr.clone());
-    let visible = |d: Option<i32>| d.filter(|&d| d < end);
-    let columns = vec![
-        Values::Utf8(ps.iter().map(|p| Some(p.pnr.clone())).collect()),
-        Values::Date(ps.iter().map(|p| Some(p.born)).collect()),
-        Values::Int32(ps.iter().map(|p| Some(p.sex as i32)).collect()),
-        Values::Utf8(
-            ps.iter()
-                .map(|p| {
-                    Some(
-                        if visible(p.died).is_some() {
-                            "90"
-                        } else if visible(p.emigrated).is_some() {
-                            "80"
-                        } else {
-                            "01"
-                        }
-                        .to_owned(),
-                    )
-                })
-                .collect(),
-        ),
-        Values::Date(ps.iter().map(|p| visible(p.died)).collect()),
-        Values::Date(ps.iter().map(|p| visible(p.emigrated)).collect()),
-        Values::Date(ps.iter().map(|p| p.immigrated).collect()),
-        Values::Utf8(ps.iter().map(|p| pnr_of(p.mother)).collect()),
-        Values::Utf8(ps.iter().map(|p| pnr_of(p.father)).collect()),
-    ];
-    let d = table_dir(dir, t)?;
-    let file = d.join("cpr.parquet");
-    let bytes = write::write(&file, t, columns)?;
-    Ok(TableSummary {
-        name: t.name.into(),
-        rows: ps.len() as u64,
-        bytes,
-        files: vec!["cpr/cpr.parquet".into()],
-    })
-}
-
-fn write_bef(
-    dir: &Path,
-    pop: &population::Population,
-    from_year: i32,
-) -> Result<TableSummary, GenerateError> {
-    let t = &schema::BEF;
-    let d = table_dir(dir, t)?;
-    let ps = &pop.persons;
-    let mut summary = TableSummary {
-        name: t.name.into(),
-        rows: 0,
-        bytes: 0,
-        files: Vec::new(),
-    };
-    for (i, rows) in pop.bef.iter().enumerate() {
-        let year = from_year + i as i32;
-        let columns = vec![
-            Values::Utf8(
-                rows.iter()
-                    .map(|r| Some(ps[r.person as usize].pnr.clone()))
-                    .collect(),
-            ),
-            Values::Int32(rows.iter().map(|r| Some(r.aar)).collect()),
-            Values::Int32(rows.iter().map(|r| Some(r.alder)).collect()),
-            Values::Int32(rows.iter().map(|r| r.kom).collect()),
-            Values::Int32(rows.iter().map(|r| r.reg).collect()),
-            Values::Utf8(rows.iter().map(|r| Some(r.civst.to_owned())).collect()),
-            Values::Utf8(rows.iter().map(|r| Some(r.familie_id.clone())).collect()),
-        ];
-        let file = d.join(format!("{year}.parquet"));
-        summary.bytes += write::write(&file, t, columns)?;
-        summary.rows += rows.len() as u64;
-        summary.files.push(format!("bef/{year}.parquet"));
-    }
-    Ok(summary)
 }
 
 fn manifest(

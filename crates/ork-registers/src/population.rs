@@ -93,12 +93,6 @@ pub struct BefRow {
     pub familie_id: String,
 }
 
-pub struct Population {
-    pub persons: Vec<Person>,
-    /// BEF snapshots, one vector per year from `from_year`.
-    pub bef: Vec<Vec<BefRow>>,
-}
-
 /// Share of BEF rows whose municipality is missing (a wart real extracts have).
 pub const MISSING_KOM_SHARE: f64 = 0.002;
 
@@ -221,8 +215,16 @@ impl<'a> Simulation<'a> {
         Ok(persons)
     }
 
-    /// Runs the years `from_year..=to_year` for a starting population of `n`.
-    pub fn run(mut self, n: u64, from_year: i32, to_year: i32) -> Result<Population, String> {
+    /// Runs the years `from_year..=to_year` for a starting population of `n`, handing each
+    /// 1 January snapshot to `on_snapshot` as soon as it is taken (so it can be written and
+    /// dropped), and returns everyone ever resident.
+    pub fn run<E: From<String>>(
+        mut self,
+        n: u64,
+        from_year: i32,
+        to_year: i32,
+        mut on_snapshot: impl FnMut(i32, &[BefRow], &[Person]) -> Result<(), E>,
+    ) -> Result<Vec<Person>, E> {
         let mut persons = self.initial(n, from_year)?;
         let rates = self.refdata.rates;
         let start = jan1(from_year);
@@ -243,7 +245,6 @@ impl<'a> Simulation<'a> {
             rates.emigration * nf / e,
         );
 
-        let mut bef = Vec::new();
         for year in from_year..=to_year {
             let day0 = jan1(year);
             // The 1 January snapshot.
@@ -280,7 +281,8 @@ impl<'a> Simulation<'a> {
                 });
             }
             let residents = rows.len();
-            bef.push(rows);
+            on_snapshot(year, &rows, &persons)?;
+            drop(rows);
 
             // Men who may father this year's children.
             let fathers: Vec<u32> = persons
@@ -335,6 +337,6 @@ impl<'a> Simulation<'a> {
                 persons[id].immigrated = Some(arrival);
             }
         }
-        Ok(Population { persons, bef })
+        Ok(persons)
     }
 }

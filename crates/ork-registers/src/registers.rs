@@ -1,14 +1,18 @@
-//! Writing the health registers from the persons' histories: LPR2 until 2018 and LPR3
-//! from 2019 with their own keys, LMDB, the Cause of Death Register and the Cancer
-//! Register, with the code conventions of each (D-prefixed SKS codes in LPR, plain ICD-10
-//! in the Cancer Register and for causes of death).
+//! Writing the registers as the generation streams through the people: each table has one
+//! file per year (or one file), opened when its first rows arrive and closed at the end, so
+//! memory holds a chunk of persons' histories at a time, not the whole country's.
+//!
+//! Code conventions follow each register: D-prefixed SKS codes in LPR, plain ICD-10 in the
+//! Cancer Register and for causes of death; LPR2 until 2018 and LPR3 from 2019.
 
 use crate::health::History;
-use crate::population::Population;
+use crate::more::{Extras, REGION_IDS, final_level, hfaudd, income, level_at};
+use crate::population::{BefRow, Person};
 use crate::schema::{self, Table};
-use crate::write::{self, Values};
-use crate::{GenerateError, TableSummary, table_dir};
-use std::path::Path;
+use crate::write::{Values, Writer};
+use crate::{GenerateError, TableSummary};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 /// The first year of LPR3 (LPR2 ends with 2018).
 pub const LPR3_FROM: i32 = 2019;
@@ -44,503 +48,534 @@ fn micros(day: i32, minute: i32) -> i64 {
     (day as i64 * 86_400 + minute as i64 * 60) * 1_000_000
 }
 
-struct Acc {
+/// One table's files: one per year (key = year) or a single one (key = 0).
+struct TableOut {
     table: Table,
-    summary: TableSummary,
+    dir: PathBuf,
+    files: BTreeMap<i32, Writer>,
 }
 
-impl Acc {
-    fn new(table: Table) -> Self {
+impl TableOut {
+    fn new(dir: &Path, table: Table) -> Self {
         Self {
             table,
-            summary: TableSummary {
-                name: table.name.into(),
-                rows: 0,
-                bytes: 0,
-                files: Vec::new(),
-            },
+            dir: dir.join(table.name),
+            files: BTreeMap::new(),
         }
     }
 
-    fn write(
+    fn file_name(&self, key: i32) -> String {
+        if self.table.yearly {
+            format!("{key}.parquet")
+        } else {
+            format!("{}.parquet", self.table.name)
+        }
+    }
+
+    /// Appends rows for a year (ignored for single-file tables). Empty batches write nothing.
+    fn append(
         &mut self,
-        dir: &Path,
-        file: String,
+        year: i32,
         rows: usize,
         columns: Vec<Values>,
     ) -> Result<(), GenerateError> {
-        let d = table_dir(dir, &self.table)?;
-        self.summary.bytes += write::write(&d.join(&file), &self.table, columns)?;
-        self.summary.rows += rows as u64;
-        self.summary
-            .files
-            .push(format!("{}/{}", self.table.name, file));
-        Ok(())
+        if rows == 0 {
+            return Ok(());
+        }
+        let key = if self.table.yearly { year } else { 0 };
+        if !self.files.contains_key(&key) {
+            std::fs::create_dir_all(&self.dir).map_err(|e| GenerateError::io(&self.dir, e))?;
+            let path = self.dir.join(self.file_name(key));
+            self.files.insert(key, Writer::create(&path, &self.table)?);
+        }
+        self.files
+            .get_mut(&key)
+            .expect("just inserted")
+            .append(columns)
+    }
+
+    fn finish(self) -> Result<TableSummary, GenerateError> {
+        let mut s = TableSummary {
+            name: self.table.name.into(),
+            rows: 0,
+            bytes: 0,
+            files: Vec::new(),
+        };
+        for (key, w) in self.files {
+            s.rows += w.rows;
+            s.bytes += w.finish()?;
+            s.files.push(format!(
+                "{}/{}",
+                self.table.name,
+                if self.table.yearly {
+                    format!("{key}.parquet")
+                } else {
+                    format!("{}.parquet", self.table.name)
+                }
+            ));
+        }
+        Ok(s)
     }
 }
 
-pub fn write_health(
-    dir: &Path,
-    pop: &Population,
-    hs: &[History],
+/// Every table being written.
+pub struct Outputs {
+    seed: u64,
     from_year: i32,
     to_year: i32,
-) -> Result<Vec<TableSummary>, GenerateError> {
-    let ps = &pop.persons;
-    let mut adm = Acc::new(schema::LPR_ADM);
-    let mut diag = Acc::new(schema::LPR_DIAG);
-    let mut opr = Acc::new(schema::LPR_SKSOPR);
-    let mut kon = Acc::new(schema::LPR_A_KONTAKT);
-    let mut adiag = Acc::new(schema::LPR_A_DIAGNOSE);
-    let mut aproc = Acc::new(schema::LPR_A_PROCEDURE);
-    let mut lmdb = Acc::new(schema::LMDB);
-    let mut key: u64 = 0;
-    for year in from_year..=to_year {
+    next_key: u64,
+    tables: Vec<TableOut>,
+}
+
+/// Column builders: a tuple of vectors per table, filled row by row.
+type S = Vec<Option<String>>;
+type I = Vec<Option<i32>>;
+type F = Vec<Option<f64>>;
+type T = Vec<Option<i64>>;
+
+impl Outputs {
+    pub fn new(dir: &Path, seed: u64, from_year: i32, to_year: i32) -> Self {
+        let tables = schema::TABLES
+            .iter()
+            .map(|t| TableOut::new(dir, *t))
+            .collect();
+        Self {
+            seed,
+            from_year,
+            to_year,
+            next_key: 0,
+            tables,
+        }
+    }
+
+    fn table(&mut self, t: &Table) -> &mut TableOut {
+        self.tables
+            .iter_mut()
+            .find(|o| o.table.name == t.name)
+            .expect("every table has its output")
+    }
+
+    /// BEF, IND and UDDA for one year's 1 January snapshot.
+    pub fn population_year(
+        &mut self,
+        year: i32,
+        rows: &[BefRow],
+        ps: &[Person],
+    ) -> Result<(), GenerateError> {
+        let seed = self.seed;
+        let mut b: (S, I, I, I, I, S, S) = Default::default();
+        let mut e: (S, I, F, F, S) = Default::default();
+        for r in rows {
+            let p = &ps[r.person as usize];
+            b.0.push(Some(p.pnr.clone()));
+            b.1.push(Some(r.aar));
+            b.2.push(Some(r.alder));
+            b.3.push(r.kom);
+            b.4.push(r.reg);
+            b.5.push(Some(r.civst.to_owned()));
+            b.6.push(Some(r.familie_id.clone()));
+            if r.alder >= 15 {
+                let level = level_at(final_level(seed, p), r.alder);
+                let (total, wages) = income(seed, p, year, r.alder, level);
+                e.0.push(Some(p.pnr.clone()));
+                e.1.push(Some(year));
+                e.2.push(Some(total));
+                e.3.push(Some(wages));
+                e.4.push(Some(hfaudd(seed, p, level)));
+            }
+        }
+        let n = b.0.len();
+        self.table(&schema::BEF).append(
+            year,
+            n,
+            vec![
+                Values::Utf8(b.0),
+                Values::Int32(b.1),
+                Values::Int32(b.2),
+                Values::Int32(b.3),
+                Values::Int32(b.4),
+                Values::Utf8(b.5),
+                Values::Utf8(b.6),
+            ],
+        )?;
+        let n = e.0.len();
+        self.table(&schema::UDDA).append(
+            year,
+            n,
+            vec![
+                Values::Utf8(e.0.clone()),
+                Values::Int32(e.1.clone()),
+                Values::Utf8(e.4),
+            ],
+        )?;
+        self.table(&schema::IND).append(
+            year,
+            n,
+            vec![
+                Values::Utf8(e.0),
+                Values::Int32(e.1),
+                Values::Float64(e.2),
+                Values::Float64(e.3),
+            ],
+        )
+    }
+
+    /// The CPR table: one row per person ever resident, status at the end of the period.
+    pub fn persons(&mut self, ps: &[Person]) -> Result<(), GenerateError> {
+        let end = crate::dates::jan1(self.to_year + 1);
+        let visible = |d: Option<i32>| d.filter(|&d| d < end);
+        let pnr_of = |id: Option<u32>| id.map(|i| ps[i as usize].pnr.clone());
+        let columns = vec![
+            Values::Utf8(ps.iter().map(|p| Some(p.pnr.clone())).collect()),
+            Values::Date(ps.iter().map(|p| Some(p.born)).collect()),
+            Values::Int32(ps.iter().map(|p| Some(p.sex as i32)).collect()),
+            Values::Utf8(
+                ps.iter()
+                    .map(|p| {
+                        Some(
+                            if visible(p.died).is_some() {
+                                "90"
+                            } else if visible(p.emigrated).is_some() {
+                                "80"
+                            } else {
+                                "01"
+                            }
+                            .to_owned(),
+                        )
+                    })
+                    .collect(),
+            ),
+            Values::Date(ps.iter().map(|p| visible(p.died)).collect()),
+            Values::Date(ps.iter().map(|p| visible(p.emigrated)).collect()),
+            Values::Date(ps.iter().map(|p| p.immigrated).collect()),
+            Values::Utf8(ps.iter().map(|p| pnr_of(p.mother)).collect()),
+            Values::Utf8(ps.iter().map(|p| pnr_of(p.father)).collect()),
+        ];
+        self.table(&schema::CPR).append(0, ps.len(), columns)
+    }
+
+    /// Everything that follows from a chunk of persons' histories.
+    pub fn chunk(
+        &mut self,
+        ps: &[Person],
+        hs: &[History],
+        xs: &[Extras],
+    ) -> Result<(), GenerateError> {
+        for year in self.from_year..=self.to_year {
+            self.lpr_year(year, ps, hs)?;
+            self.yearly_extras(year, ps, hs, xs)?;
+        }
+        self.single_files(ps, hs, xs)
+    }
+
+    fn lpr_year(&mut self, year: i32, ps: &[Person], hs: &[History]) -> Result<(), GenerateError> {
         let (y0, y1) = (crate::dates::jan1(year), crate::dates::jan1(year + 1));
-        // Contacts of the year, in person order, each with its key.
-        let mut c_key = Vec::new();
-        let mut c_pnr = Vec::new();
-        let mut c_start = Vec::new();
-        let mut c_end = Vec::new();
-        let mut c_type = Vec::new();
-        let mut c_sgh = Vec::new();
-        let mut c_afd = Vec::new();
-        let mut c_adiag = Vec::new();
-        let (mut d_key, mut d_code, mut d_type) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut p_key, mut p_code, mut p_day) = (Vec::new(), Vec::new(), Vec::new());
         let lpr3 = year >= LPR3_FROM;
+        let mut c: (S, S, T, T, S, S, S, S) = Default::default();
+        let mut d: (S, S, S) = Default::default();
+        let mut pr: (S, S, T) = Default::default();
         for (p, h) in ps.iter().zip(hs) {
-            for c in h.contacts.iter().filter(|c| c.start >= y0 && c.start < y1) {
-                key += 1;
-                let k = if lpr3 {
-                    format!("K{key:011}")
+            for k in h.contacts.iter().filter(|k| k.start >= y0 && k.start < y1) {
+                self.next_key += 1;
+                let key = if lpr3 {
+                    format!("K{:011}", self.next_key)
                 } else {
-                    format!("R{key:011}")
+                    format!("R{:011}", self.next_key)
                 };
-                let action = c.diagnoses[0].0;
-                c_key.push(Some(k.clone()));
-                c_pnr.push(Some(p.pnr.clone()));
+                let action = k.diagnoses[0].0;
+                c.0.push(Some(key.clone()));
+                c.1.push(Some(p.pnr.clone()));
                 if lpr3 {
-                    c_start.push(micros(c.start, c.start_minute));
-                    c_end.push(micros(
-                        c.end,
-                        c.start_minute + if c.pattype == 0 { 0 } else { 45 },
-                    ));
-                    c_type.push(Some(
-                        match c.pattype {
+                    c.2.push(Some(micros(k.start, k.start_minute)));
+                    c.3.push(Some(micros(
+                        k.end,
+                        k.start_minute + if k.pattype == 0 { 0 } else { 45 },
+                    )));
+                    c.4.push(Some(
+                        match k.pattype {
                             0 => "ALCA10",
                             3 => "ALCA20",
                             _ => "ALCA00",
                         }
                         .to_owned(),
                     ));
-                    c_sgh.push(Some(sor_unit(c.region, c.start)));
+                    c.5.push(Some(sor_unit(k.region, k.start)));
                 } else {
-                    c_start.push(c.start as i64);
-                    c_end.push(c.end as i64);
-                    c_type.push(Some(c.pattype.to_string()));
-                    c_sgh.push(Some(hospital(c.region, c.start)));
-                    c_afd.push(Some(department(action)));
-                    c_adiag.push(Some(format!("D{action}")));
+                    c.2.push(Some(k.start as i64));
+                    c.3.push(Some(k.end as i64));
+                    c.4.push(Some(k.pattype.to_string()));
+                    c.5.push(Some(hospital(k.region, k.start)));
+                    c.6.push(Some(department(action)));
+                    c.7.push(Some(format!("D{action}")));
                 }
-                for (code, t) in &c.diagnoses {
-                    d_key.push(Some(k.clone()));
-                    d_code.push(Some(format!("D{code}")));
-                    d_type.push(Some(t.to_string()));
+                for (code, t) in &k.diagnoses {
+                    d.0.push(Some(key.clone()));
+                    d.1.push(Some(format!("D{code}")));
+                    d.2.push(Some(t.to_string()));
                 }
-                for code in &c.procedures {
-                    p_key.push(Some(k.clone()));
-                    p_code.push(Some((*code).to_owned()));
-                    p_day.push(if lpr3 {
-                        micros(c.start, c.start_minute + 20)
+                for code in &k.procedures {
+                    pr.0.push(Some(key.clone()));
+                    pr.1.push(Some((*code).to_owned()));
+                    pr.2.push(Some(if lpr3 {
+                        micros(k.start, k.start_minute + 20)
                     } else {
-                        c.start as i64
-                    });
+                        k.start as i64
+                    }));
                 }
             }
         }
-        let file = format!("{year}.parquet");
-        let n = c_key.len();
-        let (nd, np) = (d_key.len(), p_key.len());
+        let (n, nd, np) = (c.0.len(), d.0.len(), pr.0.len());
+        let days = |v: T| Values::Date(v.into_iter().map(|x| x.map(|d| d as i32)).collect());
         if lpr3 {
-            kon.write(
-                dir,
-                file.clone(),
+            self.table(&schema::LPR_A_KONTAKT).append(
+                year,
                 n,
                 vec![
-                    Values::Utf8(c_key),
-                    Values::Utf8(c_pnr),
-                    Values::Timestamp(c_start.into_iter().map(Some).collect()),
-                    Values::Timestamp(c_end.into_iter().map(Some).collect()),
-                    Values::Utf8(c_type),
-                    Values::Utf8(c_sgh),
+                    Values::Utf8(c.0),
+                    Values::Utf8(c.1),
+                    Values::Timestamp(c.2),
+                    Values::Timestamp(c.3),
+                    Values::Utf8(c.4),
+                    Values::Utf8(c.5),
                 ],
             )?;
-            adiag.write(
-                dir,
-                file.clone(),
+            self.table(&schema::LPR_A_DIAGNOSE).append(
+                year,
                 nd,
-                vec![
-                    Values::Utf8(d_key),
-                    Values::Utf8(d_code),
-                    Values::Utf8(d_type),
-                ],
+                vec![Values::Utf8(d.0), Values::Utf8(d.1), Values::Utf8(d.2)],
             )?;
-            aproc.write(
-                dir,
-                file.clone(),
+            self.table(&schema::LPR_A_PROCEDURE).append(
+                year,
                 np,
                 vec![
-                    Values::Utf8(p_key),
-                    Values::Utf8(p_code),
-                    Values::Timestamp(p_day.into_iter().map(Some).collect()),
+                    Values::Utf8(pr.0),
+                    Values::Utf8(pr.1),
+                    Values::Timestamp(pr.2),
                 ],
-            )?;
+            )
         } else {
-            let days = |v: Vec<i64>| Values::Date(v.into_iter().map(|d| Some(d as i32)).collect());
-            adm.write(
-                dir,
-                file.clone(),
+            self.table(&schema::LPR_ADM).append(
+                year,
                 n,
                 vec![
-                    Values::Utf8(c_key),
-                    Values::Utf8(c_pnr),
-                    days(c_start),
-                    days(c_end),
-                    Values::Utf8(c_type),
-                    Values::Utf8(c_sgh),
-                    Values::Utf8(c_afd),
-                    Values::Utf8(c_adiag),
+                    Values::Utf8(c.0),
+                    Values::Utf8(c.1),
+                    days(c.2),
+                    days(c.3),
+                    Values::Utf8(c.4),
+                    Values::Utf8(c.5),
+                    Values::Utf8(c.6),
+                    Values::Utf8(c.7),
                 ],
             )?;
-            diag.write(
-                dir,
-                file.clone(),
+            self.table(&schema::LPR_DIAG).append(
+                year,
                 nd,
-                vec![
-                    Values::Utf8(d_key),
-                    Values::Utf8(d_code),
-                    Values::Utf8(d_type),
-                ],
+                vec![Values::Utf8(d.0), Values::Utf8(d.1), Values::Utf8(d.2)],
             )?;
-            opr.write(
-                dir,
-                file.clone(),
+            self.table(&schema::LPR_SKSOPR).append(
+                year,
                 np,
-                vec![Values::Utf8(p_key), Values::Utf8(p_code), days(p_day)],
-            )?;
-        }
-
-        // Dispensings of the year.
-        let mut cols = (
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-        );
-        for (p, h) in ps.iter().zip(hs) {
-            for d in h.dispensings.iter().filter(|d| d.day >= y0 && d.day < y1) {
-                cols.0.push(Some(p.pnr.clone()));
-                cols.1.push(Some(d.day));
-                cols.2.push(Some(d.atc.to_owned()));
-                cols.3.push(Some(vnr(d.atc, d.packsize)));
-                cols.4.push(Some(d.apk));
-                cols.5.push(Some(d.packsize));
-                cols.6.push(Some(d.packsize as f64));
-                cols.7.push(None::<String>);
-            }
-        }
-        let n = cols.0.len();
-        lmdb.write(
-            dir,
-            file,
-            n,
-            vec![
-                Values::Utf8(cols.0),
-                Values::Date(cols.1),
-                Values::Utf8(cols.2),
-                Values::Utf8(cols.3),
-                Values::Int32(cols.4),
-                Values::Int32(cols.5),
-                Values::Float64(cols.6),
-                Values::Utf8(cols.7),
-            ],
-        )?;
-    }
-
-    let mut dod = Acc::new(schema::DODSAARSAGER);
-    let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
-    for (p, h) in ps.iter().zip(hs) {
-        if let (Some(cause), Some(day)) = (h.cause_of_death, p.died) {
-            a.push(Some(p.pnr.clone()));
-            b.push(Some(day));
-            c.push(Some(cause.to_owned()));
+                vec![Values::Utf8(pr.0), Values::Utf8(pr.1), days(pr.2)],
+            )
         }
     }
-    let n = a.len();
-    dod.write(
-        dir,
-        "dodsaarsager.parquet".into(),
-        n,
-        vec![Values::Utf8(a), Values::Date(b), Values::Utf8(c)],
-    )?;
 
-    let mut can = Acc::new(schema::CANCER);
-    let mut cols = (
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-    );
-    for (p, h) in ps.iter().zip(hs) {
-        for t in &h.tumours {
-            cols.0.push(Some(p.pnr.clone()));
-            cols.1.push(Some(t.day));
-            cols.2.push(Some(t.icd.to_owned()));
-            cols.3.push(Some(t.morphology.to_owned()));
-            cols.4.push(Some(t.tnm.0.to_owned()));
-            cols.5.push(Some(t.tnm.1.to_owned()));
-            cols.6.push(Some(t.tnm.2.to_owned()));
-        }
-    }
-    let n = cols.0.len();
-    can.write(
-        dir,
-        "cancer.parquet".into(),
-        n,
-        vec![
-            Values::Utf8(cols.0),
-            Values::Date(cols.1),
-            Values::Utf8(cols.2),
-            Values::Utf8(cols.3),
-            Values::Utf8(cols.4),
-            Values::Utf8(cols.5),
-            Values::Utf8(cols.6),
-        ],
-    )?;
-
-    Ok([adm, diag, opr, kon, adiag, aproc, lmdb, dod, can]
-        .into_iter()
-        .map(|a| a.summary)
-        .filter(|s| !s.files.is_empty())
-        .collect())
-}
-
-/// Income and education for every BEF row of a person aged 15 or more, then the lung
-/// cancer database, biobank, lab, imaging, genome and opt-out registers.
-pub fn write_more(
-    dir: &Path,
-    pop: &Population,
-    extras: &[crate::more::Extras],
-    seed: u64,
-    from_year: i32,
-) -> Result<Vec<TableSummary>, GenerateError> {
-    use crate::more::{REGION_IDS, final_level, hfaudd, income, level_at};
-    let ps = &pop.persons;
-    let mut ind = Acc::new(schema::IND);
-    let mut udda = Acc::new(schema::UDDA);
-    let levels: Vec<u8> = ps.iter().map(|p| final_level(seed, p)).collect();
-    for (i, rows) in pop.bef.iter().enumerate() {
-        let year = from_year + i as i32;
-        let mut c = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for r in rows.iter().filter(|r| r.alder >= 15) {
-            let p = &ps[r.person as usize];
-            let level = level_at(levels[r.person as usize], r.alder);
-            let (total, wages) = income(seed, p, year, r.alder, level);
-            c.0.push(Some(p.pnr.clone()));
-            c.1.push(Some(year));
-            c.2.push(Some(total));
-            c.3.push(Some(wages));
-            c.4.push(Some(hfaudd(seed, p, level)));
-        }
-        let n = c.0.len();
-        let file = format!("{year}.parquet");
-        udda.write(
-            dir,
-            file.clone(),
-            n,
-            vec![
-                Values::Utf8(c.0.clone()),
-                Values::Int32(c.1.clone()),
-                Values::Utf8(c.4),
-            ],
-        )?;
-        ind.write(
-            dir,
-            file,
-            n,
-            vec![
-                Values::Utf8(c.0),
-                Values::Int32(c.1),
-                Values::Float64(c.2),
-                Values::Float64(c.3),
-            ],
-        )?;
-    }
-
-    let mut dlcr = Acc::new(schema::DLCR);
-    let mut bio = Acc::new(schema::BIOBANK);
-    let mut genom = Acc::new(schema::GENOM);
-    let mut var = Acc::new(schema::VAR);
-    let (mut l, mut b, mut g, mut v) = (
-        (
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-        ),
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
-        (Vec::new(), Vec::new(), Vec::new()),
-        (Vec::new(), Vec::new()),
-    );
-    for (p, e) in ps.iter().zip(extras) {
-        for c in &e.lung {
-            l.0.push(Some(p.pnr.clone()));
-            l.1.push(Some(c.day));
-            l.2.push(Some(c.histology.to_owned()));
-            l.3.push(Some(c.stage.to_owned()));
-            l.4.push(c.fev1);
-            l.5.push(c.performance);
-            l.6.push(Some(c.treatment.to_owned()));
-        }
-        for s in &e.samples {
-            b.0.push(Some(p.pnr.clone()));
-            b.1.push(Some(s.day));
-            b.2.push(Some(s.kind.to_owned()));
-            b.3.push(Some(s.biobank.to_owned()));
-        }
-        for (day, kind) in &e.genomes {
-            g.0.push(Some(p.pnr.clone()));
-            g.1.push(Some(*day));
-            g.2.push(Some((*kind).to_owned()));
-        }
-        if let Some(day) = e.opt_out {
-            v.0.push(Some(p.pnr.clone()));
-            v.1.push(Some(day));
-        }
-    }
-    let n = l.0.len();
-    dlcr.write(
-        dir,
-        "dlcr.parquet".into(),
-        n,
-        vec![
-            Values::Utf8(l.0),
-            Values::Date(l.1),
-            Values::Utf8(l.2),
-            Values::Utf8(l.3),
-            Values::Float64(l.4),
-            Values::Int32(l.5),
-            Values::Utf8(l.6),
-        ],
-    )?;
-    let n = b.0.len();
-    bio.write(
-        dir,
-        "biobank.parquet".into(),
-        n,
-        vec![
-            Values::Utf8(b.0),
-            Values::Date(b.1),
-            Values::Utf8(b.2),
-            Values::Utf8(b.3),
-        ],
-    )?;
-    let n = g.0.len();
-    genom.write(
-        dir,
-        "genom.parquet".into(),
-        n,
-        vec![Values::Utf8(g.0), Values::Date(g.1), Values::Utf8(g.2)],
-    )?;
-    let n = v.0.len();
-    var.write(
-        dir,
-        "var.parquet".into(),
-        n,
-        vec![Values::Utf8(v.0), Values::Date(v.1)],
-    )?;
-
-    // Lab results and imaging studies, one file per year.
-    let mut lab = Acc::new(schema::LAB);
-    let mut pacs = Acc::new(schema::PACS);
-    for (i, _) in pop.bef.iter().enumerate() {
-        let year = from_year + i as i32;
+    fn yearly_extras(
+        &mut self,
+        year: i32,
+        ps: &[Person],
+        hs: &[History],
+        xs: &[Extras],
+    ) -> Result<(), GenerateError> {
         let (y0, y1) = (crate::dates::jan1(year), crate::dates::jan1(year + 1));
         let (m0, m1) = (y0 as i64 * 86_400_000_000, y1 as i64 * 86_400_000_000);
-        let mut lc = (
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-        );
-        let mut pc = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (p, e) in ps.iter().zip(extras) {
-            for r in e.lab.iter().filter(|r| r.micros >= m0 && r.micros < m1) {
-                lc.0.push(Some(p.pnr.clone()));
-                lc.1.push(Some(r.micros));
-                lc.2.push(Some(r.npu.to_owned()));
-                lc.3.push(Some(r.value));
-                lc.4.push(Some(r.unit.to_owned()));
-                lc.5.push(Some(REGION_IDS[r.region].to_owned()));
+        let mut l: (S, I, S, S, I, I, F, S) = Default::default();
+        let mut b: (S, T, S, F, S, S) = Default::default();
+        let mut im: (S, I, S, S, S) = Default::default();
+        for ((p, h), x) in ps.iter().zip(hs).zip(xs) {
+            for d in h.dispensings.iter().filter(|d| d.day >= y0 && d.day < y1) {
+                l.0.push(Some(p.pnr.clone()));
+                l.1.push(Some(d.day));
+                l.2.push(Some(d.atc.to_owned()));
+                l.3.push(Some(vnr(d.atc, d.packsize)));
+                l.4.push(Some(d.apk));
+                l.5.push(Some(d.packsize));
+                l.6.push(Some(d.packsize as f64));
+                l.7.push(None);
             }
-            for s in e.studies.iter().filter(|s| s.day >= y0 && s.day < y1) {
-                pc.0.push(Some(p.pnr.clone()));
-                pc.1.push(Some(s.day));
-                pc.2.push(Some(s.modality.to_owned()));
-                pc.3.push(Some(s.body.to_owned()));
-                pc.4.push(Some(REGION_IDS[s.region].to_owned()));
+            for r in x.lab.iter().filter(|r| r.micros >= m0 && r.micros < m1) {
+                b.0.push(Some(p.pnr.clone()));
+                b.1.push(Some(r.micros));
+                b.2.push(Some(r.npu.to_owned()));
+                b.3.push(Some(r.value));
+                b.4.push(Some(r.unit.to_owned()));
+                b.5.push(Some(REGION_IDS[r.region].to_owned()));
+            }
+            for s in x.studies.iter().filter(|s| s.day >= y0 && s.day < y1) {
+                im.0.push(Some(p.pnr.clone()));
+                im.1.push(Some(s.day));
+                im.2.push(Some(s.modality.to_owned()));
+                im.3.push(Some(s.body.to_owned()));
+                im.4.push(Some(REGION_IDS[s.region].to_owned()));
             }
         }
-        let file = format!("{year}.parquet");
-        let n = lc.0.len();
-        lab.write(
-            dir,
-            file.clone(),
+        let n = l.0.len();
+        self.table(&schema::LMDB).append(
+            year,
             n,
             vec![
-                Values::Utf8(lc.0),
-                Values::Timestamp(lc.1),
-                Values::Utf8(lc.2),
-                Values::Float64(lc.3),
-                Values::Utf8(lc.4),
-                Values::Utf8(lc.5),
+                Values::Utf8(l.0),
+                Values::Date(l.1),
+                Values::Utf8(l.2),
+                Values::Utf8(l.3),
+                Values::Int32(l.4),
+                Values::Int32(l.5),
+                Values::Float64(l.6),
+                Values::Utf8(l.7),
             ],
         )?;
-        let n = pc.0.len();
-        pacs.write(
-            dir,
-            file,
+        let n = b.0.len();
+        self.table(&schema::LAB).append(
+            year,
             n,
             vec![
-                Values::Utf8(pc.0),
-                Values::Date(pc.1),
-                Values::Utf8(pc.2),
-                Values::Utf8(pc.3),
-                Values::Utf8(pc.4),
+                Values::Utf8(b.0),
+                Values::Timestamp(b.1),
+                Values::Utf8(b.2),
+                Values::Float64(b.3),
+                Values::Utf8(b.4),
+                Values::Utf8(b.5),
             ],
         )?;
+        let n = im.0.len();
+        self.table(&schema::PACS).append(
+            year,
+            n,
+            vec![
+                Values::Utf8(im.0),
+                Values::Date(im.1),
+                Values::Utf8(im.2),
+                Values::Utf8(im.3),
+                Values::Utf8(im.4),
+            ],
+        )
     }
-    Ok(vec![
-        ind.summary,
-        udda.summary,
-        dlcr.summary,
-        bio.summary,
-        lab.summary,
-        pacs.summary,
-        genom.summary,
-        var.summary,
-    ])
+
+    fn single_files(
+        &mut self,
+        ps: &[Person],
+        hs: &[History],
+        xs: &[Extras],
+    ) -> Result<(), GenerateError> {
+        let mut dod: (S, I, S) = Default::default();
+        let mut can: (S, I, S, S, S, S, S) = Default::default();
+        let mut dl: (S, I, S, S, F, I, S) = Default::default();
+        let mut bio: (S, I, S, S) = Default::default();
+        let mut gn: (S, I, S) = Default::default();
+        let mut var: (S, I) = Default::default();
+        for ((p, h), x) in ps.iter().zip(hs).zip(xs) {
+            if let (Some(cause), Some(day)) = (h.cause_of_death, p.died) {
+                dod.0.push(Some(p.pnr.clone()));
+                dod.1.push(Some(day));
+                dod.2.push(Some(cause.to_owned()));
+            }
+            for t in &h.tumours {
+                can.0.push(Some(p.pnr.clone()));
+                can.1.push(Some(t.day));
+                can.2.push(Some(t.icd.to_owned()));
+                can.3.push(Some(t.morphology.to_owned()));
+                can.4.push(Some(t.tnm.0.to_owned()));
+                can.5.push(Some(t.tnm.1.to_owned()));
+                can.6.push(Some(t.tnm.2.to_owned()));
+            }
+            for c in &x.lung {
+                dl.0.push(Some(p.pnr.clone()));
+                dl.1.push(Some(c.day));
+                dl.2.push(Some(c.histology.to_owned()));
+                dl.3.push(Some(c.stage.to_owned()));
+                dl.4.push(c.fev1);
+                dl.5.push(c.performance);
+                dl.6.push(Some(c.treatment.to_owned()));
+            }
+            for s in &x.samples {
+                bio.0.push(Some(p.pnr.clone()));
+                bio.1.push(Some(s.day));
+                bio.2.push(Some(s.kind.to_owned()));
+                bio.3.push(Some(s.biobank.to_owned()));
+            }
+            for (day, kind) in &x.genomes {
+                gn.0.push(Some(p.pnr.clone()));
+                gn.1.push(Some(*day));
+                gn.2.push(Some((*kind).to_owned()));
+            }
+            if let Some(day) = x.opt_out {
+                var.0.push(Some(p.pnr.clone()));
+                var.1.push(Some(day));
+            }
+        }
+        let n = dod.0.len();
+        self.table(&schema::DODSAARSAGER).append(
+            0,
+            n,
+            vec![
+                Values::Utf8(dod.0),
+                Values::Date(dod.1),
+                Values::Utf8(dod.2),
+            ],
+        )?;
+        let n = can.0.len();
+        self.table(&schema::CANCER).append(
+            0,
+            n,
+            vec![
+                Values::Utf8(can.0),
+                Values::Date(can.1),
+                Values::Utf8(can.2),
+                Values::Utf8(can.3),
+                Values::Utf8(can.4),
+                Values::Utf8(can.5),
+                Values::Utf8(can.6),
+            ],
+        )?;
+        let n = dl.0.len();
+        self.table(&schema::DLCR).append(
+            0,
+            n,
+            vec![
+                Values::Utf8(dl.0),
+                Values::Date(dl.1),
+                Values::Utf8(dl.2),
+                Values::Utf8(dl.3),
+                Values::Float64(dl.4),
+                Values::Int32(dl.5),
+                Values::Utf8(dl.6),
+            ],
+        )?;
+        let n = bio.0.len();
+        self.table(&schema::BIOBANK).append(
+            0,
+            n,
+            vec![
+                Values::Utf8(bio.0),
+                Values::Date(bio.1),
+                Values::Utf8(bio.2),
+                Values::Utf8(bio.3),
+            ],
+        )?;
+        let n = gn.0.len();
+        self.table(&schema::GENOM).append(
+            0,
+            n,
+            vec![Values::Utf8(gn.0), Values::Date(gn.1), Values::Utf8(gn.2)],
+        )?;
+        let n = var.0.len();
+        self.table(&schema::VAR)
+            .append(0, n, vec![Values::Utf8(var.0), Values::Date(var.1)])
+    }
+
+    /// Closes every file; the summaries in the order of [`schema::TABLES`].
+    pub fn finish(self) -> Result<Vec<TableSummary>, GenerateError> {
+        self.tables.into_iter().map(TableOut::finish).collect()
+    }
 }

@@ -1,6 +1,7 @@
 //! Writing Parquet deterministically: fixed writer properties, no timestamps or version
 //! strings in the metadata, so the same rows give the same bytes.
 
+use crate::GenerateError;
 use crate::schema::Table;
 use arrow::array::{
     ArrayRef, Date32Array, Float64Array, Int32Array, RecordBatch, StringArray,
@@ -9,7 +10,7 @@ use arrow::array::{
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The values of one column for a batch.
@@ -38,30 +39,49 @@ fn properties() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_created_by("ork-registers".to_owned())
-        .set_max_row_group_row_count(Some(1 << 20))
+        .set_max_row_group_row_count(Some(1 << 18))
         .build()
 }
 
-/// Writes one table file with the table's schema. Returns the number of bytes written.
-pub fn write(
-    path: &Path,
-    table: &Table,
-    columns: Vec<Values>,
-) -> Result<u64, crate::GenerateError> {
-    let schema = table.arrow_schema();
-    let arrays: Vec<ArrayRef> = columns.into_iter().map(Values::into_array).collect();
-    let batch = RecordBatch::try_new(schema.clone(), arrays)
-        .map_err(|e| crate::GenerateError::Internal(e.to_string()))?;
-    let file = std::fs::File::create(path).map_err(|e| crate::GenerateError::io(path, e))?;
-    let mut writer = ArrowWriter::try_new(file, schema, Some(properties()))
-        .map_err(|e| crate::GenerateError::Internal(e.to_string()))?;
-    writer
-        .write(&batch)
-        .map_err(|e| crate::GenerateError::write(path, e))?;
-    writer
-        .close()
-        .map_err(|e| crate::GenerateError::write(path, e))?;
-    Ok(std::fs::metadata(path)
-        .map_err(|e| crate::GenerateError::io(path, e))?
-        .len())
+/// One Parquet file being written batch by batch.
+pub struct Writer {
+    path: PathBuf,
+    schema: Arc<arrow::datatypes::Schema>,
+    inner: ArrowWriter<std::fs::File>,
+    pub rows: u64,
+}
+
+impl Writer {
+    pub fn create(path: &Path, table: &Table) -> Result<Self, GenerateError> {
+        let schema = table.arrow_schema();
+        let file = std::fs::File::create(path).map_err(|e| GenerateError::io(path, e))?;
+        let inner = ArrowWriter::try_new(file, schema.clone(), Some(properties()))
+            .map_err(|e| GenerateError::Internal(e.to_string()))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            schema,
+            inner,
+            rows: 0,
+        })
+    }
+
+    pub fn append(&mut self, columns: Vec<Values>) -> Result<(), GenerateError> {
+        let arrays: Vec<ArrayRef> = columns.into_iter().map(Values::into_array).collect();
+        let batch = RecordBatch::try_new(self.schema.clone(), arrays)
+            .map_err(|e| GenerateError::Internal(e.to_string()))?;
+        self.rows += batch.num_rows() as u64;
+        self.inner
+            .write(&batch)
+            .map_err(|e| GenerateError::write(&self.path, e))
+    }
+
+    /// Closes the file; returns its size in bytes.
+    pub fn finish(self) -> Result<u64, GenerateError> {
+        self.inner
+            .close()
+            .map_err(|e| GenerateError::write(&self.path, e))?;
+        Ok(std::fs::metadata(&self.path)
+            .map_err(|e| GenerateError::io(&self.path, e))?
+            .len())
+    }
 }
