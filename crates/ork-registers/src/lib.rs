@@ -181,7 +181,10 @@ fn generate_into(opts: &GenerateOptions, dir: &Path) -> Result<Vec<TableSummary>
         opts.persons,
         opts.from_year,
         opts.to_year,
-        |year, rows, ps| out.population_year(year, rows, ps),
+        |year, rows, ps| {
+            out.population_year(year, rows, ps)?;
+            out.flush()
+        },
     )?;
     out.persons(&persons)?;
     let (from, to) = (dates::jan1(opts.from_year), dates::jan1(opts.to_year + 1));
@@ -199,6 +202,7 @@ fn generate_into(opts: &GenerateOptions, dir: &Path) -> Result<Vec<TableSummary>
             .collect();
         let (hs, xs): (Vec<_>, Vec<_>) = computed.into_iter().unzip();
         out.chunk(chunk, &hs, &xs)?;
+        out.flush()?;
     }
     let summaries = out.finish()?;
     manifest(dir, opts, &summaries)?;

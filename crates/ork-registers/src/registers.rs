@@ -53,6 +53,8 @@ struct TableOut {
     table: Table,
     dir: PathBuf,
     files: BTreeMap<i32, Writer>,
+    /// Batches built but not yet encoded: encoding runs in parallel across tables.
+    pending: Vec<(i32, Vec<Values>)>,
 }
 
 impl TableOut {
@@ -61,6 +63,7 @@ impl TableOut {
             table,
             dir: dir.join(table.name),
             files: BTreeMap::new(),
+            pending: Vec::new(),
         }
     }
 
@@ -72,17 +75,29 @@ impl TableOut {
         }
     }
 
-    /// Appends rows for a year (ignored for single-file tables). Empty batches write nothing.
+    /// Queues rows for a year (ignored for single-file tables). Empty batches write nothing.
     fn append(
         &mut self,
         year: i32,
         rows: usize,
         columns: Vec<Values>,
     ) -> Result<(), GenerateError> {
-        if rows == 0 {
-            return Ok(());
+        if rows > 0 {
+            self.pending
+                .push((if self.table.yearly { year } else { 0 }, columns));
         }
-        let key = if self.table.yearly { year } else { 0 };
+        Ok(())
+    }
+
+    /// Encodes and writes the queued batches, in the order they were queued.
+    fn flush(&mut self) -> Result<(), GenerateError> {
+        for (key, columns) in std::mem::take(&mut self.pending) {
+            self.write(key, columns)?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, key: i32, columns: Vec<Values>) -> Result<(), GenerateError> {
         if !self.files.contains_key(&key) {
             std::fs::create_dir_all(&self.dir).map_err(|e| GenerateError::io(&self.dir, e))?;
             let path = self.dir.join(self.file_name(key));
@@ -94,7 +109,8 @@ impl TableOut {
             .append(columns)
     }
 
-    fn finish(self) -> Result<TableSummary, GenerateError> {
+    fn finish(mut self) -> Result<TableSummary, GenerateError> {
+        self.flush()?;
         let mut s = TableSummary {
             name: self.table.name.into(),
             rows: 0,
@@ -572,6 +588,12 @@ impl Outputs {
         let n = var.0.len();
         self.table(&schema::VAR)
             .append(0, n, vec![Values::Utf8(var.0), Values::Date(var.1)])
+    }
+
+    /// Writes what the tables have queued, one table per thread.
+    pub fn flush(&mut self) -> Result<(), GenerateError> {
+        use rayon::prelude::*;
+        self.tables.par_iter_mut().map(TableOut::flush).collect()
     }
 
     /// Closes every file; the summaries in the order of [`schema::TABLES`].
