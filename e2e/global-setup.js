@@ -45,7 +45,7 @@ module.exports = async () => {
     ORK_LOGIN_ATTEMPTS_PER_ADDRESS: '10000' };
   delete env.DATABASE_URL;
 
-  const out = execFileSync(binary(), ['demo', '--no-serve'], { env, encoding: 'utf8' });
+  const out = execFileSync(binary(), ['demo', '--no-serve', '--registers-persons', '5000'], { env, encoding: 'utf8' });
   const users = [];
   for (const line of out.split('\n')) {
     const m = line.match(/^\s+(\S+@\S+)\s+(\S+)\s+(\S+):(\S+)$/);

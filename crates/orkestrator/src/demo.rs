@@ -334,3 +334,34 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Generates the synthetic registers into `DATA_DIR/registers` unless a complete set is
+/// there already (its manifest is written last), so a second demo reuses them.
+pub fn registers(data_dir: &std::path::Path, persons: u64) -> anyhow::Result<()> {
+    let out = data_dir.join("registers");
+    if out.join("manifest.json").exists() {
+        println!("Synthetic registers: reusing {}.", out.display());
+        return Ok(());
+    }
+    let opts = ork_registers::GenerateOptions {
+        persons,
+        out: out.clone(),
+        force: true,
+        ..Default::default()
+    };
+    let started = std::time::Instant::now();
+    println!(
+        "Synthetic registers: generating {persons} persons, {}-{}, into {}…",
+        opts.from_year,
+        opts.to_year,
+        out.display()
+    );
+    let tables = ork_registers::generate(&opts)?;
+    let rows: u64 = tables.iter().map(|t| t.rows).sum();
+    println!(
+        "Synthetic registers: {rows} rows in {} registers, {:.1} s.",
+        tables.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -47,6 +47,9 @@ enum Command {
         /// Prepare only; do not serve.
         #[arg(long)]
         no_serve: bool,
+        /// Size of the synthetic Denmark generated into DATA_DIR/registers when it is not there yet.
+        #[arg(long, default_value_t = 100_000)]
+        registers_persons: u64,
     },
     /// Run the database migrations and exit.
     Migrate,
@@ -142,8 +145,13 @@ async fn run_with_store(command: Command, config: Config) -> anyhow::Result<Exit
             ops::serve(store, &config).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { no_serve, .. } => {
+        Command::Demo {
+            no_serve,
+            registers_persons,
+            ..
+        } => {
             demo::prepare(&store).await?;
+            demo::registers(&config.data_dir, registers_persons)?;
             if !no_serve {
                 ops::serve(store, &config).await?;
             }

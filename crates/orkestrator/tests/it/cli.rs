@@ -86,7 +86,12 @@ fn defaults_put_the_database_in_var() {
 both_backends!(demo_twice_users_and_tokens, demo_body);
 async fn demo_body(db: TestDb) {
     let data = db.dir().join("var");
-    let first = run(&db.url, &data, &["demo", "--no-serve"], None);
+    let first = run(
+        &db.url,
+        &data,
+        &["demo", "--no-serve", "--registers-persons", "1500"],
+        None,
+    );
     assert!(first.status.success(), "{}", stderr(&first));
     let text = stdout(&first);
     let lines: Vec<&str> = text
@@ -146,9 +151,21 @@ async fn demo_body(db: TestDb) {
         );
     }
     let head_before = run(&db.url, &data, &["audit", "verify"], None);
-    let second = run(&db.url, &data, &["demo", "--no-serve"], None);
+    let manifest =
+        std::fs::read(data.join("registers/manifest.json")).expect("demo generated the registers");
+    let second = run(
+        &db.url,
+        &data,
+        &["demo", "--no-serve", "--registers-persons", "1500"],
+        None,
+    );
     assert!(second.status.success(), "{}", stderr(&second));
-    assert!(stdout(&second).contains("existed already"));
+    assert!(stdout(&second).contains("existed already") && stdout(&second).contains("reusing"));
+    assert_eq!(
+        std::fs::read(data.join("registers/manifest.json")).unwrap(),
+        manifest,
+        "the registers are reused"
+    );
     assert_eq!(
         stdout(&run(&db.url, &data, &["audit", "verify"], None)),
         stdout(&head_before),

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Generation speed and memory of the synthetic registers: wall time, peak resident memory,
+# rows/s, MB/s and the Parquet size per register, for one run of
+# `orkestrator registers generate` (release build).
+#
+#   bench/registers.sh [PERSONS] [FROM_YEAR] [TO_YEAR]     (defaults: 1000000 2015 2024)
+# Goals (issue 3): 1,000,000 persons x 10 years in <= 60 s; 5,900,000 in <= 6 min and
+# <= 4 GB peak memory, on this 2-core machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+persons="${1:-1000000}"
+from="${2:-2015}"
+to="${3:-2024}"
+cargo build --release -q -p orkestrator
+target=$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+/usr/bin/time -v "$target/release/orkestrator" registers generate --persons "$persons" --from-year "$from" --to-year "$to" --out "$work/registers" > "$work/out.txt" 2> "$work/time.txt"
+python3 - "$work" <<'PY'
+import json, re, sys
+work = sys.argv[1]
+time = open(f"{work}/time.txt").read()
+wall = re.search(r"Elapsed \(wall clock\) time.*: (\S+)", time).group(1)
+parts = [float(x) for x in wall.split(":")]
+secs = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+peak = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", time).group(1)) / 1024 / 1024
+cpu = re.search(r"Percent of CPU this job got: (\S+)", time).group(1)
+m = json.load(open(f"{work}/registers/manifest.json"))
+rows = sum(t["rows"] for t in m["tables"])
+size = sum(t["bytes"] for t in m["tables"])
+print(f"persons {m['parameters']['persons']:,}, years {m['parameters']['from_year']}-{m['parameters']['to_year']}")
+print(f"wall {secs:.1f} s, CPU {cpu}, peak memory {peak:.2f} GB")
+print(f"{rows:,} rows, {size/1e6:.0f} MB: {rows/secs/1e6:.2f} M rows/s, {size/secs/1e6:.1f} MB/s")
+for t in m["tables"]:
+    print(f"  {t['name']:<16} {t['rows']:>12,} rows {t['bytes']/1e6:>9.1f} MB")
+PY
