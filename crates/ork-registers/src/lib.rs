@@ -132,8 +132,31 @@ fn is_empty_dir(p: &Path) -> bool {
         .unwrap_or(true)
 }
 
+/// What a long run reports as it goes, for a progress display.
+#[derive(Debug, Clone)]
+pub enum Progress {
+    /// The population simulation took its 1 January snapshot of this year.
+    Year {
+        year: i32,
+        from_year: i32,
+        to_year: i32,
+    },
+    /// Histories written for `done` of `total` persons.
+    Persons { done: u64, total: u64 },
+    /// Rows written so far to a register.
+    Rows { table: &'static str, rows: u64 },
+}
+
 /// Generates the registers into `opts.out`. Same options, same bytes.
 pub fn generate(opts: &GenerateOptions) -> Result<Vec<TableSummary>, GenerateError> {
+    generate_with_progress(opts, &|_| {})
+}
+
+/// [`generate`], reporting progress to `report` (called from the generating thread).
+pub fn generate_with_progress(
+    opts: &GenerateOptions,
+    report: &dyn Fn(Progress),
+) -> Result<Vec<TableSummary>, GenerateError> {
     opts.validate()?;
     if opts.out.exists() && !is_empty_dir(&opts.out) && !opts.force {
         return Err(GenerateError::NotEmpty(opts.out.clone()));
@@ -153,7 +176,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<Vec<TableSummary>, GenerateErr
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(|e| GenerateError::io(&tmp, e))?;
     }
-    let result = generate_into(opts, &tmp);
+    let result = generate_into(opts, &tmp, report);
     match result {
         Ok(summary) => {
             if opts.out.exists() {
@@ -172,7 +195,11 @@ pub fn generate(opts: &GenerateOptions) -> Result<Vec<TableSummary>, GenerateErr
 /// How many persons' histories are held in memory at once.
 const CHUNK: usize = 50_000;
 
-fn generate_into(opts: &GenerateOptions, dir: &Path) -> Result<Vec<TableSummary>, GenerateError> {
+fn generate_into(
+    opts: &GenerateOptions,
+    dir: &Path,
+    report: &dyn Fn(Progress),
+) -> Result<Vec<TableSummary>, GenerateError> {
     use rayon::prelude::*;
     let refdata = refdata::RefData::load();
     let rng = rand_chacha::ChaCha8Rng::seed_from_u64(opts.seed);
@@ -183,11 +210,19 @@ fn generate_into(opts: &GenerateOptions, dir: &Path) -> Result<Vec<TableSummary>
         opts.to_year,
         |year, rows, ps| {
             out.population_year(year, rows, ps)?;
-            out.flush()
+            out.flush()?;
+            report(Progress::Year {
+                year,
+                from_year: opts.from_year,
+                to_year: opts.to_year,
+            });
+            out.report_rows(report);
+            Ok::<(), GenerateError>(())
         },
     )?;
     out.persons(&persons)?;
     let (from, to) = (dates::jan1(opts.from_year), dates::jan1(opts.to_year + 1));
+    let mut done = 0u64;
     for chunk in persons.chunks(CHUNK) {
         // Histories in parallel, collected in person order: the same on any thread count.
         let computed: Vec<(health::History, more::Extras)> = chunk
@@ -203,6 +238,12 @@ fn generate_into(opts: &GenerateOptions, dir: &Path) -> Result<Vec<TableSummary>
         let (hs, xs): (Vec<_>, Vec<_>) = computed.into_iter().unzip();
         out.chunk(chunk, &hs, &xs)?;
         out.flush()?;
+        done += chunk.len() as u64;
+        report(Progress::Persons {
+            done,
+            total: persons.len() as u64,
+        });
+        out.report_rows(report);
     }
     let summaries = out.finish()?;
     manifest(dir, opts, &summaries)?;

@@ -590,6 +590,16 @@ impl Outputs {
             .append(0, n, vec![Values::Utf8(var.0), Values::Date(var.1)])
     }
 
+    /// Reports the rows written so far to every register.
+    pub fn report_rows(&self, report: &dyn Fn(crate::Progress)) {
+        for t in &self.tables {
+            report(crate::Progress::Rows {
+                table: t.table.name,
+                rows: t.files.values().map(|w| w.rows).sum(),
+            });
+        }
+    }
+
     /// Writes what the tables have queued, one table per thread.
     pub fn flush(&mut self) -> Result<(), GenerateError> {
         use rayon::prelude::*;

@@ -159,7 +159,10 @@ pub fn registers(cmd: RegistersCommand, config: &Config) -> anyhow::Result<ExitC
         force,
     };
     let started = std::time::Instant::now();
-    match ork_registers::generate(&opts) {
+    let bars = RegisterBars::new();
+    let result = ork_registers::generate_with_progress(&opts, &|p| bars.update(p));
+    bars.finish();
+    match result {
         Ok(tables) => {
             let secs = started.elapsed().as_secs_f64();
             let rows: u64 = tables.iter().map(|t| t.rows).sum();
@@ -183,6 +186,88 @@ pub fn registers(cmd: RegistersCommand, config: &Config) -> anyhow::Result<ExitC
         Err(e) => {
             eprintln!("orkestrator: {e}");
             Ok(ExitCode::from(2))
+        }
+    }
+}
+
+/// Progress bars on a terminal (one for the population years, one for the persons'
+/// histories, one per register with its rows); nothing when standard error is not a
+/// terminal, so logs and CI output stay quiet.
+struct RegisterBars {
+    multi: Option<indicatif::MultiProgress>,
+    bars: std::sync::Mutex<std::collections::HashMap<String, indicatif::ProgressBar>>,
+}
+
+impl RegisterBars {
+    fn new() -> Self {
+        use std::io::IsTerminal;
+        let multi = std::io::stderr()
+            .is_terminal()
+            .then(indicatif::MultiProgress::new);
+        Self {
+            multi,
+            bars: Default::default(),
+        }
+    }
+
+    fn bar(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> indicatif::ProgressBar,
+    ) -> Option<indicatif::ProgressBar> {
+        let multi = self.multi.as_ref()?;
+        let mut bars = self.bars.lock().unwrap_or_else(|p| p.into_inner());
+        Some(
+            bars.entry(key.to_owned())
+                .or_insert_with(|| multi.add(make()))
+                .clone(),
+        )
+    }
+
+    fn update(&self, p: ork_registers::Progress) {
+        use indicatif::{ProgressBar, ProgressStyle};
+        use ork_registers::Progress::*;
+        let style = |t: &str| {
+            ProgressStyle::with_template(t).unwrap_or_else(|_| ProgressStyle::default_bar())
+        };
+        match p {
+            Year {
+                year,
+                from_year,
+                to_year,
+            } => {
+                if let Some(b) = self.bar("population", || {
+                    ProgressBar::new((to_year - from_year + 1) as u64)
+                        .with_style(style("{prefix:>16} [{bar:30}] {pos}/{len} years"))
+                        .with_prefix("population")
+                }) {
+                    b.set_position((year - from_year + 1) as u64);
+                }
+            }
+            Persons { done, total } => {
+                if let Some(b) = self.bar("histories", || {
+                    ProgressBar::new(total)
+                        .with_style(style("{prefix:>16} [{bar:30}] {pos}/{len} persons"))
+                        .with_prefix("histories")
+                }) {
+                    b.set_position(done);
+                }
+            }
+            Rows { table, rows } => {
+                if let Some(b) = self.bar(table, || {
+                    ProgressBar::no_length()
+                        .with_style(style("{prefix:>16} {pos} rows"))
+                        .with_prefix(table.to_owned())
+                }) {
+                    b.set_position(rows);
+                }
+            }
+        }
+    }
+
+    fn finish(&self) {
+        for b in self.bars.lock().unwrap_or_else(|p| p.into_inner()).values() {
+            b.finish();
         }
     }
 }
