@@ -895,3 +895,143 @@ fn social_and_other_registers_follow_the_people() {
         }
     }
 }
+
+#[test]
+fn diseases_follow_age_drugs_comorbidity_and_death() {
+    let dir = run20k();
+    let people = cpr_rows(dir);
+    let cs = contacts(dir);
+    let lm = all(dir, "lmdb");
+    let (lpnr, latc) = (col_strings(&lm, "pnr"), col_strings(&lm, "atc"));
+    let with_dx = |icd: &str| -> HashSet<String> {
+        cs.iter()
+            .filter(|c| c.3.iter().any(|d| d == icd))
+            .map(|c| c.0.clone())
+            .collect()
+    };
+    let with_drug = |prefixes: &[&str]| -> HashSet<String> {
+        lpnr.iter()
+            .zip(&latc)
+            .filter(|(_, a)| prefixes.iter().any(|p| a.starts_with(p)))
+            .map(|(p, _)| p.clone())
+            .collect()
+    };
+    let share = |of: &HashSet<String>, among: &HashSet<String>| {
+        of.iter().filter(|p| among.contains(*p)).count() as f64 / of.len().max(1) as f64
+    };
+
+    // Diagnosed chronic diseases are treated with their drugs (with realistic adherence,
+    // not everyone).
+    for (icd, drugs, min) in [
+        ("I10", &["C09", "C08", "C07", "C03"][..], 0.6),
+        ("E11", &["A10"][..], 0.6),
+        ("J44", &["R03"][..], 0.6),
+        ("F32", &["N06A"][..], 0.5),
+    ] {
+        let patients = with_dx(icd);
+        assert!(patients.len() > 30, "{icd} patients: {}", patients.len());
+        let treated = share(&patients, &with_drug(drugs));
+        assert!(
+            treated > min && treated < 1.0,
+            "{icd} patients on {drugs:?}: {treated:.2}"
+        );
+    }
+
+    // Prevalence rises with age; hypertension is common in adults.
+    let last = bef_rows(dir, TO);
+    let band = |lo: i32, hi: i32| -> HashSet<String> {
+        last.iter()
+            .filter(|r| (lo..=hi).contains(&r.1))
+            .map(|r| r.0.clone())
+            .collect()
+    };
+    let (young, middle, old, oldest) = (band(18, 39), band(40, 59), band(60, 79), band(80, 120));
+    let ht = &with_dx("I10")
+        .union(&with_drug(&["C09", "C08"]))
+        .cloned()
+        .collect::<HashSet<_>>();
+    let adults: HashSet<String> = band(18, 120);
+    let ht_adults = share(&adults, ht);
+    assert!(
+        (0.12..0.32).contains(&ht_adults),
+        "hypertension among adults: {ht_adults:.3} (Denmark 0.23)"
+    );
+    for (icd, a, b) in [
+        ("I10", &middle, &old),
+        ("J44", &middle, &old),
+        ("I25", &middle, &old),
+        ("F03", &old, &oldest),
+    ] {
+        let dx = with_dx(icd);
+        assert!(
+            share(b, &dx) > share(a, &dx),
+            "{icd} more common with age: {:.3} vs {:.3}",
+            share(a, &dx),
+            share(b, &dx)
+        );
+    }
+    let dep = with_dx("F32");
+    assert!(share(&young, &dep) > 0.0);
+
+    // Comorbidity: diabetes raises the risk of ischaemic heart disease.
+    let older: HashSet<String> = band(50, 120);
+    let (e11, ihd) = (
+        with_dx("E11")
+            .union(&with_drug(&["A10"]))
+            .cloned()
+            .collect::<HashSet<_>>(),
+        with_dx("I25")
+            .union(&with_dx("I21"))
+            .cloned()
+            .collect::<HashSet<_>>(),
+    );
+    let diabetic: HashSet<String> = older.intersection(&e11).cloned().collect();
+    let other: HashSet<String> = older.difference(&e11).cloned().collect();
+    assert!(
+        share(&diabetic, &ihd) > 1.3 * share(&other, &ihd),
+        "IHD with diabetes {:.3}, without {:.3}",
+        share(&diabetic, &ihd),
+        share(&other, &ihd)
+    );
+
+    // Mortality rises with age and with disease.
+    let died_in = |ids: &HashSet<String>| {
+        people
+            .iter()
+            .filter(|r| ids.contains(&r.pnr) && r.died.is_some())
+            .count() as f64
+            / ids.len().max(1) as f64
+    };
+    let first = bef_rows(dir, FROM);
+    let at_start = |lo: i32, hi: i32| -> HashSet<String> {
+        first
+            .iter()
+            .filter(|r| (lo..=hi).contains(&r.1))
+            .map(|r| r.0.clone())
+            .collect()
+    };
+    let (m40, m60, m80) = (
+        died_in(&at_start(40, 59)),
+        died_in(&at_start(60, 79)),
+        died_in(&at_start(80, 120)),
+    );
+    assert!(
+        m80 > m60 && m60 > m40,
+        "deaths by age at start: {m40:.3} {m60:.3} {m80:.3}"
+    );
+    let ca = all(dir, "cancer");
+    let cancer: HashSet<String> = col_strings(&ca, "pnr")
+        .into_iter()
+        .zip(col_strings(&ca, "c_icd10"))
+        .filter(|(_, i)| i != "C44")
+        .map(|(p, _)| p)
+        .collect();
+    let no_cancer: HashSet<String> = at_start(60, 79).difference(&cancer).cloned().collect();
+    let cancer_60: HashSet<String> = at_start(60, 79).intersection(&cancer).cloned().collect();
+    assert!(
+        died_in(&cancer_60) > 2.0 * died_in(&no_cancer),
+        "deaths with cancer {:.3}, without {:.3}",
+        died_in(&cancer_60),
+        died_in(&no_cancer)
+    );
+}
