@@ -277,207 +277,273 @@ impl Outputs {
         hs: &[History],
         xs: &[Extras],
     ) -> Result<(), GenerateError> {
-        for year in self.from_year..=self.to_year {
-            self.lpr_year(year, ps, hs)?;
-            self.yearly_extras(year, ps, hs, xs)?;
+        use rayon::prelude::*;
+        // Contact keys run on across chunks and years; counting first lets every year's
+        // batches be built in parallel with the keys a sequential pass would give.
+        let years: Vec<i32> = (self.from_year..=self.to_year).collect();
+        let mut first_keys = Vec::with_capacity(years.len());
+        for &year in &years {
+            let (y0, y1) = (crate::dates::jan1(year), crate::dates::jan1(year + 1));
+            first_keys.push(self.next_key);
+            self.next_key += hs
+                .iter()
+                .map(|h| {
+                    h.contacts
+                        .iter()
+                        .filter(|k| k.start >= y0 && k.start < y1)
+                        .count() as u64
+                })
+                .sum::<u64>();
+        }
+        let built: Vec<Vec<Batch>> = years
+            .par_iter()
+            .zip(first_keys.par_iter())
+            .map(|(&year, &first_key)| {
+                let mut sink = Sink(Vec::new());
+                lpr_year(&mut sink, year, first_key, ps, hs)?;
+                yearly_extras(&mut sink, year, ps, hs, xs)?;
+                Ok(sink.0)
+            })
+            .collect::<Result<_, GenerateError>>()?;
+        for (year, batches) in years.into_iter().zip(built) {
+            for (table, rows, columns) in batches {
+                self.table(&table).append(year, rows, columns)?;
+            }
         }
         self.single_files(ps, hs, xs)
     }
+}
 
-    fn lpr_year(&mut self, year: i32, ps: &[Person], hs: &[History]) -> Result<(), GenerateError> {
-        let (y0, y1) = (crate::dates::jan1(year), crate::dates::jan1(year + 1));
-        let lpr3 = year >= LPR3_FROM;
-        let mut c: (S, S, T, T, S, S, S, S) = Default::default();
-        let mut d: (S, S, S) = Default::default();
-        let mut pr: (S, S, T) = Default::default();
-        for (p, h) in ps.iter().zip(hs) {
-            for k in h.contacts.iter().filter(|k| k.start >= y0 && k.start < y1) {
-                self.next_key += 1;
-                let key = if lpr3 {
-                    format!("K{:011}", self.next_key)
-                } else {
-                    format!("R{:011}", self.next_key)
-                };
-                let action = k.diagnoses[0].0;
-                c.0.push(Some(key.clone()));
-                c.1.push(Some(p.pnr.clone()));
-                if lpr3 {
-                    c.2.push(Some(micros(k.start, k.start_minute)));
-                    c.3.push(Some(micros(
-                        k.end,
-                        k.start_minute + if k.pattype == 0 { 0 } else { 45 },
-                    )));
-                    c.4.push(Some(
-                        match k.pattype {
-                            0 => "ALCA10",
-                            3 => "ALCA20",
-                            _ => "ALCA00",
-                        }
-                        .to_owned(),
-                    ));
-                    c.5.push(Some(sor_unit(k.region, k.start)));
-                } else {
-                    c.2.push(Some(k.start as i64));
-                    c.3.push(Some(k.end as i64));
-                    c.4.push(Some(k.pattype.to_string()));
-                    c.5.push(Some(hospital(k.region, k.start)));
-                    c.6.push(Some(department(action)));
-                    c.7.push(Some(format!("D{action}")));
-                }
-                for (code, t) in &k.diagnoses {
-                    d.0.push(Some(key.clone()));
-                    d.1.push(Some(format!("D{code}")));
-                    d.2.push(Some(t.to_string()));
-                }
-                for code in &k.procedures {
-                    pr.0.push(Some(key.clone()));
-                    pr.1.push(Some((*code).to_owned()));
-                    pr.2.push(Some(if lpr3 {
-                        micros(k.start, k.start_minute + 20)
-                    } else {
-                        k.start as i64
-                    }));
-                }
-            }
-        }
-        let (n, nd, np) = (c.0.len(), d.0.len(), pr.0.len());
-        let days = |v: T| Values::Date(v.into_iter().map(|x| x.map(|d| d as i32)).collect());
-        if lpr3 {
-            self.table(&schema::LPR_A_KONTAKT).append(
-                year,
-                n,
-                vec![
-                    Values::Utf8(c.0),
-                    Values::Utf8(c.1),
-                    Values::Timestamp(c.2),
-                    Values::Timestamp(c.3),
-                    Values::Utf8(c.4),
-                    Values::Utf8(c.5),
-                ],
-            )?;
-            self.table(&schema::LPR_A_DIAGNOSE).append(
-                year,
-                nd,
-                vec![Values::Utf8(d.0), Values::Utf8(d.1), Values::Utf8(d.2)],
-            )?;
-            self.table(&schema::LPR_A_PROCEDURE).append(
-                year,
-                np,
-                vec![
-                    Values::Utf8(pr.0),
-                    Values::Utf8(pr.1),
-                    Values::Timestamp(pr.2),
-                ],
-            )
-        } else {
-            self.table(&schema::LPR_ADM).append(
-                year,
-                n,
-                vec![
-                    Values::Utf8(c.0),
-                    Values::Utf8(c.1),
-                    days(c.2),
-                    days(c.3),
-                    Values::Utf8(c.4),
-                    Values::Utf8(c.5),
-                    Values::Utf8(c.6),
-                    Values::Utf8(c.7),
-                ],
-            )?;
-            self.table(&schema::LPR_DIAG).append(
-                year,
-                nd,
-                vec![Values::Utf8(d.0), Values::Utf8(d.1), Values::Utf8(d.2)],
-            )?;
-            self.table(&schema::LPR_SKSOPR).append(
-                year,
-                np,
-                vec![Values::Utf8(pr.0), Values::Utf8(pr.1), days(pr.2)],
-            )
+/// Rows for one table: which table, how many rows, the columns.
+type Batch = (Table, usize, Vec<Values>);
+
+/// Collects a year's batches where they are built (on any thread), to be appended to the
+/// files in year order afterwards.
+struct Sink(Vec<Batch>);
+
+struct SinkTable<'a> {
+    sink: &'a mut Sink,
+    table: Table,
+}
+
+impl Sink {
+    fn table(&mut self, t: &Table) -> SinkTable<'_> {
+        SinkTable {
+            sink: self,
+            table: *t,
         }
     }
+}
 
-    fn yearly_extras(
-        &mut self,
-        year: i32,
-        ps: &[Person],
-        hs: &[History],
-        xs: &[Extras],
-    ) -> Result<(), GenerateError> {
-        let (y0, y1) = (crate::dates::jan1(year), crate::dates::jan1(year + 1));
-        let (m0, m1) = (y0 as i64 * 86_400_000_000, y1 as i64 * 86_400_000_000);
-        let mut l: (S, I, S, S, I, I, F, S) = Default::default();
-        let mut b: (S, T, S, F, S, S) = Default::default();
-        let mut im: (S, I, S, S, S) = Default::default();
-        for ((p, h), x) in ps.iter().zip(hs).zip(xs) {
-            for d in h.dispensings.iter().filter(|d| d.day >= y0 && d.day < y1) {
-                l.0.push(Some(p.pnr.clone()));
-                l.1.push(Some(d.day));
-                l.2.push(Some(d.atc.to_owned()));
-                l.3.push(Some(vnr(d.atc, d.packsize)));
-                l.4.push(Some(d.apk));
-                l.5.push(Some(d.packsize));
-                l.6.push(Some(d.packsize as f64));
-                l.7.push(None);
+impl SinkTable<'_> {
+    fn append(self, _year: i32, rows: usize, columns: Vec<Values>) -> Result<(), GenerateError> {
+        self.sink.0.push((self.table, rows, columns));
+        Ok(())
+    }
+}
+
+fn lpr_year(
+    sink: &mut Sink,
+    year: i32,
+    first_key: u64,
+    ps: &[Person],
+    hs: &[History],
+) -> Result<(), GenerateError> {
+    let mut key_no = first_key;
+    let (y0, y1) = (crate::dates::jan1(year), crate::dates::jan1(year + 1));
+    let lpr3 = year >= LPR3_FROM;
+    let mut c: (S, S, T, T, S, S, S, S) = Default::default();
+    let mut d: (S, S, S) = Default::default();
+    let mut pr: (S, S, T) = Default::default();
+    for (p, h) in ps.iter().zip(hs) {
+        for k in h.contacts.iter().filter(|k| k.start >= y0 && k.start < y1) {
+            key_no += 1;
+            let key = if lpr3 {
+                format!("K{key_no:011}")
+            } else {
+                format!("R{key_no:011}")
+            };
+            let action = k.diagnoses[0].0;
+            c.0.push(Some(key.clone()));
+            c.1.push(Some(p.pnr.clone()));
+            if lpr3 {
+                c.2.push(Some(micros(k.start, k.start_minute)));
+                c.3.push(Some(micros(
+                    k.end,
+                    k.start_minute + if k.pattype == 0 { 0 } else { 45 },
+                )));
+                c.4.push(Some(
+                    match k.pattype {
+                        0 => "ALCA10",
+                        3 => "ALCA20",
+                        _ => "ALCA00",
+                    }
+                    .to_owned(),
+                ));
+                c.5.push(Some(sor_unit(k.region, k.start)));
+            } else {
+                c.2.push(Some(k.start as i64));
+                c.3.push(Some(k.end as i64));
+                c.4.push(Some(k.pattype.to_string()));
+                c.5.push(Some(hospital(k.region, k.start)));
+                c.6.push(Some(department(action)));
+                c.7.push(Some(format!("D{action}")));
             }
-            for r in x.lab.iter().filter(|r| r.micros >= m0 && r.micros < m1) {
-                b.0.push(Some(p.pnr.clone()));
-                b.1.push(Some(r.micros));
-                b.2.push(Some(r.npu.to_owned()));
-                b.3.push(Some(r.value));
-                b.4.push(Some(r.unit.to_owned()));
-                b.5.push(Some(REGION_IDS[r.region].to_owned()));
+            for (code, t) in &k.diagnoses {
+                d.0.push(Some(key.clone()));
+                d.1.push(Some(format!("D{code}")));
+                d.2.push(Some(t.to_string()));
             }
-            for s in x.studies.iter().filter(|s| s.day >= y0 && s.day < y1) {
-                im.0.push(Some(p.pnr.clone()));
-                im.1.push(Some(s.day));
-                im.2.push(Some(s.modality.to_owned()));
-                im.3.push(Some(s.body.to_owned()));
-                im.4.push(Some(REGION_IDS[s.region].to_owned()));
+            for code in &k.procedures {
+                pr.0.push(Some(key.clone()));
+                pr.1.push(Some((*code).to_owned()));
+                pr.2.push(Some(if lpr3 {
+                    micros(k.start, k.start_minute + 20)
+                } else {
+                    k.start as i64
+                }));
             }
         }
-        let n = l.0.len();
-        self.table(&schema::LMDB).append(
+    }
+    let (n, nd, np) = (c.0.len(), d.0.len(), pr.0.len());
+    let days = |v: T| Values::Date(v.into_iter().map(|x| x.map(|d| d as i32)).collect());
+    if lpr3 {
+        sink.table(&schema::LPR_A_KONTAKT).append(
             year,
             n,
             vec![
-                Values::Utf8(l.0),
-                Values::Date(l.1),
-                Values::Utf8(l.2),
-                Values::Utf8(l.3),
-                Values::Int32(l.4),
-                Values::Int32(l.5),
-                Values::Float64(l.6),
-                Values::Utf8(l.7),
+                Values::Utf8(c.0),
+                Values::Utf8(c.1),
+                Values::Timestamp(c.2),
+                Values::Timestamp(c.3),
+                Values::Utf8(c.4),
+                Values::Utf8(c.5),
             ],
         )?;
-        let n = b.0.len();
-        self.table(&schema::LAB).append(
+        sink.table(&schema::LPR_A_DIAGNOSE).append(
             year,
-            n,
-            vec![
-                Values::Utf8(b.0),
-                Values::Timestamp(b.1),
-                Values::Utf8(b.2),
-                Values::Float64(b.3),
-                Values::Utf8(b.4),
-                Values::Utf8(b.5),
-            ],
+            nd,
+            vec![Values::Utf8(d.0), Values::Utf8(d.1), Values::Utf8(d.2)],
         )?;
-        let n = im.0.len();
-        self.table(&schema::PACS).append(
+        sink.table(&schema::LPR_A_PROCEDURE).append(
             year,
-            n,
+            np,
             vec![
-                Values::Utf8(im.0),
-                Values::Date(im.1),
-                Values::Utf8(im.2),
-                Values::Utf8(im.3),
-                Values::Utf8(im.4),
+                Values::Utf8(pr.0),
+                Values::Utf8(pr.1),
+                Values::Timestamp(pr.2),
             ],
         )
+    } else {
+        sink.table(&schema::LPR_ADM).append(
+            year,
+            n,
+            vec![
+                Values::Utf8(c.0),
+                Values::Utf8(c.1),
+                days(c.2),
+                days(c.3),
+                Values::Utf8(c.4),
+                Values::Utf8(c.5),
+                Values::Utf8(c.6),
+                Values::Utf8(c.7),
+            ],
+        )?;
+        sink.table(&schema::LPR_DIAG).append(
+            year,
+            nd,
+            vec![Values::Utf8(d.0), Values::Utf8(d.1), Values::Utf8(d.2)],
+        )?;
+        sink.table(&schema::LPR_SKSOPR).append(
+            year,
+            np,
+            vec![Values::Utf8(pr.0), Values::Utf8(pr.1), days(pr.2)],
+        )
     }
+}
 
+fn yearly_extras(
+    sink: &mut Sink,
+    year: i32,
+    ps: &[Person],
+    hs: &[History],
+    xs: &[Extras],
+) -> Result<(), GenerateError> {
+    let (y0, y1) = (crate::dates::jan1(year), crate::dates::jan1(year + 1));
+    let (m0, m1) = (y0 as i64 * 86_400_000_000, y1 as i64 * 86_400_000_000);
+    let mut l: (S, I, S, S, I, I, F, S) = Default::default();
+    let mut b: (S, T, S, F, S, S) = Default::default();
+    let mut im: (S, I, S, S, S) = Default::default();
+    for ((p, h), x) in ps.iter().zip(hs).zip(xs) {
+        for d in h.dispensings.iter().filter(|d| d.day >= y0 && d.day < y1) {
+            l.0.push(Some(p.pnr.clone()));
+            l.1.push(Some(d.day));
+            l.2.push(Some(d.atc.to_owned()));
+            l.3.push(Some(vnr(d.atc, d.packsize)));
+            l.4.push(Some(d.apk));
+            l.5.push(Some(d.packsize));
+            l.6.push(Some(d.packsize as f64));
+            l.7.push(None);
+        }
+        for r in x.lab.iter().filter(|r| r.micros >= m0 && r.micros < m1) {
+            b.0.push(Some(p.pnr.clone()));
+            b.1.push(Some(r.micros));
+            b.2.push(Some(r.npu.to_owned()));
+            b.3.push(Some(r.value));
+            b.4.push(Some(r.unit.to_owned()));
+            b.5.push(Some(REGION_IDS[r.region].to_owned()));
+        }
+        for s in x.studies.iter().filter(|s| s.day >= y0 && s.day < y1) {
+            im.0.push(Some(p.pnr.clone()));
+            im.1.push(Some(s.day));
+            im.2.push(Some(s.modality.to_owned()));
+            im.3.push(Some(s.body.to_owned()));
+            im.4.push(Some(REGION_IDS[s.region].to_owned()));
+        }
+    }
+    let n = l.0.len();
+    sink.table(&schema::LMDB).append(
+        year,
+        n,
+        vec![
+            Values::Utf8(l.0),
+            Values::Date(l.1),
+            Values::Utf8(l.2),
+            Values::Utf8(l.3),
+            Values::Int32(l.4),
+            Values::Int32(l.5),
+            Values::Float64(l.6),
+            Values::Utf8(l.7),
+        ],
+    )?;
+    let n = b.0.len();
+    sink.table(&schema::LAB).append(
+        year,
+        n,
+        vec![
+            Values::Utf8(b.0),
+            Values::Timestamp(b.1),
+            Values::Utf8(b.2),
+            Values::Float64(b.3),
+            Values::Utf8(b.4),
+            Values::Utf8(b.5),
+        ],
+    )?;
+    let n = im.0.len();
+    sink.table(&schema::PACS).append(
+        year,
+        n,
+        vec![
+            Values::Utf8(im.0),
+            Values::Date(im.1),
+            Values::Utf8(im.2),
+            Values::Utf8(im.3),
+            Values::Utf8(im.4),
+        ],
+    )
+}
+
+impl Outputs {
     fn single_files(
         &mut self,
         ps: &[Person],
