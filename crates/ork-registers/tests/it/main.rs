@@ -1035,3 +1035,51 @@ fn diseases_follow_age_drugs_comorbidity_and_death() {
         died_in(&no_cancer)
     );
 }
+
+/// The first column of an embedded code list.
+fn code_list(file: &str) -> HashSet<String> {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data/codes")
+            .join(file),
+    )
+    .unwrap();
+    text.lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_code_comes_from_a_real_code_list() {
+    let dir = run20k();
+    let (icd, atc, sks, npu) = (
+        code_list("icd10_common.csv"),
+        code_list("atc_common.csv"),
+        code_list("sks_procedures_common.csv"),
+        code_list("npu_lab_common.csv"),
+    );
+    for c in contacts(dir) {
+        for d in c.3 {
+            assert!(icd.contains(&d), "LPR diagnosis D{d} is a real ICD-10 code");
+        }
+    }
+    for (table, col, list) in [
+        ("cancer", "c_icd10", &icd),
+        ("dodsaarsager", "doedsaarsag_tilgrundliggende", &icd),
+        ("lmdb", "atc", &atc),
+        ("lpr_sksopr", "c_opr", &sks),
+        ("lpr_a_procedure", "proc_kode", &sks),
+        ("lab", "npu_kode", &npu),
+    ] {
+        let values: HashSet<String> = col_strings(&all(dir, table), col).into_iter().collect();
+        assert!(!values.is_empty(), "{table}.{col} has values");
+        for v in values {
+            assert!(
+                list.contains(&v),
+                "{table}.{col} = {v} is in the real code list"
+            );
+        }
+    }
+}
