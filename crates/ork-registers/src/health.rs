@@ -571,7 +571,8 @@ pub fn history(p: &Person, seed: u64, from: i32, to: i32, region: usize) -> Hist
     while jan1(y) < end {
         let ys = jan1(y).max(start);
         let ye = jan1(y + 1).min(end);
-        let age = age_on(p.born, ys);
+        // The code lists' age ranges end at 110; the oldest are treated as 110.
+        let age = age_on(p.born, ys).min(110);
         let rate = match age {
             0..=4 => 1.9,
             5..=17 => 1.0,
@@ -769,5 +770,46 @@ fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u32 {
             return k;
         }
         k += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dates::days;
+
+    fn person(born: i32, sex: u8) -> Person {
+        Person {
+            id: 7,
+            pnr: String::new(),
+            born,
+            sex,
+            mother: None,
+            father: None,
+            immigrated: None,
+            emigrated: None,
+            died: None,
+            kom: 0,
+            civst_u: 0.5,
+        }
+    }
+
+    #[test]
+    fn the_very_old_and_the_newborn_get_histories() {
+        // Found at national scale: a 114-year-old fell outside every code's age range.
+        for born in [days(1900, 3, 1), days(1905, 1, 1), days(2016, 12, 30)] {
+            for seed in 0..50 {
+                let h = history(
+                    &person(born, 2),
+                    seed,
+                    days(2015, 1, 1),
+                    days(2025, 1, 1),
+                    3,
+                );
+                for c in &h.contacts {
+                    assert!(c.start >= born && c.end >= c.start);
+                }
+            }
+        }
     }
 }

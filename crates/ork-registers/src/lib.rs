@@ -176,6 +176,16 @@ pub fn generate_with_progress(
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(|e| GenerateError::io(&tmp, e))?;
     }
+    // Removes the temporary folder however generation ends, a panic included.
+    struct Cleanup<'a>(&'a Path);
+    impl Drop for Cleanup<'_> {
+        fn drop(&mut self) {
+            if self.0.exists() {
+                let _ = std::fs::remove_dir_all(self.0);
+            }
+        }
+    }
+    let _cleanup = Cleanup(&tmp);
     let result = generate_into(opts, &tmp, report);
     match result {
         Ok(summary) => {
