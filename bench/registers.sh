@@ -29,7 +29,7 @@ m = json.load(open(f"{work}/registers/manifest.json"))
 rows = sum(t["rows"] for t in m["tables"])
 size = sum(t["bytes"] for t in m["tables"])
 print(f"persons {m['parameters']['persons']:,}, years {m['parameters']['from_year']}-{m['parameters']['to_year']}")
-print(f"wall {secs:.1f} s, CPU {cpu}, peak memory {peak:.2f} GB")
+print(f"wall {secs:.1f} s, CPU {cpu}, peak memory {peak:.2f} GiB")
 print(f"{rows:,} rows, {size/1e6:.0f} MB: {rows/secs/1e6:.2f} M rows/s, {size/secs/1e6:.1f} MB/s")
 for t in m["tables"]:
     print(f"  {t['name']:<16} {t['rows']:>12,} rows {t['bytes']/1e6:>9.1f} MB")
