@@ -1,5 +1,7 @@
 //! The generator's realism, integrity and determinism, checked on real output files.
 
+mod cpr_numbers;
+
 use arrow::array::{Array, Date32Array, Int32Array, RecordBatch, StringArray};
 use ork_registers::{GenerateError, GenerateOptions, cpr, dates, generate};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
