@@ -606,10 +606,14 @@ pub fn history(p: &Person, seed: u64, from: i32, to: i32, region: usize) -> Hist
                 .filter(|&k| h.onsets[k].is_some_and(|o| o <= day))
                 .collect();
             if !active.is_empty() && rng.gen_bool(0.5) {
-                diags.push((
-                    CHRONIC[*active.choose(&mut rng).expect("non-empty")].icd,
-                    'B',
-                ));
+                let icd = CHRONIC[*active.choose(&mut rng).expect("non-empty")].icd;
+                // LPR2 also knew the underlying disease (type G); LPR3 dropped it.
+                let kind = if day < jan1(crate::registers::LPR3_FROM) && rng.gen_bool(0.2) {
+                    'G'
+                } else {
+                    'B'
+                };
+                diags.push((icd, kind));
             }
             h.contacts
                 .push(contact(&mut rng, day, pattype, &diags, &procs, region));

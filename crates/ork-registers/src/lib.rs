@@ -69,18 +69,33 @@ impl From<String> for GenerateError {
     }
 }
 
+/// What to tell a person about a failed write: a full disk said plainly.
+fn io_message(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::StorageFull {
+        "the disk is full (no space left on device); free space or choose another --out".into()
+    } else {
+        e.to_string()
+    }
+}
+
 impl GenerateError {
     fn io(path: &Path, e: std::io::Error) -> Self {
         Self::Io {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            message: io_message(&e),
         }
     }
 
-    fn write(path: &Path, e: impl std::fmt::Display) -> Self {
+    fn write(path: &Path, e: parquet::errors::ParquetError) -> Self {
+        let message = match &e {
+            parquet::errors::ParquetError::External(inner) => inner
+                .downcast_ref::<std::io::Error>()
+                .map_or_else(|| e.to_string(), io_message),
+            _ => e.to_string(),
+        };
         Self::Io {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            message,
         }
     }
 }
@@ -219,7 +234,7 @@ fn generate_into(
         opts.from_year,
         opts.to_year,
         |year, rows, ps| {
-            out.population_year(year, rows, ps)?;
+            out.population_year(year, rows, ps);
             out.flush()?;
             report(Progress::Year {
                 year,
@@ -230,7 +245,7 @@ fn generate_into(
             Ok::<(), GenerateError>(())
         },
     )?;
-    out.persons(&persons)?;
+    out.persons(&persons);
     let (from, to) = (dates::jan1(opts.from_year), dates::jan1(opts.to_year + 1));
     let mut done = 0u64;
     for chunk in persons.chunks(CHUNK) {
@@ -246,7 +261,7 @@ fn generate_into(
             })
             .collect();
         let (hs, xs): (Vec<_>, Vec<_>) = computed.into_iter().unzip();
-        out.chunk(chunk, &hs, &xs)?;
+        out.chunk(chunk, &hs, &xs);
         out.flush()?;
         done += chunk.len() as u64;
         report(Progress::Persons {

@@ -54,11 +54,8 @@ pub fn level_at(final_level: u8, age: i32) -> u8 {
 }
 
 /// The HFAUDD code: level digit plus a synthetic programme number stable per person.
-pub fn hfaudd(seed: u64, p: &Person, level: u8) -> String {
-    format!(
-        "{level}{:03}",
-        (uniform(seed, p.id, 3, level as u64) * 1000.0) as u32
-    )
+pub fn hfaudd(seed: u64, p: &Person, level: u8) -> u32 {
+    level as u32 * 1000 + (uniform(seed, p.id, 3, level as u64) * 1000.0) as u32
 }
 
 /// (total personal income, wages) in DKK for a year.

@@ -90,7 +90,8 @@ pub struct BefRow {
     pub kom: Option<i32>,
     pub reg: Option<i32>,
     pub civst: &'static str,
-    pub familie_id: String,
+    /// The family (the id of its first member), written as `familie_id` "F" + 9 digits.
+    pub familie: u32,
 }
 
 /// Share of BEF rows whose municipality is missing (a wart real extracts have).
@@ -277,7 +278,7 @@ impl<'a> Simulation<'a> {
                     kom: (!missing).then_some(m.kom),
                     reg: (!missing).then_some(m.reg),
                     civst: persons[i].civst(age),
-                    familie_id: format!("F{fam:09}"),
+                    familie: fam,
                 });
             }
             let residents = rows.len();

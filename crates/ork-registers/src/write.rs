@@ -1,37 +1,85 @@
 //! Writing Parquet deterministically: fixed writer properties, no timestamps or version
 //! strings in the metadata, so the same rows give the same bytes.
+//!
+//! Columns are built straight into Arrow buffers ([`Strs`], [`Prim`]): a string cell is
+//! bytes appended to one buffer, not an allocation of its own, which keeps national-scale
+//! runs within their time and memory budget.
 
 use crate::GenerateError;
 use crate::schema::Table;
-use arrow::array::{
-    ArrayRef, Date32Array, Float64Array, Int32Array, RecordBatch, StringArray,
-    TimestampMicrosecondArray,
-};
+use arrow::array::{ArrayRef, ArrowPrimitiveType, PrimitiveBuilder, RecordBatch, StringBuilder};
+use arrow::datatypes::{Date32Type, Float64Type, Int32Type, TimestampMicrosecondType};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The values of one column for a batch.
-pub enum Values {
-    Utf8(Vec<Option<String>>),
-    Int32(Vec<Option<i32>>),
-    Float64(Vec<Option<f64>>),
-    Date(Vec<Option<i32>>),
-    /// Microseconds since 1970-01-01 00:00.
-    Timestamp(Vec<Option<i64>>),
+/// A string column being filled row by row.
+#[derive(Default)]
+pub struct Strs(StringBuilder);
+
+impl Strs {
+    pub fn push(&mut self, v: &str) {
+        self.0.append_value(v);
+    }
+
+    pub fn push_opt(&mut self, v: Option<&str>) {
+        self.0.append_option(v);
+    }
+
+    /// Appends a formatted value without an intermediate `String`.
+    pub fn push_fmt(&mut self, args: std::fmt::Arguments<'_>) {
+        use std::fmt::Write;
+        self.0
+            .write_fmt(args)
+            .expect("writing to an in-memory buffer cannot fail");
+        self.0.append_value("");
+    }
 }
 
-impl Values {
-    fn into_array(self) -> ArrayRef {
-        match self {
-            Values::Utf8(v) => Arc::new(StringArray::from(v)),
-            Values::Int32(v) => Arc::new(Int32Array::from(v)),
-            Values::Float64(v) => Arc::new(Float64Array::from(v)),
-            Values::Date(v) => Arc::new(Date32Array::from(v)),
-            Values::Timestamp(v) => Arc::new(TimestampMicrosecondArray::from(v)),
-        }
+/// A column of fixed-width values being filled row by row.
+pub struct Prim<T: ArrowPrimitiveType>(PrimitiveBuilder<T>);
+
+impl<T: ArrowPrimitiveType> Default for Prim<T> {
+    fn default() -> Self {
+        Self(PrimitiveBuilder::new())
+    }
+}
+
+impl<T: ArrowPrimitiveType> Prim<T> {
+    pub fn push(&mut self, v: T::Native) {
+        self.0.append_value(v);
+    }
+
+    pub fn push_opt(&mut self, v: Option<T::Native>) {
+        self.0.append_option(v);
+    }
+}
+
+/// Integers (`aar`, `kom`, …).
+pub type Ints = Prim<Int32Type>;
+/// Days since 1970-01-01 (Parquet DATE).
+pub type Days = Prim<Date32Type>;
+/// Amounts and measurements.
+pub type Floats = Prim<Float64Type>;
+/// Microseconds since 1970-01-01 00:00 (Parquet TIMESTAMP).
+pub type Micros = Prim<TimestampMicrosecondType>;
+
+/// A finished column.
+pub trait Column {
+    fn array(self) -> ArrayRef;
+}
+
+impl Column for Strs {
+    fn array(mut self) -> ArrayRef {
+        Arc::new(self.0.finish())
+    }
+}
+
+impl<T: ArrowPrimitiveType> Column for Prim<T> {
+    fn array(mut self) -> ArrayRef {
+        Arc::new(self.0.finish())
     }
 }
 
@@ -65,9 +113,8 @@ impl Writer {
         })
     }
 
-    pub fn append(&mut self, columns: Vec<Values>) -> Result<(), GenerateError> {
-        let arrays: Vec<ArrayRef> = columns.into_iter().map(Values::into_array).collect();
-        let batch = RecordBatch::try_new(self.schema.clone(), arrays)
+    pub fn append(&mut self, columns: Vec<ArrayRef>) -> Result<(), GenerateError> {
+        let batch = RecordBatch::try_new(self.schema.clone(), columns)
             .map_err(|e| GenerateError::Internal(e.to_string()))?;
         self.rows += batch.num_rows() as u64;
         self.inner

@@ -506,6 +506,13 @@ fn contacts(dir: &Path) -> Vec<(String, i32, String, Vec<String>)> {
                 .push((code[1..].to_owned(), ty));
         }
     }
+    // Besides A and B, LPR2 (only) has underlying diseases, type G.
+    let other_types: HashSet<String> = diags
+        .values()
+        .flatten()
+        .filter(|d| d.1 != "A" && d.1 != "B")
+        .map(|d| d.1.clone())
+        .collect();
     let mut out = Vec::new();
     let adm = all(dir, "lpr_adm");
     for (((key, pnr), day), adiag) in col_strings(&adm, "recnum")
@@ -555,6 +562,13 @@ fn contacts(dir: &Path) -> Vec<(String, i32, String, Vec<String>)> {
         out.push((pnr, day, action, ds.into_iter().map(|d| d.0).collect()));
     }
     assert!(diags.is_empty(), "no diagnosis without its contact");
+    if out.iter().any(|c| dates::ymd(c.1).0 < 2019) {
+        assert_eq!(
+            other_types,
+            HashSet::from(["G".to_owned()]),
+            "LPR2 diagnosis types are A, B and G"
+        );
+    }
     out
 }
 

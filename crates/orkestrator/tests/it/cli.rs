@@ -440,3 +440,45 @@ fn registers_generate_writes_parquet_and_refuses_bad_input() {
         );
     }
 }
+
+/// A full disk: generation into a 64 KiB file system (a tmpfs mounted in a private mount
+/// namespace, so no privileges are needed) fails with a plain message and a non-zero exit,
+/// and leaves neither a register folder nor its temporary folder behind.
+#[test]
+fn registers_generate_on_a_full_disk_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = dir.path().join("disk");
+    std::fs::create_dir(&disk).unwrap();
+    let script = r#"
+        mount -t tmpfs -o size=64k tmpfs "$1" || exit 97
+        "$2" registers generate --persons 3000 --from-year 2018 --to-year 2020 --out "$1/registers"
+        echo "exit=$?"
+        echo "left:" $(ls -A "$1")
+    "#;
+    let out = Command::new("unshare")
+        .args([
+            "--user",
+            "--map-root-user",
+            "--mount",
+            "sh",
+            "-c",
+            script,
+            "sh",
+        ])
+        .arg(&disk)
+        .arg(env!("CARGO_BIN_EXE_orkestrator"))
+        .current_dir(dir.path())
+        .output()
+        .expect("unshare (util-linux) runs");
+    let (so, se) = (stdout(&out), stderr(&out));
+    assert!(out.status.success(), "the namespace and tmpfs: {so}{se}");
+    assert!(so.contains("exit=2"), "a full disk exits with 2: {so}{se}");
+    assert!(
+        se.contains("the disk is full"),
+        "the message says the disk is full: {se}"
+    );
+    assert!(
+        so.lines().any(|l| l.trim() == "left:"),
+        "nothing is left on the full disk: {so}"
+    );
+}
