@@ -6,18 +6,30 @@
 #   bench/registers.sh [PERSONS] [FROM_YEAR] [TO_YEAR]     (defaults: 1000000 2015 2024)
 # Goals (issue 3): 1,000,000 persons x 10 years in <= 60 s; 5,900,000 in <= 6 min and
 # <= 4 GB peak memory, on this 2-core machine.
+#
+# Peer, in the same run: DuckDB (PyPI) reading the generated registers and writing the same
+# rows again as Snappy Parquet with the same row-group size. That is only encoding, no
+# simulation, so it is a floor for the writing half of the work: the ratio says how much
+# the simulation and the building of rows add on top of what a mature engine needs just to
+# write them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 persons="${1:-1000000}"
 from="${2:-2015}"
 to="${3:-2024}"
+venv="${BENCH_VENV:-/var/tmp/ork-bench-venv}"
+if ! "$venv/bin/python" -c 'import duckdb' 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q duckdb
+fi
 cargo build --release -q -p orkestrator
 target=$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 /usr/bin/time -v "$target/release/orkestrator" registers generate --persons "$persons" --from-year "$from" --to-year "$to" --out "$work/registers" > "$work/out.txt" 2> "$work/time.txt"
-python3 - "$work" <<'PY'
-import json, re, sys
+"$venv/bin/python" - "$work" <<'PY'
+import json, os, re, sys, time as clock
+import duckdb
 work = sys.argv[1]
 time = open(f"{work}/time.txt").read()
 wall = re.search(r"Elapsed \(wall clock\) time.*: (\S+)", time).group(1)
@@ -33,4 +45,20 @@ print(f"wall {secs:.1f} s, CPU {cpu}, peak memory {peak:.2f} GiB")
 print(f"{rows:,} rows, {size/1e6:.0f} MB: {rows/secs/1e6:.2f} M rows/s, {size/secs/1e6:.1f} MB/s")
 for t in m["tables"]:
     print(f"  {t['name']:<16} {t['rows']:>12,} rows {t['bytes']/1e6:>9.1f} MB")
+
+# The peer: DuckDB re-encodes every register (all cores, Snappy, 2^18-row groups).
+con = duckdb.connect()
+os.mkdir(f"{work}/duckdb")
+started = clock.perf_counter()
+for t in m["tables"]:
+    if t["rows"] == 0:
+        continue
+    con.execute(
+        f"COPY (SELECT * FROM read_parquet('{work}/registers/{t['name']}/*.parquet')) "
+        f"TO '{work}/duckdb/{t['name']}.parquet' (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 262144)"
+    )
+peer = clock.perf_counter() - started
+peer_size = sum(os.path.getsize(f"{work}/duckdb/{f}") for f in os.listdir(f"{work}/duckdb"))
+print(f"DuckDB {duckdb.__version__} re-encoding the same rows: {peer:.1f} s, {peer_size/1e6:.0f} MB; "
+      f"generation / DuckDB = {secs/peer:.1f}x")
 PY
