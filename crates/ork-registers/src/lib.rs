@@ -18,6 +18,7 @@ pub mod population;
 pub mod refdata;
 mod registers;
 pub mod schema;
+pub mod stats;
 mod write;
 
 use rand::SeedableRng;
@@ -139,6 +140,9 @@ pub struct TableSummary {
     pub rows: u64,
     pub bytes: u64,
     pub files: Vec<String>,
+    /// Rows per year and unique persons, for the manifest.
+    #[serde(skip)]
+    pub stats: stats::TableStats,
 }
 
 fn is_empty_dir(p: &Path) -> bool {
@@ -294,6 +298,9 @@ fn manifest(
                 "rows": s.map_or(0, |s| s.rows),
                 "bytes": s.map_or(0, |s| s.bytes),
                 "files": s.map(|s| s.files.clone()).unwrap_or_default(),
+                "unique_persons": s.map_or(0, |s| s.stats.all.persons.len()),
+                "rows_by_year": s.map(|s| by_year(&s.stats.all.rows_by_year)).unwrap_or_default(),
+                "regions": s.map(|s| regions(&s.stats)).unwrap_or_default(),
                 "columns": t.columns.iter().map(|c| serde_json::json!({
                     "name": c.name,
                     "type": c.kind.name(),
@@ -301,10 +308,32 @@ fn manifest(
                     "label_da": c.label_da,
                     "label_en": c.label_en,
                     "description": c.description,
+                    "description_en": c.description,
+                    "description_da": c.description_da,
                     "code_list": c.code_list,
                     "unit": c.unit,
                 })).collect::<Vec<_>>(),
             })
+        })
+        .collect();
+    // Registers made of several tables (LPR2 and LPR3 are one register, `lpr`): the persons
+    // in any of their tables.
+    let mut registers: std::collections::BTreeMap<&str, stats::PersonSet> = Default::default();
+    for s in summaries {
+        registers
+            .entry(stats::register_of(&s.name))
+            .or_default()
+            .union_with(&s.stats.all.persons);
+    }
+    let registers: Vec<serde_json::Value> = registers
+        .iter()
+        .map(|(id, set)| {
+            let tables: Vec<&str> = summaries
+                .iter()
+                .map(|s| s.name.as_str())
+                .filter(|n| stats::register_of(n) == *id)
+                .collect();
+            serde_json::json!({"id": id, "tables": tables, "unique_persons": set.len()})
         })
         .collect();
     let manifest = serde_json::json!({
@@ -319,9 +348,34 @@ fn manifest(
             {"table": "lpr_adm", "column": "c_sgh", "description": "Hospital, department and SOR codes are synthetic (by region), not real SHAK/SOR codes."}
         ],
         "tables": tables,
+        "registers": registers,
     });
     let path = dir.join("manifest.json");
     let text = serde_json::to_string_pretty(&manifest)
         .map_err(|e| GenerateError::Internal(e.to_string()))?;
     std::fs::write(&path, text + "\n").map_err(|e| GenerateError::io(&path, e))
+}
+
+fn by_year(m: &std::collections::BTreeMap<i32, u64>) -> serde_json::Map<String, serde_json::Value> {
+    m.iter()
+        .map(|(y, n)| (y.to_string(), serde_json::json!(n)))
+        .collect()
+}
+
+/// Per region (by id) for the regional tables: rows, unique persons, rows per year.
+fn regions(s: &stats::TableStats) -> serde_json::Map<String, serde_json::Value> {
+    s.regions
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            (
+                more::REGION_IDS[i].to_owned(),
+                serde_json::json!({
+                    "rows": c.rows_by_year.values().sum::<u64>(),
+                    "unique_persons": c.persons.len(),
+                    "rows_by_year": by_year(&c.rows_by_year),
+                }),
+            )
+        })
+        .collect()
 }

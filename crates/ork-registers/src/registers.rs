@@ -9,6 +9,7 @@ use crate::health::History;
 use crate::more::{Extras, REGION_IDS, final_level, hfaudd, income, level_at};
 use crate::population::{BefRow, Person};
 use crate::schema::{self, Table};
+use crate::stats::{TableStats, Who};
 use crate::write::{Days, Floats, Ints, Micros, Strs, Writer};
 use crate::{GenerateError, TableSummary};
 use arrow::array::ArrayRef;
@@ -68,6 +69,7 @@ struct TableOut {
     files: BTreeMap<i32, Writer>,
     /// Batches built but not yet encoded: encoding runs in parallel across tables.
     pending: Vec<(i32, Vec<ArrayRef>)>,
+    stats: TableStats,
 }
 
 impl TableOut {
@@ -77,6 +79,7 @@ impl TableOut {
             dir: dir.join(table.name),
             files: BTreeMap::new(),
             pending: Vec::new(),
+            stats: TableStats::default(),
         }
     }
 
@@ -88,11 +91,14 @@ impl TableOut {
         }
     }
 
-    /// Queues rows for a year (ignored for single-file tables). Empty batches write nothing.
-    fn append(&mut self, year: i32, columns: Vec<ArrayRef>) {
-        if columns.first().is_some_and(|c| !c.is_empty()) {
-            self.pending
-                .push((if self.table.yearly { year } else { 0 }, columns));
+    /// Queues rows for a year (ignored for single-file tables) and counts them. Empty
+    /// batches write nothing.
+    fn append(&mut self, year: i32, columns: Vec<ArrayRef>, who: Who) {
+        let rows = columns.first().map_or(0, |c| c.len());
+        if rows > 0 {
+            let yearly = self.table.yearly;
+            self.stats.add(yearly.then_some(year), rows as u64, &who);
+            self.pending.push((if yearly { year } else { 0 }, columns));
         }
     }
 
@@ -123,6 +129,7 @@ impl TableOut {
             rows: 0,
             bytes: 0,
             files: Vec::new(),
+            stats: std::mem::take(&mut self.stats),
         };
         let names: Vec<String> = self
             .files
@@ -175,8 +182,10 @@ impl Outputs {
         let mut b: (Strs, Ints, Ints, Ints, Ints, Strs, Strs) = Default::default();
         let mut ind: (Strs, Ints, Floats, Floats) = Default::default();
         let mut udda: (Strs, Ints, Strs) = Default::default();
+        let (mut who_b, mut who_e) = (Who::default(), Who::default());
         for r in rows {
             let p = &ps[r.person as usize];
+            who_b.person(p.id);
             b.0.push(&p.pnr);
             b.1.push(r.aar);
             b.2.push(r.alder);
@@ -187,6 +196,7 @@ impl Outputs {
             if r.alder >= 15 {
                 let level = level_at(final_level(seed, p), r.alder);
                 let (total, wages) = income(seed, p, year, r.alder, level);
+                who_e.person(p.id);
                 ind.0.push(&p.pnr);
                 ind.1.push(year);
                 ind.2.push(total);
@@ -198,11 +208,15 @@ impl Outputs {
             }
         }
         let bef = cols![b.0, b.1, b.2, b.3, b.4, b.5, b.6];
-        self.table(&schema::BEF).append(year, bef);
+        self.table(&schema::BEF).append(year, bef, who_b);
         let udda = cols![udda.0, udda.1, udda.2];
-        self.table(&schema::UDDA).append(year, udda);
+        let who_u = Who {
+            ids: who_e.ids.clone(),
+            ..Who::default()
+        };
+        self.table(&schema::UDDA).append(year, udda, who_u);
         let ind = cols![ind.0, ind.1, ind.2, ind.3];
-        self.table(&schema::IND).append(year, ind);
+        self.table(&schema::IND).append(year, ind, who_e);
     }
 
     /// The CPR table: one row per person ever resident, status at the end of the period.
@@ -211,7 +225,9 @@ impl Outputs {
         let visible = |d: Option<i32>| d.filter(|&d| d < end);
         let pnr_of = |id: Option<u32>| id.map(|i| ps[i as usize].pnr.as_str());
         let mut c: (Strs, Days, Ints, Strs, Days, Days, Days, Strs, Strs) = Default::default();
+        let mut who = Who::default();
         for p in ps {
+            who.person(p.id);
             c.0.push(&p.pnr);
             c.1.push(p.born);
             c.2.push(p.sex as i32);
@@ -229,7 +245,7 @@ impl Outputs {
             c.8.push_opt(pnr_of(p.father));
         }
         let columns = cols![c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7, c.8];
-        self.table(&schema::CPR).append(0, columns);
+        self.table(&schema::CPR).append(0, columns, who);
     }
 
     /// Everything that follows from a chunk of persons' histories.
@@ -263,16 +279,16 @@ impl Outputs {
             })
             .collect();
         for (year, batches) in years.into_iter().zip(built) {
-            for (table, columns) in batches {
-                self.table(&table).append(year, columns);
+            for (table, columns, who) in batches {
+                self.table(&table).append(year, columns, who);
             }
         }
         self.single_files(ps, hs, xs);
     }
 }
 
-/// Rows for one table: which table, the columns.
-type Batch = (Table, Vec<ArrayRef>);
+/// Rows for one table: which table, the columns, whom they are about.
+type Batch = (Table, Vec<ArrayRef>, Who);
 
 fn lpr_year(sink: &mut Vec<Batch>, year: i32, first_key: u64, ps: &[Person], hs: &[History]) {
     use std::fmt::Write;
@@ -296,8 +312,10 @@ fn lpr_year(sink: &mut Vec<Batch>, year: i32, first_key: u64, ps: &[Person], hs:
     let mut d: (Strs, Strs, Strs) = Default::default();
     let mut pr: (Strs, Strs, Micros, Days) = Default::default();
     let mut key = String::with_capacity(12);
+    let (mut who_c, mut who_d, mut who_p) = (Who::default(), Who::default(), Who::default());
     for (p, h) in ps.iter().zip(hs) {
         for k in h.contacts.iter().filter(|k| k.start >= y0 && k.start < y1) {
+            who_c.person(p.id);
             key_no += 1;
             key.clear();
             write!(key, "{}{key_no:011}", if lpr3 { 'K' } else { 'R' })
@@ -326,11 +344,13 @@ fn lpr_year(sink: &mut Vec<Batch>, year: i32, first_key: u64, ps: &[Person], hs:
                 c.9.push_fmt(format_args!("D{action}"));
             }
             for (code, t) in &k.diagnoses {
+                who_d.person(p.id);
                 d.0.push(&key);
                 d.1.push_fmt(format_args!("D{code}"));
                 d.2.push(t.encode_utf8(&mut [0; 4]));
             }
             for code in &k.procedures {
+                who_p.person(p.id);
                 pr.0.push(&key);
                 pr.1.push(code);
                 if lpr3 {
@@ -342,14 +362,15 @@ fn lpr_year(sink: &mut Vec<Batch>, year: i32, first_key: u64, ps: &[Person], hs:
         }
     }
     if lpr3 {
-        sink.push((schema::LPR_A_KONTAKT, cols![c.0, c.1, c.2, c.3, c.6, c.7]));
-        sink.push((schema::LPR_A_DIAGNOSE, cols![d.0, d.1, d.2]));
-        sink.push((schema::LPR_A_PROCEDURE, cols![pr.0, pr.1, pr.2]));
+        let kontakt = cols![c.0, c.1, c.2, c.3, c.6, c.7];
+        sink.push((schema::LPR_A_KONTAKT, kontakt, who_c));
+        sink.push((schema::LPR_A_DIAGNOSE, cols![d.0, d.1, d.2], who_d));
+        sink.push((schema::LPR_A_PROCEDURE, cols![pr.0, pr.1, pr.2], who_p));
     } else {
         let adm = cols![c.0, c.1, c.4, c.5, c.6, c.7, c.8, c.9];
-        sink.push((schema::LPR_ADM, adm));
-        sink.push((schema::LPR_DIAG, cols![d.0, d.1, d.2]));
-        sink.push((schema::LPR_SKSOPR, cols![pr.0, pr.1, pr.3]));
+        sink.push((schema::LPR_ADM, adm, who_c));
+        sink.push((schema::LPR_DIAG, cols![d.0, d.1, d.2], who_d));
+        sink.push((schema::LPR_SKSOPR, cols![pr.0, pr.1, pr.3], who_p));
     }
 }
 
@@ -359,8 +380,10 @@ fn yearly_extras(sink: &mut Vec<Batch>, year: i32, ps: &[Person], hs: &[History]
     let mut l: (Strs, Days, Strs, Strs, Ints, Ints, Floats, Strs) = Default::default();
     let mut b: (Strs, Micros, Strs, Floats, Strs, Strs) = Default::default();
     let mut im: (Strs, Days, Strs, Strs, Strs) = Default::default();
+    let (mut who_l, mut who_b, mut who_i) = (Who::default(), Who::default(), Who::default());
     for ((p, h), x) in ps.iter().zip(hs).zip(xs) {
         for d in h.dispensings.iter().filter(|d| d.day >= y0 && d.day < y1) {
+            who_l.person(p.id);
             l.0.push(&p.pnr);
             l.1.push(d.day);
             l.2.push(d.atc);
@@ -371,6 +394,7 @@ fn yearly_extras(sink: &mut Vec<Batch>, year: i32, ps: &[Person], hs: &[History]
             l.7.push_opt(None);
         }
         for r in x.lab.iter().filter(|r| r.micros >= m0 && r.micros < m1) {
+            who_b.person_at(p.id, r.region);
             b.0.push(&p.pnr);
             b.1.push(r.micros);
             b.2.push(r.npu);
@@ -379,6 +403,7 @@ fn yearly_extras(sink: &mut Vec<Batch>, year: i32, ps: &[Person], hs: &[History]
             b.5.push(REGION_IDS[r.region]);
         }
         for s in x.studies.iter().filter(|s| s.day >= y0 && s.day < y1) {
+            who_i.person_at(p.id, s.region);
             im.0.push(&p.pnr);
             im.1.push(s.day);
             im.2.push(s.modality);
@@ -386,9 +411,10 @@ fn yearly_extras(sink: &mut Vec<Batch>, year: i32, ps: &[Person], hs: &[History]
             im.4.push(REGION_IDS[s.region]);
         }
     }
-    sink.push((schema::LMDB, cols![l.0, l.1, l.2, l.3, l.4, l.5, l.6, l.7]));
-    sink.push((schema::LAB, cols![b.0, b.1, b.2, b.3, b.4, b.5]));
-    sink.push((schema::PACS, cols![im.0, im.1, im.2, im.3, im.4]));
+    let lmdb = cols![l.0, l.1, l.2, l.3, l.4, l.5, l.6, l.7];
+    sink.push((schema::LMDB, lmdb, who_l));
+    sink.push((schema::LAB, cols![b.0, b.1, b.2, b.3, b.4, b.5], who_b));
+    sink.push((schema::PACS, cols![im.0, im.1, im.2, im.3, im.4], who_i));
 }
 
 impl Outputs {
@@ -399,13 +425,17 @@ impl Outputs {
         let mut bio: (Strs, Days, Strs, Strs) = Default::default();
         let mut gn: (Strs, Days, Strs) = Default::default();
         let mut var: (Strs, Days) = Default::default();
+        let mut who: [Who; 6] = Default::default();
+        let year = |day: i32| crate::dates::ymd(day).0;
         for ((p, h), x) in ps.iter().zip(hs).zip(xs) {
             if let (Some(cause), Some(day)) = (h.cause_of_death, p.died) {
+                who[0].person_in(p.id, year(day));
                 dod.0.push(&p.pnr);
                 dod.1.push(day);
                 dod.2.push(cause);
             }
             for t in &h.tumours {
+                who[1].person_in(p.id, year(t.day));
                 can.0.push(&p.pnr);
                 can.1.push(t.day);
                 can.2.push(t.icd);
@@ -415,6 +445,7 @@ impl Outputs {
                 can.6.push(t.tnm.2);
             }
             for c in &x.lung {
+                who[2].person_in(p.id, year(c.day));
                 dl.0.push(&p.pnr);
                 dl.1.push(c.day);
                 dl.2.push(c.histology);
@@ -424,33 +455,37 @@ impl Outputs {
                 dl.6.push(c.treatment);
             }
             for s in &x.samples {
+                who[3].person_in(p.id, year(s.day));
                 bio.0.push(&p.pnr);
                 bio.1.push(s.day);
                 bio.2.push(s.kind);
                 bio.3.push(s.biobank);
             }
             for (day, kind) in &x.genomes {
+                who[4].person_in(p.id, year(*day));
                 gn.0.push(&p.pnr);
                 gn.1.push(*day);
                 gn.2.push(kind);
             }
             if let Some(day) = x.opt_out {
+                who[5].person_in(p.id, year(day));
                 var.0.push(&p.pnr);
                 var.1.push(day);
             }
         }
+        let [w0, w1, w2, w3, w4, w5] = who;
         let dod = cols![dod.0, dod.1, dod.2];
-        self.table(&schema::DODSAARSAGER).append(0, dod);
+        self.table(&schema::DODSAARSAGER).append(0, dod, w0);
         let can = cols![can.0, can.1, can.2, can.3, can.4, can.5, can.6];
-        self.table(&schema::CANCER).append(0, can);
+        self.table(&schema::CANCER).append(0, can, w1);
         let dl = cols![dl.0, dl.1, dl.2, dl.3, dl.4, dl.5, dl.6];
-        self.table(&schema::DLCR).append(0, dl);
+        self.table(&schema::DLCR).append(0, dl, w2);
         let bio = cols![bio.0, bio.1, bio.2, bio.3];
-        self.table(&schema::BIOBANK).append(0, bio);
+        self.table(&schema::BIOBANK).append(0, bio, w3);
         let gn = cols![gn.0, gn.1, gn.2];
-        self.table(&schema::GENOM).append(0, gn);
+        self.table(&schema::GENOM).append(0, gn, w4);
         let var = cols![var.0, var.1];
-        self.table(&schema::VAR).append(0, var);
+        self.table(&schema::VAR).append(0, var, w5);
     }
 
     /// Reports the rows written so far to every register.

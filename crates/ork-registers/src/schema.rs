@@ -43,7 +43,11 @@ pub struct Column {
     pub nullable: bool,
     pub label_da: &'static str,
     pub label_en: &'static str,
+    /// What the variable holds, in English (the catalog's `description` and `description_en`).
     pub description: &'static str,
+    /// The same description in Danish, in the terms Danish register researchers use
+    /// (the catalog's `description_da`).
+    pub description_da: &'static str,
     /// The code list the values come from, if any.
     pub code_list: Option<&'static str>,
     pub unit: Option<&'static str>,
@@ -78,7 +82,8 @@ const fn col(
     nullable: bool,
     label_da: &'static str,
     label_en: &'static str,
-    description: &'static str,
+    description_en: &'static str,
+    description_da: &'static str,
 ) -> Column {
     Column {
         name,
@@ -86,7 +91,8 @@ const fn col(
         nullable,
         label_da,
         label_en,
-        description,
+        description: description_en,
+        description_da,
         code_list: None,
         unit: None,
     }
@@ -115,6 +121,7 @@ const PNR: Column = col(
     "Personnummer (syntetisk)",
     "Person number (synthetic)",
     "Synthetic 10-digit CPR-formatted person key, the same in every table.",
+    "Syntetisk 10-cifret personnummer i CPR-format; den samme personnøgle i alle tabeller.",
 );
 
 pub const CPR: Table = Table {
@@ -132,9 +139,18 @@ pub const CPR: Table = Table {
             "Fødselsdag",
             "Date of birth",
             "Date of birth.",
+            "Fødselsdato.",
         ),
         coded(
-            col("koen", Int32, false, "Køn", "Sex", "1 male, 2 female."),
+            col(
+                "koen",
+                Int32,
+                false,
+                "Køn",
+                "Sex",
+                "1 male, 2 female.",
+                "1 mand, 2 kvinde.",
+            ),
             "koen: 1 mand/male, 2 kvinde/female",
         ),
         coded(
@@ -145,6 +161,7 @@ pub const CPR: Table = Table {
                 "CPR-status",
                 "CPR status",
                 "Status at the end of the period: 01 resident, 80 emigrated, 90 dead.",
+                "Status ved periodens slutning: 01 bosat i Danmark, 80 udvandret, 90 død.",
             ),
             "cpr_status: 01, 80, 90",
         ),
@@ -155,6 +172,7 @@ pub const CPR: Table = Table {
             "Dødsdato",
             "Date of death",
             "Date of death, empty for the living.",
+            "Dødsdato; tom for levende personer.",
         ),
         col(
             "udvandret_dato",
@@ -163,6 +181,7 @@ pub const CPR: Table = Table {
             "Udvandringsdato",
             "Date of emigration",
             "Date of emigration, empty for those who stayed.",
+            "Udvandringsdato; tom for personer, der ikke er udvandret.",
         ),
         col(
             "indvandret_dato",
@@ -171,6 +190,7 @@ pub const CPR: Table = Table {
             "Indvandringsdato",
             "Date of immigration",
             "Date of immigration within the period, empty for those born here or resident at its start.",
+            "Indvandringsdato inden for perioden; tom for personer, der er født i Danmark eller var bosat her ved periodens start.",
         ),
         col(
             "mor_pnr",
@@ -179,6 +199,7 @@ pub const CPR: Table = Table {
             "Mors personnummer",
             "Mother's person number",
             "The mother's pnr, for persons born within the period.",
+            "Moderens pnr (personnummer) for personer født inden for perioden.",
         ),
         col(
             "far_pnr",
@@ -187,6 +208,7 @@ pub const CPR: Table = Table {
             "Fars personnummer",
             "Father's person number",
             "The father's pnr, for persons born within the period (missing for a few, as in the real register).",
+            "Faderens pnr (personnummer) for personer født inden for perioden (mangler for enkelte, som i det rigtige register).",
         ),
     ],
 };
@@ -206,6 +228,7 @@ pub const BEF: Table = Table {
             "År",
             "Year",
             "The year whose 1 January the row describes.",
+            "Året; rækken beskriver forholdene pr. 1. januar dette år.",
         ),
         with_unit(
             col(
@@ -215,6 +238,7 @@ pub const BEF: Table = Table {
                 "Alder",
                 "Age",
                 "Completed years of age on 1 January.",
+                "Alder i fuldførte år pr. 1. januar.",
             ),
             "years",
         ),
@@ -226,6 +250,7 @@ pub const BEF: Table = Table {
                 "Kommune",
                 "Municipality",
                 "Municipality of residence (DST 3-digit code); missing for a few rows.",
+                "Bopælskommune (DST's 3-cifrede kommunekode); mangler i enkelte rækker.",
             ),
             "kommunekode (98 municipalities)",
         ),
@@ -237,6 +262,7 @@ pub const BEF: Table = Table {
                 "Region",
                 "Region",
                 "Region of residence, 1081-1085; missing where kom is.",
+                "Bopælsregion, 1081-1085; mangler, hvor kom mangler.",
             ),
             "regionskode 1081-1085",
         ),
@@ -248,6 +274,7 @@ pub const BEF: Table = Table {
                 "Civilstand",
                 "Marital status",
                 "U unmarried, G married, F divorced, E widowed.",
+                "U ugift, G gift, F fraskilt, E enke/enkemand.",
             ),
             "civst: U, G, F, E",
         ),
@@ -258,6 +285,7 @@ pub const BEF: Table = Table {
             "Familie-id",
             "Family id",
             "Key shared by a mother and her children under 18 living with her.",
+            "Fælles nøgle for en mor og hendes hjemmeboende børn under 18 år.",
         ),
     ],
 };
@@ -270,6 +298,7 @@ const fn pnr_keyed(label_da: &'static str, label_en: &'static str) -> Column {
         label_da,
         label_en,
         "Synthetic 10-digit CPR-formatted person key, the same in every table.",
+        "Syntetisk 10-cifret personnummer i CPR-format; den samme personnøgle i alle tabeller.",
     )
 }
 
@@ -280,6 +309,7 @@ const RECNUM: Column = col(
     "Kontaktnøgle (LPR2)",
     "Contact key (LPR2)",
     "Key of the LPR2 contact, linking lpr_adm, lpr_diag and lpr_sksopr.",
+    "Nøgle for LPR2-kontakten; kobler lpr_adm, lpr_diag og lpr_sksopr.",
 );
 const DW_EK_KONTAKT: Column = col(
     "dw_ek_kontakt",
@@ -288,6 +318,7 @@ const DW_EK_KONTAKT: Column = col(
     "Kontaktnøgle (LPR3)",
     "Contact key (LPR3)",
     "Key of the LPR3 contact, linking the lpr_a_ tables.",
+    "Nøgle for LPR3-kontakten; kobler lpr_a_-tabellerne.",
 );
 
 pub const LPR_ADM: Table = Table {
@@ -306,6 +337,7 @@ pub const LPR_ADM: Table = Table {
             "Indlæggelsesdato",
             "Admission date",
             "Start of the contact.",
+            "Kontaktens startdato (indlæggelses- eller besøgsdato).",
         ),
         col(
             "d_uddto",
@@ -314,6 +346,7 @@ pub const LPR_ADM: Table = Table {
             "Udskrivningsdato",
             "Discharge date",
             "End of the contact.",
+            "Kontaktens slutdato (udskrivnings- eller afslutningsdato).",
         ),
         coded(
             col(
@@ -323,6 +356,7 @@ pub const LPR_ADM: Table = Table {
                 "Patienttype",
                 "Patient type",
                 "0 inpatient, 2 outpatient, 3 emergency room.",
+                "0 indlagt patient, 2 ambulant patient, 3 skadestuepatient.",
             ),
             "pattype: 0, 2, 3",
         ),
@@ -334,6 +368,7 @@ pub const LPR_ADM: Table = Table {
                 "Sygehus",
                 "Hospital",
                 "Hospital code (synthetic, 4 digits, by region).",
+                "Sygehuskode (syntetisk, 4 cifre, fordelt på regioner).",
             ),
             "synthetic hospital codes",
         ),
@@ -345,6 +380,7 @@ pub const LPR_ADM: Table = Table {
                 "Afdeling",
                 "Department",
                 "Department code within the hospital (synthetic).",
+                "Afdelingskode inden for sygehuset (syntetisk).",
             ),
             "synthetic department codes",
         ),
@@ -356,6 +392,7 @@ pub const LPR_ADM: Table = Table {
                 "Aktionsdiagnose",
                 "Action diagnosis",
                 "The main reason for the contact, SKS code (ICD-10 with D prefix); repeated in lpr_diag as type A.",
+                "Den væsentligste årsag til kontakten (aktionsdiagnosen) som SKS-kode (ICD-10 med D-præfiks); gentages i lpr_diag med diagnosetype A.",
             ),
             "SKS diagnoses (ICD-10 with D prefix)",
         ),
@@ -378,6 +415,7 @@ pub const LPR_DIAG: Table = Table {
                 "Diagnose",
                 "Diagnosis",
                 "SKS diagnosis code (ICD-10 with D prefix).",
+                "SKS-diagnosekode (ICD-10 med D-præfiks).",
             ),
             "SKS diagnoses (ICD-10 with D prefix)",
         ),
@@ -389,6 +427,7 @@ pub const LPR_DIAG: Table = Table {
                 "Diagnosetype",
                 "Diagnosis type",
                 "A action diagnosis, B secondary diagnosis, G underlying disease.",
+                "A aktionsdiagnose, B bidiagnose, G grundmorbus.",
             ),
             "diagtype: A, B, G",
         ),
@@ -411,6 +450,7 @@ pub const LPR_SKSOPR: Table = Table {
                 "Procedurekode",
                 "Procedure code",
                 "SKS procedure code: K surgery, U examinations and imaging.",
+                "SKS-procedurekode: K operationer, U undersøgelser og billeddiagnostik.",
             ),
             "SKS procedures",
         ),
@@ -421,6 +461,7 @@ pub const LPR_SKSOPR: Table = Table {
             "Proceduredato",
             "Procedure date",
             "Date of the procedure.",
+            "Dato for proceduren.",
         ),
     ],
 };
@@ -441,6 +482,7 @@ pub const LPR_A_KONTAKT: Table = Table {
             "Kontaktens start",
             "Contact start",
             "Start time of the contact.",
+            "Tidspunkt for kontaktens start.",
         ),
         col(
             "kont_sluttidspunkt",
@@ -449,6 +491,7 @@ pub const LPR_A_KONTAKT: Table = Table {
             "Kontaktens slut",
             "Contact end",
             "End time of the contact.",
+            "Tidspunkt for kontaktens afslutning.",
         ),
         coded(
             col(
@@ -458,6 +501,7 @@ pub const LPR_A_KONTAKT: Table = Table {
                 "Kontakttype",
                 "Contact type",
                 "SKS contact type: ALCA00 physical attendance, ALCA10 admission, ALCA20 emergency.",
+                "SKS-kontakttype: ALCA00 fysisk fremmøde, ALCA10 indlæggelse, ALCA20 akut kontakt.",
             ),
             "SKS contact types ALCA",
         ),
@@ -469,6 +513,7 @@ pub const LPR_A_KONTAKT: Table = Table {
                 "SOR-enhed",
                 "SOR unit",
                 "Organisational unit (synthetic SOR-style code, by region).",
+                "Organisatorisk enhed (syntetisk kode i SOR-format, fordelt på regioner).",
             ),
             "synthetic SOR units",
         ),
@@ -491,6 +536,7 @@ pub const LPR_A_DIAGNOSE: Table = Table {
                 "Diagnosekode",
                 "Diagnosis code",
                 "SKS diagnosis code (ICD-10 with D prefix).",
+                "SKS-diagnosekode (ICD-10 med D-præfiks).",
             ),
             "SKS diagnoses (ICD-10 with D prefix)",
         ),
@@ -502,6 +548,7 @@ pub const LPR_A_DIAGNOSE: Table = Table {
                 "Diagnosetype",
                 "Diagnosis type",
                 "A action diagnosis, B secondary diagnosis (no G in LPR3).",
+                "A aktionsdiagnose, B bidiagnose (ingen G, grundmorbus, i LPR3).",
             ),
             "diag_kode_type: A, B",
         ),
@@ -524,6 +571,7 @@ pub const LPR_A_PROCEDURE: Table = Table {
                 "Procedurekode",
                 "Procedure code",
                 "SKS procedure code: K surgery, U examinations and imaging.",
+                "SKS-procedurekode: K operationer, U undersøgelser og billeddiagnostik.",
             ),
             "SKS procedures",
         ),
@@ -534,6 +582,7 @@ pub const LPR_A_PROCEDURE: Table = Table {
             "Proceduretidspunkt",
             "Procedure time",
             "Time of the procedure.",
+            "Tidspunkt for proceduren.",
         ),
     ],
 };
@@ -553,6 +602,7 @@ pub const LMDB: Table = Table {
             "Ekspeditionsdato",
             "Dispensing date",
             "The day the drug was collected at the pharmacy (not the prescription date, not proof of intake).",
+            "Ekspeditionsdatoen, dvs. den dag lægemidlet blev udleveret på apoteket (ikke ordinationsdatoen og ikke bevis for indtagelse).",
         ),
         coded(
             col(
@@ -562,6 +612,7 @@ pub const LMDB: Table = Table {
                 "ATC-kode",
                 "ATC code",
                 "WHO ATC code, 7 characters.",
+                "WHO's ATC-kode, 7 tegn.",
             ),
             "WHO ATC",
         ),
@@ -572,6 +623,7 @@ pub const LMDB: Table = Table {
             "Varenummer",
             "Product number",
             "Package key (synthetic 6-digit number, one per ATC and pack size).",
+            "Nøgle for pakningen (syntetisk 6-cifret nummer, ét pr. ATC-kode og pakningsstørrelse).",
         ),
         with_unit(
             col(
@@ -581,6 +633,7 @@ pub const LMDB: Table = Table {
                 "Antal pakninger",
                 "Number of packages",
                 "Packages dispensed.",
+                "Antal udleverede pakninger.",
             ),
             "packages",
         ),
@@ -592,6 +645,7 @@ pub const LMDB: Table = Table {
                 "Pakningsstørrelse",
                 "Pack size",
                 "Units per package.",
+                "Antal enheder pr. pakning.",
             ),
             "units",
         ),
@@ -603,6 +657,7 @@ pub const LMDB: Table = Table {
                 "Volumen (DDD)",
                 "Volume (DDD)",
                 "Defined daily doses per package.",
+                "Definerede døgndoser (DDD) pr. pakning.",
             ),
             "DDD",
         ),
@@ -613,6 +668,7 @@ pub const LMDB: Table = Table {
             "Indikation",
             "Indication",
             "Indication text code; often empty, as in the real register.",
+            "Kode for indikationsteksten; ofte tom, som i det rigtige register.",
         ),
     ],
 };
@@ -632,6 +688,7 @@ pub const DODSAARSAGER: Table = Table {
             "Dødsdato",
             "Date of death",
             "Date of death, as in cpr.",
+            "Dødsdato, som i cpr.",
         ),
         coded(
             col(
@@ -641,6 +698,7 @@ pub const DODSAARSAGER: Table = Table {
                 "Tilgrundliggende dødsårsag",
                 "Underlying cause of death",
                 "ICD-10 code of the underlying cause (no D prefix).",
+                "ICD-10-kode for den tilgrundliggende dødsårsag (uden D-præfiks).",
             ),
             "ICD-10",
         ),
@@ -662,6 +720,7 @@ pub const CANCER: Table = Table {
             "Diagnosedato",
             "Date of diagnosis",
             "Date the tumour was diagnosed.",
+            "Dato, hvor tumoren blev diagnosticeret.",
         ),
         coded(
             col(
@@ -671,6 +730,7 @@ pub const CANCER: Table = Table {
                 "Diagnose (ICD-10)",
                 "Diagnosis (ICD-10)",
                 "ICD-10 code without the D prefix LPR uses.",
+                "ICD-10-kode uden det D-præfiks, som LPR bruger.",
             ),
             "ICD-10",
         ),
@@ -682,6 +742,7 @@ pub const CANCER: Table = Table {
                 "Morfologi (ICD-O-3)",
                 "Morphology (ICD-O-3)",
                 "ICD-O-3 morphology code with behaviour digit.",
+                "ICD-O-3-morfologikode med adfærdsciffer.",
             ),
             "ICD-O-3 morphology",
         ),
@@ -693,6 +754,7 @@ pub const CANCER: Table = Table {
                 "T-stadie",
                 "T stage",
                 "TNM tumour stage.",
+                "TNM-stadie for primærtumoren (T).",
             ),
             "TNM T",
         ),
@@ -704,6 +766,7 @@ pub const CANCER: Table = Table {
                 "N-stadie",
                 "N stage",
                 "TNM node stage.",
+                "TNM-stadie for regionale lymfeknuder (N).",
             ),
             "TNM N",
         ),
@@ -715,6 +778,7 @@ pub const CANCER: Table = Table {
                 "M-stadie",
                 "M stage",
                 "TNM metastasis stage.",
+                "TNM-stadie for fjernmetastaser (M).",
             ),
             "TNM M",
         ),
@@ -736,6 +800,7 @@ pub const IND: Table = Table {
             "År",
             "Year",
             "Income year; persons aged 15 or more resident on 1 January.",
+            "Indkomstår; personer på 15 år eller derover, der er bosat i Danmark pr. 1. januar.",
         ),
         with_unit(
             col(
@@ -745,6 +810,7 @@ pub const IND: Table = Table {
                 "Personlig indkomst i alt",
                 "Total personal income",
                 "Total personal income in the year.",
+                "Samlet personlig indkomst i året.",
             ),
             "DKK",
         ),
@@ -756,6 +822,7 @@ pub const IND: Table = Table {
                 "Lønindkomst",
                 "Wage income",
                 "Wages and salaries in the year.",
+                "Lønindkomst i året.",
             ),
             "DKK",
         ),
@@ -777,6 +844,7 @@ pub const UDDA: Table = Table {
             "År",
             "Year",
             "Status on 1 January; persons aged 15 or more.",
+            "Status pr. 1. januar; personer på 15 år eller derover.",
         ),
         coded(
             col(
@@ -786,6 +854,7 @@ pub const UDDA: Table = Table {
                 "Højest fuldførte uddannelse",
                 "Highest completed education",
                 "Four-digit code whose first digit is the level: 1 basic school, 2 general upper secondary, 3 vocational, 4 short-cycle higher, 5 medium-cycle higher (bachelor), 6 long-cycle higher (master), 7 PhD. The last three digits are synthetic.",
+                "Firecifret kode, hvor det første ciffer angiver niveauet: 1 grundskole, 2 gymnasial uddannelse, 3 erhvervsfaglig uddannelse, 4 kort videregående uddannelse, 5 mellemlang videregående uddannelse (bachelor), 6 lang videregående uddannelse (kandidat), 7 ph.d. De sidste tre cifre er syntetiske.",
             ),
             "hfaudd levels 1-7 (first digit)",
         ),
@@ -807,6 +876,7 @@ pub const DLCR: Table = Table {
             "Diagnosedato",
             "Date of diagnosis",
             "As in the Cancer Register.",
+            "Som i Cancerregisteret.",
         ),
         coded(
             col(
@@ -816,6 +886,7 @@ pub const DLCR: Table = Table {
                 "Histologi",
                 "Histology",
                 "adenokarcinom, planocellulært karcinom or småcellet karcinom.",
+                "adenokarcinom, planocellulært karcinom eller småcellet karcinom.",
             ),
             "dlcr histologi",
         ),
@@ -827,6 +898,7 @@ pub const DLCR: Table = Table {
                 "Stadie",
                 "Stage",
                 "Clinical stage IA-IV from TNM.",
+                "Klinisk stadie IA-IV ud fra TNM.",
             ),
             "TNM stage groups",
         ),
@@ -838,6 +910,7 @@ pub const DLCR: Table = Table {
                 "FEV1",
                 "FEV1",
                 "Forced expiratory volume in one second; missing for some.",
+                "Forceret ekspiratorisk volumen i første sekund; mangler for nogle.",
             ),
             "L",
         ),
@@ -849,6 +922,7 @@ pub const DLCR: Table = Table {
                 "Performancestatus",
                 "Performance status",
                 "WHO/ECOG performance status 0-4.",
+                "Performancestatus efter WHO/ECOG, 0-4.",
             ),
             "ECOG 0-4",
         ),
@@ -860,6 +934,7 @@ pub const DLCR: Table = Table {
                 "Behandling",
                 "Treatment",
                 "kirurgi, kemoterapi, strålebehandling, immunterapi or ingen.",
+                "kirurgi, kemoterapi, strålebehandling, immunterapi eller ingen.",
             ),
             "dlcr behandling",
         ),
@@ -881,6 +956,7 @@ pub const BIOBANK: Table = Table {
             "Prøvedato",
             "Sample date",
             "Date the sample was taken.",
+            "Dato, hvor prøven blev taget.",
         ),
         coded(
             col(
@@ -890,6 +966,7 @@ pub const BIOBANK: Table = Table {
                 "Prøvetype",
                 "Sample type",
                 "blood, tissue or dried blood spot.",
+                "blood (blod), tissue (væv) eller dried blood spot (tørret blodprøve på filterpapir, PKU-kort).",
             ),
             "sample types",
         ),
@@ -901,6 +978,7 @@ pub const BIOBANK: Table = Table {
                 "Biobank",
                 "Biobank",
                 "Danmarks Nationale Biobank, or the regions' Bio- og Genombank.",
+                "Danmarks Nationale Biobank eller Regionernes Bio- og Genombank.",
             ),
             "biobanks",
         ),
@@ -922,6 +1000,7 @@ pub const LAB: Table = Table {
             "Prøvetidspunkt",
             "Sample time",
             "Time the sample was taken.",
+            "Tidspunkt for prøvetagningen.",
         ),
         coded(
             col(
@@ -931,6 +1010,7 @@ pub const LAB: Table = Table {
                 "NPU-kode",
                 "NPU code",
                 "Analysis code from the NPU terminology.",
+                "Analysekode fra NPU-terminologien.",
             ),
             "NPU",
         ),
@@ -941,8 +1021,17 @@ pub const LAB: Table = Table {
             "Værdi",
             "Value",
             "The result, in the unit given.",
+            "Resultatet i den angivne enhed.",
         ),
-        col("enhed", Utf8, false, "Enhed", "Unit", "Unit of the value."),
+        col(
+            "enhed",
+            Utf8,
+            false,
+            "Enhed",
+            "Unit",
+            "Unit of the value.",
+            "Enhed for værdien.",
+        ),
         coded(
             col(
                 "region",
@@ -951,6 +1040,7 @@ pub const LAB: Table = Table {
                 "Region",
                 "Region",
                 "The region whose laboratory analysed the sample (platform id).",
+                "Regionen, hvis laboratorium analyserede prøven (platform-id).",
             ),
             "hovedstaden, sjaelland, syddanmark, midtjylland, nordjylland",
         ),
@@ -972,6 +1062,7 @@ pub const PACS: Table = Table {
             "Undersøgelsesdato",
             "Study date",
             "Date of the imaging study.",
+            "Dato for den billeddiagnostiske undersøgelse.",
         ),
         coded(
             col(
@@ -981,6 +1072,7 @@ pub const PACS: Table = Table {
                 "Modalitet",
                 "Modality",
                 "DICOM modality: CR, CT, MR, US.",
+                "DICOM-modalitet: CR, CT, MR, US.",
             ),
             "DICOM modality",
         ),
@@ -992,6 +1084,7 @@ pub const PACS: Table = Table {
                 "Kropsregion",
                 "Body region",
                 "thorax, cerebrum, hip, knee, abdomen.",
+                "thorax, cerebrum, hip (hofte), knee (knæ), abdomen.",
             ),
             "body regions",
         ),
@@ -1003,6 +1096,7 @@ pub const PACS: Table = Table {
                 "Region",
                 "Region",
                 "The region whose archive holds the images (platform id).",
+                "Regionen, hvis arkiv opbevarer billederne (platform-id).",
             ),
             "hovedstaden, sjaelland, syddanmark, midtjylland, nordjylland",
         ),
@@ -1024,6 +1118,7 @@ pub const GENOM: Table = Table {
             "Analysedato",
             "Analysis date",
             "Date of the analysis; from 1 July 2019.",
+            "Dato for analysen; fra 1. juli 2019.",
         ),
         coded(
             col(
@@ -1033,6 +1128,7 @@ pub const GENOM: Table = Table {
                 "Analysetype",
                 "Analysis type",
                 "WGS whole genome, WES whole exome.",
+                "WGS helgenomsekventering, WES helexomsekventering.",
             ),
             "WGS, WES",
         ),
@@ -1054,6 +1150,7 @@ pub const VAR: Table = Table {
             "Registreringsdato",
             "Registration date",
             "The day the citizen registered that their tissue may not be used for research.",
+            "Den dag, borgeren registrerede, at vedkommendes væv ikke må anvendes til forskning.",
         ),
     ],
 };

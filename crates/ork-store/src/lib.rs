@@ -1,6 +1,6 @@
-//! The state database: organisations, users and roles, sessions, API tokens and the audit
-//! trail, on SQLite (embedded, the default) or PostgreSQL (production), through one
-//! repository layer.
+//! The state database: organisations, users and roles, sessions, API tokens, the audit
+//! trail, and the catalog's documentation versions and baskets, on SQLite (embedded, the
+//! default) or PostgreSQL (production), through one repository layer.
 //!
 //! Both backends go through sqlx's `Any` driver with the same query text, so every query
 //! is written once; that is why columns keep to 64-bit integers and text (the `Any` driver
@@ -11,6 +11,7 @@
 //! transaction (see [`WriteTx::audit`]): if the append fails, the change is rolled back.
 
 mod audit;
+mod catalog;
 mod error;
 mod orgs;
 mod sessions;
@@ -18,6 +19,7 @@ mod tokens;
 mod users;
 
 pub use audit::{AuditFilter, AuditSource};
+pub use catalog::{DocEdit, DocSave, DocVersion};
 pub use error::StoreError;
 pub use orgs::{NewOrganisation, Organisation};
 pub use sessions::{NewSession, Session};

@@ -278,7 +278,14 @@ fn manifest_documents_every_column() {
             "{name}"
         );
         for c in t["columns"].as_array().unwrap() {
-            for key in ["label_da", "label_en", "description", "type"] {
+            for key in [
+                "label_da",
+                "label_en",
+                "description",
+                "description_en",
+                "description_da",
+                "type",
+            ] {
                 assert!(
                     c[key].as_str().is_some_and(|s| !s.is_empty()),
                     "{name}.{}: {key}",
