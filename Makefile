@@ -1,7 +1,8 @@
 # The two commands of the README:
 #   make demo   — install the front-end assets, build, and run `orkestrator demo`
 #   make test   — the whole test suite: Rust (SQLite and PostgreSQL), browser end-to-end
-#                 tests with accessibility checks, and the scan of all logs for secrets.
+#                 tests with accessibility checks, the DCAT-AP validation of the catalog
+#                 export, and the scan of all logs for secrets.
 SHELL := /bin/bash
 .ONESHELL:
 .SHELLFLAGS := -euo pipefail -c
@@ -10,7 +11,7 @@ TARGET_DIR := $(shell cargo metadata --no-deps --format-version 1 2>/dev/null | 
 export ORK_TEST_LOG_DIR ?= $(CURDIR)/.test-logs
 export ORK_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test assets e2e-deps rust-tests e2e-tests log-scan check
+.PHONY: demo test assets e2e-deps rust-tests e2e-tests dcat-check log-scan check
 
 demo: assets
 	cargo run --release -p orkestrator -- demo $(ARGS)
@@ -24,7 +25,7 @@ e2e-deps:
 
 test: assets e2e-deps
 	rm -rf "$(ORK_TEST_LOG_DIR)" && mkdir -p "$(ORK_TEST_LOG_DIR)"
-	$(MAKE) --no-print-directory rust-tests e2e-tests log-scan
+	$(MAKE) --no-print-directory rust-tests e2e-tests dcat-check log-scan
 
 rust-tests:
 	cargo test --workspace --all-targets
@@ -32,6 +33,10 @@ rust-tests:
 e2e-tests:
 	cargo build -p orkestrator
 	cd e2e && ORK_BIN="$(TARGET_DIR)/debug/orkestrator" npx playwright test
+
+dcat-check:
+	cargo build -p orkestrator
+	./scripts/check-dcat.sh "$(TARGET_DIR)/debug/orkestrator"
 
 log-scan:
 	python3 scripts/scan-logs.py --self-test

@@ -15,3 +15,23 @@ pub mod search;
 
 pub use load::{Files, LoadError, Manifest, load};
 pub use model::*;
+
+/// The catalog as a running platform sees it: the shipped content, the operator's own
+/// sources from `extra` if given, and the synthetic registers' manifest in
+/// `registers_dir` if it is there.
+pub fn open(
+    registers_dir: &std::path::Path,
+    extra: Option<&std::path::Path>,
+) -> Result<Catalog, LoadError> {
+    let mut files = Files::embedded();
+    if let Some(d) = extra {
+        files.add_dir(d)?;
+    }
+    let path = registers_dir.join("manifest.json");
+    let manifest = if path.exists() {
+        Some(Manifest::read(&path)?)
+    } else {
+        None
+    };
+    load(&files, manifest.as_ref())
+}

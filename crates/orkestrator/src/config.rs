@@ -22,6 +22,7 @@ pub struct FileConfig {
     pub trust_forwarded_for: Option<bool>,
     pub login_attempts_per_address: Option<usize>,
     pub login_failures_per_account: Option<usize>,
+    pub catalog_dir: Option<PathBuf>,
 }
 
 /// What the command line gave (already parsed by clap, `None` when absent).
@@ -48,6 +49,8 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     pub login_attempts_per_address: usize,
     pub login_failures_per_account: usize,
+    /// A folder of the operator's own catalog sources, laid out like the shipped catalog.
+    pub catalog_dir: Option<PathBuf>,
 }
 
 /// A configuration mistake: the key, where it was set, and what was expected.
@@ -304,6 +307,23 @@ impl Config {
                 )));
             }
         };
+        let catalog_dir = src.pick(
+            None,
+            "ORK_CATALOG_DIR",
+            |s| Some(PathBuf::from(s)),
+            file.catalog_dir.map(Some),
+            "catalog_dir",
+            None,
+        );
+        if let Some(d) = &catalog_dir.value
+            && !d.is_dir()
+        {
+            return Err(ConfigError(format!(
+                "invalid configuration: catalog_dir from {} is {}, which is not a folder",
+                catalog_dir.source,
+                d.display()
+            )));
+        }
         Ok(Self {
             data_dir: data_dir.value,
             database_url: database_url.value,
@@ -317,6 +337,7 @@ impl Config {
             trust_forwarded_for,
             login_attempts_per_address: limits[0],
             login_failures_per_account: limits[1],
+            catalog_dir: catalog_dir.value,
         })
     }
 

@@ -73,6 +73,9 @@ enum Command {
     /// Generate the synthetic Danish registers.
     #[command(subcommand)]
     Registers(ops::RegistersCommand),
+    /// Check or export the catalog of data sources.
+    #[command(subcommand)]
+    Catalog(ops::CatalogCommand),
 }
 
 fn main() -> ExitCode {
@@ -138,6 +141,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
     match command {
         // Files only: these need no database, so none is opened or created.
         Command::Registers(c) => ops::registers(c, &config),
+        Command::Catalog(c) => ops::catalog(c, &config),
         Command::Audit(ops::AuditCommand::Verify { file: Some(file) }) => ops::verify_file(&file),
         command => run_with_store(command, config).await,
     }
@@ -171,5 +175,6 @@ async fn run_with_store(command: Command, config: Config) -> anyhow::Result<Exit
         Command::Token(c) => ops::token(&store, c).await,
         Command::Audit(c) => ops::audit(&store, c).await,
         Command::Registers(c) => ops::registers(c, &config),
+        Command::Catalog(c) => ops::catalog(c, &config),
     }
 }

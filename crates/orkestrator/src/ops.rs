@@ -119,6 +119,89 @@ pub enum AuditCommand {
 }
 
 #[derive(Subcommand)]
+pub enum CatalogCommand {
+    /// Load and check the catalog (shipped content, catalog_dir, the registers' manifest).
+    Check,
+    /// Write the whole catalog as DCAT-AP 3 with the HealthDCAT-AP health properties.
+    Export {
+        /// turtle or jsonld.
+        #[arg(long, default_value = "turtle")]
+        format: String,
+        /// Output file; - for standard output.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The platform's public address, used in the IRIs. Default: public_url, else
+        /// http://localhost:8080.
+        #[arg(long)]
+        base: Option<String>,
+    },
+}
+
+/// Files only, like `registers`: the catalog needs no database.
+pub fn catalog(cmd: CatalogCommand, config: &Config) -> anyhow::Result<ExitCode> {
+    let catalog = match ork_catalog::open(
+        &config.data_dir.join("registers"),
+        config.catalog_dir.as_deref(),
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("orkestrator: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    match cmd {
+        CatalogCommand::Check => {
+            let variables: usize = catalog.sources.iter().map(|s| s.variable_count()).sum();
+            println!(
+                "The catalog is sound: {} sources from {} controllers, {variables} variables{}.",
+                catalog.sources.len(),
+                catalog.controllers.len(),
+                if catalog.manifest_loaded {
+                    ", with the synthetic registers' row counts"
+                } else {
+                    "; no registers manifest found, so no row counts for the synthetic registers"
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        CatalogCommand::Export { format, out, base } => {
+            let Some(fmt) = ork_catalog::dcat::Format::parse(&format) else {
+                eprintln!("orkestrator: --format {format:?} is not known; use turtle or jsonld");
+                return Ok(ExitCode::from(2));
+            };
+            let base = base
+                .or_else(|| config.public_url.clone())
+                .unwrap_or_else(|| "http://localhost:8080".into());
+            if !(base.starts_with("http://") || base.starts_with("https://")) {
+                eprintln!("orkestrator: --base {base:?} is not an http:// or https:// address");
+                return Ok(ExitCode::from(2));
+            }
+            let bytes = ork_catalog::dcat::export(&catalog, &base, &Default::default(), fmt)?;
+            if out.as_os_str() == "-" {
+                use std::io::Write;
+                std::io::stdout().write_all(&bytes)?;
+            } else {
+                // Written beside the target and renamed, so a failed export leaves no half file.
+                let tmp = out.with_extension("partial");
+                std::fs::write(&tmp, &bytes)
+                    .and_then(|()| std::fs::rename(&tmp, &out))
+                    .map_err(|e| {
+                        let _ = std::fs::remove_file(&tmp);
+                        anyhow::anyhow!("cannot write {}: {e}", out.display())
+                    })?;
+                eprintln!(
+                    "Wrote {} sources as {format} to {} ({} bytes).",
+                    catalog.sources.len(),
+                    out.display(),
+                    bytes.len()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[derive(Subcommand)]
 pub enum RegistersCommand {
     /// Write the synthetic registers as Parquet, one folder per register, with manifest.json.
     Generate {

@@ -482,3 +482,66 @@ fn registers_generate_on_a_full_disk_fails_cleanly() {
         "nothing is left on the full disk: {so}"
     );
 }
+
+#[test]
+fn catalog_check_and_export_run_without_a_database_and_refuse_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_orkestrator");
+    let run_in = |args: &[&str]| {
+        Command::new(bin)
+            .args(["--data-dir", "var"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let out = run_in(&["catalog", "check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("no registers manifest"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run_in(&["catalog", "export", "--out", "c.ttl"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ttl = std::fs::read_to_string(dir.path().join("c.ttl")).unwrap();
+    assert!(
+        ttl.contains("dcat:Dataset") && ttl.contains("<http://localhost:8080/catalog/sources/lpr>")
+    );
+    let out = run_in(&[
+        "catalog",
+        "export",
+        "--format",
+        "jsonld",
+        "--out",
+        "-",
+        "--base",
+        "https://x.example.dk",
+    ]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON-LD on stdout");
+    assert!(v["@graph"].is_array());
+    assert!(
+        !dir.path().join("var/orkestrator.db").exists(),
+        "no database opened"
+    );
+    for (args, needle) in [
+        (
+            vec!["catalog", "export", "--format", "rdfxml", "--out", "c.rdf"],
+            "turtle or jsonld",
+        ),
+        (
+            vec!["catalog", "export", "--base", "ftp://x", "--out", "c.ttl"],
+            "--base",
+        ),
+        (
+            vec!["catalog", "export", "--out", "no/such/folder/c.ttl"],
+            "cannot write",
+        ),
+    ] {
+        let out = run_in(&args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+    }
+    assert!(!dir.path().join("c.rdf").exists());
+}
