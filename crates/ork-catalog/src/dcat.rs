@@ -156,11 +156,11 @@ impl<'a> Export<'a> {
         );
         let name = self
             .catalog
-            .controller(id)
+            .organisation(id)
             .map(|c| c.name.clone())
             .unwrap_or_else(|| Text::new(id, id));
         self.texts(&iri, nn(FOAF, "name"), &name);
-        if let Some(c) = self.catalog.controller(id) {
+        if let Some(c) = self.catalog.organisation(id) {
             let home = NamedNode::new_unchecked(c.homepage.clone());
             self.typed(home.clone(), nn(FOAF, "Document"));
             self.add(iri.clone(), nn(FOAF, "homepage"), home);

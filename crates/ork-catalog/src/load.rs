@@ -101,6 +101,12 @@ struct RawController {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawAuthorities {
+    authority: Vec<RawController>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawTopics {
     topic: Vec<RawTopic>,
 }
@@ -343,6 +349,19 @@ pub fn load(files: &Files, manifest: Option<&Manifest>) -> Result<Catalog, LoadE
                     .collect()
             })
             .unwrap_or_default();
+    let authorities: Vec<Controller> =
+        parse_toml::<RawAuthorities>(files, "authorities.toml", &mut problems)
+            .map(|r| {
+                r.authority
+                    .into_iter()
+                    .map(|c| Controller {
+                        id: c.id,
+                        name: Text::new(c.da, c.en),
+                        homepage: c.homepage,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
     let topics: Vec<Topic> = parse_toml::<RawTopics>(files, "topics.toml", &mut problems)
         .map(|r| {
             r.topic
@@ -449,8 +468,10 @@ pub fn load(files: &Files, manifest: Option<&Manifest>) -> Result<Catalog, LoadE
             }
         }
         for a in &raw.access.approvers {
-            if !is_slug(a) {
-                p(format!("approver {a:?} is not an organisation id"));
+            if !controllers.iter().chain(&authorities).any(|c| &c.id == a) {
+                p(format!(
+                    "approver {a:?} is in neither controllers.toml nor authorities.toml"
+                ));
             }
         }
         for (what, t) in [
@@ -542,69 +563,75 @@ pub fn load(files: &Files, manifest: Option<&Manifest>) -> Result<Catalog, LoadE
             max_age: raw.coverage.max_age,
             records_by_year: BTreeMap::new(),
         };
-        if let Some(manifest) = manifest.filter(|_| !raw.synthetic_tables.is_empty()) {
-            let record_tables: Vec<&String> = if raw.record_tables.is_empty() {
-                raw.synthetic_tables.iter().collect()
-            } else {
-                raw.record_tables.iter().collect()
+        // The synthetic registers' tables and variables come from the generator's schema
+        // (compiled in, so always there); their counts from its manifest, when generated.
+        let record_tables: Vec<&String> = if raw.record_tables.is_empty() {
+            raw.synthetic_tables.iter().collect()
+        } else {
+            raw.record_tables.iter().collect()
+        };
+        let mut records = 0u64;
+        for name in &raw.synthetic_tables {
+            let Some(st) = ork_registers::schema::TABLES
+                .iter()
+                .find(|t| t.name == name)
+            else {
+                p(format!(
+                    "synthetic table {name:?} is not one the generator writes"
+                ));
+                continue;
             };
-            let mut records = 0u64;
-            for name in &raw.synthetic_tables {
-                let Some(mt) = tables_in_manifest.get(name.as_str()) else {
-                    p(format!(
-                        "synthetic table {name:?} is not in the registers' manifest"
-                    ));
-                    continue;
-                };
-                let (rows, by_year) = match &raw.synthetic_region {
-                    Some(r) => match mt.regions.get(r) {
-                        Some(c) => (c.rows, &c.rows_by_year),
-                        None => (0, &mt.rows_by_year),
-                    },
-                    None => (mt.rows, &mt.rows_by_year),
-                };
-                if record_tables.contains(&name) {
-                    records += rows;
-                    let regional = raw.synthetic_region.is_some() && mt.regions.is_empty();
-                    if !regional {
-                        for (y, n) in by_year {
-                            if let Ok(y) = y.parse::<i32>() {
-                                *coverage.records_by_year.entry(y).or_default() += n;
-                            }
-                        }
+            let mt = tables_in_manifest.get(name.as_str()).copied();
+            if manifest.is_some() && mt.is_none() {
+                p(format!(
+                    "synthetic table {name:?} is not in the registers' manifest"
+                ));
+                continue;
+            }
+            let counts = mt.map(|mt| match &raw.synthetic_region {
+                Some(r) => match mt.regions.get(r) {
+                    Some(c) => (c.rows, c.rows_by_year.clone()),
+                    None => (0, BTreeMap::new()),
+                },
+                None => (mt.rows, mt.rows_by_year.clone()),
+            });
+            if let Some((rows, by_year)) = &counts
+                && record_tables.contains(&name)
+            {
+                records += rows;
+                for (y, n) in by_year {
+                    if let Ok(y) = y.parse::<i32>() {
+                        *coverage.records_by_year.entry(y).or_default() += n;
                     }
                 }
-                tables.push(Table {
-                    name: mt.name.clone(),
-                    label: Text::new(&mt.label_da, &mt.label_en),
-                    description: Text::new(&mt.label_da, &mt.label_en),
-                    rows: Some(rows),
-                    variables: mt
-                        .columns
-                        .iter()
-                        .map(|c| Variable {
-                            name: c.name.clone(),
-                            kind: match c.kind.as_str() {
-                                "number" => "decimal".into(),
-                                k => k.into(),
-                            },
-                            label: Text::new(&c.label_da, &c.label_en),
-                            description: Text::new(
-                                c.description_da
-                                    .clone()
-                                    .unwrap_or_else(|| c.description.clone()),
-                                &c.description,
-                            ),
-                            code_list: c.code_list.clone(),
-                            unit: c.unit.clone(),
-                            valid_from: None,
-                            valid_to: None,
-                        })
-                        .collect(),
-                });
             }
+            tables.push(Table {
+                name: st.name.to_owned(),
+                label: Text::new(st.label_da, st.label_en),
+                description: Text::new(st.label_da, st.label_en),
+                rows: counts.map(|c| c.0),
+                variables: st
+                    .columns
+                    .iter()
+                    .map(|c| Variable {
+                        name: c.name.to_owned(),
+                        kind: match c.kind.name() {
+                            "number" => "decimal".into(),
+                            k => k.into(),
+                        },
+                        label: Text::new(c.label_da, c.label_en),
+                        description: Text::new(c.description_da, c.description),
+                        code_list: c.code_list.map(str::to_owned),
+                        unit: c.unit.map(str::to_owned),
+                        valid_from: None,
+                        valid_to: None,
+                    })
+                    .collect(),
+            });
+        }
+        if let Some(m) = manifest.filter(|_| !raw.synthetic_tables.is_empty()) {
             coverage.records = Some(records);
-            coverage.unique_persons = unique_persons(manifest, &raw);
+            coverage.unique_persons = unique_persons(m, &raw);
         }
         if problems.len() > before {
             continue;
@@ -688,6 +715,7 @@ pub fn load(files: &Files, manifest: Option<&Manifest>) -> Result<Catalog, LoadE
     sources.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Catalog {
         controllers,
+        authorities,
         topics,
         laws,
         sources,

@@ -268,6 +268,8 @@ pub struct Keywords {
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     pub controllers: Vec<Controller>,
+    /// Approving authorities that control no source (ethics committees, Datatilsynet…).
+    pub authorities: Vec<Controller>,
     pub topics: Vec<Topic>,
     pub laws: Vec<Law>,
     /// Sorted by id.
@@ -286,6 +288,14 @@ impl Catalog {
 
     pub fn controller(&self, id: &str) -> Option<&Controller> {
         self.controllers.iter().find(|c| c.id == id)
+    }
+
+    /// A controller or an approving authority.
+    pub fn organisation(&self, id: &str) -> Option<&Controller> {
+        self.controllers
+            .iter()
+            .chain(&self.authorities)
+            .find(|c| c.id == id)
     }
 
     pub fn topic(&self, id: &str) -> Option<&Topic> {

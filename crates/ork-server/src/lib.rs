@@ -9,6 +9,7 @@
 pub mod api;
 pub mod auth;
 mod body;
+pub mod catalog;
 mod config;
 mod error;
 pub mod i18n;

@@ -1,5 +1,6 @@
 use crate::ServerConfig;
 use crate::auth::{LocalPassword, RateLimiter, SignInProvider};
+use crate::catalog::CatalogState;
 use ork_store::Store;
 use std::sync::Arc;
 
@@ -12,6 +13,8 @@ pub struct AppState {
     /// The password provider; OpenID Connect providers (MitID broker, eIDAS) are added
     /// beside it through the same trait.
     pub password: Arc<dyn SignInProvider>,
+    /// The catalog of data sources, its stewards' documentation and the search index.
+    pub catalog: Arc<CatalogState>,
 }
 
 impl AppState {
@@ -21,6 +24,13 @@ impl AppState {
             limiter: Arc::new(RateLimiter::default()),
             password: Arc::new(LocalPassword),
             config: Arc::new(config),
+            catalog: Arc::new(CatalogState::embedded()),
         }
+    }
+
+    /// Serves this catalog (with the registers' counts, the operator's own sources).
+    pub fn with_catalog(mut self, catalog: CatalogState) -> Self {
+        self.catalog = Arc::new(catalog);
+        self
     }
 }

@@ -277,6 +277,37 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
             .await?;
         }
     }
+    // Every organisation on the catalog's map (controllers and approving authorities) is a
+    // tenant too, so its stewards and case handlers can work here.
+    let catalog = ork_catalog::load(&ork_catalog::Files::embedded(), None)?;
+    for c in &catalog.controllers {
+        if !existing.iter().any(|e| e == &c.id) && !ORGANISATIONS.iter().any(|o| o.0 == c.id) {
+            tx.create_org(
+                &src,
+                &NewOrganisation {
+                    id: OrgId::parse(&c.id)?,
+                    kind: OrgKind::Authority(DataController),
+                    name_da: c.name.da.clone(),
+                    name_en: c.name.en.clone(),
+                },
+            )
+            .await?;
+        }
+    }
+    for c in &catalog.authorities {
+        if !existing.iter().any(|e| e == &c.id) && !ORGANISATIONS.iter().any(|o| o.0 == c.id) {
+            tx.create_org(
+                &src,
+                &NewOrganisation {
+                    id: OrgId::parse(&c.id)?,
+                    kind: OrgKind::Authority(ApprovingAuthority),
+                    name_da: c.name.da.clone(),
+                    name_en: c.name.en.clone(),
+                },
+            )
+            .await?;
+        }
+    }
     for (email, name, lang, org, role) in USERS {
         let email = Email::parse(email)?;
         if tx.user_by_email_tx(&email).await?.is_some() {

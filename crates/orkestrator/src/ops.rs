@@ -375,7 +375,17 @@ pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
     }
     let purged = store.purge_expired_sessions().await?;
     tracing::debug!(purged, "expired sessions removed");
-    let state = ork_server::AppState::new(store, config.server());
+    let catalog = ork_catalog::open(
+        &config.data_dir.join("registers"),
+        config.catalog_dir.as_deref(),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if !catalog.manifest_loaded {
+        tracing::warn!(dir = %config.data_dir.join("registers").display(), "no synthetic registers found: the catalog shows no row counts for them (run `orkestrator registers generate`)");
+    }
+    let catalog = ork_server::catalog::CatalogState::new(catalog)?;
+    let state = ork_server::AppState::new(store.clone(), config.server()).with_catalog(catalog);
+    state.catalog.load_docs(&store).await?;
     ork_server::serve(state, |addr| {
         println!("Dataorkestrator is serving at http://{addr}/  (Ctrl-C stops it)");
     })

@@ -146,7 +146,11 @@ fn synthetic_sources_carry_the_generators_row_counts() {
 fn without_the_manifest_synthetic_sources_have_no_counts() {
     let c = load(&Files::embedded(), None).unwrap();
     assert!(!c.manifest_loaded);
-    assert_eq!(c.source("lmdb").unwrap().coverage.records, None);
+    let lmdb = c.source("lmdb").unwrap();
+    assert_eq!(lmdb.coverage.records, None);
+    // The variables are known from the generator's schema all the same.
+    assert!(lmdb.tables[0].variables.iter().any(|v| v.name == "eksd"));
+    assert_eq!(lmdb.tables[0].rows, None);
 }
 
 #[test]

@@ -5,6 +5,8 @@
 // utoipa's IntoParams expansion for the query struct writes fully qualified paths.
 #[allow(unused_qualifications)]
 pub mod audit;
+#[allow(unused_qualifications)]
+pub mod catalog;
 mod json;
 mod me;
 pub mod tokens;
@@ -71,6 +73,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::revoke))
         .routes(routes!(audit::search))
         .routes(routes!(audit::verify))
+        .routes(routes!(catalog::sources))
+        .routes(routes!(catalog::source))
+        .routes(routes!(catalog::search))
+        .routes(routes!(catalog::dcat))
+        .routes(routes!(catalog::basket))
+        .routes(routes!(catalog::basket_add, catalog::basket_remove))
 }
 
 #[derive(serde::Serialize, ToSchema)]

@@ -5,4 +5,5 @@ mod helpers;
 
 mod api_input;
 mod auth;
+mod catalog;
 mod platform;
