@@ -10,6 +10,7 @@
 
 pub mod dcat;
 pub mod load;
+pub mod markdown;
 pub mod model;
 pub mod search;
 

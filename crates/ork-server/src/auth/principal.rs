@@ -65,6 +65,16 @@ pub enum Auth {
     TokenRejected(&'static str),
 }
 
+/// The request's credentials as resolved, signed in or not (pages that show more to
+/// signed-in users).
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(auth_of(parts))
+    }
+}
+
 impl Auth {
     pub fn principal(&self) -> Option<&Principal> {
         match self {

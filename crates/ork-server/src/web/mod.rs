@@ -4,6 +4,7 @@
 
 mod account;
 mod audit;
+pub mod catalog;
 mod home;
 mod login;
 mod operator;
@@ -37,6 +38,18 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/operator/memberships", post(operator::grant))
         .route("/operator/memberships/revoke", post(operator::revoke))
         .route("/operator/users/state", post(operator::set_account_state))
+        .route("/catalog", get(catalog::search))
+        .route("/catalog/sources/{id}", get(catalog::source))
+        .route(
+            "/catalog/sources/{id}/edit",
+            get(catalog::edit_form).post(catalog::edit_save),
+        )
+        .route("/catalog/sources/{id}/history", get(catalog::history))
+        .route("/catalog/compare", get(catalog::compare))
+        .route(
+            "/catalog/basket",
+            get(catalog::basket).post(catalog::basket_change),
+        )
         .route("/audit", get(audit::page))
         .route("/audit/verify", get(audit::verify))
         .nest_service("/static", ServeDir::new(&state.config.assets_dir))
@@ -64,8 +77,9 @@ pub struct Chrome {
 impl Chrome {
     pub fn build(lang: Lang, auth: &Auth, csrf: &str, path: &str) -> Self {
         let p = auth.principal();
-        let mut nav = vec![("/", "nav.home")];
+        let mut nav = vec![("/", "nav.home"), ("/catalog", "nav.catalog")];
         if p.is_some() {
+            nav.push(("/catalog/basket", "nav.basket"));
             nav.push(("/account", "nav.account"));
         }
         if p.is_some_and(|p| p.has_role(Role::Operator)) {
@@ -84,7 +98,8 @@ impl Chrome {
                 .map(|(href, key)| NavItem {
                     href,
                     key,
-                    current: href == path,
+                    current: href == path
+                        || (href == "/catalog" && path.starts_with("/catalog/sources")),
                 })
                 .collect(),
         }

@@ -320,3 +320,243 @@ async fn basket_body(db: TestDb) {
     let res = anna.get("/api/v1/catalog/basket").await;
     assert_eq!(res.json::<Vec<serde_json::Value>>().await.unwrap().len(), 1);
 }
+
+both_backends!(
+    stewards_edit_only_their_own_sources_versioned_and_audited,
+    steward_body
+);
+async fn steward_body(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    app.user("steward@sds.dk", PW, &[("sds", Role::DataSteward)])
+        .await;
+    app.user("reader@ku.dk", PW, &[("ku", Role::Applicant)])
+        .await;
+    app.user("caseworker@sds.dk", PW, &[("sds", Role::CaseHandler)])
+        .await;
+
+    // Signed out, another role at the controller, or a steward of another controller: no.
+    let mut anon = app.browser();
+    assert_eq!(
+        anon.get("/catalog/sources/lpr/edit").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let mut reader = Browser::signed_in(&app, "reader@ku.dk", PW).await;
+    assert_eq!(
+        reader.get("/catalog/sources/lpr/edit").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let res = reader
+        .post_form(
+            "/catalog/sources/lpr/edit",
+            &[
+                ("base_version", "0"),
+                ("body_da", "x"),
+                ("body_en", "y"),
+                ("note", "n"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let mut case = Browser::signed_in(&app, "caseworker@sds.dk", PW).await;
+    assert_eq!(
+        case.get("/catalog/sources/lpr/edit").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let mut steward = Browser::signed_in(&app, "steward@sds.dk", PW).await;
+    assert_eq!(
+        steward.get("/catalog/sources/bef/edit").await.status(),
+        StatusCode::FORBIDDEN,
+        "bef is DST's"
+    );
+    assert!(app.store.doc_versions("lpr").await.unwrap().is_empty());
+
+    // The steward of SDS edits LPR.
+    let page = steward
+        .get("/catalog/sources/lpr")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("data-testid=\"edit-docs\""),
+        "the edit link shows for the steward"
+    );
+    assert_eq!(
+        steward.get("/catalog/sources/lpr/edit").await.status(),
+        StatusCode::OK
+    );
+    let before = app.audit_head().await;
+    let res = steward
+        .post_form(
+            "/catalog/sources/lpr/edit",
+            &[
+                ("base_version", "0"),
+                (
+                    "body_da",
+                    "# LPR\r\n\r\nNy vejledning om **tolkningsforskelle**.",
+                ),
+                ("body_en", "# LPR\n\nNew guidance on interpretation."),
+                ("note", "Vejledning tilføjet"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.audit_head().await,
+        before + 1,
+        "one audit event for the save"
+    );
+    let events = app.store.audit_page(before, 10).await.unwrap();
+    assert_eq!(events[0].action, "catalog.doc.edit");
+    assert_eq!(events[0].actor.as_deref(), Some("steward@sds.dk"));
+    assert_eq!(events[0].org.as_deref(), Some("sds"));
+    let v = app.store.doc_versions("lpr").await.unwrap();
+    assert_eq!(v.len(), 1);
+    assert_eq!(
+        v[0].body_da,
+        "# LPR\n\nNy vejledning om **tolkningsforskelle**."
+    );
+    // The page, the API and search show the new text at once.
+    let page = app
+        .client
+        .get(app.url("/catalog/sources/lpr"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<strong>tolkningsforskelle</strong>"),
+        "rendered Markdown"
+    );
+    let (_, d) = get_json(&app, "/api/v1/catalog/sources/lpr", "da").await;
+    assert_eq!(d["documentation"]["version"], 1);
+    let (_, r) = get_json(&app, "/api/v1/catalog/search?q=tolkningsforskelle", "da").await;
+    assert_eq!(r["sources"][0]["id"], "lpr", "{r}");
+    let hist = app
+        .client
+        .get(app.url("/catalog/sources/lpr/history"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        hist.contains("Vejledning tilføjet") && hist.contains("+ Ny vejledning"),
+        "diff in history"
+    );
+    assert!(
+        !hist.contains("steward@sds.dk"),
+        "addresses only for signed-in users"
+    );
+
+    // Bad input: nothing saved, the text is kept in the form, the message says why.
+    steward.post_form("/lang", &[("lang", "en")]).await;
+    let head = app.audit_head().await;
+    for (body_da, note, needle) in [
+        ("<script>alert(1)</script>", "x", "HTML"),
+        ("[klik](javascript:alert(1))", "x", "javascript:alert(1)"),
+        ("ok", "", "what you changed"),
+    ] {
+        let res = steward
+            .post_form(
+                "/catalog/sources/lpr/edit",
+                &[
+                    ("base_version", "1"),
+                    ("body_da", body_da),
+                    ("body_en", "fine"),
+                    ("note", note),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body_da}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains(needle), "{needle} in the message");
+    }
+    let big = "a".repeat(ork_catalog::markdown::MAX_BYTES + 10);
+    let res = steward
+        .post_form(
+            "/catalog/sources/lpr/edit",
+            &[
+                ("base_version", "1"),
+                ("body_da", "ok"),
+                ("body_en", &big),
+                ("note", "big"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A stale base version is a conflict, not an overwrite.
+    let res = steward
+        .post_form(
+            "/catalog/sources/lpr/edit",
+            &[
+                ("base_version", "0"),
+                ("body_da", "gammel"),
+                ("body_en", "old"),
+                ("note", "stale"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(
+        res.text().await.unwrap().contains("gammel"),
+        "the steward's text is kept"
+    );
+    assert_eq!(app.audit_head().await, head, "nothing written");
+    assert_eq!(app.store.doc_versions("lpr").await.unwrap().len(), 1);
+}
+
+both_backends!(catalog_pages_render_in_both_languages, pages_body);
+async fn pages_body(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    for (lang, needle) in [("da", "Datalandkort"), ("en", "Data catalogue")] {
+        let get = |p: &str| {
+            app.client
+                .get(app.url(p))
+                .header("accept-language", lang)
+                .send()
+        };
+        let res = get("/catalog?q=lunge").await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains(needle) && html.contains("source-dlcr"),
+            "{lang}"
+        );
+        let html = get("/catalog/sources/epj-hovedstaden")
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("access-route"));
+        let res = get("/catalog/compare?ids=lpr,lmdb").await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("data-testid=\"compare\""));
+        let res = get("/catalog/sources/nosuch").await.unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        let res = get("/catalog?controller=nobody").await.unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        assert!(res.text().await.unwrap().contains("catalog-error"));
+        let res = get("/catalog/compare?ids=a,b,c,d,e").await.unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    }
+    // htmx asks for the results only.
+    let res = app
+        .client
+        .get(app.url("/catalog?q=lmdb"))
+        .header("hx-request", "true")
+        .send()
+        .await
+        .unwrap();
+    let html = res.text().await.unwrap();
+    assert!(
+        html.trim_start().starts_with("<div id=\"catalog-results\""),
+        "{}",
+        &html[..200.min(html.len())]
+    );
+}
