@@ -207,3 +207,18 @@ fn unknown_ids_get_suggestions() {
     assert!(c.suggest("epj-hovedstad").contains(&"epj-hovedstaden"));
     assert!(c.suggest("zzzzzzzzzzzz").is_empty());
 }
+
+#[test]
+fn shipped_documentation_is_safe_markdown() {
+    let c = catalog();
+    let mut pages = 0;
+    for s in &c.sources {
+        for text in [&s.docs.da, &s.docs.en] {
+            if !text.is_empty() {
+                ork_catalog::markdown::check(text).unwrap_or_else(|e| panic!("{}: {e}", s.id));
+                pages += 1;
+            }
+        }
+    }
+    assert!(pages >= 12, "{pages} pages");
+}

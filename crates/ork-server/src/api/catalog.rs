@@ -372,6 +372,10 @@ pub fn parse_search(raw: Option<&str>) -> Result<SearchParams, ApiError> {
             })
     };
     for (k, v) in pairs {
+        // An empty field of a form means "not given".
+        if v.trim().is_empty() && k != "q" {
+            continue;
+        }
         let many = || {
             v.split(',')
                 .map(str::trim)

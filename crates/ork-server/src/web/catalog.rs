@@ -212,7 +212,7 @@ pub async fn search(
         },
     ];
     let mut res = if headers.contains_key("hx-request") {
-        render(
+        let mut res = render(
             lang,
             &ResultsPartial {
                 c,
@@ -221,7 +221,16 @@ pub async fn search(
                 variables,
                 error,
             },
-        )
+        );
+        // The address bar follows the filters, so a search can be bookmarked and shared.
+        let url = match raw.as_deref().filter(|r| !r.is_empty()) {
+            Some(r) => format!("/catalog?{r}"),
+            None => "/catalog".to_owned(),
+        };
+        if let Ok(v) = axum::http::HeaderValue::from_str(&url) {
+            res.headers_mut().insert("hx-push-url", v);
+        }
+        res
     } else {
         render(
             lang,

@@ -6,17 +6,18 @@ use axum::response::Response;
 #[template(path = "index.html")]
 struct Index {
     c: Chrome,
-    parts: Vec<(&'static str, &'static str)>,
+    /// (title, text, the part's page when it is there)
+    parts: Vec<(&'static str, &'static str, Option<&'static str>)>,
 }
 
 pub async fn index(c: Chrome) -> Response {
     let parts = vec![
-        ("part.catalog", "part.catalog.text"),
-        ("part.roadmap", "part.roadmap.text"),
-        ("part.application", "part.application.text"),
-        ("part.quicktest", "part.quicktest.text"),
-        ("part.workspace", "part.workspace.text"),
-        ("part.trust", "part.trust.text"),
+        ("part.catalog", "part.catalog.text", Some("/catalog")),
+        ("part.roadmap", "part.roadmap.text", None),
+        ("part.application", "part.application.text", None),
+        ("part.quicktest", "part.quicktest.text", None),
+        ("part.workspace", "part.workspace.text", None),
+        ("part.trust", "part.trust.text", None),
     ];
     render(c.t.lang, &Index { c, parts })
 }
