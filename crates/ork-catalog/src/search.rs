@@ -190,7 +190,7 @@ impl SearchIndex {
         index.tokenizers().register("en", en.clone());
         index.tokenizers().register("ident", ident.clone());
         let mut writer = index
-            .writer_with_num_threads::<TantivyDocument>(1, 50_000_000)
+            .writer_with_num_threads::<TantivyDocument>(2, 100_000_000)
             .map_err(err)?;
         let f = &fields;
         let mut facts = Vec::with_capacity(catalog.sources.len());

@@ -120,8 +120,17 @@ pub enum AuditCommand {
 
 #[derive(Subcommand)]
 pub enum CatalogCommand {
-    /// Load and check the catalog (shipped content, catalog_dir, the registers' manifest).
+    /// Load and check the catalog (shipped content, catalog_dir, the registers' manifest)
+    /// and build its search index.
     Check,
+    /// Time searches in-process: each line of FILE is one query, run ROUNDS times; prints
+    /// JSON with the index build time and latency percentiles (for bench/).
+    BenchSearch {
+        #[arg(long, value_name = "FILE")]
+        queries: PathBuf,
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
     /// Write the whole catalog as DCAT-AP 3 with the HealthDCAT-AP health properties.
     Export {
         /// turtle or jsonld.
@@ -152,15 +161,61 @@ pub fn catalog(cmd: CatalogCommand, config: &Config) -> anyhow::Result<ExitCode>
     match cmd {
         CatalogCommand::Check => {
             let variables: usize = catalog.sources.iter().map(|s| s.variable_count()).sum();
+            let started = std::time::Instant::now();
+            let index = ork_catalog::search::SearchIndex::build(&catalog, &Default::default())?;
             println!(
-                "The catalog is sound: {} sources from {} controllers, {variables} variables{}.",
+                "The catalog is sound: {} sources from {} controllers, {variables} variables{}. Search index: {} documents in {} ms.",
                 catalog.sources.len(),
                 catalog.controllers.len(),
                 if catalog.manifest_loaded {
                     ", with the synthetic registers' row counts"
                 } else {
                     "; no registers manifest found, so no row counts for the synthetic registers"
+                },
+                index.documents(),
+                started.elapsed().as_millis()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        CatalogCommand::BenchSearch { queries, rounds } => {
+            let text = std::fs::read_to_string(&queries)
+                .with_context(|| format!("cannot read {}", queries.display()))?;
+            let qs: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            let started = std::time::Instant::now();
+            let index = ork_catalog::search::SearchIndex::build(&catalog, &Default::default())?;
+            let build_ms = started.elapsed().as_secs_f64() * 1e3;
+            let mut times = Vec::with_capacity(qs.len() * rounds);
+            let mut hits = 0usize;
+            for _ in 0..rounds.max(1) {
+                for q in &qs {
+                    let query = ork_catalog::search::Query {
+                        q: (*q).to_owned(),
+                        limit: 20,
+                        ..Default::default()
+                    };
+                    let t = std::time::Instant::now();
+                    let r = index.search(&catalog, &query, "da")?;
+                    times.push(t.elapsed().as_secs_f64() * 1e6);
+                    hits += r.sources.len();
                 }
+            }
+            times.sort_by(f64::total_cmp);
+            let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
+            println!(
+                "{}",
+                serde_json::json!({
+                    "documents": index.documents(),
+                    "build_ms": build_ms,
+                    "searches": times.len(),
+                    "p50_us": pct(0.5),
+                    "p99_us": pct(0.99),
+                    "max_us": pct(1.0),
+                    "matched_sources": hits,
+                })
             );
             Ok(ExitCode::SUCCESS)
         }
