@@ -280,27 +280,18 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
     // Every organisation on the catalog's map (controllers and approving authorities) is a
     // tenant too, so its stewards and case handlers can work here.
     let catalog = ork_catalog::load(&ork_catalog::Files::embedded(), None)?;
-    for c in &catalog.controllers {
+    let on_map = catalog
+        .controllers
+        .iter()
+        .map(|c| (c, DataController))
+        .chain(catalog.authorities.iter().map(|c| (c, ApprovingAuthority)));
+    for (c, role) in on_map {
         if !existing.iter().any(|e| e == &c.id) && !ORGANISATIONS.iter().any(|o| o.0 == c.id) {
             tx.create_org(
                 &src,
                 &NewOrganisation {
                     id: OrgId::parse(&c.id)?,
-                    kind: OrgKind::Authority(DataController),
-                    name_da: c.name.da.clone(),
-                    name_en: c.name.en.clone(),
-                },
-            )
-            .await?;
-        }
-    }
-    for c in &catalog.authorities {
-        if !existing.iter().any(|e| e == &c.id) && !ORGANISATIONS.iter().any(|o| o.0 == c.id) {
-            tx.create_org(
-                &src,
-                &NewOrganisation {
-                    id: OrgId::parse(&c.id)?,
-                    kind: OrgKind::Authority(ApprovingAuthority),
+                    kind: OrgKind::Authority(role),
                     name_da: c.name.da.clone(),
                     name_en: c.name.en.clone(),
                 },
