@@ -1,0 +1,13 @@
+//! The rulebook: which approvals a data need requires, from whom, in what order and on
+//! what legal basis — as data in `rulebook/`, versioned, shared by every authority, and
+//! checked when it loads (unknown authorities or datasets, cycles, steps that can never
+//! apply and conflicting conditions are refused, naming the file and line).
+//!
+//! The planner (`planner.rs`) turns a data need into a dependency graph of steps with
+//! expected durations, the critical path, blockers and, for amendments, what carries over.
+
+pub mod planner;
+pub mod rulebook;
+
+pub use planner::{Need, Roadmap, plan};
+pub use rulebook::{LoadError, Rulebook, load};

@@ -1,0 +1,512 @@
+//! The roadmap planner: from a data need (datasets + applicant + project traits) to the
+//! approval steps it requires as a dependency graph, each with its authority, the rule that
+//! fired, expected duration (median and 90th percentile) and earliest start and finish; the
+//! critical path and the total; blockers; and, for an amendment, what carries over.
+
+use crate::rulebook::{APPLICANT_KINDS, Rulebook, Step, TRAITS};
+use ork_catalog::{Catalog, DataType, Text};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Who applies.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Applicant {
+    pub kind: String,
+    /// The applicant's region (or its Danish partner's), by catalog slug.
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+/// A data need: the basket plus the project's traits.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Need {
+    pub applicant: Applicant,
+    pub datasets: Vec<String>,
+    pub traits: BTreeMap<String, bool>,
+    /// An earlier need whose approvals exist (an amendment re-runs only what changed).
+    #[serde(default)]
+    pub previous: Option<Box<Need>>,
+}
+
+/// Why a need cannot be planned, in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{en}")]
+pub struct NeedError {
+    pub code: &'static str,
+    pub da: String,
+    pub en: String,
+}
+
+fn need_error(code: &'static str, da: String, en: String) -> NeedError {
+    NeedError { code, da, en }
+}
+
+/// Expected days for a step: median and 90th percentile, and how many decided cases they
+/// rest on (0: the documented prior alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expected {
+    pub median: u32,
+    pub p90: u32,
+    pub cases: u32,
+}
+
+/// Where durations come from: the prior, updated by decided cases where there are any.
+pub trait Durations {
+    fn expected(&self, step: &Step) -> Expected;
+}
+
+/// The rulebook's priors alone.
+pub struct Priors;
+
+impl Durations for Priors {
+    fn expected(&self, step: &Step) -> Expected {
+        Expected {
+            median: step.prior.median_days,
+            p90: step.prior.p90_days,
+            cases: 0,
+        }
+    }
+}
+
+/// One step of a roadmap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedStep {
+    /// The rule id, with `:REGION` or `:CONTROLLER` for steps taken once per region or
+    /// controller.
+    pub id: String,
+    pub rule: String,
+    pub kind: String,
+    pub authority: String,
+    pub datasets: Vec<String>,
+    pub depends_on: Vec<String>,
+    pub why: Text,
+    pub name: Text,
+    pub legal_basis: Text,
+    pub expected: Expected,
+    pub earliest_start_day: u32,
+    pub earliest_finish_day: u32,
+    pub start_p90: u32,
+    pub finish_p90: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocker {
+    pub step: String,
+    pub text: Text,
+    pub unblock: Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replaced {
+    pub step: String,
+    pub by: String,
+}
+
+/// The roadmap for a need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roadmap {
+    pub rulebook_version: String,
+    /// In an order that respects the dependencies.
+    pub steps: Vec<PlannedStep>,
+    pub critical_path: Vec<String>,
+    pub total_median: u32,
+    pub total_p90: u32,
+    pub blockers: Vec<Blocker>,
+    pub replaced: Vec<Replaced>,
+    /// Approvals of the previous need that still hold.
+    pub carried_over: Vec<String>,
+}
+
+fn region_of<'a>(catalog: &'a Catalog, id: &str) -> Option<&'a str> {
+    let s = catalog.source(id)?;
+    ork_catalog::load::REGIONS
+        .iter()
+        .find(|r| **r == s.controller)
+        .copied()
+}
+
+/// Checks a need: known datasets and applicant, every trait given, no contradiction.
+pub fn check_need(catalog: &Catalog, need: &Need) -> Result<(), NeedError> {
+    if !APPLICANT_KINDS.contains(&need.applicant.kind.as_str()) {
+        return Err(need_error(
+            "unknown_applicant_kind",
+            format!(
+                "Ukendt ansøgertype '{}'. Mulige: {}.",
+                need.applicant.kind,
+                APPLICANT_KINDS.join(", ")
+            ),
+            format!(
+                "Unknown applicant kind '{}'. Possible: {}.",
+                need.applicant.kind,
+                APPLICANT_KINDS.join(", ")
+            ),
+        ));
+    }
+    if let Some(r) = &need.applicant.region
+        && !ork_catalog::load::REGIONS.contains(&r.as_str())
+    {
+        return Err(need_error(
+            "unknown_region",
+            format!(
+                "Ukendt region '{r}'. Mulige: {}.",
+                ork_catalog::load::REGIONS.join(", ")
+            ),
+            format!(
+                "Unknown region '{r}'. Possible: {}.",
+                ork_catalog::load::REGIONS.join(", ")
+            ),
+        ));
+    }
+    let unknown: Vec<&str> = need
+        .datasets
+        .iter()
+        .filter(|d| catalog.source(d).is_none())
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        let list = unknown.join(", ");
+        return Err(need_error(
+            "unknown_datasets",
+            format!("Disse datakilder findes ikke i kataloget: {list}."),
+            format!("These data sources are not in the catalogue: {list}."),
+        ));
+    }
+    if need.datasets.is_empty() {
+        return Err(need_error(
+            "no_datasets",
+            "Databehovet nævner ingen datakilder.".into(),
+            "The data need names no data sources.".into(),
+        ));
+    }
+    let missing: Vec<&str> = TRAITS
+        .iter()
+        .filter(|t| !need.traits.contains_key(**t))
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        let list = missing.join(", ");
+        return Err(need_error(
+            "missing_traits",
+            format!("Disse projektforhold mangler (sand eller falsk): {list}."),
+            format!("These project traits are missing (true or false): {list}."),
+        ));
+    }
+    let unknown: Vec<&str> = need
+        .traits
+        .keys()
+        .filter(|t| !TRAITS.contains(&t.as_str()))
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        let list = unknown.join(", ");
+        return Err(need_error(
+            "unknown_traits",
+            format!("Ukendte projektforhold: {list}."),
+            format!("Unknown project traits: {list}."),
+        ));
+    }
+    for (data_type, flag, da, en) in [
+        (
+            DataType::Wet,
+            "biological_material",
+            "biologisk materiale",
+            "biological material",
+        ),
+        (
+            DataType::Genomic,
+            "genome_data_reuse",
+            "genomdata",
+            "genome data",
+        ),
+    ] {
+        let with: Vec<&str> = need
+            .datasets
+            .iter()
+            .filter(|d| catalog.source(d).is_some_and(|s| s.data_type == data_type))
+            .map(String::as_str)
+            .collect();
+        if !with.is_empty() && need.traits.get(flag) == Some(&false) {
+            let list = with.join(", ");
+            return Err(need_error(
+                "contradictory_traits",
+                format!("Projektet siger nej til {da} ({flag} = false), men kurven har {list}."),
+                format!("The project says no {en} ({flag} = false), but the basket has {list}."),
+            ));
+        }
+    }
+    if let Some(p) = &need.previous {
+        check_need(catalog, p)?;
+    }
+    Ok(())
+}
+
+/// The requested datasets a step concerns (all of them for steps without a filter), and
+/// whether its other conditions hold.
+fn applies<'a>(catalog: &Catalog, step: &Step, need: &'a Need) -> Option<Vec<&'a str>> {
+    let a = &step.applies;
+    let t = |name: &str| need.traits.get(name).copied().unwrap_or(false);
+    if let Some(kinds) = &a.applicant_kinds
+        && !kinds.contains(&need.applicant.kind)
+    {
+        return None;
+    }
+    if !a.traits_true.is_empty() && !a.traits_true.iter().any(|x| t(x)) {
+        return None;
+    }
+    if a.traits_false.iter().any(|x| t(x)) {
+        return None;
+    }
+    let datasets: Vec<&str> = match &a.datasets {
+        None => need.datasets.iter().map(String::as_str).collect(),
+        Some(f) => need
+            .datasets
+            .iter()
+            .filter(|d| {
+                catalog.source(d).is_some_and(|s| {
+                    (f.data_types.is_empty() || f.data_types.contains(&s.data_type))
+                        && (f.ids.is_empty() || f.ids.contains(&s.id))
+                        && (f.controllers.is_empty() || f.controllers.contains(&s.controller))
+                })
+            })
+            .map(String::as_str)
+            .collect(),
+    };
+    if a.datasets.is_some() && datasets.is_empty() {
+        return None;
+    }
+    Some(datasets)
+}
+
+/// The steps a need requires, before dependencies and timing.
+fn instances(
+    catalog: &Catalog,
+    book: &Rulebook,
+    need: &Need,
+) -> (Vec<PlannedStep>, Vec<Blocker>, Vec<Replaced>) {
+    let mut out: Vec<PlannedStep> = Vec::new();
+    let mut blockers = Vec::new();
+    for step in &book.steps {
+        let Some(datasets) = applies(catalog, step, need) else {
+            continue;
+        };
+        let groups: Vec<(Option<String>, Vec<&str>)> = match step.per.as_deref() {
+            Some("region") => {
+                let mut by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+                for d in &datasets {
+                    if let Some(r) = region_of(catalog, d) {
+                        by.entry(r).or_default().push(d);
+                    }
+                }
+                by.into_iter()
+                    .map(|(k, v)| (Some(k.to_owned()), v))
+                    .collect()
+            }
+            Some(_) => {
+                let mut by: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+                for d in &datasets {
+                    if let Some(s) = catalog.source(d) {
+                        by.entry(s.controller.clone()).or_default().push(d);
+                    }
+                }
+                by.into_iter().map(|(k, v)| (Some(k), v)).collect()
+            }
+            None => vec![(None, datasets.clone())],
+        };
+        for (key, ds) in groups {
+            let authority = match step.authority.as_str() {
+                "{region}" | "{controller}" => key.clone().unwrap_or_default(),
+                "{applicant_vek}" => match &need.applicant.region {
+                    Some(r) => format!("vek-{r}"),
+                    None => {
+                        blockers.push(Blocker {
+                            step: step.id.clone(),
+                            text: Text::new(
+                                "Den videnskabsetiske komité findes ud fra projektlederens region, og databehovet angiver ingen region.",
+                                "The research ethics committee follows the project lead's region, and the data need gives no region.",
+                            ),
+                            unblock: Text::new(
+                                "Angiv regionen for projektlederen eller den danske samarbejdspartner (applicant.region).",
+                                "Give the region of the project lead or the Danish partner (applicant.region).",
+                            ),
+                        });
+                        "nvk".into()
+                    }
+                },
+                a => a.to_owned(),
+            };
+            let list = ds.join(", ");
+            out.push(PlannedStep {
+                id: match &key {
+                    Some(k) => format!("{}:{k}", step.id),
+                    None => step.id.clone(),
+                },
+                rule: step.id.clone(),
+                kind: step.kind.clone(),
+                authority,
+                datasets: ds.iter().map(|d| (*d).to_owned()).collect(),
+                depends_on: Vec::new(),
+                why: Text::new(
+                    format!(
+                        "Regel {}: {}",
+                        step.id,
+                        step.why.da.replace("{datasets}", &list)
+                    ),
+                    format!(
+                        "Rule {}: {}",
+                        step.id,
+                        step.why.en.replace("{datasets}", &list)
+                    ),
+                ),
+                name: step.name.clone(),
+                legal_basis: step.legal_basis.text.clone(),
+                expected: Expected {
+                    median: 0,
+                    p90: 0,
+                    cases: 0,
+                },
+                earliest_start_day: 0,
+                earliest_finish_day: 0,
+                start_p90: 0,
+                finish_p90: 0,
+            });
+            for b in &step.blocked {
+                if b.applicant_kinds.contains(&need.applicant.kind) {
+                    blockers.push(Blocker {
+                        step: out.last().expect("just pushed").id.clone(),
+                        text: b.text.clone(),
+                        unblock: b.unblock.clone(),
+                    });
+                }
+            }
+        }
+    }
+    // Replacements: a step that applies removes the steps it replaces.
+    let present: BTreeSet<String> = out.iter().map(|s| s.rule.clone()).collect();
+    let mut replaced = Vec::new();
+    for step in &book.steps {
+        if present.contains(&step.id) {
+            for r in &step.replaces {
+                for inst in out.iter().filter(|s| &s.rule == r) {
+                    replaced.push(Replaced {
+                        step: inst.id.clone(),
+                        by: step.id.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out.retain(|s| !replaced.iter().any(|r| r.step == s.id));
+    blockers.retain(|b| out.iter().any(|s| s.id == b.step));
+    (out, blockers, replaced)
+}
+
+/// Plans a need: checks it, then computes the roadmap.
+pub fn plan(
+    catalog: &Catalog,
+    book: &Rulebook,
+    need: &Need,
+    durations: &dyn Durations,
+) -> Result<Roadmap, NeedError> {
+    check_need(catalog, need)?;
+    let (mut steps, blockers, replaced) = instances(catalog, book, need);
+    // What an earlier approved need already covers: the same project-level step (one
+    // without a dataset filter: the record of processing, the ethics approval…), or the
+    // same dataset-level step for the same datasets.
+    let mut carried_over = Vec::new();
+    if let Some(prev) = &need.previous {
+        let (before, _, _) = instances(catalog, book, prev);
+        let keep: Vec<(String, Vec<String>)> =
+            before.into_iter().map(|s| (s.id, s.datasets)).collect();
+        steps.retain(|s| {
+            let project_level = book
+                .step(&s.rule)
+                .is_some_and(|r| r.applies.datasets.is_none());
+            let same = keep
+                .iter()
+                .any(|(id, ds)| id == &s.id && (project_level || ds == &s.datasets));
+            if same {
+                carried_over.push(s.id.clone());
+            }
+            !same
+        });
+    }
+    // Dependencies between the steps present: by rule; a step taken per region or
+    // controller depends on the same region's or controller's instance where there is one.
+    let ids: Vec<(String, String, Option<String>)> = steps
+        .iter()
+        .map(|s| {
+            (
+                s.id.clone(),
+                s.rule.clone(),
+                s.id.split_once(':').map(|x| x.1.to_owned()),
+            )
+        })
+        .collect();
+    for s in &mut steps {
+        let rule = book
+            .step(&s.rule)
+            .expect("instances come from the rulebook");
+        let key = s.id.split_once(':').map(|x| x.1.to_owned());
+        for dep in &rule.depends_on {
+            let matching: Vec<&(String, String, Option<String>)> =
+                ids.iter().filter(|(_, r, _)| r == dep).collect();
+            let same_key: Vec<&&(String, String, Option<String>)> = matching
+                .iter()
+                .filter(|(_, _, k)| k.is_some() && *k == key)
+                .collect();
+            if !same_key.is_empty() {
+                s.depends_on.extend(same_key.iter().map(|x| x.0.clone()));
+            } else {
+                s.depends_on.extend(matching.iter().map(|x| x.0.clone()));
+            }
+        }
+        s.expected = durations.expected(rule);
+    }
+    // Earliest start and finish (the rulebook's order is a topological order).
+    let mut finish: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    for s in &mut steps {
+        let (start, start90) = s
+            .depends_on
+            .iter()
+            .filter_map(|d| finish.get(d))
+            .fold((0, 0), |(a, b), (x, y)| (a.max(*x), b.max(*y)));
+        s.earliest_start_day = start;
+        s.earliest_finish_day = start + s.expected.median;
+        s.start_p90 = start90;
+        s.finish_p90 = start90 + s.expected.p90;
+        finish.insert(s.id.clone(), (s.earliest_finish_day, s.finish_p90));
+    }
+    let total_median = steps
+        .iter()
+        .map(|s| s.earliest_finish_day)
+        .max()
+        .unwrap_or(0);
+    let total_p90 = steps.iter().map(|s| s.finish_p90).max().unwrap_or(0);
+    // The critical path: back from the last step to finish, through the dependency that
+    // decided each start.
+    let mut critical_path = Vec::new();
+    let mut cur = steps
+        .iter()
+        .filter(|s| s.earliest_finish_day == total_median)
+        .max_by_key(|s| s.finish_p90);
+    while let Some(s) = cur {
+        critical_path.push(s.id.clone());
+        cur = s
+            .depends_on
+            .iter()
+            .filter_map(|d| steps.iter().find(|x| &x.id == d))
+            .find(|x| x.earliest_finish_day == s.earliest_start_day && s.earliest_start_day > 0);
+    }
+    critical_path.reverse();
+    Ok(Roadmap {
+        rulebook_version: book.version.clone(),
+        steps,
+        critical_path,
+        total_median,
+        total_p90,
+        blockers,
+        replaced,
+        carried_over,
+    })
+}
