@@ -510,3 +510,50 @@ pub fn plan(
         carried_over,
     })
 }
+
+/// Decided cases per rule: how many days each took, from complete application to decision.
+/// Estimates start from the rulebook's documented prior, counted as [`PRIOR_WEIGHT`]
+/// cases, and move towards what the cases show as they accumulate.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    days: BTreeMap<String, Vec<u32>>,
+}
+
+/// How many decided cases the prior is worth.
+pub const PRIOR_WEIGHT: u32 = 20;
+
+impl History {
+    pub fn record(&mut self, rule: &str, days: u32) {
+        self.days.entry(rule.to_owned()).or_default().push(days);
+    }
+
+    pub fn cases(&self, rule: &str) -> u32 {
+        self.days.get(rule).map_or(0, |d| d.len() as u32)
+    }
+}
+
+fn quantile(sorted: &[u32], q: f64) -> f64 {
+    let pos = (sorted.len() - 1) as f64 * q;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] as f64 + (sorted[hi] as f64 - sorted[lo] as f64) * (pos - lo as f64)
+}
+
+impl Durations for History {
+    fn expected(&self, step: &Step) -> Expected {
+        let Some(days) = self.days.get(&step.id).filter(|d| !d.is_empty()) else {
+            return Priors.expected(step);
+        };
+        let mut sorted = days.clone();
+        sorted.sort_unstable();
+        let n = sorted.len() as f64;
+        let w = n / (n + PRIOR_WEIGHT as f64);
+        let blend = |prior: u32, seen: f64| ((1.0 - w) * prior as f64 + w * seen).round() as u32;
+        let median = blend(step.prior.median_days, quantile(&sorted, 0.5));
+        let p90 = blend(step.prior.p90_days, quantile(&sorted, 0.9)).max(median);
+        Expected {
+            median,
+            p90,
+            cases: sorted.len() as u32,
+        }
+    }
+}

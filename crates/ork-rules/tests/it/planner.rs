@@ -245,3 +245,40 @@ fn bad_needs_are_refused_with_what_is_wrong() {
     );
     assert_eq!(e.code, "unknown_applicant_kind");
 }
+
+#[test]
+fn estimates_move_from_the_prior_towards_decided_cases_and_count_them() {
+    use ork_rules::planner::{Durations, History, PRIOR_WEIGHT};
+    let b = book();
+    let sds = b.step("sds").unwrap();
+    let mut h = History::default();
+    let e0 = h.expected(sds);
+    assert_eq!(
+        (e0.median, e0.p90, e0.cases),
+        (62, 90, 0),
+        "the prior alone"
+    );
+    for _ in 0..PRIOR_WEIGHT {
+        h.record("sds", 30);
+    }
+    let e1 = h.expected(sds);
+    assert_eq!(e1.cases, PRIOR_WEIGHT);
+    assert_eq!(
+        e1.median, 46,
+        "halfway between the prior's 62 and the cases' 30"
+    );
+    for _ in 0..400 {
+        h.record("sds", 30);
+    }
+    let e2 = h.expected(sds);
+    assert_eq!(e2.cases, 420);
+    assert!(e2.median <= 32 && e2.median >= 30, "{e2:?}");
+    // The roadmap uses the estimate and says how many cases it rests on.
+    let n = need(
+        serde_json::json!({"applicant": {"kind": "danish_university"}, "datasets": ["lpr"], "traits": traits(&[])}),
+    );
+    let r = plan(catalog(), &b, &n, &h).unwrap();
+    let s = r.steps.iter().find(|s| s.id == "sds").unwrap();
+    assert_eq!(s.expected.cases, 420);
+    assert_eq!(s.expected.median, e2.median);
+}
