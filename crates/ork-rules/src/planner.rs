@@ -557,3 +557,98 @@ impl Durations for History {
         }
     }
 }
+
+/// The roadmap as the API and `orkestrator roadmap` give it (the documented contract).
+pub fn to_json(r: &Roadmap) -> serde_json::Value {
+    use serde_json::json;
+    json!({
+        "rulebook_version": r.rulebook_version,
+        "steps": r.steps.iter().map(|s| json!({
+            "id": s.id,
+            "kind": s.kind,
+            "authority": s.authority,
+            "datasets": s.datasets,
+            "depends_on": s.depends_on,
+            "name": {"da": s.name.da, "en": s.name.en},
+            "why": {"rule": s.rule, "da": s.why.da, "en": s.why.en},
+            "legal_basis": {"da": s.legal_basis.da, "en": s.legal_basis.en},
+            "expected_days": {"median": s.expected.median, "p90": s.expected.p90, "cases": s.expected.cases},
+            "earliest_start_day": s.earliest_start_day,
+            "earliest_finish_day": s.earliest_finish_day,
+            "parallel": r.steps.iter().any(|o| o.id != s.id
+                && o.earliest_start_day < s.earliest_finish_day
+                && s.earliest_start_day < o.earliest_finish_day),
+        })).collect::<Vec<_>>(),
+        "critical_path": r.critical_path,
+        "total_days": {"median": r.total_median, "p90": r.total_p90},
+        "blockers": r.blockers.iter().map(|b| json!({
+            "step": b.step,
+            "da": b.text.da, "en": b.text.en,
+            "unblock": {"da": b.unblock.da, "en": b.unblock.en},
+        })).collect::<Vec<_>>(),
+        "replaced": r.replaced.iter().map(|x| json!({"step": x.step, "by": x.by})).collect::<Vec<_>>(),
+        "carried_over": r.carried_over,
+    })
+}
+
+/// The roadmap as plain text, for a terminal.
+pub fn to_text(r: &Roadmap, lang: &str) -> String {
+    use std::fmt::Write;
+    let da = lang == "da";
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {} · {} {} ({} p90)",
+        if da { "Regelbog" } else { "Rulebook" },
+        r.rulebook_version,
+        if da {
+            "forventet samlet tid"
+        } else {
+            "expected total time"
+        },
+        if da {
+            format!("{} dage", r.total_median)
+        } else {
+            format!("{} days", r.total_median)
+        },
+        r.total_p90
+    );
+    for s in &r.steps {
+        let crit = if r.critical_path.contains(&s.id) {
+            "*"
+        } else {
+            " "
+        };
+        let _ = writeln!(
+            out,
+            "{crit} day {:>4}-{:<4} {:<32} {:<18} {}",
+            s.earliest_start_day,
+            s.earliest_finish_day,
+            s.id,
+            s.authority,
+            s.why.get(lang)
+        );
+    }
+    for b in &r.blockers {
+        let _ = writeln!(
+            out,
+            "! {}: {} → {}",
+            b.step,
+            b.text.get(lang),
+            b.unblock.get(lang)
+        );
+    }
+    if !r.carried_over.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}: {}",
+            if da {
+                "Gælder fortsat"
+            } else {
+                "Carried over"
+            },
+            r.carried_over.join(", ")
+        );
+    }
+    out
+}

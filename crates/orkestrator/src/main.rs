@@ -76,6 +76,18 @@ enum Command {
     /// Check or export the catalog of data sources.
     #[command(subcommand)]
     Catalog(ops::CatalogCommand),
+    /// The approvals a data need requires: steps, order, expected time and why.
+    Roadmap {
+        /// The data need as JSON (docs/roadmap.md describes it).
+        #[arg(long, value_name = "FILE")]
+        need: PathBuf,
+        /// json or text.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Language of the text format: da or en.
+        #[arg(long, default_value = "da")]
+        lang: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -142,6 +154,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         // Files only: these need no database, so none is opened or created.
         Command::Registers(c) => ops::registers(c, &config),
         Command::Catalog(c) => ops::catalog(c, &config),
+        Command::Roadmap { need, format, lang } => ops::roadmap(&need, &format, &lang, &config),
         Command::Audit(ops::AuditCommand::Verify { file: Some(file) }) => ops::verify_file(&file),
         command => run_with_store(command, config).await,
     }
@@ -176,5 +189,6 @@ async fn run_with_store(command: Command, config: Config) -> anyhow::Result<Exit
         Command::Audit(c) => ops::audit(&store, c).await,
         Command::Registers(c) => ops::registers(c, &config),
         Command::Catalog(c) => ops::catalog(c, &config),
+        Command::Roadmap { need, format, lang } => ops::roadmap(&need, &format, &lang, &config),
     }
 }

@@ -256,6 +256,66 @@ pub fn catalog(cmd: CatalogCommand, config: &Config) -> anyhow::Result<ExitCode>
     }
 }
 
+/// Files only: the roadmap from the rulebook's documented priors (the platform's case
+/// history refines them where the server has it).
+pub fn roadmap(need: &Path, format: &str, lang: &str, config: &Config) -> anyhow::Result<ExitCode> {
+    if !["json", "text"].contains(&format) || !["da", "en"].contains(&lang) {
+        eprintln!("orkestrator: --format is json or text, --lang da or en");
+        return Ok(ExitCode::from(2));
+    }
+    let text = match std::fs::read_to_string(need) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("orkestrator: cannot read {}: {e}", need.display());
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let need: ork_rules::Need = match serde_json::from_str(&text) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!(
+                "orkestrator: {} is not a valid data need: {e}",
+                need.display()
+            );
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let catalog = match ork_catalog::open(
+        &config.data_dir.join("registers"),
+        config.catalog_dir.as_deref(),
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("orkestrator: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let book = match ork_rules::load(&ork_rules::rulebook::Files::embedded(), &catalog) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("orkestrator: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    match ork_rules::plan(&catalog, &book, &need, &ork_rules::planner::Priors) {
+        Ok(r) => {
+            if format == "json" {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&ork_rules::planner::to_json(&r))?
+                );
+            } else {
+                print!("{}", ork_rules::planner::to_text(&r, lang));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("orkestrator: {}", if lang == "da" { &e.da } else { &e.en });
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
 #[derive(Subcommand)]
 pub enum RegistersCommand {
     /// Write the synthetic registers as Parquet, one folder per register, with manifest.json.
