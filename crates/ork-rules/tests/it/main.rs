@@ -2,4 +2,5 @@
 //! rulebook file is refused with its file and line.
 
 mod planner;
+mod scenarios;
 mod validation;
