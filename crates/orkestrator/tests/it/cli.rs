@@ -545,3 +545,91 @@ fn catalog_check_and_export_run_without_a_database_and_refuse_bad_input() {
     }
     assert!(!dir.path().join("c.rdf").exists());
 }
+
+#[test]
+fn roadmap_plans_every_documented_example_and_refuses_bad_needs() {
+    let bin = env!("CARGO_BIN_EXE_orkestrator");
+    let dir = tempfile::tempdir().unwrap();
+    let examples =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/roadmap-examples");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&examples).unwrap() {
+        let path = entry.unwrap().path();
+        let out = Command::new(bin)
+            .args(["--data-dir", "var", "roadmap", "--need"])
+            .arg(&path)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}: {}", path.display(), stderr(&out));
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(!r["rulebook_version"].as_str().unwrap().is_empty());
+        assert!(
+            !r["steps"].as_array().unwrap().is_empty(),
+            "{}",
+            path.display()
+        );
+        assert!(r["total_days"]["median"].as_u64().unwrap() > 0);
+        for s in r["steps"].as_array().unwrap() {
+            assert_eq!(
+                s["why"]["rule"],
+                s["id"].as_str().unwrap().split(':').next().unwrap()
+            );
+        }
+        if path.ends_with("foreign_company.json") {
+            assert!(
+                !r["blockers"].as_array().unwrap().is_empty(),
+                "a foreign company is blocked"
+            );
+        }
+        if path.ends_with("amendment.json") {
+            assert!(!r["carried_over"].as_array().unwrap().is_empty());
+        }
+        seen += 1;
+    }
+    assert!(seen >= 7, "an example per applicant kind and an amendment");
+    let text = Command::new(bin)
+        .args([
+            "--data-dir",
+            "var",
+            "roadmap",
+            "--format",
+            "text",
+            "--lang",
+            "en",
+            "--need",
+        ])
+        .arg(examples.join("danish_university.json"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&text).contains("expected total time"),
+        "{}",
+        stdout(&text)
+    );
+    std::fs::write(
+        dir.path().join("bad.json"),
+        r#"{"applicant": {"kind": "danish_university"}, "datasets": ["lpr", "nosuch"], "traits": {}}"#,
+    )
+    .unwrap();
+    let out = Command::new(bin)
+        .args([
+            "--data-dir",
+            "var",
+            "roadmap",
+            "--lang",
+            "en",
+            "--need",
+            "bad.json",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("nosuch"), "{}", stderr(&out));
+    assert!(
+        !dir.path().join("var/orkestrator.db").exists(),
+        "no database opened"
+    );
+}
