@@ -1,6 +1,7 @@
 use crate::ServerConfig;
 use crate::auth::{LocalPassword, RateLimiter, SignInProvider};
 use crate::catalog::CatalogState;
+use crate::rules::RulesState;
 use ork_store::Store;
 use std::sync::Arc;
 
@@ -15,17 +16,27 @@ pub struct AppState {
     pub password: Arc<dyn SignInProvider>,
     /// The catalog of data sources, its stewards' documentation and the search index.
     pub catalog: Arc<CatalogState>,
+    /// The rulebook and the decided cases behind the roadmap's estimates.
+    pub rules: Arc<RulesState>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> Self {
+        let catalog = Arc::new(CatalogState::embedded());
         Self {
             store,
             limiter: Arc::new(RateLimiter::default()),
             password: Arc::new(LocalPassword),
             config: Arc::new(config),
-            catalog: Arc::new(CatalogState::embedded()),
+            rules: Arc::new(RulesState::new(embedded_rulebook(&catalog.catalog))),
+            catalog,
         }
+    }
+
+    /// Serves this rulebook (checked by the caller, which refuses to start on a broken one).
+    pub fn with_rules(mut self, rules: RulesState) -> Self {
+        self.rules = Arc::new(rules);
+        self
     }
 
     /// Serves this catalog (with the registers' counts, the operator's own sources).
@@ -33,4 +44,9 @@ impl AppState {
         self.catalog = Arc::new(catalog);
         self
     }
+}
+
+fn embedded_rulebook(catalog: &ork_catalog::Catalog) -> ork_rules::Rulebook {
+    ork_rules::load(&ork_rules::rulebook::Files::embedded(), catalog)
+        .expect("the shipped rulebook is checked by its tests")
 }

@@ -87,6 +87,9 @@ enum Command {
         /// Language of the text format: da or en.
         #[arg(long, default_value = "da")]
         lang: String,
+        /// Plan the need this many times and print timing JSON instead (for bench/).
+        #[arg(long, hide = true)]
+        repeat: Option<usize>,
     },
 }
 
@@ -154,7 +157,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         // Files only: these need no database, so none is opened or created.
         Command::Registers(c) => ops::registers(c, &config),
         Command::Catalog(c) => ops::catalog(c, &config),
-        Command::Roadmap { need, format, lang } => ops::roadmap(&need, &format, &lang, &config),
+        Command::Roadmap {
+            need,
+            format,
+            lang,
+            repeat,
+        } => ops::roadmap(&need, &format, &lang, repeat, &config),
         Command::Audit(ops::AuditCommand::Verify { file: Some(file) }) => ops::verify_file(&file),
         command => run_with_store(command, config).await,
     }
@@ -189,6 +197,11 @@ async fn run_with_store(command: Command, config: Config) -> anyhow::Result<Exit
         Command::Audit(c) => ops::audit(&store, c).await,
         Command::Registers(c) => ops::registers(c, &config),
         Command::Catalog(c) => ops::catalog(c, &config),
-        Command::Roadmap { need, format, lang } => ops::roadmap(&need, &format, &lang, &config),
+        Command::Roadmap {
+            need,
+            format,
+            lang,
+            repeat,
+        } => ops::roadmap(&need, &format, &lang, repeat, &config),
     }
 }

@@ -258,7 +258,13 @@ pub fn catalog(cmd: CatalogCommand, config: &Config) -> anyhow::Result<ExitCode>
 
 /// Files only: the roadmap from the rulebook's documented priors (the platform's case
 /// history refines them where the server has it).
-pub fn roadmap(need: &Path, format: &str, lang: &str, config: &Config) -> anyhow::Result<ExitCode> {
+pub fn roadmap(
+    need: &Path,
+    format: &str,
+    lang: &str,
+    repeat: Option<usize>,
+    config: &Config,
+) -> anyhow::Result<ExitCode> {
     if !["json", "text"].contains(&format) || !["da", "en"].contains(&lang) {
         eprintln!("orkestrator: --format is json or text, --lang da or en");
         return Ok(ExitCode::from(2));
@@ -297,6 +303,22 @@ pub fn roadmap(need: &Path, format: &str, lang: &str, config: &Config) -> anyhow
             return Ok(ExitCode::from(2));
         }
     };
+    if let Some(n) = repeat {
+        let mut times = Vec::with_capacity(n);
+        for _ in 0..n.max(1) {
+            let t = std::time::Instant::now();
+            let r = ork_rules::plan(&catalog, &book, &need, &ork_rules::planner::Priors);
+            times.push(t.elapsed().as_secs_f64() * 1e6);
+            std::hint::black_box(r.ok());
+        }
+        times.sort_by(f64::total_cmp);
+        let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
+        println!(
+            "{}",
+            serde_json::json!({"plans": times.len(), "datasets": need.datasets.len(), "p50_us": pct(0.5), "p99_us": pct(0.99), "max_us": pct(1.0)})
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     match ork_rules::plan(&catalog, &book, &need, &ork_rules::planner::Priors) {
         Ok(r) => {
             if format == "json" {
@@ -498,8 +520,13 @@ pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
     if !catalog.manifest_loaded {
         tracing::warn!(dir = %config.data_dir.join("registers").display(), "no synthetic registers found: the catalog shows no row counts for them (run `orkestrator registers generate`)");
     }
+    // A broken rulebook stops start-up, naming the file and line.
+    let book = ork_rules::load(&ork_rules::rulebook::Files::embedded(), &catalog)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let catalog = ork_server::catalog::CatalogState::new(catalog)?;
-    let state = ork_server::AppState::new(store.clone(), config.server()).with_catalog(catalog);
+    let state = ork_server::AppState::new(store.clone(), config.server())
+        .with_catalog(catalog)
+        .with_rules(ork_server::rules::RulesState::new(book));
     state.catalog.load_docs(&store).await?;
     ork_server::serve(state, |addr| {
         println!("Dataorkestrator is serving at http://{addr}/  (Ctrl-C stops it)");

@@ -9,6 +9,8 @@ pub mod audit;
 pub mod catalog;
 mod json;
 mod me;
+#[allow(unused_qualifications)]
+pub mod roadmap;
 pub mod tokens;
 
 pub use json::ApiJson;
@@ -79,6 +81,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::dcat))
         .routes(routes!(catalog::basket))
         .routes(routes!(catalog::basket_add, catalog::basket_remove))
+        .routes(routes!(roadmap::roadmap))
 }
 
 #[derive(serde::Serialize, ToSchema)]

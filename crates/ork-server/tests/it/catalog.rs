@@ -560,3 +560,59 @@ async fn pages_body(db: TestDb) {
         &html[..200.min(html.len())]
     );
 }
+
+both_backends!(
+    the_roadmap_api_plans_a_need_and_refuses_bad_ones,
+    roadmap_body
+);
+async fn roadmap_body(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let traits: serde_json::Map<String, serde_json::Value> = ork_rules::rulebook::TRAITS
+        .iter()
+        .map(|t| ((*t).to_owned(), serde_json::Value::Bool(false)))
+        .collect();
+    let need = serde_json::json!({
+        "applicant": {"kind": "danish_university", "region": "midtjylland"},
+        "datasets": ["lpr", "lmdb", "ind"],
+        "traits": traits,
+    });
+    let post = |body: String, lang: &'static str| {
+        app.client
+            .post(app.url("/api/v1/roadmap"))
+            .header("content-type", "application/json")
+            .header("accept-language", lang)
+            .body(body)
+            .send()
+    };
+    let res = post(need.to_string(), "en").await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let r: serde_json::Value = res.json().await.unwrap();
+    let ids: Vec<&str> = r["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"record_of_processing") && ids.contains(&"sds_data_access:sds"),
+        "{ids:?}"
+    );
+    assert!(r["total_days"]["median"].as_u64().unwrap() > 0);
+    assert_eq!(r["critical_path"][0], "record_of_processing");
+
+    let mut bad = need.clone();
+    bad["datasets"] = serde_json::json!(["lpr", "nosuch"]);
+    let res = post(bad.to_string(), "en").await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let e: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "unknown_datasets");
+    assert!(e["error"]["message"].as_str().unwrap().contains("nosuch"));
+    let mut bad = need.clone();
+    bad["traits"].as_object_mut().unwrap().remove("consent");
+    let res = post(bad.to_string(), "da").await.unwrap();
+    let e: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "missing_traits");
+    assert!(e["error"]["message"].as_str().unwrap().contains("consent"));
+    let res = post("{\"applicant\": 1}".into(), "en").await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}

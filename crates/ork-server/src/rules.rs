@@ -1,0 +1,34 @@
+//! The rulebook as the server holds it, with the decided cases that refine its estimates.
+
+use ork_rules::Rulebook;
+use ork_rules::planner::History;
+use std::sync::RwLock;
+
+pub struct RulesState {
+    pub book: Rulebook,
+    history: RwLock<History>,
+}
+
+impl RulesState {
+    pub fn new(book: Rulebook) -> Self {
+        Self {
+            book,
+            history: RwLock::new(History::default()),
+        }
+    }
+
+    /// A copy of the decided cases so far (application handling will record them).
+    pub fn history(&self) -> History {
+        self.history
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn record(&self, rule: &str, days: u32) {
+        self.history
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .record(rule, days);
+    }
+}
