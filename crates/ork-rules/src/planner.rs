@@ -652,3 +652,67 @@ pub fn to_text(r: &Roadmap, lang: &str) -> String {
     }
     out
 }
+
+/// What changes if one trait is flipped: steps added and removed and the change in the
+/// expected total ("with written consent: the § 46 step disappears, −35 days").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WhatIf {
+    pub trait_name: String,
+    /// The value the trait would take.
+    pub value: bool,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    /// Change in the expected total, in days (negative: shorter).
+    pub delta_days: i64,
+}
+
+/// Every single-trait change that would change the roadmap (changes that would make the
+/// need contradictory are skipped).
+pub fn what_if(
+    catalog: &Catalog,
+    book: &Rulebook,
+    need: &Need,
+    durations: &dyn Durations,
+) -> Result<Vec<WhatIf>, NeedError> {
+    let base = plan(catalog, book, need, durations)?;
+    let ids = |r: &Roadmap| {
+        r.steps
+            .iter()
+            .map(|s| s.id.clone())
+            .collect::<BTreeSet<_>>()
+    };
+    let before = ids(&base);
+    let mut out = Vec::new();
+    for t in TRAITS {
+        let mut other = need.clone();
+        let value = !need.traits.get(t).copied().unwrap_or(false);
+        other.traits.insert(t.to_owned(), value);
+        let Ok(r) = plan(catalog, book, &other, durations) else {
+            continue;
+        };
+        let after = ids(&r);
+        if after == before && r.total_median == base.total_median {
+            continue;
+        }
+        out.push(WhatIf {
+            trait_name: t.to_owned(),
+            value,
+            added: after.difference(&before).cloned().collect(),
+            removed: before.difference(&after).cloned().collect(),
+            delta_days: r.total_median as i64 - base.total_median as i64,
+        });
+    }
+    Ok(out)
+}
+
+/// [`what_if`] as JSON, for the roadmap's `what_if` key.
+pub fn what_if_json(w: &[WhatIf]) -> serde_json::Value {
+    w.iter()
+        .map(|x| {
+            serde_json::json!({
+                "trait": x.trait_name, "value": x.value,
+                "added": x.added, "removed": x.removed, "delta_days": x.delta_days,
+            })
+        })
+        .collect()
+}

@@ -260,3 +260,47 @@ fn case_5_an_amendment_adds_a_second_regions_patient_records() {
             .any(|s| s.rule == "patient_record_approval")
     );
 }
+
+#[test]
+fn what_changes_if_a_trait_changes() {
+    let need: Need = serde_json::from_value(serde_json::json!({
+        "applicant": {"kind": "danish_university", "region": "nordjylland"},
+        "datasets": ["epj-nordjylland", "lpr"],
+        "traits": traits(&[]),
+    }))
+    .unwrap();
+    let w = ork_rules::planner::what_if(catalog(), book(), &need, &Priors).unwrap();
+    let consent = w
+        .iter()
+        .find(|x| x.trait_name == "consent")
+        .expect("consent changes the roadmap");
+    assert!(consent.value);
+    assert_eq!(consent.removed, ["patient_record_approval:nordjylland"]);
+    assert!(consent.added.is_empty());
+    let base = roadmap(serde_json::json!({
+        "applicant": {"kind": "danish_university", "region": "nordjylland"},
+        "datasets": ["epj-nordjylland", "lpr"],
+        "traits": traits(&[]),
+    }));
+    let with = roadmap(serde_json::json!({
+        "applicant": {"kind": "danish_university", "region": "nordjylland"},
+        "datasets": ["epj-nordjylland", "lpr"],
+        "traits": traits(&["consent"]),
+    }));
+    assert_eq!(
+        consent.delta_days,
+        with.total_median as i64 - base.total_median as i64
+    );
+    assert!(consent.delta_days < 0, "consent shortens the roadmap");
+    // Reusing images adds an ethics approval (which then replaces § 46).
+    let images = w
+        .iter()
+        .find(|x| x.trait_name == "image_data_reuse")
+        .unwrap();
+    assert!(images.added.contains(&"ethics_approval".to_owned()));
+    assert!(
+        images
+            .removed
+            .contains(&"patient_record_approval:nordjylland".to_owned())
+    );
+}

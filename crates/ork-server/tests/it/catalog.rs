@@ -599,6 +599,7 @@ async fn roadmap_body(db: TestDb) {
     );
     assert!(r["total_days"]["median"].as_u64().unwrap() > 0);
     assert_eq!(r["critical_path"][0], "record_of_processing");
+    assert!(r["what_if"].is_array(), "what changes if a trait changes");
 
     let mut bad = need.clone();
     bad["datasets"] = serde_json::json!(["lpr", "nosuch"]);
