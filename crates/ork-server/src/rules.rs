@@ -25,6 +25,17 @@ impl RulesState {
             .clone()
     }
 
+    /// Reads every decided case from the store.
+    pub async fn load_history(&self, store: &ork_store::Store) -> anyhow::Result<usize> {
+        let cases = store.decided_case_days().await?;
+        let mut h = History::default();
+        for (rule, days) in &cases {
+            h.record(rule, u32::try_from(*days).unwrap_or(0));
+        }
+        *self.history.write().unwrap_or_else(|e| e.into_inner()) = h;
+        Ok(cases.len())
+    }
+
     pub fn record(&self, rule: &str, days: u32) {
         self.history
             .write()

@@ -11,6 +11,7 @@
 //! transaction (see [`WriteTx::audit`]): if the append fails, the change is rolled back.
 
 mod audit;
+mod cases;
 mod catalog;
 mod error;
 mod orgs;
@@ -19,6 +20,7 @@ mod tokens;
 mod users;
 
 pub use audit::{AuditFilter, AuditSource};
+pub use cases::DecidedCase;
 pub use catalog::{DocEdit, DocSave, DocVersion};
 pub use error::StoreError;
 pub use orgs::{NewOrganisation, Organisation};

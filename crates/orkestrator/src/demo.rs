@@ -248,6 +248,41 @@ fn new_password() -> String {
         .collect()
 }
 
+/// A generated history of decided cases for every rulebook step (200–400 each), drawn from
+/// a log-normal distribution with the step's documented prior as median and 90th
+/// percentile, so roadmaps show estimates resting on cases from the first day. Marked
+/// synthetic in the store; deterministic.
+pub fn seed_cases(book: &ork_rules::Rulebook) -> Vec<ork_store::DecidedCase> {
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(2026);
+    let mut out = Vec::new();
+    for step in &book.steps {
+        let n = rng.gen_range(200..=400);
+        let median = f64::from(step.prior.median_days.max(1));
+        let p90 = f64::from(step.prior.p90_days.max(step.prior.median_days + 1));
+        let sigma = (p90 / median).ln() / 1.2816;
+        for _ in 0..n {
+            // Box–Muller: a standard normal from two uniforms.
+            let (u1, u2): (f64, f64) = (rng.r#gen::<f64>().max(1e-12), rng.r#gen());
+            let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+            let days = (median * (sigma * z).exp()).round().max(1.0) as i64;
+            out.push(ork_store::DecidedCase {
+                rule: step.id.clone(),
+                authority: step.authority.clone(),
+                days,
+                outcome: if rng.gen_bool(0.9) {
+                    "approved"
+                } else {
+                    "rejected"
+                }
+                .into(),
+                synthetic: true,
+            });
+        }
+    }
+    out
+}
+
 /// Creates what is missing, in one transaction, and prints new users' passwords once.
 pub async fn prepare(store: &Store) -> anyhow::Result<()> {
     let src = AuditSource {
@@ -298,6 +333,11 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
             )
             .await?;
         }
+    }
+    if store.decided_case_count().await? == 0 {
+        let book = ork_rules::load(&ork_rules::rulebook::Files::embedded(), &catalog)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        tx.record_decided_cases(&src, &seed_cases(&book)).await?;
     }
     for (email, name, lang, org, role) in USERS {
         let email = Email::parse(email)?;
@@ -386,4 +426,36 @@ pub fn registers(data_dir: &std::path::Path, persons: u64) -> anyhow::Result<()>
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::seed_cases;
+    use ork_rules::planner::{Durations, History};
+
+    #[test]
+    fn the_seeded_history_is_labelled_sized_and_centred_on_the_priors() {
+        let catalog = ork_catalog::load(&ork_catalog::Files::embedded(), None).unwrap();
+        let book = ork_rules::load(&ork_rules::rulebook::Files::embedded(), &catalog).unwrap();
+        let cases = seed_cases(&book);
+        assert_eq!(cases, seed_cases(&book), "deterministic");
+        assert!(cases.iter().all(|c| c.synthetic && c.days >= 1));
+        let mut h = History::default();
+        for c in &cases {
+            h.record(&c.rule, c.days as u32);
+        }
+        for step in &book.steps {
+            let n = h.cases(&step.id);
+            assert!((200..=400).contains(&n), "{}: {n} cases", step.id);
+            let e = h.expected(step);
+            assert_eq!(e.cases, n);
+            let prior = f64::from(step.prior.median_days.max(1));
+            assert!(
+                (f64::from(e.median) - prior).abs() <= prior * 0.25 + 2.0,
+                "{}: estimate {} vs prior {prior}",
+                step.id,
+                e.median
+            );
+        }
+    }
 }

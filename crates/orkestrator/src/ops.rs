@@ -528,6 +528,8 @@ pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
         .with_catalog(catalog)
         .with_rules(ork_server::rules::RulesState::new(book));
     state.catalog.load_docs(&store).await?;
+    let cases = state.rules.load_history(&store).await?;
+    tracing::info!(cases, "decided cases behind the roadmap estimates");
     ork_server::serve(state, |addr| {
         println!("Dataorkestrator is serving at http://{addr}/  (Ctrl-C stops it)");
     })

@@ -120,3 +120,36 @@ async fn baskets_body(db: TestDb) {
         1
     );
 }
+
+both_backends!(decided_cases_are_recorded_and_audited, cases_body);
+async fn cases_body(db: TestDb) {
+    let store = Store::connect(&db.url).await.unwrap();
+    assert_eq!(store.decided_case_count().await.unwrap(), 0);
+    let before = store.audit_head().await.unwrap().seq;
+    let case = |rule: &str, days: i64, synthetic: bool| ork_store::DecidedCase {
+        rule: rule.into(),
+        authority: "sds".into(),
+        days,
+        outcome: "approved".into(),
+        synthetic,
+    };
+    let mut tx = store.write().await.unwrap();
+    tx.record_decided_cases(
+        &src(),
+        &[
+            case("sds_data_access", 40, true),
+            case("sds_data_access", 70, true),
+            case("ethics_approval", 55, false),
+        ],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.decided_case_count().await.unwrap(), 3);
+    let days = store.decided_case_days().await.unwrap();
+    assert_eq!(days[0], ("sds_data_access".to_owned(), 40));
+    let events = store.audit_page(before, 10).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].action, "rules.cases.record");
+    assert_eq!(events[0].details["synthetic"], 2);
+}
