@@ -48,7 +48,8 @@ impl TestDb {
                  or point ORK_TEST_POSTGRES_URL at one."
                 )
             });
-        let name = format!("ork_t_{}", uuid::Uuid::new_v4().simple());
+        // Not `ork_…`: that is the API tokens' prefix, which the log scan looks for.
+        let name = format!("orktest{}", uuid::Uuid::new_v4().simple());
         sqlx::query(&format!("CREATE DATABASE {name}"))
             .execute(&mut conn)
             .await
