@@ -558,6 +558,23 @@ impl Durations for History {
     }
 }
 
+/// The roadmap as the API and `orkestrator roadmap` give it (the documented contract), each
+/// step with up to three similar earlier decisions from the precedent register.
+pub fn to_json_with_precedents(r: &Roadmap, book: &Rulebook) -> serde_json::Value {
+    let mut v = to_json(r);
+    if let Some(steps) = v["steps"].as_array_mut() {
+        for (json, s) in steps.iter_mut().zip(&r.steps) {
+            json["precedents"] = book
+                .precedents_for(&s.rule, &s.datasets)
+                .into_iter()
+                .take(3)
+                .map(|p| serde_json::json!({"id": p.id, "outcome": p.outcome, "decided": p.decided, "example": p.example}))
+                .collect();
+        }
+    }
+    v
+}
+
 /// The roadmap as the API and `orkestrator roadmap` give it (the documented contract).
 pub fn to_json(r: &Roadmap) -> serde_json::Value {
     use serde_json::json;

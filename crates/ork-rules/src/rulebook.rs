@@ -242,12 +242,47 @@ pub struct Assessment {
     pub text: Text,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrecedent {
+    id: Spanned<String>,
+    rule: Spanned<String>,
+    authority: Spanned<String>,
+    decided: Spanned<String>,
+    outcome: Spanned<String>,
+    example: bool,
+    applicant_kind: Spanned<String>,
+    datasets: Vec<Spanned<String>>,
+    summary: Text,
+    reasons: Text,
+}
+
+/// An earlier decision, anonymised, with its reasons and the rule it applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Precedent {
+    pub id: String,
+    pub rule: String,
+    pub authority: String,
+    /// ISO date.
+    pub decided: String,
+    /// approved | rejected | approved_with_conditions
+    pub outcome: String,
+    /// An illustrative example shipped with the platform, not a real decision.
+    pub example: bool,
+    pub applicant_kind: String,
+    pub datasets: Vec<String>,
+    pub summary: Text,
+    pub reasons: Text,
+}
+
 /// The loaded, checked rulebook.
 #[derive(Debug, Clone)]
 pub struct Rulebook {
     pub version: String,
     pub published: String,
     pub assessments: Vec<Assessment>,
+    /// Newest first.
+    pub precedents: Vec<Precedent>,
     /// In dependency order (every step after the steps it depends on), then by id.
     pub steps: Vec<Step>,
 }
@@ -255,6 +290,45 @@ pub struct Rulebook {
 impl Rulebook {
     pub fn step(&self, id: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.id == id)
+    }
+
+    /// Earlier decisions under `rule`, those sharing most of `datasets` first, then newest.
+    pub fn precedents_for(&self, rule: &str, datasets: &[String]) -> Vec<&Precedent> {
+        let mut v: Vec<&Precedent> = self.precedents.iter().filter(|p| p.rule == rule).collect();
+        v.sort_by_key(|p| {
+            let shared = p.datasets.iter().filter(|d| datasets.contains(d)).count();
+            (
+                std::cmp::Reverse(shared),
+                std::cmp::Reverse(p.decided.clone()),
+            )
+        });
+        v
+    }
+
+    /// Precedents whose texts contain every word of `query` (either language, any case).
+    pub fn search_precedents(&self, query: &str) -> Vec<&Precedent> {
+        let words: Vec<String> = query
+            .split(|c: char| !c.is_alphanumeric() && c != '§')
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        self.precedents
+            .iter()
+            .filter(|p| {
+                let hay = format!(
+                    "{} {} {} {} {} {} {}",
+                    p.rule,
+                    p.authority,
+                    p.datasets.join(" "),
+                    p.summary.da,
+                    p.summary.en,
+                    p.reasons.da,
+                    p.reasons.en
+                )
+                .to_lowercase();
+                words.iter().all(|w| hay.contains(w.as_str()))
+            })
+            .collect()
     }
 }
 
@@ -583,6 +657,98 @@ pub fn load(files: &Files, catalog: &Catalog) -> Result<Rulebook, LoadError> {
             file: path.clone(),
         });
     }
+    let mut precedents = Vec::new();
+    for (path, text) in files.0.iter().filter(|(p, _)| p.starts_with("precedents/")) {
+        if !path.ends_with(".toml") {
+            continue;
+        }
+        let raw: RawPrecedent = match toml::from_str(text) {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(format!("{path}: {}", e.to_string().trim_end()));
+                continue;
+            }
+        };
+        let before = problems.len();
+        let mut p = |at: std::ops::Range<usize>, msg: String| {
+            problems.push(format!("{path}:{}: {msg}", line_of(text, at.start)));
+        };
+        let file_id = &path["precedents/".len()..path.len() - ".toml".len()];
+        if raw.id.get_ref() != file_id {
+            p(
+                raw.id.span(),
+                format!("id {:?} differs from the file name", raw.id.get_ref()),
+            );
+        }
+        if !step_ids.contains(raw.rule.get_ref()) {
+            p(
+                raw.rule.span(),
+                format!(
+                    "rule {:?} is not a step of the rulebook",
+                    raw.rule.get_ref()
+                ),
+            );
+        }
+        if !organisation(raw.authority.get_ref()) {
+            p(
+                raw.authority.span(),
+                format!(
+                    "authority {:?} is not a catalog organisation",
+                    raw.authority.get_ref()
+                ),
+            );
+        }
+        if !["approved", "rejected", "approved_with_conditions"]
+            .contains(&raw.outcome.get_ref().as_str())
+        {
+            p(
+                raw.outcome.span(),
+                format!(
+                    "outcome {:?} is not approved, rejected or approved_with_conditions",
+                    raw.outcome.get_ref()
+                ),
+            );
+        }
+        let d = raw.decided.get_ref();
+        if d.len() != 10 || d.as_bytes()[4] != b'-' || d.as_bytes()[7] != b'-' {
+            p(
+                raw.decided.span(),
+                format!("decided {d:?} is not a date like 2025-03-14"),
+            );
+        }
+        if !APPLICANT_KINDS.contains(&raw.applicant_kind.get_ref().as_str()) {
+            p(
+                raw.applicant_kind.span(),
+                format!(
+                    "applicant kind {:?} is not known",
+                    raw.applicant_kind.get_ref()
+                ),
+            );
+        }
+        for ds in &raw.datasets {
+            if catalog.source(ds.get_ref()).is_none() {
+                p(
+                    ds.span(),
+                    format!("dataset {:?} is not in the catalog", ds.get_ref()),
+                );
+            }
+        }
+        if problems.len() == before {
+            precedents.push(Precedent {
+                id: raw.id.into_inner(),
+                rule: raw.rule.into_inner(),
+                authority: raw.authority.into_inner(),
+                decided: raw.decided.into_inner(),
+                outcome: raw.outcome.into_inner(),
+                example: raw.example,
+                applicant_kind: raw.applicant_kind.into_inner(),
+                datasets: raw.datasets.into_iter().map(Spanned::into_inner).collect(),
+                summary: raw.summary,
+                reasons: raw.reasons,
+            });
+        }
+    }
+    precedents.sort_by(|a, b| b.decided.cmp(&a.decided).then(a.id.cmp(&b.id)));
     // Cycles in depends_on: a depth-first search names one cycle.
     let order = match topological(&steps) {
         Ok(o) => o,
@@ -621,6 +787,7 @@ pub fn load(files: &Files, catalog: &Catalog) -> Result<Rulebook, LoadError> {
             .into_iter()
             .filter_map(|id| by_id.remove(&id))
             .collect(),
+        precedents,
     })
 }
 

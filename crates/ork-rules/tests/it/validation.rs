@@ -193,3 +193,50 @@ fn broken_toml_names_file_and_line() {
     let err = error_of(&[("x", step("x", "colour = \"red\"", "always = true"))]);
     assert!(err.contains("unknown field `colour`"), "{err}");
 }
+
+#[test]
+fn precedents_are_checked_and_searchable() {
+    let precedent = |id: &str, rule: &str, authority: &str, outcome: &str, datasets: &str| {
+        format!(
+            r#"id = "{id}"
+rule = "{rule}"
+authority = "{authority}"
+decided = "2025-03-14"
+outcome = "{outcome}"
+example = true
+applicant_kind = "danish_university"
+datasets = [{datasets}]
+summary = {{ da = "Et registerstudie af hjertesvigt", en = "A register study of heart failure" }}
+reasons = {{ da = "Inden for formålet", en = "Within the purpose" }}
+"#
+        )
+    };
+    let mut f = files(&[("a", step("a", "", "always = true"))]);
+    f.0.insert(
+        "precedents/p-1.toml".into(),
+        precedent("p-1", "a", "sds", "approved", "\"lpr\""),
+    );
+    f.0.insert(
+        "precedents/p-2.toml".into(),
+        precedent("p-2", "a", "dst", "rejected", "\"lmdb\", \"lpr\""),
+    );
+    let book = ork_rules::load(&f, catalog()).unwrap();
+    assert_eq!(book.precedents.len(), 2);
+    let linked = book.precedents_for("a", &["lmdb".to_owned()]);
+    assert_eq!(linked[0].id, "p-2", "the one sharing datasets first");
+    assert_eq!(book.search_precedents("HJERTESVIGT within").len(), 2);
+    assert!(book.search_precedents("cancer").is_empty());
+    f.0.insert(
+        "precedents/p-3.toml".into(),
+        precedent("p-3", "ghost", "nobody", "maybe", "\"nosuch\""),
+    );
+    let err = ork_rules::load(&f, catalog()).unwrap_err().to_string();
+    for needle in [
+        "precedents/p-3.toml:2: rule \"ghost\"",
+        "precedents/p-3.toml:3: authority \"nobody\"",
+        "outcome \"maybe\"",
+        "dataset \"nosuch\"",
+    ] {
+        assert!(err.contains(needle), "{needle} in {err}");
+    }
+}

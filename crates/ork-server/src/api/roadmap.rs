@@ -20,7 +20,7 @@ pub async fn roadmap(
     let history = state.rules.history();
     let r = ork_rules::plan(&state.catalog.catalog, &state.rules.book, &need, &history)
         .map_err(|e| ApiError::bad_request(e.code, e.da, e.en))?;
-    let mut out = ork_rules::planner::to_json(&r);
+    let mut out = ork_rules::planner::to_json_with_precedents(&r, &state.rules.book);
     let w = ork_rules::planner::what_if(&state.catalog.catalog, &state.rules.book, &need, &history)
         .map_err(|e| ApiError::bad_request(e.code, e.da, e.en))?;
     out["what_if"] = ork_rules::planner::what_if_json(&w);
