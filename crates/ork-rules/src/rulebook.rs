@@ -45,6 +45,15 @@ pub const TRAITS: [&str; 9] = [
     "commercial_purpose",
 ];
 
+/// The outcomes a precedent can have (`not_required`: the authority found the approval
+/// unnecessary, which is not a refusal of the project).
+pub const OUTCOMES: [&str; 4] = [
+    "approved",
+    "approved_with_conditions",
+    "rejected",
+    "not_required",
+];
+
 /// Why the rulebook could not be loaded: every problem, each with file and line.
 #[derive(Debug, thiserror::Error)]
 #[error("the rulebook has {} problem(s):\n{}", .0.len(), .0.join("\n"))]
@@ -265,7 +274,7 @@ pub struct Precedent {
     pub authority: String,
     /// ISO date.
     pub decided: String,
-    /// approved | rejected | approved_with_conditions
+    /// One of [`OUTCOMES`].
     pub outcome: String,
     /// An illustrative example shipped with the platform, not a real decision.
     pub example: bool,
@@ -698,14 +707,13 @@ pub fn load(files: &Files, catalog: &Catalog) -> Result<Rulebook, LoadError> {
                 ),
             );
         }
-        if !["approved", "rejected", "approved_with_conditions"]
-            .contains(&raw.outcome.get_ref().as_str())
-        {
+        if !OUTCOMES.contains(&raw.outcome.get_ref().as_str()) {
             p(
                 raw.outcome.span(),
                 format!(
-                    "outcome {:?} is not approved, rejected or approved_with_conditions",
-                    raw.outcome.get_ref()
+                    "outcome {:?} is not one of {}",
+                    raw.outcome.get_ref(),
+                    OUTCOMES.join(", ")
                 ),
             );
         }

@@ -304,3 +304,41 @@ fn what_changes_if_a_trait_changes() {
             .contains(&"patient_record_approval:nordjylland".to_owned())
     );
 }
+
+#[test]
+fn the_precedent_register_is_shipped_and_linked_from_roadmap_steps() {
+    let b = book();
+    assert!(b.precedents.len() >= 30, "{}", b.precedents.len());
+    assert!(
+        b.precedents.iter().all(|p| p.example),
+        "shipped precedents are labelled examples"
+    );
+    for rule in [
+        "ethics_approval",
+        "patient_record_approval",
+        "sds_data_access",
+        "biobank_approval",
+        "genome_access",
+    ] {
+        assert!(
+            !b.precedents_for(rule, &[]).is_empty(),
+            "a precedent under {rule}"
+        );
+    }
+    let need: Need = serde_json::from_value(serde_json::json!({
+        "applicant": {"kind": "danish_company", "region": "hovedstaden"},
+        "datasets": ["pacs-hovedstaden", "lpr", "dlcr"],
+        "traits": traits(&["image_data_reuse", "commercial_purpose"]),
+    }))
+    .unwrap();
+    let r = plan(catalog(), b, &need, &Priors).unwrap();
+    let json = ork_rules::planner::to_json_with_precedents(&r, b);
+    let ethics = json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "ethics_approval")
+        .unwrap();
+    assert!(!ethics["precedents"].as_array().unwrap().is_empty());
+    assert!(!b.search_precedents("§ 46").is_empty());
+}
