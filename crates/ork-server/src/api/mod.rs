@@ -82,6 +82,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::basket))
         .routes(routes!(catalog::basket_add, catalog::basket_remove))
         .routes(routes!(roadmap::roadmap))
+        .routes(routes!(roadmap::precedents))
 }
 
 #[derive(serde::Serialize, ToSchema)]

@@ -26,3 +26,76 @@ pub async fn roadmap(
     out["what_if"] = ork_rules::planner::what_if_json(&w);
     Ok(Json(out))
 }
+
+/// Earlier decisions, anonymised, with their reasons and the rule they applied — filtered
+/// by words (`q`, Danish or English) and rule (`rule`, a step id). The shipped ones are
+/// illustrative examples (`example: true`).
+#[utoipa::path(get, path = "/api/v1/precedents", tag = "roadmap",
+    params(
+        ("q" = Option<String>, Query, description = "Words every result contains (either language)"),
+        ("rule" = Option<String>, Query, description = "Only decisions under this rulebook step"),
+    ),
+    responses((status = 200, description = "Matching decisions, newest first", body = Object), (status = 400, body = super::ErrorBody)))]
+pub async fn precedents(
+    State(state): State<AppState>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|_| {
+            ApiError::bad_request(
+                "invalid_query_string",
+                "Parametrene kunne ikke læses.",
+                "The parameters could not be read.",
+            )
+        })?;
+    let (mut q, mut rule) = (String::new(), None);
+    for (k, v) in pairs {
+        match k.as_str() {
+            "q" if v.chars().count() <= 200 => q = v,
+            "q" => {
+                return Err(ApiError::bad_request(
+                    "query_too_long",
+                    "Søgningen må højst være på 200 tegn.",
+                    "The query may be at most 200 characters.",
+                ));
+            }
+            "rule" => rule = Some(v),
+            other => {
+                let other: String = other.chars().take(40).collect();
+                return Err(ApiError::bad_request(
+                    "unknown_parameter",
+                    format!("Ukendt parameter '{other}'. Brug q eller rule."),
+                    format!("Unknown parameter '{other}'. Use q or rule."),
+                ));
+            }
+        }
+    }
+    let book = &state.rules.book;
+    if let Some(r) = &rule
+        && book.step(r).is_none()
+    {
+        let r: String = r.chars().take(60).collect();
+        return Err(ApiError::bad_request(
+            "unknown_rule",
+            format!("Regelbogen har intet trin '{r}'."),
+            format!("The rulebook has no step '{r}'."),
+        ));
+    }
+    let found: Vec<serde_json::Value> = book
+        .search_precedents(&q)
+        .into_iter()
+        .filter(|p| rule.as_ref().is_none_or(|r| &p.rule == r))
+        .map(|p| {
+            serde_json::json!({
+                "id": p.id, "rule": p.rule, "authority": p.authority, "decided": p.decided,
+                "outcome": p.outcome, "example": p.example, "applicant_kind": p.applicant_kind,
+                "datasets": p.datasets,
+                "summary": {"da": p.summary.da, "en": p.summary.en},
+                "reasons": {"da": p.reasons.da, "en": p.reasons.en},
+            })
+        })
+        .collect();
+    Ok(Json(
+        serde_json::json!({"rulebook_version": book.version, "precedents": found}),
+    ))
+}

@@ -617,3 +617,37 @@ async fn roadmap_body(db: TestDb) {
     let res = post("{\"applicant\": 1}".into(), "en").await.unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
+
+both_backends!(the_precedent_register_is_searchable, precedents_body);
+async fn precedents_body(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let (s, all) = get_json(&app, "/api/v1/precedents", "da").await;
+    assert_eq!(s, StatusCode::OK);
+    let all = all["precedents"].as_array().unwrap().len();
+    assert!(all >= 30, "{all}");
+    let (_, r) = get_json(
+        &app,
+        "/api/v1/precedents?rule=patient_record_approval",
+        "da",
+    )
+    .await;
+    let list = r["precedents"].as_array().unwrap();
+    assert!(!list.is_empty() && list.len() < all);
+    assert!(
+        list.iter()
+            .all(|p| p["rule"] == "patient_record_approval" && p["example"] == true)
+    );
+    let (_, r) = get_json(&app, "/api/v1/precedents?q=%C2%A7%2046", "da").await;
+    assert!(
+        !r["precedents"].as_array().unwrap().is_empty(),
+        "§ 46 is found"
+    );
+    for (path, code) in [
+        ("/api/v1/precedents?rule=astrology", "unknown_rule"),
+        ("/api/v1/precedents?colour=red", "unknown_parameter"),
+    ] {
+        let (s, e) = get_json(&app, path, "en").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(e["error"]["code"], code);
+    }
+}
