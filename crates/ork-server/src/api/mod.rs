@@ -83,6 +83,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::basket_add, catalog::basket_remove))
         .routes(routes!(roadmap::roadmap))
         .routes(routes!(roadmap::precedents))
+        .routes(routes!(roadmap::rulebook))
 }
 
 #[derive(serde::Serialize, ToSchema)]

@@ -99,3 +99,37 @@ pub async fn precedents(
         serde_json::json!({"rulebook_version": book.version, "precedents": found}),
     ))
 }
+
+/// The rulebook in force, published: its version, shared assessments and every step with
+/// its authority, conditions' explanation, legal basis, deadline, prior and the cases it
+/// has been refined by — one interpretation of the rules for every authority to read.
+#[utoipa::path(get, path = "/api/v1/rulebook", tag = "roadmap",
+    responses((status = 200, description = "The rulebook in force", body = Object)))]
+pub async fn rulebook(State(state): State<AppState>) -> Json<serde_json::Value> {
+    use ork_rules::planner::Durations;
+    let book = &state.rules.book;
+    let history = state.rules.history();
+    Json(serde_json::json!({
+        "version": book.version,
+        "published": book.published,
+        "assessments": book.assessments.iter().map(|a| serde_json::json!({
+            "id": a.id, "decided_by": a.decided_by, "da": a.text.da, "en": a.text.en,
+        })).collect::<Vec<_>>(),
+        "steps": book.steps.iter().map(|s| {
+            let e = history.expected(s);
+            serde_json::json!({
+                "id": s.id, "kind": s.kind, "authority": s.authority, "per": s.per,
+                "name": {"da": s.name.da, "en": s.name.en},
+                "why": {"da": s.why.da, "en": s.why.en},
+                "legal_basis": {"da": s.legal_basis.text.da, "en": s.legal_basis.text.en, "law": s.legal_basis.law},
+                "deadline_days": s.deadline_days,
+                "prior": {"median_days": s.prior.median_days, "p90_days": s.prior.p90_days,
+                          "source": {"da": s.prior.source.da, "en": s.prior.source.en}},
+                "expected_days": {"median": e.median, "p90": e.p90, "cases": e.cases},
+                "depends_on": s.depends_on, "replaces": s.replaces,
+                "form_fields": s.form_fields, "assessments": s.assessments,
+            })
+        }).collect::<Vec<_>>(),
+        "precedents": book.precedents.len(),
+    }))
+}

@@ -651,3 +651,30 @@ async fn precedents_body(db: TestDb) {
         assert_eq!(e["error"]["code"], code);
     }
 }
+
+both_backends!(the_rulebook_in_force_is_published, rulebook_body);
+async fn rulebook_body(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let (s, r) = get_json(&app, "/api/v1/rulebook", "da").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(r["version"], "2026.1");
+    let steps = r["steps"].as_array().unwrap();
+    assert!(steps.len() >= 14);
+    let s46 = steps
+        .iter()
+        .find(|s| s["id"] == "patient_record_approval")
+        .unwrap();
+    assert_eq!(s46["per"], "region");
+    assert!(s46["legal_basis"]["da"].as_str().unwrap().contains("46"));
+    assert_eq!(
+        s46["expected_days"]["cases"], 0,
+        "no decided cases in a fresh database"
+    );
+    assert!(
+        r["assessments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == "societal_importance")
+    );
+}
