@@ -26,6 +26,27 @@ pub const REGIONS: [&str; 5] = [
 #[error("the catalog content has {} problem(s):\n{}", .0.len(), .0.join("\n"))]
 pub struct LoadError(pub Vec<String>);
 
+/// Every UTF-8 file of a folder embedded with include_dir: path (with `/`) → text. The
+/// rulebook is embedded the same way and read with this too.
+pub fn embedded_texts(dir: &Dir<'_>) -> BTreeMap<String, String> {
+    fn walk(d: &Dir<'_>, out: &mut BTreeMap<String, String>) {
+        for f in d.files() {
+            if let Some(text) = f.contents_utf8() {
+                out.insert(
+                    f.path().to_string_lossy().replace('\\', "/"),
+                    text.to_owned(),
+                );
+            }
+        }
+        for sub in d.dirs() {
+            walk(sub, out);
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, &mut out);
+    out
+}
+
 /// A set of catalog files: path relative to the catalog folder → text.
 #[derive(Debug, Clone, Default)]
 pub struct Files(pub BTreeMap<String, String>);
@@ -33,22 +54,7 @@ pub struct Files(pub BTreeMap<String, String>);
 impl Files {
     /// The content shipped with the binary.
     pub fn embedded() -> Self {
-        let mut out = BTreeMap::new();
-        fn walk(d: &Dir<'_>, out: &mut BTreeMap<String, String>) {
-            for f in d.files() {
-                if let Some(text) = f.contents_utf8() {
-                    out.insert(
-                        f.path().to_string_lossy().replace('\\', "/"),
-                        text.to_owned(),
-                    );
-                }
-            }
-            for sub in d.dirs() {
-                walk(sub, out);
-            }
-        }
-        walk(&CONTENT, &mut out);
-        Self(out)
+        Self(embedded_texts(&CONTENT))
     }
 
     /// Adds the sources (and docs) of another folder laid out like `catalog/` — an
@@ -250,8 +256,6 @@ pub struct ManifestParameters {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ManifestTable {
     pub name: String,
-    pub label_da: String,
-    pub label_en: String,
     pub rows: u64,
     #[serde(default)]
     pub unique_persons: Option<u64>,
@@ -259,7 +263,6 @@ pub struct ManifestTable {
     pub rows_by_year: BTreeMap<String, u64>,
     #[serde(default)]
     pub regions: BTreeMap<String, ManifestCounts>,
-    pub columns: Vec<ManifestColumn>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -274,20 +277,6 @@ pub struct ManifestCounts {
 pub struct ManifestRegister {
     pub id: String,
     pub unique_persons: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct ManifestColumn {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub label_da: String,
-    pub label_en: String,
-    pub description: String,
-    #[serde(default)]
-    pub description_da: Option<String>,
-    pub code_list: Option<String>,
-    pub unit: Option<String>,
 }
 
 impl Manifest {
@@ -336,32 +325,21 @@ const VARIABLE_TYPES: [&str; 6] = [
 /// Loads and checks the catalog; merges the manifest when given.
 pub fn load(files: &Files, manifest: Option<&Manifest>) -> Result<Catalog, LoadError> {
     let mut problems = Vec::new();
-    let controllers: Vec<Controller> =
-        parse_toml::<RawControllers>(files, "controllers.toml", &mut problems)
-            .map(|r| {
-                r.controller
-                    .into_iter()
-                    .map(|c| Controller {
-                        id: c.id,
-                        name: Text::new(c.da, c.en),
-                        homepage: c.homepage,
-                    })
-                    .collect()
+    let organisations = |raw: Vec<RawController>| -> Vec<Controller> {
+        raw.into_iter()
+            .map(|c| Controller {
+                id: c.id,
+                name: Text::new(c.da, c.en),
+                homepage: c.homepage,
             })
-            .unwrap_or_default();
-    let authorities: Vec<Controller> =
-        parse_toml::<RawAuthorities>(files, "authorities.toml", &mut problems)
-            .map(|r| {
-                r.authority
-                    .into_iter()
-                    .map(|c| Controller {
-                        id: c.id,
-                        name: Text::new(c.da, c.en),
-                        homepage: c.homepage,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+            .collect()
+    };
+    let controllers = parse_toml::<RawControllers>(files, "controllers.toml", &mut problems)
+        .map(|r| organisations(r.controller))
+        .unwrap_or_default();
+    let authorities = parse_toml::<RawAuthorities>(files, "authorities.toml", &mut problems)
+        .map(|r| organisations(r.authority))
+        .unwrap_or_default();
     let topics: Vec<Topic> = parse_toml::<RawTopics>(files, "topics.toml", &mut problems)
         .map(|r| {
             r.topic

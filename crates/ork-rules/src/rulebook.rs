@@ -65,22 +65,7 @@ pub struct Files(pub BTreeMap<String, String>);
 
 impl Files {
     pub fn embedded() -> Self {
-        let mut out = BTreeMap::new();
-        fn walk(d: &Dir<'_>, out: &mut BTreeMap<String, String>) {
-            for f in d.files() {
-                if let Some(text) = f.contents_utf8() {
-                    out.insert(
-                        f.path().to_string_lossy().replace('\\', "/"),
-                        text.to_owned(),
-                    );
-                }
-            }
-            for sub in d.dirs() {
-                walk(sub, out);
-            }
-        }
-        walk(&CONTENT, &mut out);
-        Self(out)
+        Self(ork_catalog::load::embedded_texts(&CONTENT))
     }
 }
 

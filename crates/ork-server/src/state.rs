@@ -21,28 +21,31 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The shipped catalog (no registers' counts) and rulebook: what tests and a bare
+    /// server start from.
     pub fn new(store: Store, config: ServerConfig) -> Self {
-        let catalog = Arc::new(CatalogState::embedded());
+        let catalog = CatalogState::embedded();
+        let rules = RulesState::new(embedded_rulebook(&catalog.catalog));
+        Self::with_parts(store, config, catalog, rules)
+    }
+
+    /// Serves this catalog (with the registers' counts, the operator's own sources) and
+    /// this rulebook (checked by the caller, which refuses to start on a broken one), so
+    /// start-up builds each once.
+    pub fn with_parts(
+        store: Store,
+        config: ServerConfig,
+        catalog: CatalogState,
+        rules: RulesState,
+    ) -> Self {
         Self {
             store,
             limiter: Arc::new(RateLimiter::default()),
             password: Arc::new(LocalPassword),
             config: Arc::new(config),
-            rules: Arc::new(RulesState::new(embedded_rulebook(&catalog.catalog))),
-            catalog,
+            catalog: Arc::new(catalog),
+            rules: Arc::new(rules),
         }
-    }
-
-    /// Serves this rulebook (checked by the caller, which refuses to start on a broken one).
-    pub fn with_rules(mut self, rules: RulesState) -> Self {
-        self.rules = Arc::new(rules);
-        self
-    }
-
-    /// Serves this catalog (with the registers' counts, the operator's own sources).
-    pub fn with_catalog(mut self, catalog: CatalogState) -> Self {
-        self.catalog = Arc::new(catalog);
-        self
     }
 }
 

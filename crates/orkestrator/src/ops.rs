@@ -524,9 +524,12 @@ pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
     let book = ork_rules::load(&ork_rules::rulebook::Files::embedded(), &catalog)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let catalog = ork_server::catalog::CatalogState::new(catalog)?;
-    let state = ork_server::AppState::new(store.clone(), config.server())
-        .with_catalog(catalog)
-        .with_rules(ork_server::rules::RulesState::new(book));
+    let state = ork_server::AppState::with_parts(
+        store.clone(),
+        config.server(),
+        catalog,
+        ork_server::rules::RulesState::new(book),
+    );
     state.catalog.load_docs(&store).await?;
     let cases = state.rules.load_history(&store).await?;
     tracing::info!(cases, "decided cases behind the roadmap estimates");

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use ork_catalog::search::{MAX_QUERY_CHARS, Query, Results, SearchError};
+use ork_catalog::search::{Query, Results, SearchError};
 use ork_catalog::{Catalog, DataType, Source, Text};
 use utoipa::ToSchema;
 
@@ -773,9 +773,6 @@ pub async fn basket_remove(
         ))
     }
 }
-
-/// The query length limit, for the portal's form.
-pub const QUERY_MAX: usize = MAX_QUERY_CHARS;
 
 /// The request's language as the context middleware settled it.
 pub struct UserLang(pub ork_domain::Lang);

@@ -4,7 +4,7 @@
 //! their own sources' documentation with every version kept.
 
 use super::{Chrome, render};
-use crate::api::catalog::{QUERY_MAX, find, parse_search, run_search};
+use crate::api::catalog::{find, parse_search, run_search};
 use crate::auth::{Auth, ClientAddr, WebUser};
 use crate::catalog::CurrentDoc;
 use crate::{ApiError, AppState};
@@ -12,6 +12,7 @@ use askama::Template;
 use axum::extract::{Form, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use ork_catalog::search::MAX_QUERY_CHARS as QUERY_MAX;
 use ork_catalog::{Catalog, Source};
 use ork_domain::{Lang, Role};
 
