@@ -5,9 +5,11 @@
 //!
 //! The planner (`planner.rs`) turns a data need into a dependency graph of steps with
 //! expected durations, the critical path, blockers and, for amendments, what carries over.
+//! `versions.rs` snapshots a rulebook version and lists what changed between two.
 
 pub mod planner;
 pub mod rulebook;
+pub mod versions;
 
 pub use planner::{Need, Roadmap, plan};
 pub use rulebook::{LoadError, Rulebook, load};

@@ -49,6 +49,8 @@ pub struct Expected {
     pub median: u32,
     pub p90: u32,
     pub cases: u32,
+    /// How many of those cases are a generated seed history, not real decisions.
+    pub synthetic: u32,
 }
 
 /// Where durations come from: the prior, updated by decided cases where there are any.
@@ -65,6 +67,7 @@ impl Durations for Priors {
             median: step.prior.median_days,
             p90: step.prior.p90_days,
             cases: 0,
+            synthetic: 0,
         }
     }
 }
@@ -364,6 +367,7 @@ fn instances(
                     median: 0,
                     p90: 0,
                     cases: 0,
+                    synthetic: 0,
                 },
                 earliest_start_day: 0,
                 earliest_finish_day: 0,
@@ -517,6 +521,7 @@ pub fn plan(
 #[derive(Debug, Clone, Default)]
 pub struct History {
     days: BTreeMap<String, Vec<u32>>,
+    synthetic: BTreeMap<String, u32>,
 }
 
 /// How many decided cases the prior is worth.
@@ -527,8 +532,19 @@ impl History {
         self.days.entry(rule.to_owned()).or_default().push(days);
     }
 
+    /// A case of the generated seed history: counted like a real one, and shown as seed.
+    pub fn record_synthetic(&mut self, rule: &str, days: u32) {
+        self.record(rule, days);
+        *self.synthetic.entry(rule.to_owned()).or_default() += 1;
+    }
+
     pub fn cases(&self, rule: &str) -> u32 {
         self.days.get(rule).map_or(0, |d| d.len() as u32)
+    }
+
+    /// Decided cases over all rules.
+    pub fn total(&self) -> usize {
+        self.days.values().map(Vec::len).sum()
     }
 }
 
@@ -554,8 +570,23 @@ impl Durations for History {
             median,
             p90,
             cases: sorted.len() as u32,
+            synthetic: self.synthetic.get(&step.id).copied().unwrap_or(0),
         }
     }
+}
+
+/// The full answer of `POST /api/v1/roadmap` and `orkestrator roadmap`: the roadmap with
+/// precedents per step and, under `what_if`, every single-trait change that would alter it.
+pub fn roadmap_json(
+    catalog: &Catalog,
+    book: &Rulebook,
+    need: &Need,
+    durations: &dyn Durations,
+) -> Result<serde_json::Value, NeedError> {
+    let r = plan(catalog, book, need, durations)?;
+    let mut out = to_json_with_precedents(&r, book);
+    out["what_if"] = what_if_json(&what_if(catalog, book, need, durations)?);
+    Ok(out)
 }
 
 /// The roadmap as the API and `orkestrator roadmap` give it (the documented contract), each
@@ -589,7 +620,7 @@ pub fn to_json(r: &Roadmap) -> serde_json::Value {
             "name": {"da": s.name.da, "en": s.name.en},
             "why": {"rule": s.rule, "da": s.why.da, "en": s.why.en},
             "legal_basis": {"da": s.legal_basis.da, "en": s.legal_basis.en},
-            "expected_days": {"median": s.expected.median, "p90": s.expected.p90, "cases": s.expected.cases},
+            "expected_days": {"median": s.expected.median, "p90": s.expected.p90, "cases": s.expected.cases, "synthetic_cases": s.expected.synthetic},
             "earliest_start_day": s.earliest_start_day,
             "earliest_finish_day": s.earliest_finish_day,
             "parallel": r.steps.iter().any(|o| o.id != s.id
@@ -638,11 +669,19 @@ pub fn to_text(r: &Roadmap, lang: &str) -> String {
         };
         let _ = writeln!(
             out,
-            "{crit} day {:>4}-{:<4} {:<32} {:<18} {}",
+            "{crit} day {:>4}-{:<4} {:<32} {:<18} {} ({} p90, {} {}) {}",
             s.earliest_start_day,
             s.earliest_finish_day,
             s.id,
             s.authority,
+            s.expected.median,
+            s.expected.p90,
+            s.expected.cases,
+            if da {
+                "afgjorte sager"
+            } else {
+                "decided cases"
+            },
             s.why.get(lang)
         );
     }

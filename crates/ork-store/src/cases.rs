@@ -50,8 +50,9 @@ impl WriteTx {
 
 impl Store {
     /// Every decided case as (rule, days).
-    pub async fn decided_case_days(&self) -> Result<Vec<(String, i64)>> {
-        let rows = sqlx::query("SELECT rule, days FROM decided_cases ORDER BY id")
+    /// Every decided case as (rule, days, generated seed or not).
+    pub async fn decided_case_days(&self) -> Result<Vec<(String, i64, bool)>> {
+        let rows = sqlx::query("SELECT rule, days, synthetic FROM decided_cases ORDER BY id")
             .fetch_all(self.pool())
             .await?;
         rows.iter()
@@ -59,6 +60,7 @@ impl Store {
                 Ok((
                     r.try_get::<String, _>("rule")?,
                     r.try_get::<i64, _>("days")?,
+                    r.try_get::<i64, _>("synthetic")? != 0,
                 ))
             })
             .collect()

@@ -442,7 +442,7 @@ mod tests {
         assert!(cases.iter().all(|c| c.synthetic && c.days >= 1));
         let mut h = History::default();
         for c in &cases {
-            h.record(&c.rule, c.days as u32);
+            h.record_synthetic(&c.rule, c.days as u32);
         }
         for step in &book.steps {
             let n = h.cases(&step.id);

@@ -162,7 +162,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             format,
             lang,
             repeat,
-        } => ops::roadmap(&need, &format, &lang, repeat, &config),
+        } => ops::roadmap(&need, &format, &lang, repeat, &config).await,
         Command::Audit(ops::AuditCommand::Verify { file: Some(file) }) => ops::verify_file(&file),
         command => run_with_store(command, config).await,
     }
@@ -202,6 +202,6 @@ async fn run_with_store(command: Command, config: Config) -> anyhow::Result<Exit
             format,
             lang,
             repeat,
-        } => ops::roadmap(&need, &format, &lang, repeat, &config),
+        } => ops::roadmap(&need, &format, &lang, repeat, &config).await,
     }
 }

@@ -256,9 +256,10 @@ pub fn catalog(cmd: CatalogCommand, config: &Config) -> anyhow::Result<ExitCode>
     }
 }
 
-/// Files only: the roadmap from the rulebook's documented priors (the platform's case
-/// history refines them where the server has it).
-pub fn roadmap(
+/// The roadmap for a need, as `POST /api/v1/roadmap` gives it. Estimates rest on the
+/// decided cases in the configured database when it exists (it is never created here),
+/// otherwise on the rulebook's documented priors alone.
+pub async fn roadmap(
     need: &Path,
     format: &str,
     lang: &str,
@@ -303,11 +304,18 @@ pub fn roadmap(
             return Ok(ExitCode::from(2));
         }
     };
+    let history = match decided_cases(config).await {
+        Ok(h) => h.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("orkestrator: cannot read the decided cases: {e:#}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     if let Some(n) = repeat {
         let mut times = Vec::with_capacity(n);
         for _ in 0..n.max(1) {
             let t = std::time::Instant::now();
-            let r = ork_rules::plan(&catalog, &book, &need, &ork_rules::planner::Priors);
+            let r = ork_rules::plan(&catalog, &book, &need, &history);
             times.push(t.elapsed().as_secs_f64() * 1e6);
             std::hint::black_box(r.ok());
         }
@@ -319,16 +327,16 @@ pub fn roadmap(
         );
         return Ok(ExitCode::SUCCESS);
     }
-    match ork_rules::plan(&catalog, &book, &need, &ork_rules::planner::Priors) {
-        Ok(r) => {
-            if format == "json" {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&ork_rules::planner::to_json(&r))?
-                );
-            } else {
-                print!("{}", ork_rules::planner::to_text(&r, lang));
-            }
+    let out = if format == "json" {
+        ork_rules::planner::roadmap_json(&catalog, &book, &need, &history)
+            .map(|v| serde_json::to_string_pretty(&v).unwrap_or_default() + "\n")
+    } else {
+        ork_rules::plan(&catalog, &book, &need, &history)
+            .map(|r| ork_rules::planner::to_text(&r, lang))
+    };
+    match out {
+        Ok(text) => {
+            print!("{text}");
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
@@ -336,6 +344,20 @@ pub fn roadmap(
             Ok(ExitCode::from(2))
         }
     }
+}
+
+/// The decided cases in the configured database, or `None` when it is an SQLite file that
+/// does not exist yet (nothing has been decided; the file is not created for a read).
+async fn decided_cases(config: &Config) -> anyhow::Result<Option<ork_rules::planner::History>> {
+    if let Some(rest) = config.database_url.strip_prefix("sqlite:") {
+        let path = rest.trim_start_matches("//");
+        let path = path.split('?').next().unwrap_or(path);
+        if path.is_empty() || path == ":memory:" || !Path::new(path).exists() {
+            return Ok(None);
+        }
+    }
+    let store = Store::connect(&config.database_url).await?;
+    Ok(Some(ork_server::rules::read_history(&store).await?))
 }
 
 #[derive(Subcommand)]
@@ -531,6 +553,9 @@ pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
         ork_server::rules::RulesState::new(book),
     );
     state.catalog.load_docs(&store).await?;
+    if state.rules.record_version(&store).await? {
+        tracing::info!(version = %state.rules.book.version, "rulebook version recorded");
+    }
     let cases = state.rules.load_history(&store).await?;
     tracing::info!(cases, "decided cases behind the roadmap estimates");
     ork_server::serve(state, |addr| {

@@ -18,12 +18,13 @@ pub async fn roadmap(
     ApiJson(need): ApiJson<ork_rules::Need>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let history = state.rules.history();
-    let r = ork_rules::plan(&state.catalog.catalog, &state.rules.book, &need, &history)
-        .map_err(|e| ApiError::bad_request(e.code, e.da, e.en))?;
-    let mut out = ork_rules::planner::to_json_with_precedents(&r, &state.rules.book);
-    let w = ork_rules::planner::what_if(&state.catalog.catalog, &state.rules.book, &need, &history)
-        .map_err(|e| ApiError::bad_request(e.code, e.da, e.en))?;
-    out["what_if"] = ork_rules::planner::what_if_json(&w);
+    let out = ork_rules::planner::roadmap_json(
+        &state.catalog.catalog,
+        &state.rules.book,
+        &need,
+        &history,
+    )
+    .map_err(|e| ApiError::bad_request(e.code, e.da, e.en))?;
     Ok(Json(out))
 }
 
@@ -40,51 +41,12 @@ pub async fn precedents(
     State(state): State<AppState>,
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|_| {
-            ApiError::bad_request(
-                "invalid_query_string",
-                "Parametrene kunne ikke læses.",
-                "The parameters could not be read.",
-            )
-        })?;
-    let (mut q, mut rule) = (String::new(), None);
-    for (k, v) in pairs {
-        match k.as_str() {
-            "q" if v.chars().count() <= 200 => q = v,
-            "q" => {
-                return Err(ApiError::bad_request(
-                    "query_too_long",
-                    "Søgningen må højst være på 200 tegn.",
-                    "The query may be at most 200 characters.",
-                ));
-            }
-            "rule" => rule = Some(v),
-            other => {
-                let other: String = other.chars().take(40).collect();
-                return Err(ApiError::bad_request(
-                    "unknown_parameter",
-                    format!("Ukendt parameter '{other}'. Brug q eller rule."),
-                    format!("Unknown parameter '{other}'. Use q or rule."),
-                ));
-            }
-        }
-    }
     let book = &state.rules.book;
-    if let Some(r) = &rule
-        && book.step(r).is_none()
-    {
-        let r: String = r.chars().take(60).collect();
-        return Err(ApiError::bad_request(
-            "unknown_rule",
-            format!("Regelbogen har intet trin '{r}'."),
-            format!("The rulebook has no step '{r}'."),
-        ));
-    }
+    let f = parse_precedent_query(raw.as_deref(), book)?;
     let found: Vec<serde_json::Value> = book
-        .search_precedents(&q)
+        .search_precedents(&f.q)
         .into_iter()
-        .filter(|p| rule.as_ref().is_none_or(|r| &p.rule == r))
+        .filter(|p| f.rule.as_ref().is_none_or(|r| &p.rule == r))
         .map(|p| {
             serde_json::json!({
                 "id": p.id, "rule": p.rule, "authority": p.authority, "decided": p.decided,
@@ -125,11 +87,67 @@ pub async fn rulebook(State(state): State<AppState>) -> Json<serde_json::Value> 
                 "deadline_days": s.deadline_days,
                 "prior": {"median_days": s.prior.median_days, "p90_days": s.prior.p90_days,
                           "source": {"da": s.prior.source.da, "en": s.prior.source.en}},
-                "expected_days": {"median": e.median, "p90": e.p90, "cases": e.cases},
+                "expected_days": {"median": e.median, "p90": e.p90, "cases": e.cases, "synthetic_cases": e.synthetic},
                 "depends_on": s.depends_on, "replaces": s.replaces,
                 "form_fields": s.form_fields, "assessments": s.assessments,
             })
         }).collect::<Vec<_>>(),
         "precedents": book.precedents.len(),
     }))
+}
+
+/// A search of the precedent register: words and, optionally, a rulebook step.
+pub struct PrecedentQuery {
+    pub q: String,
+    pub rule: Option<String>,
+}
+
+/// Reads `q` and `rule` strictly: unknown parameters, over-long queries and rules the
+/// rulebook does not have are 400s naming the problem.
+pub fn parse_precedent_query(
+    raw: Option<&str>,
+    book: &ork_rules::Rulebook,
+) -> Result<PrecedentQuery, ApiError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|_| {
+            ApiError::bad_request(
+                "invalid_query_string",
+                "Parametrene kunne ikke læses.",
+                "The parameters could not be read.",
+            )
+        })?;
+    let (mut q, mut rule) = (String::new(), None);
+    for (k, v) in pairs {
+        match k.as_str() {
+            "q" if v.chars().count() <= 200 => q = v,
+            "q" => {
+                return Err(ApiError::bad_request(
+                    "query_too_long",
+                    "Søgningen må højst være på 200 tegn.",
+                    "The query may be at most 200 characters.",
+                ));
+            }
+            "rule" if v.is_empty() => {}
+            "rule" => rule = Some(v),
+            other => {
+                let other: String = other.chars().take(40).collect();
+                return Err(ApiError::bad_request(
+                    "unknown_parameter",
+                    format!("Ukendt parameter '{other}'. Brug q eller rule."),
+                    format!("Unknown parameter '{other}'. Use q or rule."),
+                ));
+            }
+        }
+    }
+    if let Some(r) = &rule
+        && book.step(r).is_none()
+    {
+        let r: String = r.chars().take(60).collect();
+        return Err(ApiError::bad_request(
+            "unknown_rule",
+            format!("Regelbogen har intet trin '{r}'."),
+            format!("The rulebook has no step '{r}'."),
+        ));
+    }
+    Ok(PrecedentQuery { q, rule })
 }

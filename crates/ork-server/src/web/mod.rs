@@ -8,6 +8,7 @@ pub mod catalog;
 mod home;
 mod login;
 mod operator;
+mod roadmap;
 
 use crate::auth::Auth;
 use crate::i18n::Tr;
@@ -50,6 +51,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/catalog/basket",
             get(catalog::basket).post(catalog::basket_change),
         )
+        .route("/roadmap", get(roadmap::form))
+        .route("/roadmap/plan", get(roadmap::plan))
+        .route("/precedents", get(roadmap::precedents))
+        .route("/rulebook", get(roadmap::rulebook))
+        .route("/rulebook/changes", get(roadmap::changes))
         .route("/audit", get(audit::page))
         .route("/audit/verify", get(audit::verify))
         .nest_service("/static", ServeDir::new(&state.config.assets_dir))
@@ -71,13 +77,20 @@ pub struct Chrome {
     pub user_name: Option<String>,
     pub csrf: String,
     pub path: String,
+    /// The path with its query: where a language switch returns to.
+    pub here: String,
     pub nav: Vec<NavItem>,
 }
 
 impl Chrome {
     pub fn build(lang: Lang, auth: &Auth, csrf: &str, path: &str) -> Self {
         let p = auth.principal();
-        let mut nav = vec![("/", "nav.home"), ("/catalog", "nav.catalog")];
+        let mut nav = vec![
+            ("/", "nav.home"),
+            ("/catalog", "nav.catalog"),
+            ("/roadmap", "nav.roadmap"),
+            ("/rulebook", "nav.rulebook"),
+        ];
         if p.is_some() {
             nav.push(("/catalog/basket", "nav.basket"));
             nav.push(("/account", "nav.account"));
@@ -93,13 +106,17 @@ impl Chrome {
             user_name: p.map(|p| p.user.name.clone()),
             csrf: csrf.to_owned(),
             path: path.to_owned(),
+            here: path.to_owned(),
             nav: nav
                 .into_iter()
                 .map(|(href, key)| NavItem {
                     href,
                     key,
                     current: href == path
-                        || (href == "/catalog" && path.starts_with("/catalog/sources")),
+                        || (href == "/catalog" && path.starts_with("/catalog/sources"))
+                        || (href == "/roadmap" && path.starts_with("/roadmap/"))
+                        || (href == "/rulebook"
+                            && (path.starts_with("/rulebook/") || path == "/precedents")),
                 })
                 .collect(),
         }
@@ -129,7 +146,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Chrome {
             .get::<CsrfToken>()
             .map(|c| c.0.clone())
             .unwrap_or_default();
-        Ok(Self::build(lang, &auth, &csrf, parts.uri.path()))
+        let mut c = Self::build(lang, &auth, &csrf, parts.uri.path());
+        if let Some(pq) = parts.uri.path_and_query() {
+            c.here = pq.as_str().to_owned();
+        }
+        Ok(c)
     }
 }
 

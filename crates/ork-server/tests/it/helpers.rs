@@ -43,6 +43,11 @@ impl TestApp {
     }
 
     pub async fn spawn_with(db: TestDb, config: ServerConfig) -> Self {
+        Self::spawn_state(db, |store| AppState::new(store, config)).await
+    }
+
+    /// Serves the state `make` builds over the test's store (e.g. another rulebook).
+    pub async fn spawn_state(db: TestDb, make: impl FnOnce(Store) -> AppState) -> Self {
         init_logs();
         let store = Store::connect(&db.url).await.unwrap();
         let mut tx = store.write().await.unwrap();
@@ -68,9 +73,7 @@ impl TestApp {
             .unwrap();
         }
         tx.commit().await.unwrap();
-        let addr = ork_server::spawn(AppState::new(store.clone(), config))
-            .await
-            .unwrap();
+        let addr = ork_server::spawn(make(store.clone())).await.unwrap();
         // No connection reuse: each request stands alone, as each test step should.
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

@@ -7,3 +7,4 @@ mod api_input;
 mod auth;
 mod catalog;
 mod platform;
+mod roadmap;

@@ -147,7 +147,8 @@ async fn cases_body(db: TestDb) {
     tx.commit().await.unwrap();
     assert_eq!(store.decided_case_count().await.unwrap(), 3);
     let days = store.decided_case_days().await.unwrap();
-    assert_eq!(days[0], ("sds_data_access".to_owned(), 40));
+    assert_eq!(days[0], ("sds_data_access".to_owned(), 40, true));
+    assert_eq!(days[2], ("ethics_approval".to_owned(), 55, false));
     let events = store.audit_page(before, 10).await.unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].action, "rules.cases.record");

@@ -1,0 +1,1034 @@
+//! The roadmap in the portal: a form for the project's traits (the datasets come from the
+//! basket), the roadmap as a server-made SVG timeline and a step-by-step list (printable),
+//! what would change if one answer changed; the precedent register; the rulebook in force
+//! and what changed between its versions. Everything here is a GET: nothing is saved, the
+//! answers live in the address, so a roadmap can be bookmarked, shared and printed.
+
+use super::{Chrome, render};
+use crate::auth::Auth;
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use ork_catalog::Catalog;
+use ork_domain::Lang;
+use ork_rules::Rulebook;
+use ork_rules::planner::{Applicant, Durations, Need, Roadmap};
+use ork_rules::rulebook::{APPLICANT_KINDS, TRAITS};
+use std::collections::BTreeMap;
+
+/// The most text the "other data sources" field takes.
+const MORE_MAX: usize = 2000;
+
+/// The form's answers, as the address carries them.
+#[derive(Debug, Clone, Default)]
+struct Answers {
+    kind: Option<String>,
+    region: Option<String>,
+    /// Ticked sources.
+    datasets: Vec<String>,
+    /// Typed source ids.
+    more: String,
+    traits: BTreeMap<String, bool>,
+}
+
+fn unknown_parameter(name: &str) -> ApiError {
+    let name: String = name.chars().take(40).collect();
+    ApiError::bad_request(
+        "unknown_parameter",
+        format!("Ukendt parameter '{name}'."),
+        format!("Unknown parameter '{name}'."),
+    )
+}
+
+impl Answers {
+    fn parse(raw: Option<&str>) -> Result<Self, ApiError> {
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|_| {
+                ApiError::bad_request(
+                    "invalid_query_string",
+                    "Parametrene kunne ikke læses.",
+                    "The parameters could not be read.",
+                )
+            })?;
+        let mut a = Self::default();
+        for (k, v) in pairs {
+            let v = v.trim().to_owned();
+            match k.as_str() {
+                "kind" => a.kind = Some(v).filter(|v| !v.is_empty()),
+                "region" => a.region = Some(v).filter(|v| !v.is_empty()),
+                "datasets" if !v.is_empty() && !a.datasets.contains(&v) => a.datasets.push(v),
+                "datasets" => {}
+                "more" if v.chars().count() > MORE_MAX => {
+                    return Err(ApiError::bad_request(
+                        "too_long",
+                        format!("Feltet med andre datakilder må højst være på {MORE_MAX} tegn."),
+                        format!(
+                            "The other data sources field may be at most {MORE_MAX} characters."
+                        ),
+                    ));
+                }
+                "more" => a.more = v,
+                t if TRAITS.contains(&t) => match v.as_str() {
+                    "yes" | "true" => {
+                        a.traits.insert(t.to_owned(), true);
+                    }
+                    "no" | "false" => {
+                        a.traits.insert(t.to_owned(), false);
+                    }
+                    "" => {}
+                    _ => {
+                        return Err(ApiError::bad_request(
+                            "invalid_trait",
+                            format!("Svaret på '{t}' skal være yes eller no."),
+                            format!("The answer to '{t}' must be yes or no."),
+                        ));
+                    }
+                },
+                other => return Err(unknown_parameter(other)),
+            }
+        }
+        Ok(a)
+    }
+
+    /// Ticked and typed sources, in order, once each.
+    fn all_datasets(&self) -> Vec<String> {
+        let mut out = self.datasets.clone();
+        for id in self
+            .more
+            .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty())
+        {
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+        out
+    }
+
+    /// The answers as a query string (typed sources folded into the ticked ones).
+    fn query(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some(k) = &self.kind {
+            pairs.push(("kind", k.clone()));
+        }
+        if let Some(r) = &self.region {
+            pairs.push(("region", r.clone()));
+        }
+        for d in self.all_datasets() {
+            pairs.push(("datasets", d));
+        }
+        for (t, v) in &self.traits {
+            pairs.push((t, if *v { "yes" } else { "no" }.to_owned()));
+        }
+        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+    }
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub help: String,
+    pub checked: bool,
+}
+
+pub struct TraitQ {
+    pub name: &'static str,
+    pub label: String,
+    pub help: String,
+    pub yes: bool,
+    pub no: bool,
+    pub missing: bool,
+}
+
+pub struct FormError {
+    pub anchor: String,
+    pub text: String,
+}
+
+#[derive(Template)]
+#[template(path = "roadmap_form.html")]
+struct FormPage {
+    c: Chrome,
+    kinds: Vec<Choice>,
+    regions: Vec<Choice>,
+    datasets: Vec<Choice>,
+    more: String,
+    traits: Vec<TraitQ>,
+    errors: Vec<FormError>,
+}
+
+fn form_page(
+    c: Chrome,
+    cat: &Catalog,
+    a: &Answers,
+    basket: &[String],
+    errors: Vec<FormError>,
+) -> FormPage {
+    let l = c.t.lang.code();
+    let t = &c.t;
+    // The basket's sources, ticked unless the address says which are ticked.
+    let mut datasets: Vec<Choice> = Vec::new();
+    let ticked_from_address = !a.datasets.is_empty() || !a.more.is_empty();
+    for id in basket.iter().chain(&a.datasets) {
+        if datasets.iter().any(|d| &d.value == id) {
+            continue;
+        }
+        let Some(s) = cat.source(id) else { continue };
+        datasets.push(Choice {
+            value: s.id.clone(),
+            label: s.name.get(l).to_owned(),
+            help: cat
+                .controller(&s.controller)
+                .map(|o| o.name.get(l).to_owned())
+                .unwrap_or_default(),
+            checked: if ticked_from_address {
+                a.datasets.contains(&s.id)
+            } else {
+                true
+            },
+        });
+    }
+    // Typed ids that are not catalog sources stay in the text field, so nothing is lost.
+    let mut more: Vec<String> = a
+        .all_datasets()
+        .into_iter()
+        .filter(|d| !datasets.iter().any(|c| &c.value == d))
+        .collect();
+    more.dedup();
+    let missing_traits = !errors.is_empty();
+    FormPage {
+        kinds: APPLICANT_KINDS
+            .iter()
+            .map(|k| Choice {
+                value: (*k).to_owned(),
+                label: t.t(&format!("applicant.{k}")).to_owned(),
+                help: String::new(),
+                checked: a.kind.as_deref() == Some(k),
+            })
+            .collect(),
+        regions: ork_catalog::load::REGIONS
+            .iter()
+            .map(|r| Choice {
+                value: (*r).to_owned(),
+                label: cat
+                    .organisation(r)
+                    .map(|o| o.name.get(l).to_owned())
+                    .unwrap_or_else(|| (*r).to_owned()),
+                help: String::new(),
+                checked: a.region.as_deref() == Some(r),
+            })
+            .collect(),
+        datasets,
+        more: more.join(", "),
+        traits: TRAITS
+            .iter()
+            .map(|name| TraitQ {
+                name,
+                label: t.t(&format!("trait.{name}")).to_owned(),
+                help: t.t(&format!("trait.{name}.help")).to_owned(),
+                yes: a.traits.get(*name) == Some(&true),
+                no: a.traits.get(*name) == Some(&false),
+                missing: missing_traits && !a.traits.contains_key(*name),
+            })
+            .collect(),
+        errors,
+        c,
+    }
+}
+
+async fn basket_of(state: &AppState, auth: &Auth) -> Result<Vec<String>, ApiError> {
+    Ok(match auth.principal() {
+        Some(p) => state.store.basket(p.user.id).await?,
+        None => Vec::new(),
+    })
+}
+
+/// GET /roadmap: the questions, with the basket's sources ticked.
+pub async fn form(
+    State(state): State<AppState>,
+    c: Chrome,
+    auth: Auth,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let a = Answers::parse(raw.as_deref())?;
+    let basket = basket_of(&state, &auth).await?;
+    let lang = c.t.lang;
+    Ok(render(
+        lang,
+        &form_page(c, &state.catalog.catalog, &a, &basket, Vec::new()),
+    ))
+}
+
+/// The name of a roadmap step id (`rule` or `rule:region`), with the region or controller.
+fn step_label(cat: &Catalog, book: &Rulebook, id: &str, l: &str) -> String {
+    let (rule, per) = id.split_once(':').unwrap_or((id, ""));
+    let name = book
+        .step(rule)
+        .map(|s| s.name.get(l).to_owned())
+        .unwrap_or_else(|| rule.to_owned());
+    match cat.organisation(per) {
+        Some(o) if !per.is_empty() => format!("{name} – {}", o.name.get(l)),
+        _ if !per.is_empty() => format!("{name} – {per}"),
+        _ => name,
+    }
+}
+
+fn authority_name(cat: &Catalog, id: &str, lang: Lang) -> String {
+    match cat.organisation(id) {
+        Some(o) => o.name.get(lang.code()).to_owned(),
+        None if id == "own_institution" => {
+            crate::i18n::text(lang, "roadmap.own_institution").to_owned()
+        }
+        None => id.to_owned(),
+    }
+}
+
+fn anchor(id: &str) -> String {
+    format!("step-{}", id.replace(':', "-"))
+}
+
+pub struct PrecView {
+    pub id: String,
+    pub outcome: String,
+    pub decided: String,
+    pub summary: String,
+    pub example: bool,
+}
+
+pub struct StepView {
+    pub n: usize,
+    pub anchor: String,
+    pub id: String,
+    pub rule: String,
+    pub name: String,
+    pub authority: String,
+    pub why: String,
+    pub legal_basis: String,
+    pub law_href: Option<String>,
+    pub documents: Vec<String>,
+    pub fee: String,
+    pub median: u32,
+    pub p90: u32,
+    pub cases: u32,
+    pub synthetic: u32,
+    pub start: u32,
+    pub finish: u32,
+    pub after: Vec<(String, String)>,
+    pub critical: bool,
+    pub parallel: bool,
+    pub datasets: Vec<String>,
+    pub precedents: Vec<PrecView>,
+}
+
+pub struct TimeRow {
+    pub label: String,
+    pub label_x: u32,
+    pub label_end: bool,
+    pub y_text: u32,
+    pub y_bar: u32,
+    pub x: u32,
+    pub w: u32,
+    pub x_p90: u32,
+    pub critical: bool,
+    pub title: String,
+}
+
+pub struct Tick {
+    pub x: u32,
+    pub day: u32,
+}
+
+pub struct Timeline {
+    pub width: u32,
+    pub height: u32,
+    pub axis_y: u32,
+    pub rows: Vec<TimeRow>,
+    pub ticks: Vec<Tick>,
+}
+
+const ROW_H: u32 = 44;
+const WIDTH: u32 = 960;
+const PAD: u32 = 8;
+
+/// The roadmap as a Gantt chart: one row a step, bar from earliest start to expected
+/// decision, a line on to the slow case (p90), filled when on the critical path.
+fn timeline(r: &Roadmap, views: &[StepView]) -> Timeline {
+    let max_day = r
+        .steps
+        .iter()
+        .map(|s| s.finish_p90.max(s.earliest_start_day + s.expected.p90))
+        .max()
+        .unwrap_or(0)
+        .max(r.total_p90)
+        .max(1);
+    let span = f64::from(WIDTH - 2 * PAD);
+    let x_of = |d: u32| PAD + ((f64::from(d) / f64::from(max_day)) * span).round() as u32;
+    let rows = r
+        .steps
+        .iter()
+        .zip(views)
+        .enumerate()
+        .map(|(i, (s, v))| {
+            let top = i as u32 * ROW_H;
+            let x = x_of(s.earliest_start_day);
+            let end = x_of(s.earliest_finish_day).max(x + 2);
+            let x_p90 = x_of(s.earliest_start_day + s.expected.p90).max(end);
+            let label_end = x > WIDTH * 11 / 20;
+            TimeRow {
+                title: format!(
+                    "{}. {}: {}–{}",
+                    v.n, v.name, s.earliest_start_day, s.earliest_finish_day
+                ),
+                label: format!("{}. {}", v.n, v.name),
+                label_x: if label_end { x_p90 } else { x },
+                label_end,
+                y_text: top + 14,
+                y_bar: top + 20,
+                x,
+                w: end - x,
+                x_p90,
+                critical: v.critical,
+            }
+        })
+        .collect::<Vec<_>>();
+    let axis_y = rows.len() as u32 * ROW_H + 4;
+    let every = [7u32, 14, 30, 60, 90, 120, 180, 365, 730]
+        .into_iter()
+        .find(|e| max_day / e <= 10)
+        .unwrap_or(730);
+    let ticks = (0..=max_day / every)
+        .map(|k| Tick {
+            x: x_of(k * every),
+            day: k * every,
+        })
+        .collect();
+    Timeline {
+        width: WIDTH,
+        height: axis_y + 28,
+        axis_y,
+        rows,
+        ticks,
+    }
+}
+
+pub struct BlockerView {
+    pub step: String,
+    pub text: String,
+    pub unblock: String,
+}
+
+pub struct WhatIfView {
+    pub question: String,
+    pub answer: String,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub delta: String,
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "roadmap.html")]
+struct RoadmapPage {
+    c: Chrome,
+    applicant: String,
+    region: Option<String>,
+    datasets: Vec<(String, String)>,
+    steps: Vec<StepView>,
+    timeline: Timeline,
+    total_median: u32,
+    total_p90: u32,
+    version: String,
+    blockers: Vec<BlockerView>,
+    replaced: Vec<(String, String)>,
+    what_if: Vec<WhatIfView>,
+    edit_href: String,
+}
+
+/// Days as a signed change with a real minus sign: "−35", "+12".
+fn signed(d: i64) -> String {
+    if d < 0 {
+        format!("\u{2212}{}", -d)
+    } else {
+        format!("+{d}")
+    }
+}
+
+fn steps_view(cat: &Catalog, book: &Rulebook, r: &Roadmap, lang: Lang) -> Vec<StepView> {
+    let l = lang.code();
+    r.steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let rule = book.step(&s.rule);
+            StepView {
+                n: i + 1,
+                anchor: anchor(&s.id),
+                id: s.id.clone(),
+                rule: s.rule.clone(),
+                name: step_label(cat, book, &s.id, l),
+                authority: authority_name(cat, &s.authority, lang),
+                why: s.why.get(l).to_owned(),
+                legal_basis: s.legal_basis.get(l).to_owned(),
+                law_href: rule
+                    .and_then(|x| x.legal_basis.law.as_deref())
+                    .and_then(|id| cat.law(id))
+                    .map(|law| law.iri.clone()),
+                documents: rule
+                    .map(|x| x.documents.iter().map(|d| d.get(l).to_owned()).collect())
+                    .unwrap_or_default(),
+                fee: rule.map(|x| x.fee.get(l).to_owned()).unwrap_or_default(),
+                median: s.expected.median,
+                p90: s.expected.p90,
+                cases: s.expected.cases,
+                synthetic: s.expected.synthetic,
+                start: s.earliest_start_day,
+                finish: s.earliest_finish_day,
+                after: s
+                    .depends_on
+                    .iter()
+                    .map(|d| (anchor(d), step_label(cat, book, d, l)))
+                    .collect(),
+                critical: r.critical_path.contains(&s.id),
+                parallel: r.steps.iter().any(|o| {
+                    o.id != s.id
+                        && o.earliest_start_day < s.earliest_finish_day
+                        && s.earliest_start_day < o.earliest_finish_day
+                }),
+                datasets: s
+                    .datasets
+                    .iter()
+                    .map(|d| {
+                        cat.source(d)
+                            .map_or(d.clone(), |x| x.name.get(l).to_owned())
+                    })
+                    .collect(),
+                precedents: book
+                    .precedents_for(&s.rule, &s.datasets)
+                    .into_iter()
+                    .take(3)
+                    .map(|p| PrecView {
+                        id: p.id.clone(),
+                        outcome: crate::i18n::text(lang, &format!("outcome.{}", p.outcome))
+                            .to_owned(),
+                        decided: p.decided.clone(),
+                        summary: p.summary.get(l).to_owned(),
+                        example: p.example,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// GET /roadmap/plan: the roadmap for the answers, or the form again with what is missing.
+pub async fn plan(
+    State(state): State<AppState>,
+    c: Chrome,
+    auth: Auth,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let lang = c.t.lang;
+    let l = lang.code();
+    let cat = &state.catalog.catalog;
+    let book = &state.rules.book;
+    let a = Answers::parse(raw.as_deref())?;
+    let mut errors = Vec::new();
+    if a.kind.is_none() {
+        errors.push(FormError {
+            anchor: format!("kind-{}", APPLICANT_KINDS[0]),
+            text: crate::i18n::text(lang, "roadmap.err_kind").to_owned(),
+        });
+    }
+    let datasets = a.all_datasets();
+    if datasets.is_empty() {
+        errors.push(FormError {
+            anchor: "more".into(),
+            text: crate::i18n::text(lang, "roadmap.err_datasets").to_owned(),
+        });
+    }
+    for t in TRAITS.iter().filter(|t| !a.traits.contains_key(**t)) {
+        errors.push(FormError {
+            anchor: format!("trait-{t}-yes"),
+            text: format!(
+                "{} {}",
+                crate::i18n::text(lang, "roadmap.err_answer"),
+                crate::i18n::text(lang, &format!("trait.{t}"))
+            ),
+        });
+    }
+    let history = state.rules.history();
+    let need = Need {
+        applicant: Applicant {
+            kind: a.kind.clone().unwrap_or_default(),
+            region: a.region.clone(),
+        },
+        datasets: datasets.clone(),
+        traits: a.traits.clone(),
+        previous: None,
+    };
+    let planned = if errors.is_empty() {
+        match ork_rules::plan(cat, book, &need, &history) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                let mut text = if lang == Lang::Da { e.da } else { e.en };
+                // Name the closest catalog ids for each unknown one.
+                for d in datasets.iter().filter(|d| cat.source(d).is_none()) {
+                    let s = cat.suggest(d);
+                    if !s.is_empty() {
+                        let s = s.join(", ");
+                        text.push_str(&match lang {
+                            Lang::Da => format!(" Mente du {s} i stedet for '{d}'?"),
+                            Lang::En => format!(" Did you mean {s} instead of '{d}'?"),
+                        });
+                    }
+                }
+                errors.push(FormError {
+                    anchor: "more".into(),
+                    text,
+                });
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let Some(r) = planned else {
+        let basket = basket_of(&state, &auth).await?;
+        let mut res = render(lang, &form_page(c, cat, &a, &basket, errors));
+        *res.status_mut() = StatusCode::BAD_REQUEST;
+        return Ok(res);
+    };
+    let steps = steps_view(cat, book, &r, lang);
+    let what_if = ork_rules::planner::what_if(cat, book, &need, &history)
+        .map_err(|e| ApiError::bad_request(e.code, e.da, e.en))?
+        .into_iter()
+        .map(|w| {
+            let mut other = a.clone();
+            other.more.clear();
+            other.datasets = datasets.clone();
+            other.traits.insert(w.trait_name.clone(), w.value);
+            WhatIfView {
+                question: crate::i18n::text(lang, &format!("trait.{}", w.trait_name)).to_owned(),
+                answer: crate::i18n::text(lang, if w.value { "roadmap.yes" } else { "roadmap.no" })
+                    .to_owned(),
+                added: w
+                    .added
+                    .iter()
+                    .map(|x| step_label(cat, book, x, l))
+                    .collect(),
+                removed: w
+                    .removed
+                    .iter()
+                    .map(|x| step_label(cat, book, x, l))
+                    .collect(),
+                delta: signed(w.delta_days),
+                href: format!("/roadmap/plan?{}", other.query()),
+            }
+        })
+        .collect();
+    let page = RoadmapPage {
+        applicant: crate::i18n::text(lang, &format!("applicant.{}", need.applicant.kind))
+            .to_owned(),
+        region: need
+            .applicant
+            .region
+            .as_deref()
+            .map(|x| authority_name(cat, x, lang)),
+        datasets: datasets
+            .iter()
+            .map(|d| {
+                (
+                    d.clone(),
+                    cat.source(d)
+                        .map_or(d.clone(), |s| s.name.get(l).to_owned()),
+                )
+            })
+            .collect(),
+        timeline: timeline(&r, &steps),
+        total_median: r.total_median,
+        total_p90: r.total_p90,
+        version: r.rulebook_version.clone(),
+        blockers: r
+            .blockers
+            .iter()
+            .map(|b| BlockerView {
+                step: step_label(cat, book, &b.step, l),
+                text: b.text.get(l).to_owned(),
+                unblock: b.unblock.get(l).to_owned(),
+            })
+            .collect(),
+        replaced: r
+            .replaced
+            .iter()
+            .map(|x| {
+                (
+                    step_label(cat, book, &x.step, l),
+                    step_label(cat, book, &x.by, l),
+                )
+            })
+            .collect(),
+        what_if,
+        edit_href: format!("/roadmap?{}", a.query()),
+        steps,
+        c,
+    };
+    Ok(render(lang, &page))
+}
+
+// ---------------------------------------------------------------- the precedent register
+
+pub struct PrecedentView {
+    pub id: String,
+    pub rule_name: String,
+    pub authority: String,
+    pub decided: String,
+    pub outcome: String,
+    pub outcome_id: String,
+    pub example: bool,
+    pub applicant: String,
+    pub datasets: Vec<String>,
+    pub summary: String,
+    pub reasons: String,
+}
+
+#[derive(Template)]
+#[template(path = "precedents.html")]
+struct PrecedentsPage {
+    c: Chrome,
+    q: String,
+    rules: Vec<Choice>,
+    found: Vec<PrecedentView>,
+}
+
+/// GET /precedents?q=&rule=: the precedent register, searchable in both languages.
+pub async fn precedents(
+    State(state): State<AppState>,
+    c: Chrome,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let lang = c.t.lang;
+    let l = lang.code();
+    let cat = &state.catalog.catalog;
+    let book = &state.rules.book;
+    let f = crate::api::roadmap::parse_precedent_query(raw.as_deref(), book)?;
+    let found = book
+        .search_precedents(&f.q)
+        .into_iter()
+        .filter(|p| f.rule.as_ref().is_none_or(|r| &p.rule == r))
+        .map(|p| PrecedentView {
+            id: p.id.clone(),
+            rule_name: step_label(cat, book, &p.rule, l),
+            authority: authority_name(cat, &p.authority, lang),
+            decided: p.decided.clone(),
+            outcome: crate::i18n::text(lang, &format!("outcome.{}", p.outcome)).to_owned(),
+            outcome_id: p.outcome.clone(),
+            example: p.example,
+            applicant: crate::i18n::text(lang, &format!("applicant.{}", p.applicant_kind))
+                .to_owned(),
+            datasets: p
+                .datasets
+                .iter()
+                .map(|d| {
+                    cat.source(d)
+                        .map_or(d.clone(), |s| s.name.get(l).to_owned())
+                })
+                .collect(),
+            summary: p.summary.get(l).to_owned(),
+            reasons: p.reasons.get(l).to_owned(),
+        })
+        .collect();
+    let rule = f.rule.unwrap_or_default();
+    let page = PrecedentsPage {
+        rules: book
+            .steps
+            .iter()
+            .map(|s| Choice {
+                value: s.id.clone(),
+                label: s.name.get(l).to_owned(),
+                help: String::new(),
+                checked: s.id == rule,
+            })
+            .collect(),
+        q: f.q,
+        found,
+        c,
+    };
+    Ok(render(lang, &page))
+}
+
+// ---------------------------------------------------------------- the rulebook and versions
+
+pub struct RuleView {
+    pub id: String,
+    pub name: String,
+    pub authority: String,
+    pub legal_basis: String,
+    pub deadline: Option<u32>,
+    pub median: u32,
+    pub p90: u32,
+    pub cases: u32,
+    pub synthetic: u32,
+}
+
+pub struct VersionView {
+    pub version: String,
+    pub published: String,
+    pub first_seen: String,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "rulebook.html")]
+struct RulebookPage {
+    c: Chrome,
+    version: String,
+    published: String,
+    assessments: Vec<(String, String)>,
+    rules: Vec<RuleView>,
+    versions: Vec<VersionView>,
+}
+
+/// The recorded versions, oldest first, with the one in force added if the store has not
+/// recorded it (a server started without `serve`, as in tests).
+async fn versions(state: &AppState) -> Result<Vec<ork_store::RulebookVersion>, ApiError> {
+    let mut v = state.store.rulebook_versions().await?;
+    let book = &state.rules.book;
+    if !v.iter().any(|x| x.version == book.version) {
+        v.push(ork_store::RulebookVersion {
+            version: book.version.clone(),
+            published: book.published.clone(),
+            sha256: String::new(),
+            first_seen: time::OffsetDateTime::now_utc().unix_timestamp(),
+        });
+    }
+    Ok(v)
+}
+
+fn date(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .map(|t| t.date().to_string())
+        .unwrap_or_default()
+}
+
+/// GET /rulebook: the rulebook in force, its shared assessments and every approval with its
+/// authority, legal basis, deadline and current estimate; the versions the platform has run.
+pub async fn rulebook(State(state): State<AppState>, c: Chrome) -> Result<Response, ApiError> {
+    let lang = c.t.lang;
+    let l = lang.code();
+    let cat = &state.catalog.catalog;
+    let book = &state.rules.book;
+    let history = state.rules.history();
+    let page = RulebookPage {
+        version: book.version.clone(),
+        published: book.published.clone(),
+        assessments: book
+            .assessments
+            .iter()
+            .map(|a| {
+                (
+                    a.text.get(l).to_owned(),
+                    step_label(cat, book, &a.decided_by, l),
+                )
+            })
+            .collect(),
+        rules: book
+            .steps
+            .iter()
+            .map(|s| {
+                let e = history.expected(s);
+                RuleView {
+                    id: s.id.clone(),
+                    name: s.name.get(l).to_owned(),
+                    authority: if s.authority.starts_with('{') {
+                        crate::i18n::text(lang, "rulebook.per_case").to_owned()
+                    } else {
+                        authority_name(cat, &s.authority, lang)
+                    },
+                    legal_basis: s.legal_basis.text.get(l).to_owned(),
+                    deadline: s.deadline_days,
+                    median: e.median,
+                    p90: e.p90,
+                    cases: e.cases,
+                    synthetic: e.synthetic,
+                }
+            })
+            .collect(),
+        versions: versions(&state)
+            .await?
+            .into_iter()
+            .rev()
+            .map(|v| VersionView {
+                current: v.version == book.version,
+                first_seen: date(v.first_seen),
+                version: v.version,
+                published: v.published,
+            })
+            .collect(),
+        c,
+    };
+    Ok(render(lang, &page))
+}
+
+pub struct ChangeView {
+    pub item: String,
+    pub id: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub fields: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "rulebook_changes.html")]
+struct ChangesPage {
+    c: Chrome,
+    versions: Vec<String>,
+    from: String,
+    to: String,
+    changes: Vec<ChangeView>,
+}
+
+/// GET /rulebook/changes?from=&to=: what changed between two versions, field by field
+/// (default: the previous version the platform ran with to the one in force).
+pub async fn changes(
+    State(state): State<AppState>,
+    c: Chrome,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let lang = c.t.lang;
+    let l = lang.code();
+    let book = &state.rules.book;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|_| {
+            ApiError::bad_request(
+                "invalid_query_string",
+                "Parametrene kunne ikke læses.",
+                "The parameters could not be read.",
+            )
+        })?;
+    let known: Vec<String> = versions(&state)
+        .await?
+        .into_iter()
+        .map(|v| v.version)
+        .collect();
+    let current = book.version.clone();
+    let mut to = current.clone();
+    let mut from = known
+        .iter()
+        .rev()
+        .find(|v| **v != current)
+        .cloned()
+        .unwrap_or_else(|| current.clone());
+    for (k, v) in pairs {
+        match k.as_str() {
+            "from" | "to" if !known.contains(&v) => {
+                let v: String = v.chars().take(40).collect();
+                return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "unknown_version",
+                    format!(
+                        "Regelbogen findes ikke i version '{v}'. Kendte versioner: {}.",
+                        known.join(", ")
+                    ),
+                    format!(
+                        "There is no rulebook version '{v}'. Known versions: {}.",
+                        known.join(", ")
+                    ),
+                ));
+            }
+            "from" => from = v,
+            "to" => to = v,
+            other => return Err(unknown_parameter(other)),
+        }
+    }
+    let snapshot = |v: &str| {
+        let state = state.clone();
+        let v = v.to_owned();
+        async move {
+            if v == state.rules.book.version {
+                return Ok::<_, ApiError>(ork_rules::versions::snapshot(&state.rules.book));
+            }
+            let text = state.store.rulebook_snapshot(&v).await?.unwrap_or_default();
+            Ok(serde_json::from_str(&text).unwrap_or_default())
+        }
+    };
+    let (old, new) = (snapshot(&from).await?, snapshot(&to).await?);
+    let changes = ork_rules::versions::changes(&old, &new)
+        .into_iter()
+        .map(|ch| {
+            use ork_rules::versions::ChangeKind;
+            let key = format!("{}s", ch.item);
+            let named = |s: &serde_json::Value| {
+                let n = &s[&key][&ch.id]["name"][l];
+                n.as_str().map(str::to_owned)
+            };
+            let name = named(&new).or_else(|| named(&old)).unwrap_or_default();
+            let (kind, fields) = match ch.kind {
+                ChangeKind::Added => ("added", Vec::new()),
+                ChangeKind::Removed => ("removed", Vec::new()),
+                ChangeKind::Changed(f) => ("changed", f),
+            };
+            ChangeView {
+                item: crate::i18n::text(lang, &format!("rulebook.item_{}", ch.item)).to_owned(),
+                id: ch.id,
+                name,
+                kind,
+                fields,
+            }
+        })
+        .collect();
+    let page = ChangesPage {
+        versions: known,
+        from,
+        to,
+        changes,
+        c,
+    };
+    Ok(render(lang, &page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::TEXTS;
+
+    fn has(key: &str) -> bool {
+        TEXTS.iter().any(|(k, _, _)| *k == key)
+    }
+
+    #[test]
+    fn every_trait_kind_and_outcome_has_texts() {
+        for t in TRAITS {
+            assert!(has(&format!("trait.{t}")), "{t}");
+            assert!(has(&format!("trait.{t}.help")), "{t}");
+        }
+        for k in APPLICANT_KINDS {
+            assert!(has(&format!("applicant.{k}")), "{k}");
+        }
+        for o in ork_rules::rulebook::OUTCOMES {
+            assert!(has(&format!("outcome.{o}")), "{o}");
+        }
+        for k in ["rulebook.item_step", "rulebook.item_assessment"] {
+            assert!(has(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn answers_round_trip_through_the_address() {
+        let a = Answers::parse(Some(
+            "kind=danish_company&datasets=lpr&more=lmdb%2C+ind+lpr&consent=yes&intervention=no",
+        ))
+        .unwrap();
+        assert_eq!(a.all_datasets(), ["lpr", "lmdb", "ind"]);
+        let b = Answers::parse(Some(&a.query())).unwrap();
+        assert_eq!(b.all_datasets(), ["lpr", "lmdb", "ind"]);
+        assert_eq!(b.traits, a.traits);
+        assert_eq!(b.kind.as_deref(), Some("danish_company"));
+        assert!(Answers::parse(Some("consent=maybe")).is_err());
+        assert!(Answers::parse(Some("colour=blue")).is_err());
+        assert_eq!(signed(-35), "\u{2212}35");
+        assert_eq!(signed(12), "+12");
+    }
+}
