@@ -150,6 +150,23 @@ async fn demo_body(db: TestDb) {
             "organisation {id}"
         );
     }
+    // The roadmap command reads the decided cases the demo seeded (labelled as seed).
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/roadmap-examples/danish_university.json");
+    let out = run(
+        &db.url,
+        &data,
+        &["roadmap", "--need", example.to_str().unwrap()],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for s in r["steps"].as_array().unwrap() {
+        let e = &s["expected_days"];
+        assert!(e["cases"].as_u64().unwrap() >= 200, "{}: {e}", s["id"]);
+        assert_eq!(e["cases"], e["synthetic_cases"], "{}", s["id"]);
+    }
+    assert!(r["what_if"].is_array(), "the same answer as the API");
     let head_before = run(&db.url, &data, &["audit", "verify"], None);
     let manifest =
         std::fs::read(data.join("registers/manifest.json")).expect("demo generated the registers");
@@ -581,6 +598,9 @@ fn roadmap_plans_every_documented_example_and_refuses_bad_needs() {
                 !r["blockers"].as_array().unwrap().is_empty(),
                 "a foreign company is blocked"
             );
+        }
+        for s in r["steps"].as_array().unwrap() {
+            assert_eq!(s["expected_days"]["cases"], 0, "no database: the priors alone");
         }
         if path.ends_with("amendment.json") {
             assert!(!r["carried_over"].as_array().unwrap().is_empty());
