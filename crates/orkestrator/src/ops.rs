@@ -312,18 +312,31 @@ pub async fn roadmap(
         }
     };
     if let Some(n) = repeat {
-        let mut times = Vec::with_capacity(n);
+        // The plan alone, and the whole answer of the API (plan, precedents, what-if).
+        let mut plans = Vec::with_capacity(n);
+        let mut answers = Vec::with_capacity(n);
         for _ in 0..n.max(1) {
             let t = std::time::Instant::now();
-            let r = ork_rules::plan(&catalog, &book, &need, &history);
-            times.push(t.elapsed().as_secs_f64() * 1e6);
-            std::hint::black_box(r.ok());
+            std::hint::black_box(ork_rules::plan(&catalog, &book, &need, &history).ok());
+            plans.push(t.elapsed().as_secs_f64() * 1e6);
+            let t = std::time::Instant::now();
+            std::hint::black_box(
+                ork_rules::planner::roadmap_json(&catalog, &book, &need, &history).ok(),
+            );
+            answers.push(t.elapsed().as_secs_f64() * 1e6);
         }
-        times.sort_by(f64::total_cmp);
-        let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
+        let stats = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            let pct = |p: f64| v[((v.len() as f64 - 1.0) * p).round() as usize];
+            serde_json::json!({"p50_us": pct(0.5), "p99_us": pct(0.99), "max_us": pct(1.0)})
+        };
         println!(
             "{}",
-            serde_json::json!({"plans": times.len(), "datasets": need.datasets.len(), "p50_us": pct(0.5), "p99_us": pct(0.99), "max_us": pct(1.0)})
+            serde_json::json!({
+                "repeats": plans.len(), "datasets": need.datasets.len(),
+                "decided_cases": history.total(),
+                "plan": stats(plans), "full_answer": stats(answers),
+            })
         );
         return Ok(ExitCode::SUCCESS);
     }

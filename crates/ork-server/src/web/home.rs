@@ -13,7 +13,7 @@ struct Index {
 pub async fn index(c: Chrome) -> Response {
     let parts = vec![
         ("part.catalog", "part.catalog.text", Some("/catalog")),
-        ("part.roadmap", "part.roadmap.text", None),
+        ("part.roadmap", "part.roadmap.text", Some("/roadmap")),
         ("part.application", "part.application.text", None),
         ("part.quicktest", "part.quicktest.text", None),
         ("part.workspace", "part.workspace.text", None),

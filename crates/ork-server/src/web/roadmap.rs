@@ -559,6 +559,36 @@ pub async fn plan(
             ),
         });
     }
+    // Unknown ids are named with the closest catalog ids, alongside any other problem.
+    let unknown: Vec<&String> = datasets
+        .iter()
+        .filter(|d| cat.source(d).is_none())
+        .collect();
+    if !unknown.is_empty() {
+        let list = unknown
+            .iter()
+            .map(|d| d.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut text = match lang {
+            Lang::Da => format!("Disse datakilder findes ikke i datalandkortet: {list}."),
+            Lang::En => format!("These data sources are not in the data catalogue: {list}."),
+        };
+        for d in &unknown {
+            let s = cat.suggest(d);
+            if !s.is_empty() {
+                let s = s.join(", ");
+                text.push_str(&match lang {
+                    Lang::Da => format!(" Mente du {s} i stedet for '{d}'?"),
+                    Lang::En => format!(" Did you mean {s} instead of '{d}'?"),
+                });
+            }
+        }
+        errors.push(FormError {
+            anchor: "more".into(),
+            text,
+        });
+    }
     let history = state.rules.history();
     let need = Need {
         applicant: Applicant {
@@ -573,21 +603,9 @@ pub async fn plan(
         match ork_rules::plan(cat, book, &need, &history) {
             Ok(r) => Some(r),
             Err(e) => {
-                let mut text = if lang == Lang::Da { e.da } else { e.en };
-                // Name the closest catalog ids for each unknown one.
-                for d in datasets.iter().filter(|d| cat.source(d).is_none()) {
-                    let s = cat.suggest(d);
-                    if !s.is_empty() {
-                        let s = s.join(", ");
-                        text.push_str(&match lang {
-                            Lang::Da => format!(" Mente du {s} i stedet for '{d}'?"),
-                            Lang::En => format!(" Did you mean {s} instead of '{d}'?"),
-                        });
-                    }
-                }
                 errors.push(FormError {
                     anchor: "more".into(),
-                    text,
+                    text: if lang == Lang::Da { e.da } else { e.en },
                 });
                 None
             }

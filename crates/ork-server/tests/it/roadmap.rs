@@ -197,6 +197,13 @@ async fn portal_body(db: TestDb) {
         html.contains("value=\"lpr, lpx\""),
         "the typed ids are kept"
     );
+    // Several problems at once are listed together.
+    let (s, html) = page(&app, "/roadmap/plan?more=lpx", "en").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        html.contains("Choose who applies.") && html.contains("lpx") && html.contains("Answer: "),
+        "kind, unknown id and missing traits together"
+    );
     let (s, html) = page(
         &app,
         &format!("/roadmap/plan?kind=danish_university&datasets=biobank{all_no}"),

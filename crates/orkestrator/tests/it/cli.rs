@@ -600,7 +600,10 @@ fn roadmap_plans_every_documented_example_and_refuses_bad_needs() {
             );
         }
         for s in r["steps"].as_array().unwrap() {
-            assert_eq!(s["expected_days"]["cases"], 0, "no database: the priors alone");
+            assert_eq!(
+                s["expected_days"]["cases"], 0,
+                "no database: the priors alone"
+            );
         }
         if path.ends_with("amendment.json") {
             assert!(!r["carried_over"].as_array().unwrap().is_empty());
