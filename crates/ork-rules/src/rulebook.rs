@@ -67,6 +67,56 @@ impl Files {
     pub fn embedded() -> Self {
         Self(ork_catalog::load::embedded_texts(&CONTENT))
     }
+
+    /// A whole rulebook from a folder laid out like `rulebook/` (`rulebook.toml`, `steps/`,
+    /// `precedents/`): how an operator runs a newer published version without a rebuild.
+    pub fn from_dir(dir: &std::path::Path) -> Result<Self, LoadError> {
+        fn walk(
+            root: &std::path::Path,
+            d: &std::path::Path,
+            out: &mut BTreeMap<String, String>,
+            problems: &mut Vec<String>,
+        ) {
+            let entries = match std::fs::read_dir(d) {
+                Ok(e) => e,
+                Err(e) => {
+                    problems.push(format!("{}: {e}", d.display()));
+                    return;
+                }
+            };
+            for e in entries.flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    walk(root, &path, out, problems);
+                } else if path.extension().is_some_and(|x| x == "toml" || x == "md") {
+                    let key = path
+                        .strip_prefix(root)
+                        .unwrap_or(&path)
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    match std::fs::read_to_string(&path) {
+                        Ok(text) => {
+                            out.insert(key, text);
+                        }
+                        Err(e) => problems.push(format!("{}: {e}", path.display())),
+                    }
+                }
+            }
+        }
+        let (mut out, mut problems) = (BTreeMap::new(), Vec::new());
+        walk(dir, dir, &mut out, &mut problems);
+        if !out.contains_key("rulebook.toml") && problems.is_empty() {
+            problems.push(format!(
+                "{}: no rulebook.toml in this folder",
+                dir.display()
+            ));
+        }
+        if problems.is_empty() {
+            Ok(Self(out))
+        } else {
+            Err(LoadError(problems))
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -23,6 +23,7 @@ pub struct FileConfig {
     pub login_attempts_per_address: Option<usize>,
     pub login_failures_per_account: Option<usize>,
     pub catalog_dir: Option<PathBuf>,
+    pub rulebook_dir: Option<PathBuf>,
 }
 
 /// What the command line gave (already parsed by clap, `None` when absent).
@@ -51,6 +52,8 @@ pub struct Config {
     pub login_failures_per_account: usize,
     /// A folder of the operator's own catalog sources, laid out like the shipped catalog.
     pub catalog_dir: Option<PathBuf>,
+    /// A whole rulebook folder used instead of the one shipped in the binary.
+    pub rulebook_dir: Option<PathBuf>,
 }
 
 /// A configuration mistake: the key, where it was set, and what was expected.
@@ -324,7 +327,25 @@ impl Config {
                 d.display()
             )));
         }
+        let rulebook_dir = src.pick(
+            None,
+            "ORK_RULEBOOK_DIR",
+            |s| Some(PathBuf::from(s)),
+            file.rulebook_dir.map(Some),
+            "rulebook_dir",
+            None,
+        );
+        if let Some(d) = &rulebook_dir.value
+            && !d.is_dir()
+        {
+            return Err(ConfigError(format!(
+                "invalid configuration: rulebook_dir from {} is {}, which is not a folder",
+                rulebook_dir.source,
+                d.display()
+            )));
+        }
         Ok(Self {
+            rulebook_dir: rulebook_dir.value,
             data_dir: data_dir.value,
             database_url: database_url.value,
             listen: listen_addr,

@@ -297,7 +297,7 @@ pub async fn roadmap(
             return Ok(ExitCode::from(2));
         }
     };
-    let book = match ork_rules::load(&ork_rules::rulebook::Files::embedded(), &catalog) {
+    let book = match rulebook(config, &catalog) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("orkestrator: {e}");
@@ -357,6 +357,19 @@ pub async fn roadmap(
             Ok(ExitCode::from(2))
         }
     }
+}
+
+/// The rulebook in force: the `rulebook_dir` folder when configured, else the shipped one;
+/// checked against the catalog (a problem names its file and line).
+fn rulebook(
+    config: &Config,
+    catalog: &ork_catalog::Catalog,
+) -> anyhow::Result<ork_rules::Rulebook> {
+    let files = match &config.rulebook_dir {
+        Some(d) => ork_rules::rulebook::Files::from_dir(d).map_err(|e| anyhow::anyhow!("{e}"))?,
+        None => ork_rules::rulebook::Files::embedded(),
+    };
+    ork_rules::load(&files, catalog).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// The decided cases in the configured database, or `None` when it is an SQLite file that
@@ -556,8 +569,7 @@ pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
         tracing::warn!(dir = %config.data_dir.join("registers").display(), "no synthetic registers found: the catalog shows no row counts for them (run `orkestrator registers generate`)");
     }
     // A broken rulebook stops start-up, naming the file and line.
-    let book = ork_rules::load(&ork_rules::rulebook::Files::embedded(), &catalog)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let book = rulebook(config, &catalog)?;
     let catalog = ork_server::catalog::CatalogState::new(catalog)?;
     let state = ork_server::AppState::with_parts(
         store.clone(),

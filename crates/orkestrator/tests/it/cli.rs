@@ -656,3 +656,104 @@ fn roadmap_plans_every_documented_example_and_refuses_bad_needs() {
         "no database opened"
     );
 }
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_rulebook_folder_replaces_the_shipped_one_and_a_broken_one_stops_start_up() {
+    let bin = env!("CARGO_BIN_EXE_orkestrator");
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ork-rules/rulebook");
+    let book = dir.path().join("rulebook");
+    copy_dir(&shipped, &book);
+    let toml = book.join("rulebook.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        text.replacen("version = \"2026.1\"", "version = \"2027.1\"", 1),
+    )
+    .unwrap();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/roadmap-examples/danish_university.json");
+    let roadmap = || {
+        Command::new(bin)
+            .args(["--data-dir", "var", "roadmap", "--need"])
+            .arg(&example)
+            .env("ORK_RULEBOOK_DIR", &book)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let out = roadmap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        r["rulebook_version"], "2027.1",
+        "the folder's rulebook is used"
+    );
+
+    // One broken value: the roadmap and the server refuse, naming the file and line.
+    let step = book.join("steps/dpa_permission.toml");
+    let text = std::fs::read_to_string(&step).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("authority = "))
+        .unwrap()
+        + 1;
+    let broken: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("authority = ") {
+                "authority = \"nobody\"".to_owned()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&step, broken).unwrap();
+    let needle = format!("steps/dpa_permission.toml:{line}");
+    let out = roadmap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains(&needle), "{}", stderr(&out));
+    // The server must refuse to start; should it start anyway, it is stopped and fails.
+    let mut child = Command::new(bin)
+        .args(["--data-dir", "var", "serve", "--listen", "127.0.0.1:0"])
+        .env("ORK_RULEBOOK_DIR", &book)
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("serve started with a broken rulebook");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains(&needle), "{}", stderr(&out));
+    let out = Command::new(bin)
+        .args(["--data-dir", "var", "roadmap", "--need"])
+        .arg(&example)
+        .env("ORK_RULEBOOK_DIR", dir.path().join("nowhere"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("rulebook_dir"), "{}", stderr(&out));
+}
