@@ -6,6 +6,12 @@ use std::collections::HashMap;
 pub const MUNICIPALITIES_CSV: &str = include_str!("../data/denmark/municipalities.csv");
 pub const POPULATION_CSV: &str = include_str!("../data/denmark/population_age_sex.csv");
 pub const VITAL_RATES_CSV: &str = include_str!("../data/denmark/vital_rates.csv");
+/// The real code lists (subsets in common use; `data/codes/SOURCES.md`): ICD-10, ATC, SKS
+/// procedures and NPU laboratory codes, each with Danish and English labels where known.
+pub const ICD10_CSV: &str = include_str!("../data/codes/icd10_common.csv");
+pub const ATC_CSV: &str = include_str!("../data/codes/atc_common.csv");
+pub const SKS_PROCEDURES_CSV: &str = include_str!("../data/codes/sks_procedures_common.csv");
+pub const NPU_CSV: &str = include_str!("../data/codes/npu_lab_common.csv");
 
 #[derive(Debug, Clone)]
 pub struct Municipality {

@@ -1,0 +1,26 @@
+//! Quick tests: feasibility counts across the registers before any application.
+//!
+//! `cohort.rs` is the cohort language (`docs/cohort-language.md`): a definition is parsed
+//! and checked in full — codes against the real code lists (`codes.rs`), periods, counts,
+//! nesting and size — before anything is counted, and every problem names the path of its
+//! element. The person-level index, the engine, the reference implementation on DataFusion
+//! and disclosure control build on it.
+
+pub mod codes;
+pub mod cohort;
+
+pub use cohort::{Cohort, CohortError, Criterion, parse};
+
+use std::sync::OnceLock;
+
+/// The municipality codes of Denmark (from `ork-registers`' embedded reference data).
+pub fn municipality_codes() -> &'static [u16] {
+    static CODES: OnceLock<Vec<u16>> = OnceLock::new();
+    CODES.get_or_init(|| {
+        ork_registers::refdata::RefData::load()
+            .municipalities
+            .iter()
+            .filter_map(|m| u16::try_from(m.kom).ok())
+            .collect()
+    })
+}
