@@ -8,6 +8,8 @@
 
 pub mod codes;
 pub mod cohort;
+pub mod engine;
+pub mod index;
 
 pub use cohort::{Cohort, CohortError, Criterion, parse};
 
