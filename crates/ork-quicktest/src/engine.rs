@@ -358,6 +358,27 @@ pub struct Counts {
     pub cells: Vec<Cell>,
 }
 
+impl Counts {
+    /// The documented result JSON without disclosure control: only the operator's command
+    /// line gives this (`--exact`), for verification; the API never does.
+    pub fn exact_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "count": self.count,
+            "suppressed": false,
+            "cells": self.cells.iter().map(|c| {
+                let mut o = serde_json::Map::new();
+                for (b, v) in &c.keys {
+                    o.insert(b.key().to_owned(), serde_json::Value::String(v.clone()));
+                }
+                o.insert("count".into(), c.count.into());
+                o.insert("suppressed".into(), false.into());
+                serde_json::Value::Object(o)
+            }).collect::<Vec<_>>(),
+            "rules": ["exact: unprotected counts on the operator's command line (--exact)"],
+        })
+    }
+}
+
 /// `0-9`, `10-19`, …, `80-89`, `90+`.
 pub fn age_band(age: u32) -> String {
     if age >= 90 {

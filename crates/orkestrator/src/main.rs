@@ -91,6 +91,22 @@ enum Command {
         #[arg(long, hide = true)]
         repeat: Option<usize>,
     },
+    /// Count cohorts on the synthetic registers (docs/cohort-language.md): one JSON result
+    /// per definition, then the index build time.
+    Quicktest {
+        /// The registers folder (default: DATA_DIR/registers).
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Unprotected counts, for the operator's verification (the API never gives them).
+        #[arg(long)]
+        exact: bool,
+        /// Add "millis" to each result.
+        #[arg(long)]
+        timings: bool,
+        /// Cohort definitions (JSON files).
+        #[arg(required = true, value_name = "COHORT.json")]
+        cohorts: Vec<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -163,6 +179,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             lang,
             repeat,
         } => ops::roadmap(&need, &format, &lang, repeat, &config).await,
+        Command::Quicktest {
+            data,
+            exact,
+            timings,
+            cohorts,
+        } => ops::quicktest(data.as_deref(), exact, timings, &cohorts, &config),
         Command::Audit(ops::AuditCommand::Verify { file: Some(file) }) => ops::verify_file(&file),
         command => run_with_store(command, config).await,
     }
@@ -203,5 +225,11 @@ async fn run_with_store(command: Command, config: Config) -> anyhow::Result<Exit
             lang,
             repeat,
         } => ops::roadmap(&need, &format, &lang, repeat, &config).await,
+        Command::Quicktest {
+            data,
+            exact,
+            timings,
+            cohorts,
+        } => ops::quicktest(data.as_deref(), exact, timings, &cohorts, &config),
     }
 }

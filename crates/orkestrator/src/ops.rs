@@ -386,6 +386,71 @@ async fn decided_cases(config: &Config) -> anyhow::Result<Option<ork_rules::plan
     Ok(Some(ork_server::rules::read_history(&store).await?))
 }
 
+/// Files only: counts cohorts on a registers folder. Definitions are all checked before
+/// the index is built, so a bad one costs nothing.
+pub fn quicktest(
+    data: Option<&Path>,
+    exact: bool,
+    timings: bool,
+    cohorts: &[PathBuf],
+    config: &Config,
+) -> anyhow::Result<ExitCode> {
+    if !exact {
+        eprintln!(
+            "orkestrator: disclosure control for quick tests is not built yet; the operator's command line gives exact counts with --exact"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let mut parsed = Vec::new();
+    for path in cohorts {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("orkestrator: cannot read {}: {e}", path.display());
+                return Ok(ExitCode::from(2));
+            }
+        };
+        match ork_quicktest::parse(&text) {
+            Ok(c) => parsed.push(c),
+            Err(e) => {
+                eprintln!("orkestrator: {}: {e}", path.display());
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    let dir = data
+        .map(Path::to_owned)
+        .unwrap_or_else(|| config.data_dir.join("registers"));
+    let t = std::time::Instant::now();
+    let index = match ork_quicktest::index::Index::build(&dir) {
+        Ok(ix) => ix,
+        Err(e) => {
+            eprintln!("orkestrator: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let build_ms = t.elapsed().as_secs_f64() * 1e3;
+    for c in &parsed {
+        let t = std::time::Instant::now();
+        let counts = ork_quicktest::engine::count(&index, c);
+        let millis = t.elapsed().as_secs_f64() * 1e3;
+        let mut out = counts.exact_json();
+        if timings {
+            out["millis"] = serde_json::json!((millis * 1000.0).round() / 1000.0);
+        }
+        println!("{out}");
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "index_build_millis": build_ms.round(),
+            "persons": index.persons.len(),
+            "index_bytes": index.heap_bytes(),
+        })
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 #[derive(Subcommand)]
 pub enum RegistersCommand {
     /// Write the synthetic registers as Parquet, one folder per register, with manifest.json.

@@ -757,3 +757,77 @@ fn a_rulebook_folder_replaces_the_shipped_one_and_a_broken_one_stops_start_up() 
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("rulebook_dir"), "{}", stderr(&out));
 }
+
+#[test]
+fn quicktest_counts_cohorts_on_the_registers() {
+    let bin = env!("CARGO_BIN_EXE_orkestrator");
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(bin)
+        .args(["registers", "generate", "--persons", "3000", "--out", "reg"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let write = |name: &str, json: &str| std::fs::write(dir.path().join(name), json).unwrap();
+    write(
+        "all.json",
+        r#"{"population": {"alive_on": "2020-01-01"}, "breakdown": ["sex"]}"#,
+    );
+    write(
+        "dm.json",
+        r#"{"population": {"alive_on": "2020-01-01"}, "criteria": {"diagnosis": {"codes": ["E11"]}}}"#,
+    );
+    write(
+        "bad.json",
+        r#"{"population": {"alive_on": "2020-01-01"}, "criteria": {"all": [{"prescription": {"atc": ["Z99"]}}]}}"#,
+    );
+    let run_qt = |args: &[&str]| {
+        Command::new(bin)
+            .args(["quicktest", "--data", "reg"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let out = run_qt(&["--exact", "--timings", "all.json", "dm.json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines.len(),
+        3,
+        "one result per definition, then the build time"
+    );
+    let everyone = lines[0]["count"].as_u64().unwrap();
+    assert!(everyone > 2000);
+    let cells: u64 = lines[0]["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(cells, everyone);
+    assert!(lines[1]["count"].as_u64().unwrap() < everyone);
+    assert!(lines[1]["millis"].is_number());
+    assert!(lines[2]["index_build_millis"].is_number());
+
+    let out = run_qt(&["--exact", "all.json", "bad.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(r#"criteria.all[0].prescription.atc[0]: unknown ATC code "Z99""#),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).is_empty(),
+        "nothing counted when one definition is bad"
+    );
+    let out = run_qt(&["all.json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "no unprotected counts without --exact"
+    );
+}
