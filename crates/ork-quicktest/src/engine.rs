@@ -212,9 +212,13 @@ fn matches<'a>(ix: &'a Index, e: &'a Event) -> impl Iterator<Item = (u32, Day)> 
             if !subs.is_empty() && !subs.contains(&ev.sub[i]) {
                 return None;
             }
+            // Values are held and compared at single precision.
             if min.is_some() || max.is_some() {
-                let v = f64::from(ev.value[i]);
-                if v.is_nan() || min.is_some_and(|m| v < m) || max.is_some_and(|m| v > m) {
+                let v = ev.value[i];
+                if v.is_nan()
+                    || min.is_some_and(|m| v < m as f32)
+                    || max.is_some_and(|m| v > m as f32)
+                {
                     return None;
                 }
             }
@@ -332,9 +336,12 @@ pub fn eval(ix: &Index, c: &Criterion, pop: &Set, year: i32) -> Set {
         Criterion::Income { min, max, year: y } => {
             let mut s = Set::empty(n);
             if let Some(v) = ix.income.get(&y.unwrap_or(year)) {
-                for (i, x) in v.iter().enumerate() {
-                    let x = f64::from(*x);
-                    if !x.is_nan() && min.is_none_or(|m| x >= m) && max.is_none_or(|m| x <= m) {
+                for (i, &x) in v.iter().enumerate() {
+                    // Held and compared at single precision.
+                    if !x.is_nan()
+                        && min.is_none_or(|m| x >= m as f32)
+                        && max.is_none_or(|m| x <= m as f32)
+                    {
                         s.insert(i as u32);
                     }
                 }
@@ -447,7 +454,9 @@ pub fn count(ix: &Index, c: &Cohort) -> Counts {
                 Breakdown::Sex => if person.sex == 1 { "M" } else { "F" }.to_owned(),
                 Breakdown::AgeBand => age_band(ages.age(person.born)),
                 Breakdown::Region => bef
-                    .map(|b| b.region[p as usize].to_string())
+                    .map(|b| b.region[p as usize])
+                    .filter(|r| *r != crate::index::UNKNOWN_REGION)
+                    .map(|r| r.to_string())
                     .unwrap_or_default(),
                 Breakdown::Year => first_year
                     .get(&p)

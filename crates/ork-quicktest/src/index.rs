@@ -43,10 +43,14 @@ pub struct Person {
     pub emigrated: Option<Day>,
 }
 
+/// The region of a `bef` row that has none.
+pub const UNKNOWN_REGION: u16 = 1;
+
 /// The population of one year (`bef`): who has a row, and where they lived.
 #[derive(Debug, Clone, Default)]
 pub struct Bef {
-    /// Region code (1081–1085) per person, 0 = no row that year.
+    /// Region code (1081–1085) per person, 0 = no row that year, [`UNKNOWN_REGION`] = a row
+    /// without a region.
     pub region: Vec<u16>,
     pub municipality: Vec<u16>,
 }
@@ -186,6 +190,10 @@ fn ts_days(b: &RecordBatch, name: &str) -> Result<Vec<Option<Day>>, String> {
     Ok((0..a.len())
         .map(|i| (!a.is_null(i)).then(|| a.value(i).div_euclid(86_400_000_000) as Day))
         .collect())
+}
+
+fn opt_str(a: &StringArray, i: usize) -> Option<&str> {
+    (!a.is_null(i)).then(|| a.value(i))
 }
 
 fn opt_date(a: &Date32Array, i: usize) -> Option<Day> {
@@ -340,8 +348,17 @@ impl Index {
                         municipality: vec![0; n],
                     });
                     let p = id(pnr.value(i))? as usize;
-                    y.region[p] = reg.value(i) as u16;
-                    y.municipality[p] = kom.value(i) as u16;
+                    // A row without a region still places the person in the population.
+                    y.region[p] = if reg.is_null(i) {
+                        UNKNOWN_REGION
+                    } else {
+                        reg.value(i) as u16
+                    };
+                    y.municipality[p] = if kom.is_null(i) {
+                        0
+                    } else {
+                        kom.value(i) as u16
+                    };
                 }
                 Ok(())
             })?;
@@ -351,10 +368,8 @@ impl Index {
             scan(dir, "udda", &["pnr", "aar", "hfaudd"], |b| {
                 let (pnr, aar, h) = (strs(b, "pnr")?, ints(b, "aar")?, strs(b, "hfaudd")?);
                 for i in 0..b.num_rows() {
-                    let level = h
-                        .value(i)
-                        .bytes()
-                        .next()
+                    let level = opt_str(h, i)
+                        .and_then(|v| v.bytes().next())
                         .map_or(0, |c| c.wrapping_sub(b'0'));
                     edu.entry(aar.value(i)).or_insert_with(|| vec![0; n])
                         [id(pnr.value(i))? as usize] = level;
@@ -412,14 +427,14 @@ impl Index {
             ),
         ] {
             let key_col = if start_ts { "dw_ek_kontakt" } else { "recnum" };
-            let mut contact: HashMap<u64, (u32, Day)> = HashMap::new();
+            // A contact without a start dates none of its events: they are not counted.
+            let mut contact: HashMap<u64, (u32, Option<Day>)> = HashMap::new();
             scan(dir, contacts, &[key_col, "pnr", start_col], |b| {
                 let (k, pnr) = (strs(b, key_col)?, strs(b, "pnr")?);
                 let start = day_column(b, start_col, start_ts)?;
                 for (i, day) in start.iter().enumerate() {
                     let key = contact_key(k.value(i)).ok_or("a contact key is malformed")?;
-                    let day = day.ok_or("a contact has no start")?;
-                    contact.insert(key, (id(pnr.value(i))?, day));
+                    contact.insert(key, (id(pnr.value(i))?, *day));
                 }
                 Ok(())
             })?;
@@ -428,10 +443,12 @@ impl Index {
                 for i in 0..b.num_rows() {
                     let key = contact_key(k.value(i)).ok_or("a contact key is malformed")?;
                     let &(p, day) = contact.get(&key).ok_or("a diagnosis has no contact")?;
+                    let (Some(day), Some(c)) = (day, opt_str(code, i)) else {
+                        continue;
+                    };
                     // ICD-10 without the SKS "D".
-                    let c = code.value(i);
                     let c = c.strip_prefix('D').unwrap_or(c);
-                    let sub = t.value(i).bytes().next().unwrap_or(b'?');
+                    let sub = opt_str(t, i).and_then(|t| t.bytes().next()).unwrap_or(b'?');
                     diag.push(c, p, day, sub, f32::NAN);
                 }
                 Ok(())
@@ -442,7 +459,9 @@ impl Index {
                 for (i, day) in when.iter().enumerate() {
                     let key = contact_key(k.value(i)).ok_or("a contact key is malformed")?;
                     let &(p, start) = contact.get(&key).ok_or("a procedure has no contact")?;
-                    proc_.push(code.value(i), p, day.unwrap_or(start), 0, f32::NAN);
+                    if let (Some(day), Some(c)) = (day.or(start), opt_str(code, i)) {
+                        proc_.push(c, p, day, 0, f32::NAN);
+                    }
                 }
                 Ok(())
             })?;
@@ -453,7 +472,9 @@ impl Index {
         scan(dir, "lmdb", &["pnr", "eksd", "atc"], |b| {
             let (pnr, d, atc) = (strs(b, "pnr")?, dates(b, "eksd")?, strs(b, "atc")?);
             for i in 0..b.num_rows() {
-                rx.push(atc.value(i), id(pnr.value(i))?, d.value(i), 0, f32::NAN);
+                if let (Some(day), Some(code)) = (opt_date(d, i), opt_str(atc, i)) {
+                    rx.push(code, id(pnr.value(i))?, day, 0, f32::NAN);
+                }
             }
             Ok(())
         })?;
@@ -465,9 +486,10 @@ impl Index {
                 strs(b, "c_icd10")?,
             );
             for i in 0..b.num_rows() {
-                let code = c.value(i);
-                let code = code.strip_prefix('D').unwrap_or(code);
-                cancer.push(code, id(pnr.value(i))?, d.value(i), 0, f32::NAN);
+                if let (Some(day), Some(code)) = (opt_date(d, i), opt_str(c, i)) {
+                    let code = code.strip_prefix('D').unwrap_or(code);
+                    cancer.push(code, id(pnr.value(i))?, day, 0, f32::NAN);
+                }
             }
             Ok(())
         })?;
@@ -483,9 +505,12 @@ impl Index {
                     strs(b, "doedsaarsag_tilgrundliggende")?,
                 );
                 for i in 0..b.num_rows() {
-                    let code = if c.is_null(i) { "" } else { c.value(i) };
+                    // A death without a cause still counts when no cause is asked for.
+                    let code = opt_str(c, i).unwrap_or("");
                     let code = code.strip_prefix('D').unwrap_or(code);
-                    death.push(code, id(pnr.value(i))?, d.value(i), 0, f32::NAN);
+                    if let Some(day) = opt_date(d, i) {
+                        death.push(code, id(pnr.value(i))?, day, 0, f32::NAN);
+                    }
                 }
                 Ok(())
             },
@@ -498,11 +523,13 @@ impl Index {
                 strs(b, "proevetype")?,
             );
             for i in 0..b.num_rows() {
-                let sub = SAMPLE_TYPES
-                    .iter()
-                    .position(|s| *s == t.value(i))
-                    .ok_or("an unknown sample type")? as u8;
-                bio.push("", id(pnr.value(i))?, d.value(i), sub, f32::NAN);
+                // An unknown or missing type matches no type filter.
+                let sub = opt_str(t, i)
+                    .and_then(|t| SAMPLE_TYPES.iter().position(|s| *s == t))
+                    .map_or(u8::MAX, |x| x as u8);
+                if let Some(day) = opt_date(d, i) {
+                    bio.push("", id(pnr.value(i))?, day, sub, f32::NAN);
+                }
             }
             Ok(())
         })?;
@@ -520,8 +547,9 @@ impl Index {
                     } else {
                         v.value(i) as f32
                     };
-                    let day = day.ok_or("a lab result has no time")?;
-                    lab.push(code.value(i), id(pnr.value(i))?, day, 0, value);
+                    if let (Some(day), Some(c)) = (day, opt_str(code, i)) {
+                        lab.push(c, id(pnr.value(i))?, *day, 0, value);
+                    }
                 }
                 Ok(())
             },

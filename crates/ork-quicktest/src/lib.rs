@@ -10,6 +10,7 @@ pub mod codes;
 pub mod cohort;
 pub mod engine;
 pub mod index;
+pub mod reference;
 
 pub use cohort::{Cohort, CohortError, Criterion, parse};
 
