@@ -11,6 +11,7 @@ pub mod cohort;
 pub mod engine;
 pub mod index;
 pub mod reference;
+pub mod sdc;
 
 pub use cohort::{Cohort, CohortError, Criterion, parse};
 
