@@ -121,6 +121,17 @@ pub struct Roadmap {
     pub carried_over: Vec<String>,
 }
 
+impl Roadmap {
+    /// Whether `s` runs (at its earliest) alongside another step.
+    pub fn parallel(&self, s: &PlannedStep) -> bool {
+        self.steps.iter().any(|o| {
+            o.id != s.id
+                && o.earliest_start_day < s.earliest_finish_day
+                && s.earliest_start_day < o.earliest_finish_day
+        })
+    }
+}
+
 fn region_of<'a>(catalog: &'a Catalog, id: &str) -> Option<&'a str> {
     let s = catalog.source(id)?;
     ork_catalog::load::REGIONS
@@ -587,7 +598,7 @@ pub fn roadmap_json(
 ) -> Result<serde_json::Value, NeedError> {
     let r = plan(catalog, book, need, durations)?;
     let mut out = to_json_with_precedents(&r, book);
-    out["what_if"] = what_if_json(&what_if(catalog, book, need, durations)?);
+    out["what_if"] = what_if_json(&what_if_from(catalog, book, need, durations, &r));
     Ok(out)
 }
 
@@ -625,9 +636,7 @@ pub fn to_json(r: &Roadmap) -> serde_json::Value {
             "expected_days": {"median": s.expected.median, "p90": s.expected.p90, "cases": s.expected.cases, "synthetic_cases": s.expected.synthetic},
             "earliest_start_day": s.earliest_start_day,
             "earliest_finish_day": s.earliest_finish_day,
-            "parallel": r.steps.iter().any(|o| o.id != s.id
-                && o.earliest_start_day < s.earliest_finish_day
-                && s.earliest_start_day < o.earliest_finish_day),
+            "parallel": r.parallel(s),
         })).collect::<Vec<_>>(),
         "critical_path": r.critical_path,
         "total_days": {"median": r.total_median, "p90": r.total_p90},
@@ -733,13 +742,24 @@ pub fn what_if(
     durations: &dyn Durations,
 ) -> Result<Vec<WhatIf>, NeedError> {
     let base = plan(catalog, book, need, durations)?;
+    Ok(what_if_from(catalog, book, need, durations, &base))
+}
+
+/// [`what_if`] for a need whose roadmap `base` is already planned.
+pub fn what_if_from(
+    catalog: &Catalog,
+    book: &Rulebook,
+    need: &Need,
+    durations: &dyn Durations,
+    base: &Roadmap,
+) -> Vec<WhatIf> {
     let ids = |r: &Roadmap| {
         r.steps
             .iter()
             .map(|s| s.id.clone())
             .collect::<BTreeSet<_>>()
     };
-    let before = ids(&base);
+    let before = ids(base);
     let mut out = Vec::new();
     for t in TRAITS {
         let mut other = need.clone();
@@ -760,7 +780,7 @@ pub fn what_if(
             delta_days: r.total_median as i64 - base.total_median as i64,
         });
     }
-    Ok(out)
+    out
 }
 
 /// [`what_if`] as JSON, for the roadmap's `what_if` key.

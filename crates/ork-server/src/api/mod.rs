@@ -15,6 +15,17 @@ pub mod tokens;
 
 pub use json::ApiJson;
 
+/// A query string as its (name, value) pairs, or a 400 when it cannot be read.
+pub fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, crate::ApiError> {
+    serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|_| {
+        crate::ApiError::bad_request(
+            "invalid_query_string",
+            "Parametrene kunne ikke læses.",
+            "The parameters could not be read.",
+        )
+    })
+}
+
 use crate::AppState;
 use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};

@@ -108,14 +108,7 @@ pub fn parse_precedent_query(
     raw: Option<&str>,
     book: &ork_rules::Rulebook,
 ) -> Result<PrecedentQuery, ApiError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|_| {
-            ApiError::bad_request(
-                "invalid_query_string",
-                "Parametrene kunne ikke læses.",
-                "The parameters could not be read.",
-            )
-        })?;
+    let pairs = crate::api::query_pairs(raw)?;
     let (mut q, mut rule) = (String::new(), None);
     for (k, v) in pairs {
         match k.as_str() {

@@ -44,14 +44,7 @@ fn unknown_parameter(name: &str) -> ApiError {
 
 impl Answers {
     fn parse(raw: Option<&str>) -> Result<Self, ApiError> {
-        let pairs: Vec<(String, String)> =
-            serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|_| {
-                ApiError::bad_request(
-                    "invalid_query_string",
-                    "Parametrene kunne ikke læses.",
-                    "The parameters could not be read.",
-                )
-            })?;
+        let pairs = crate::api::query_pairs(raw)?;
         let mut a = Self::default();
         for (k, v) in pairs {
             let v = v.trim().to_owned();
@@ -492,11 +485,7 @@ fn steps_view(cat: &Catalog, book: &Rulebook, r: &Roadmap, lang: Lang) -> Vec<St
                     .map(|d| (anchor(d), step_label(cat, book, d, l)))
                     .collect(),
                 critical: r.critical_path.contains(&s.id),
-                parallel: r.steps.iter().any(|o| {
-                    o.id != s.id
-                        && o.earliest_start_day < s.earliest_finish_day
-                        && s.earliest_start_day < o.earliest_finish_day
-                }),
+                parallel: r.parallel(s),
                 datasets: s
                     .datasets
                     .iter()
@@ -620,8 +609,7 @@ pub async fn plan(
         return Ok(res);
     };
     let steps = steps_view(cat, book, &r, lang);
-    let what_if = ork_rules::planner::what_if(cat, book, &need, &history)
-        .map_err(|e| ApiError::bad_request(e.code, e.da, e.en))?
+    let what_if = ork_rules::planner::what_if_from(cat, book, &need, &history, &r)
         .into_iter()
         .map(|w| {
             let mut other = a.clone();
@@ -918,14 +906,7 @@ pub async fn changes(
     let lang = c.t.lang;
     let l = lang.code();
     let book = &state.rules.book;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|_| {
-            ApiError::bad_request(
-                "invalid_query_string",
-                "Parametrene kunne ikke læses.",
-                "The parameters could not be read.",
-            )
-        })?;
+    let pairs = crate::api::query_pairs(raw.as_deref())?;
     let known: Vec<String> = versions(&state)
         .await?
         .into_iter()
