@@ -4,7 +4,7 @@
 
 use crate::cohort::{Breakdown, Cohort, Criterion, Event, EventKind, Population, Sex};
 use crate::index::{Day, Events, Index};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use time::{Date, Month};
 
 /// A set of person ids.
@@ -37,6 +37,11 @@ impl Set {
         {
             *last &= (1u64 << (self.n % 64)) - 1;
         }
+    }
+
+    /// The bits, 64 persons a word.
+    pub fn words(&self) -> &[u64] {
+        &self.words
     }
 
     pub fn insert(&mut self, i: u32) {
@@ -147,7 +152,7 @@ pub fn population(ix: &Index, p: &Population) -> Set {
         Sex::F => 2u8,
     });
     for (i, person) in ix.persons.iter().enumerate() {
-        let region = bef.region[i];
+        let region = bef.region(i);
         if region == 0
             || person.born > on
             || person.born < lo
@@ -156,7 +161,7 @@ pub fn population(ix: &Index, p: &Population) -> Set {
             || person.emigrated.is_some_and(|d| d <= on)
             || sex.is_some_and(|s| s != person.sex)
             || (!p.regions.is_empty() && !p.regions.contains(&region))
-            || (!p.municipalities.is_empty() && !p.municipalities.contains(&bef.municipality[i]))
+            || (!p.municipalities.is_empty() && !p.municipalities.contains(&bef.municipality(i)))
         {
             continue;
         }
@@ -186,12 +191,9 @@ fn code_ranges(ev: &Events, codes: &[String]) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-/// Every matching event of `e` as (person, day), in postings order.
-fn matches<'a>(ix: &'a Index, e: &'a Event) -> impl Iterator<Item = (u32, Day)> + 'a {
-    let ev = ix.events(e.kind);
-    let from = e.from.map(day_of).unwrap_or(Day::MIN);
-    let to = e.to.map(day_of).unwrap_or(Day::MAX);
-    let subs: Vec<u8> = match e.kind {
+/// The sub-types an event criterion asks for (empty: all).
+fn wanted_subs(e: &Event) -> Vec<u8> {
+    match e.kind {
         EventKind::Diagnosis => e.types.iter().filter_map(|t| t.bytes().next()).collect(),
         EventKind::Biobank => e
             .types
@@ -200,21 +202,37 @@ fn matches<'a>(ix: &'a Index, e: &'a Event) -> impl Iterator<Item = (u32, Day)> 
             .map(|i| i as u8)
             .collect(),
         _ => Vec::new(),
-    };
+    }
+}
+
+/// Whether a criterion looks at each event (period, types, values) or only at who has one.
+fn filters_events(e: &Event) -> bool {
+    e.from.is_some()
+        || e.to.is_some()
+        || !wanted_subs(e).is_empty()
+        || e.min.is_some()
+        || e.max.is_some()
+}
+
+/// Every matching event of `e` as (person, day), code by code.
+fn matches<'a>(ix: &'a Index, e: &'a Event) -> impl Iterator<Item = (u32, Day)> + 'a {
+    let ev = ix.events(e.kind);
+    let from = e.from.map(day_of).unwrap_or(Day::MIN);
+    let to = e.to.map(day_of).unwrap_or(Day::MAX);
+    let subs = wanted_subs(e);
     let (min, max) = (e.min, e.max);
     code_ranges(ev, &e.codes).into_iter().flat_map(move |r| {
         let subs = subs.clone();
-        (ev.offsets[r.start]..ev.offsets[r.end]).filter_map(move |i| {
-            let day = ev.day[i];
-            if day < from || day > to {
+        ev.postings(r).filter_map(move |p| {
+            if p.day < from || p.day > to {
                 return None;
             }
-            if !subs.is_empty() && !subs.contains(&ev.sub[i]) {
+            if !subs.is_empty() && !subs.contains(&p.sub) {
                 return None;
             }
             // Values are held and compared at single precision.
             if min.is_some() || max.is_some() {
-                let v = ev.value[i];
+                let v = p.value;
                 if v.is_nan()
                     || min.is_some_and(|m| v < m as f32)
                     || max.is_some_and(|m| v > m as f32)
@@ -222,7 +240,7 @@ fn matches<'a>(ix: &'a Index, e: &'a Event) -> impl Iterator<Item = (u32, Day)> 
                     return None;
                 }
             }
-            Some((ev.person[i], day))
+            Some((p.person, p.day))
         })
     })
 }
@@ -230,19 +248,43 @@ fn matches<'a>(ix: &'a Index, e: &'a Event) -> impl Iterator<Item = (u32, Day)> 
 fn event_set(ix: &Index, e: &Event) -> Set {
     let n = ix.persons.len();
     let mut s = Set::empty(n);
+    let ev = ix.events(e.kind);
+    let whole = !filters_events(e);
     if e.min_count <= 1 {
-        for (p, _) in matches(ix, e) {
-            s.insert(p);
-        }
-    } else {
-        let mut count: BTreeMap<u32, u32> = BTreeMap::new();
-        for (p, _) in matches(ix, e) {
-            *count.entry(p).or_default() += 1;
-        }
-        for (p, c) in count {
-            if c >= e.min_count {
+        if whole {
+            // Who has one: the runs alone, without reading a day.
+            for r in code_ranges(ev, &e.codes) {
+                for (p, _) in ev.runs(r) {
+                    s.insert(p);
+                }
+            }
+        } else {
+            for (p, _) in matches(ix, e) {
                 s.insert(p);
             }
+        }
+        return s;
+    }
+    // Events per person across the codes.
+    let mut count = vec![0u32; n];
+    let mut add = |p: u32, k: u32| {
+        let c = &mut count[p as usize];
+        *c = c.saturating_add(k);
+    };
+    if whole {
+        for r in code_ranges(ev, &e.codes) {
+            for (p, k) in ev.runs(r) {
+                add(p, k);
+            }
+        }
+    } else {
+        for (p, _) in matches(ix, e) {
+            add(p, 1);
+        }
+    }
+    for (p, c) in count.iter().enumerate() {
+        if *c >= e.min_count {
+            s.insert(p as u32);
         }
     }
     s
@@ -396,8 +438,50 @@ pub fn age_band(age: u32) -> String {
     }
 }
 
+/// Exact counts with the persons behind each number, for the differencing check: `set` is
+/// the cohort, `members[i]` the sorted person ids of cell `i`.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub counts: Counts,
+    pub set: Set,
+    pub members: Vec<Vec<u32>>,
+}
+
 /// Counts a cohort exactly.
 pub fn count(ix: &Index, c: &Cohort) -> Counts {
+    evaluate(ix, c).counts
+}
+
+/// The year of the first matching event of the definition's first criterion, per person.
+fn first_years(ix: &Index, c: &Cohort) -> HashMap<u32, i32> {
+    let first = c.criteria.as_ref().and_then(crate::cohort::first_event);
+    let firsts: HashMap<u32, Day> = match first {
+        Some(Criterion::Event(e)) => {
+            let mut m: HashMap<u32, Day> = HashMap::new();
+            for (p, d) in matches(ix, e) {
+                let x = m.entry(p).or_insert(d);
+                *x = (*x).min(d);
+            }
+            m
+        }
+        Some(Criterion::Sequence {
+            first,
+            then,
+            min_days,
+            max_days,
+        }) => sequence_starts(ix, first, then, *min_days, *max_days)
+            .into_iter()
+            .collect(),
+        _ => HashMap::new(),
+    };
+    firsts
+        .into_iter()
+        .map(|(p, d)| (p, date_of(d).year()))
+        .collect()
+}
+
+/// Counts a cohort exactly and keeps the persons behind the total and each cell.
+pub fn evaluate(ix: &Index, c: &Cohort) -> Evaluation {
     let pop = population(ix, &c.population);
     let year = c.population.alive_on.year();
     let set = match &c.criteria {
@@ -410,71 +494,90 @@ pub fn count(ix: &Index, c: &Cohort) -> Counts {
     };
     let total = set.len();
     if c.breakdown.is_empty() {
-        return Counts {
-            count: total,
-            cells: Vec::new(),
+        return Evaluation {
+            counts: Counts {
+                count: total,
+                cells: Vec::new(),
+            },
+            set,
+            members: Vec::new(),
         };
     }
     let ages = Ages::new(c.population.alive_on);
     let bef = ix.bef.get(&year);
-    // The year of the first matching event of the first criterion, per person.
-    let first_year: BTreeMap<u32, i32> = if c.breakdown.contains(&Breakdown::Year) {
-        let first = c.criteria.as_ref().and_then(crate::cohort::first_event);
-        let firsts: BTreeMap<u32, Day> = match first {
-            Some(Criterion::Event(e)) => {
-                let mut m: BTreeMap<u32, Day> = BTreeMap::new();
-                for (p, d) in matches(ix, e) {
-                    let x = m.entry(p).or_insert(d);
-                    *x = (*x).min(d);
-                }
-                m
-            }
-            Some(Criterion::Sequence {
-                first,
-                then,
-                min_days,
-                max_days,
-            }) => sequence_starts(ix, first, then, *min_days, *max_days),
-            _ => BTreeMap::new(),
-        };
-        firsts
-            .into_iter()
-            .map(|(p, d)| (p, date_of(d).year()))
-            .collect()
+    let first_year = if c.breakdown.contains(&Breakdown::Year) {
+        first_years(ix, c)
     } else {
-        BTreeMap::new()
+        HashMap::new()
     };
-    let mut cells: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+    // Each person's cell as one number (16 bits per breakdown key), named at the end: no
+    // text is made per person.
+    let mut cells: HashMap<u64, Vec<u32>> = HashMap::new();
     for p in set.iter() {
         let person = &ix.persons[p as usize];
-        let key: Vec<String> = c
-            .breakdown
-            .iter()
-            .map(|b| match b {
-                Breakdown::Sex => if person.sex == 1 { "M" } else { "F" }.to_owned(),
-                Breakdown::AgeBand => age_band(ages.age(person.born)),
+        let mut key = 0u64;
+        for b in &c.breakdown {
+            let v: u16 = match b {
+                Breakdown::Sex => u16::from(person.sex),
+                Breakdown::AgeBand => ages.age(person.born).min(90) as u16 / 10,
                 Breakdown::Region => bef
-                    .map(|b| b.region[p as usize])
+                    .map(|b| b.region(p as usize))
                     .filter(|r| *r != crate::index::UNKNOWN_REGION)
-                    .map(|r| r.to_string())
-                    .unwrap_or_default(),
+                    .unwrap_or(0),
                 Breakdown::Year => first_year
                     .get(&p)
-                    .map(|y| y.to_string())
-                    .unwrap_or_default(),
-            })
-            .collect();
-        *cells.entry(key).or_default() += 1;
+                    .map_or(0, |y| u16::try_from(*y).unwrap_or(0)),
+            };
+            key = key << 16 | u64::from(v);
+        }
+        cells.entry(key).or_default().push(p);
     }
-    Counts {
-        count: total,
-        cells: cells
-            .into_iter()
-            .map(|(k, n)| Cell {
-                keys: c.breakdown.iter().copied().zip(k).collect(),
-                count: n,
-            })
-            .collect(),
+    let name = |b: Breakdown, v: u16| -> String {
+        match b {
+            Breakdown::Sex => if v == 1 { "M" } else { "F" }.to_owned(),
+            Breakdown::AgeBand => age_band(u32::from(v) * 10),
+            Breakdown::Region | Breakdown::Year => {
+                if v == 0 {
+                    String::new()
+                } else {
+                    v.to_string()
+                }
+            }
+        }
+    };
+    let k = c.breakdown.len();
+    let mut named: Vec<(Vec<String>, Vec<u32>)> = cells
+        .into_iter()
+        .map(|(key, members)| {
+            let keys = c
+                .breakdown
+                .iter()
+                .enumerate()
+                .map(|(i, b)| name(*b, (key >> (16 * (k - 1 - i))) as u16))
+                .collect();
+            (keys, members)
+        })
+        .collect();
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    let (cells, members) = named
+        .into_iter()
+        .map(|(keys, m)| {
+            (
+                Cell {
+                    keys: c.breakdown.iter().copied().zip(keys).collect(),
+                    count: m.len() as u64,
+                },
+                m,
+            )
+        })
+        .unzip();
+    Evaluation {
+        counts: Counts {
+            count: total,
+            cells,
+        },
+        set,
+        members,
     }
 }
 

@@ -46,27 +46,116 @@ pub struct Person {
 /// The region of a `bef` row that has none.
 pub const UNKNOWN_REGION: u16 = 1;
 
-/// The population of one year (`bef`): who has a row, and where they lived.
+/// The population of one year (`bef`): who has a row, and where they lived. Each person's
+/// place is one number into the year's table of (region, municipality) pairs, so a
+/// person-year costs two bytes.
 #[derive(Debug, Clone, Default)]
 pub struct Bef {
-    /// Region code (1081–1085) per person, 0 = no row that year, [`UNKNOWN_REGION`] = a row
-    /// without a region.
-    pub region: Vec<u16>,
-    pub municipality: Vec<u16>,
+    /// Per person: 0 = no row that year, else `places[place − 1]`.
+    pub place: Vec<u16>,
+    /// (region code 1081–1085 or [`UNKNOWN_REGION`] for a row without one, municipality
+    /// code or 0).
+    pub places: Vec<(u16, u16)>,
 }
 
-/// One event kind's events: codes sorted, postings per code sorted by (person, day).
+impl Bef {
+    /// The person's region that year: 0 = no row, [`UNKNOWN_REGION`] = a row without one.
+    pub fn region(&self, person: usize) -> u16 {
+        match self.place[person] {
+            0 => 0,
+            p => self.places[p as usize - 1].0,
+        }
+    }
+
+    /// The person's municipality that year (0 = no row or none given).
+    pub fn municipality(&self, person: usize) -> u16 {
+        match self.place[person] {
+            0 => 0,
+            p => self.places[p as usize - 1].1,
+        }
+    }
+
+    fn set(&mut self, person: usize, region: u16, municipality: u16) -> Result<(), String> {
+        let key = (region, municipality);
+        let at = match self.places.iter().position(|p| *p == key) {
+            Some(i) => i,
+            None => {
+                if self.places.len() >= usize::from(u16::MAX) - 1 {
+                    return Err("too many distinct places in one year".into());
+                }
+                self.places.push(key);
+                self.places.len() - 1
+            }
+        };
+        self.place[person] = at as u16 + 1;
+        Ok(())
+    }
+}
+
+/// The day events' days are written relative to (2020-01-01), so most take two bytes.
+const DAY_BASE: Day = 18_262;
+
+fn put_varint(buf: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        buf.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    buf.push(v as u8);
+}
+
+fn get_varint(buf: &[u8], pos: &mut usize) -> u64 {
+    let mut v = 0u64;
+    let mut shift = 0;
+    while let Some(&b) = buf.get(*pos) {
+        *pos += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            break;
+        }
+        shift += 7;
+    }
+    v
+}
+
+fn zigzag(d: i64) -> u64 {
+    ((d << 1) ^ (d >> 63)) as u64
+}
+
+fn unzigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+/// One event kind's events, compressed. Codes are sorted lexicographically, so a code
+/// prefix is a contiguous range of code ids; each code's events are sorted by (person,
+/// day) and written as runs of one person: the person (as the gap from the code's previous
+/// run) and the number of events in one stream, the days (the first as an offset, then
+/// gaps) in another. Asking only who has a code reads the first stream alone.
 #[derive(Debug, Clone, Default)]
 pub struct Events {
     pub codes: Vec<String>,
-    /// `offsets[c]..offsets[c + 1]` are code `c`'s postings.
-    pub offsets: Vec<usize>,
-    pub person: Vec<u32>,
-    pub day: Vec<Day>,
-    /// Diagnosis type (b'A', b'B', b'G') or sample type (index into [`SAMPLE_TYPES`]).
-    pub sub: Vec<u8>,
-    /// Lab values (NaN when missing); empty for other kinds.
-    pub value: Vec<f32>,
+    /// Per code, and one past the last: its first event's number and where its runs and
+    /// days start.
+    first_event: Vec<u64>,
+    run_at: Vec<u64>,
+    day_at: Vec<u64>,
+    /// Per run: varint(person − the code's previous run's person), varint(events − 1).
+    runs: Vec<u8>,
+    /// Per run: zigzag varint(first day − 2020-01-01), then each next day's gap as a varint.
+    days: Vec<u8>,
+    /// Per event: the diagnosis type (b'A', b'B', b'G') or sample type (index into
+    /// [`SAMPLE_TYPES`]); empty for other kinds.
+    sub: Vec<u8>,
+    /// Per event: the lab value (NaN when missing); empty for other kinds.
+    value: Vec<f32>,
+}
+
+/// One event.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Posting {
+    pub person: u32,
+    pub day: Day,
+    pub sub: u8,
+    pub value: f32,
 }
 
 impl Events {
@@ -78,11 +167,72 @@ impl Events {
     }
 
     pub fn len(&self) -> usize {
-        self.person.len()
+        self.first_event.last().map_or(0, |n| *n as usize)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.person.is_empty()
+        self.len() == 0
+    }
+
+    pub fn has_values(&self) -> bool {
+        !self.value.is_empty()
+    }
+
+    /// The runs of the codes in `r`, code by code: (person, number of events).
+    pub fn runs(&self, r: std::ops::Range<usize>) -> impl Iterator<Item = (u32, u32)> + '_ {
+        r.flat_map(move |c| {
+            let (mut pos, end) = (self.run_at[c] as usize, self.run_at[c + 1] as usize);
+            let mut person = 0u64;
+            std::iter::from_fn(move || {
+                if pos >= end {
+                    return None;
+                }
+                person += get_varint(&self.runs, &mut pos);
+                let n = get_varint(&self.runs, &mut pos) + 1;
+                Some((person as u32, n as u32))
+            })
+        })
+    }
+
+    /// Every event of the codes in `r`, code by code, each code's by person and day.
+    pub fn postings(&self, r: std::ops::Range<usize>) -> impl Iterator<Item = Posting> + '_ {
+        r.flat_map(move |c| {
+            let (mut rp, rend) = (self.run_at[c] as usize, self.run_at[c + 1] as usize);
+            let mut dp = self.day_at[c] as usize;
+            let mut ev = self.first_event[c] as usize;
+            let (mut person, mut left, mut day) = (0u64, 0u64, 0i64);
+            std::iter::from_fn(move || {
+                if left == 0 {
+                    if rp >= rend {
+                        return None;
+                    }
+                    person += get_varint(&self.runs, &mut rp);
+                    left = get_varint(&self.runs, &mut rp) + 1;
+                    day = i64::from(DAY_BASE) + unzigzag(get_varint(&self.days, &mut dp));
+                } else {
+                    day += get_varint(&self.days, &mut dp) as i64;
+                }
+                left -= 1;
+                let p = Posting {
+                    person: person as u32,
+                    day: day as Day,
+                    sub: self.sub.get(ev).copied().unwrap_or(0),
+                    value: self.value.get(ev).copied().unwrap_or(f32::NAN),
+                };
+                ev += 1;
+                Some(p)
+            })
+        })
+    }
+
+    /// Bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.codes.iter().map(|c| c.capacity() + 24).sum::<usize>()
+            + (self.first_event.capacity() + self.run_at.capacity() + self.day_at.capacity()) * 8
+            + self.runs.capacity()
+            + self.days.capacity()
+            + self.sub.capacity()
+            + self.value.capacity() * 4
     }
 }
 
@@ -215,56 +365,118 @@ fn contact_key(s: &str) -> Option<u64> {
     s.get(1..)?.parse().ok()
 }
 
-/// One event as read: person, day, sub-type, value.
-type Row = (u32, Day, u8, f32);
+/// One code's events as read: sort keys, and the sub-types or values' bits (or nothing).
+type Bucket = (Vec<u64>, Vec<u32>);
 
-/// Events of one kind as they are read, bucketed by code.
+/// An event's sort key: person, then day.
+fn key(person: u32, day: Day) -> u64 {
+    (u64::from(person) << 32) | u64::from((day as u32) ^ 0x8000_0000)
+}
+
+fn unkey(k: u64) -> (u32, Day) {
+    ((k >> 32) as u32, ((k as u32) ^ 0x8000_0000) as Day)
+}
+
+/// Events of one kind as they are read, bucketed by code: sort keys, and per event the
+/// sub-type or the value's bits when the kind has them (kept apart so that kinds without
+/// cost eight bytes an event while reading).
 #[derive(Default)]
 struct Buckets {
-    by_code: HashMap<String, Vec<Row>>,
+    by_code: HashMap<String, Bucket>,
+    extra: Extra,
+}
+
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum Extra {
+    #[default]
+    None,
+    Sub,
+    Value,
 }
 
 impl Buckets {
-    fn push(&mut self, code: &str, person: u32, day: Day, sub: u8, value: f32) {
-        match self.by_code.get_mut(code) {
-            Some(v) => v.push((person, day, sub, value)),
-            None => {
-                self.by_code
-                    .insert(code.to_owned(), vec![(person, day, sub, value)]);
-            }
+    fn with(extra: Extra) -> Self {
+        Self {
+            by_code: HashMap::new(),
+            extra,
         }
     }
 
-    fn finish(self, with_values: bool) -> Events {
-        let mut codes: Vec<(String, Vec<Row>)> = self.by_code.into_iter().collect();
-        codes.sort_by(|a, b| a.0.cmp(&b.0));
-        let total: usize = codes.iter().map(|c| c.1.len()).sum();
-        let mut e = Events {
-            codes: Vec::with_capacity(codes.len()),
-            offsets: Vec::with_capacity(codes.len() + 1),
-            person: Vec::with_capacity(total),
-            day: Vec::with_capacity(total),
-            sub: Vec::with_capacity(total),
-            value: if with_values {
-                Vec::with_capacity(total)
-            } else {
-                Vec::new()
-            },
+    fn push(&mut self, code: &str, person: u32, day: Day, sub: u8, value: f32) {
+        let x = match self.extra {
+            Extra::None => None,
+            Extra::Sub => Some(u32::from(sub)),
+            Extra::Value => Some(value.to_bits()),
         };
-        e.offsets.push(0);
-        for (code, mut rows) in codes {
-            rows.sort_unstable_by_key(|r| (r.0, r.1));
-            for (p, d, s, v) in rows {
-                e.person.push(p);
-                e.day.push(d);
-                e.sub.push(s);
-                if with_values {
-                    e.value.push(v);
-                }
-            }
-            e.codes.push(code);
-            e.offsets.push(e.person.len());
+        let b = match self.by_code.get_mut(code) {
+            Some(b) => b,
+            None => self.by_code.entry(code.to_owned()).or_default(),
+        };
+        b.0.push(key(person, day));
+        if let Some(x) = x {
+            b.1.push(x);
         }
+    }
+
+    fn finish(self) -> Events {
+        let extra = self.extra;
+        let mut codes: Vec<(String, Bucket)> = self.by_code.into_iter().collect();
+        codes.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut e = Events::default();
+        e.first_event.push(0);
+        e.run_at.push(0);
+        e.day_at.push(0);
+        let mut events = 0u64;
+        for (code, (keys, extras)) in codes {
+            let rows: Vec<(u64, u32)> = if extra == Extra::None {
+                let mut k = keys;
+                k.sort_unstable();
+                k.into_iter().map(|k| (k, 0)).collect()
+            } else {
+                let mut r: Vec<(u64, u32)> = keys.into_iter().zip(extras).collect();
+                r.sort_unstable();
+                r
+            };
+            let mut prev_person = 0u32;
+            let mut i = 0;
+            while i < rows.len() {
+                let (person, first_day) = unkey(rows[i].0);
+                let mut j = i + 1;
+                while j < rows.len() && unkey(rows[j].0).0 == person {
+                    j += 1;
+                }
+                put_varint(&mut e.runs, u64::from(person - prev_person));
+                put_varint(&mut e.runs, (j - i - 1) as u64);
+                put_varint(
+                    &mut e.days,
+                    zigzag(i64::from(first_day) - i64::from(DAY_BASE)),
+                );
+                let mut last = first_day;
+                for &(k, _) in &rows[i + 1..j] {
+                    let d = unkey(k).1;
+                    put_varint(&mut e.days, (i64::from(d) - i64::from(last)) as u64);
+                    last = d;
+                }
+                for &(_, x) in &rows[i..j] {
+                    match extra {
+                        Extra::None => {}
+                        Extra::Sub => e.sub.push(x as u8),
+                        Extra::Value => e.value.push(f32::from_bits(x)),
+                    }
+                }
+                prev_person = person;
+                i = j;
+            }
+            events += rows.len() as u64;
+            e.codes.push(code);
+            e.first_event.push(events);
+            e.run_at.push(e.runs.len() as u64);
+            e.day_at.push(e.days.len() as u64);
+        }
+        e.runs.shrink_to_fit();
+        e.days.shrink_to_fit();
+        e.sub.shrink_to_fit();
+        e.value.shrink_to_fit();
         e
     }
 }
@@ -344,21 +556,22 @@ impl Index {
                 );
                 for i in 0..b.num_rows() {
                     let y = bef.entry(aar.value(i)).or_insert_with(|| Bef {
-                        region: vec![0; n],
-                        municipality: vec![0; n],
+                        place: vec![0; n],
+                        places: Vec::new(),
                     });
                     let p = id(pnr.value(i))? as usize;
                     // A row without a region still places the person in the population.
-                    y.region[p] = if reg.is_null(i) {
+                    let region = if reg.is_null(i) {
                         UNKNOWN_REGION
                     } else {
                         reg.value(i) as u16
                     };
-                    y.municipality[p] = if kom.is_null(i) {
+                    let municipality = if kom.is_null(i) {
                         0
                     } else {
                         kom.value(i) as u16
                     };
+                    y.set(p, region, municipality)?;
                 }
                 Ok(())
             })?;
@@ -399,7 +612,7 @@ impl Index {
         }
 
         // Diagnoses and procedures: LPR2 and LPR3, contacts joined by key per year file.
-        let (mut diag, mut proc_) = (Buckets::default(), Buckets::default());
+        let (mut diag, mut proc_) = (Buckets::with(Extra::Sub), Buckets::default());
         for (contacts, start_col, start_ts, diags, dcode, dtype, procs, pcode, pdate, pts) in [
             (
                 "lpr_adm",
@@ -467,6 +680,9 @@ impl Index {
             })?;
         }
 
+        // Each kind is compressed as soon as it is read, so only one kind's raw events are
+        // held at a time.
+        let (diag, proc_) = (diag.finish(), proc_.finish());
         // The single-table event registers.
         let mut rx = Buckets::default();
         scan(dir, "lmdb", &["pnr", "eksd", "atc"], |b| {
@@ -478,6 +694,7 @@ impl Index {
             }
             Ok(())
         })?;
+        let rx = rx.finish();
         let mut cancer = Buckets::default();
         scan(dir, "cancer", &["pnr", "d_diagnosedato", "c_icd10"], |b| {
             let (pnr, d, c) = (
@@ -493,6 +710,7 @@ impl Index {
             }
             Ok(())
         })?;
+        let cancer = cancer.finish();
         let mut death = Buckets::default();
         scan(
             dir,
@@ -515,7 +733,8 @@ impl Index {
                 Ok(())
             },
         )?;
-        let mut bio = Buckets::default();
+        let death = death.finish();
+        let mut bio = Buckets::with(Extra::Sub);
         scan(dir, "biobank", &["pnr", "proevedato", "proevetype"], |b| {
             let (pnr, d, t) = (
                 strs(b, "pnr")?,
@@ -533,7 +752,8 @@ impl Index {
             }
             Ok(())
         })?;
-        let mut lab = Buckets::default();
+        let bio = bio.finish();
+        let mut lab = Buckets::with(Extra::Value);
         scan(
             dir,
             "lab",
@@ -554,38 +774,117 @@ impl Index {
                 Ok(())
             },
         )?;
-        ix.events = EventKind::ALL
-            .iter()
-            .map(|k| match k {
-                EventKind::Diagnosis => std::mem::take(&mut diag).finish(false),
-                EventKind::Procedure => std::mem::take(&mut proc_).finish(false),
-                EventKind::Prescription => std::mem::take(&mut rx).finish(false),
-                EventKind::Cancer => std::mem::take(&mut cancer).finish(false),
-                EventKind::Death => std::mem::take(&mut death).finish(false),
-                EventKind::Biobank => std::mem::take(&mut bio).finish(false),
-                EventKind::Lab => std::mem::take(&mut lab).finish(true),
-            })
-            .collect();
+        let lab = lab.finish();
+        // In `EventKind::ALL` order.
+        ix.events = vec![diag, proc_, rx, cancer, death, bio, lab];
         Ok(ix)
     }
 
-    /// Bytes held, roughly (for the benchmark's memory figure).
+    /// Bytes held (for the benchmark's memory figure).
     pub fn heap_bytes(&self) -> usize {
-        let ev: usize = self
-            .events
-            .iter()
-            .map(|e| {
-                e.person.capacity() * 4
-                    + e.day.capacity() * 4
-                    + e.sub.capacity()
-                    + e.value.capacity() * 4
-                    + e.offsets.capacity() * 8
-                    + e.codes.iter().map(|c| c.capacity() + 24).sum::<usize>()
-            })
+        let ev: usize = self.events.iter().map(Events::heap_bytes).sum();
+        let bef: usize = self
+            .bef
+            .values()
+            .map(|b| b.place.capacity() * 2 + b.places.capacity() * 4)
             .sum();
-        let per_year = self.bef.len() * self.persons.len() * 4
-            + self.education.len() * self.persons.len()
-            + self.income.len() * self.persons.len() * 4;
-        self.pnr.len() * 8 + self.persons.len() * size_of::<Person>() + per_year + ev
+        let per_year = self.education.values().map(Vec::capacity).sum::<usize>()
+            + self
+                .income
+                .values()
+                .map(|v| v.capacity() * 4)
+                .sum::<usize>();
+        self.pnr.capacity() * 8
+            + self.persons.capacity() * size_of::<Person>()
+            + bef
+            + per_year
+            + ev
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn compressed_events_give_back_what_was_put_in(
+            rows in proptest::collection::vec(
+                (prop_oneof![Just("E11"), Just("E110"), Just("I10"), Just("")], 0u32..50, -40_000i32..40_000, 0u8..4, -5.0f32..500.0),
+                0..300,
+            ),
+        ) {
+            for extra in [Extra::None, Extra::Sub, Extra::Value] {
+                let mut b = Buckets::with(extra);
+                for (c, p, d, s, v) in &rows {
+                    b.push(c, *p, *d, *s, *v);
+                }
+                let e = b.finish();
+                prop_assert_eq!(e.len(), rows.len());
+                let mut codes: Vec<&str> = rows.iter().map(|r| r.0).collect();
+                codes.sort_unstable();
+                codes.dedup();
+                prop_assert_eq!(&e.codes, &codes);
+                for (i, code) in codes.iter().enumerate() {
+                    let mut want: Vec<(u32, Day, u8, u32)> = rows
+                        .iter()
+                        .filter(|r| r.0 == *code)
+                        .map(|r| (
+                            r.1,
+                            r.2,
+                            if extra == Extra::Sub { r.3 } else { 0 },
+                            if extra == Extra::Value { r.4.to_bits() } else { f32::NAN.to_bits() },
+                        ))
+                        .collect();
+                    want.sort_unstable();
+                    let mut got: Vec<(u32, Day, u8, u32)> = e
+                        .postings(i..i + 1)
+                        .map(|p| (p.person, p.day, p.sub, p.value.to_bits()))
+                        .collect();
+                    got.sort_unstable();
+                    prop_assert_eq!(&got, &want);
+                    // The runs name each person once, with their number of events.
+                    let runs: Vec<(u32, u32)> = e.runs(i..i + 1).collect();
+                    let mut persons: Vec<u32> = want.iter().map(|w| w.0).collect();
+                    persons.dedup();
+                    prop_assert_eq!(runs.iter().map(|r| r.0).collect::<Vec<_>>(), persons);
+                    prop_assert_eq!(runs.iter().map(|r| r.1 as usize).sum::<usize>(), want.len());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn varints_and_zigzag_round_trip() {
+        let mut buf = Vec::new();
+        let values = [
+            0u64,
+            1,
+            127,
+            128,
+            16_383,
+            16_384,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ];
+        for v in values {
+            put_varint(&mut buf, v);
+        }
+        let mut pos = 0;
+        for v in values {
+            assert_eq!(get_varint(&buf, &mut pos), v);
+        }
+        for d in [
+            0i64,
+            1,
+            -1,
+            3650,
+            -3650,
+            i64::from(i32::MIN),
+            i64::from(i32::MAX),
+        ] {
+            assert_eq!(unzigzag(zigzag(d)), d);
+        }
     }
 }

@@ -4,12 +4,16 @@
 //! and checked in full — codes against the real code lists (`codes.rs`), periods, counts,
 //! nesting and size — before anything is counted, and every problem names the path of its
 //! element. The person-level index, the engine, the reference implementation on DataFusion
-//! and disclosure control build on it.
+//! and disclosure control build on it: `answer.rs` makes the protected answer (suppression,
+//! the differencing check against a user's earlier answers, rounding) and `prices.rs` its
+//! price from the price list.
 
+pub mod answer;
 pub mod codes;
 pub mod cohort;
 pub mod engine;
 pub mod index;
+pub mod prices;
 pub mod reference;
 pub mod sdc;
 

@@ -7,7 +7,7 @@
 use crate::cohort::{Cohort, Criterion, EventKind};
 use crate::engine::Counts;
 
-/// Minimum cell sizes per controller (`disclosure.toml`, with sources).
+/// One number per controller: a minimum cell size, or a rounding base.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Thresholds {
@@ -17,23 +17,127 @@ pub struct Thresholds {
     pub regions: u64,
 }
 
-impl Default for Thresholds {
+/// The controllers' disclosure regimes (`disclosure.toml`, with sources): minimum cell
+/// sizes and, optionally, rounding of shown counts to a multiple.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    #[serde(flatten)]
+    pub minimum: Thresholds,
+    /// Shown counts are rounded to the nearest multiple of this (1: not rounded).
+    #[serde(default = "no_rounding")]
+    pub rounding: Thresholds,
+}
+
+fn no_rounding() -> Thresholds {
+    Thresholds {
+        sds: 1,
+        dst: 1,
+        ssi: 1,
+        regions: 1,
+    }
+}
+
+impl Default for Policy {
     /// The shipped `disclosure.toml`.
     fn default() -> Self {
-        toml::from_str(include_str!("../disclosure.toml"))
+        Self::from_toml(include_str!("../disclosure.toml"))
             .expect("the shipped disclosure.toml is checked by its test")
     }
 }
 
-fn kind_threshold(t: &Thresholds, k: EventKind) -> u64 {
+impl Policy {
+    /// Reads a disclosure file (the operator's replacement of the shipped one); every number
+    /// must be at least 1.
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        let p: Policy = toml::from_str(text).map_err(|e| e.to_string())?;
+        for (what, t) in [("", &p.minimum), ("rounding.", &p.rounding)] {
+            for (k, v) in [
+                ("sds", t.sds),
+                ("dst", t.dst),
+                ("ssi", t.ssi),
+                ("regions", t.regions),
+            ] {
+                if v == 0 {
+                    return Err(format!("{what}{k} must be at least 1"));
+                }
+            }
+        }
+        Ok(p)
+    }
+
+    /// The threshold of a definition: the strictest minimum of the controllers it reads.
+    pub fn threshold(&self, c: &Cohort) -> u64 {
+        threshold(&self.minimum, c)
+    }
+
+    /// The rounding base of a definition: the coarsest of the controllers it reads.
+    pub fn rounding(&self, c: &Cohort) -> u64 {
+        threshold(&self.rounding, c)
+    }
+
+    /// The controllers a definition reads, each with its minimum (for the answer's rules).
+    pub fn controllers(&self, c: &Cohort) -> Vec<(&'static str, u64)> {
+        let mut kinds = Vec::new();
+        if let Some(cr) = &c.criteria {
+            collect_controllers(cr, &mut kinds);
+        }
+        let t = &self.minimum;
+        let mut out = vec![("dst", t.dst)];
+        for k in kinds {
+            let x = match k {
+                "sds" => ("sds", t.sds),
+                "ssi" => ("ssi", t.ssi),
+                "regions" => ("regions", t.regions),
+                _ => ("dst", t.dst),
+            };
+            if !out.contains(&x) {
+                out.push(x);
+            }
+        }
+        out
+    }
+}
+
+fn kind_controller(k: EventKind) -> &'static str {
     match k {
         EventKind::Diagnosis
         | EventKind::Procedure
         | EventKind::Prescription
         | EventKind::Cancer
-        | EventKind::Death => t.sds,
-        EventKind::Biobank => t.ssi,
-        EventKind::Lab => t.regions,
+        | EventKind::Death => "sds",
+        EventKind::Biobank => "ssi",
+        EventKind::Lab => "regions",
+    }
+}
+
+fn collect_controllers(c: &Criterion, out: &mut Vec<&'static str>) {
+    match c {
+        Criterion::All(p) | Criterion::Any(p) => p.iter().for_each(|x| collect_controllers(x, out)),
+        Criterion::Not(x) => collect_controllers(x, out),
+        Criterion::Event(e) => out.push(kind_controller(e.kind)),
+        Criterion::Sequence { first, then, .. } => {
+            out.push(kind_controller(first.kind));
+            out.push(kind_controller(then.kind));
+        }
+        Criterion::Education { .. } | Criterion::Income { .. } => out.push("dst"),
+    }
+}
+
+/// A shown count rounded to the nearest multiple of `base` (halves up), never to zero: a
+/// count that was shown stays a positive number.
+pub fn round_shown(n: u64, base: u64) -> u64 {
+    if base <= 1 || n == 0 {
+        return n;
+    }
+    ((n + base / 2) / base * base).max(base)
+}
+
+fn kind_threshold(t: &Thresholds, k: EventKind) -> u64 {
+    match kind_controller(k) {
+        "sds" => t.sds,
+        "ssi" => t.ssi,
+        _ => t.regions,
     }
 }
 
@@ -80,8 +184,15 @@ pub fn safe_group(hidden: &[u64], t: u64) -> bool {
 
 /// Applies primary and secondary suppression to exact counts.
 pub fn protect(c: &Counts, t: u64) -> Protected {
+    protect_with(c, t, false, &vec![false; c.cells.len()])
+}
+
+/// [`protect`], with numbers that must be suppressed for another reason (differencing):
+/// `total` the total, `cells[i]` cell `i`. A total suppressed so takes every non-zero cell
+/// with it, since shown cells would add up to it.
+pub fn protect_with(c: &Counts, t: u64, total: bool, cells: &[bool]) -> Protected {
     let small = |n: u64| n >= 1 && n < t;
-    if small(c.count) {
+    if small(c.count) || (total && c.count > 0) {
         // Every non-zero cell is at most the total, so below the threshold too.
         return Protected {
             count: None,
@@ -93,7 +204,12 @@ pub fn protect(c: &Counts, t: u64) -> Protected {
             threshold: t,
         };
     }
-    let mut hidden: Vec<bool> = c.cells.iter().map(|x| small(x.count)).collect();
+    let mut hidden: Vec<bool> = c
+        .cells
+        .iter()
+        .zip(cells)
+        .map(|(x, forced)| small(x.count) || (*forced && x.count > 0))
+        .collect();
     let values = |hidden: &[bool]| -> Vec<u64> {
         c.cells
             .iter()
@@ -176,7 +292,7 @@ mod tests {
 
     #[test]
     fn the_threshold_is_the_strictest_source() {
-        let t = Thresholds::default();
+        let t = Policy::default().minimum;
         assert_eq!((t.sds, t.dst, t.ssi, t.regions), (5, 3, 5, 5));
         let pop = crate::parse(r#"{"population": {"alive_on": "2020-01-01"}}"#).unwrap();
         assert_eq!(threshold(&t, &pop), 3);

@@ -1,30 +1,13 @@
 //! The engine on a small generated Denmark: the documented example runs, and counts obey
 //! the laws the language promises (complement, union, breakdown sums, min_count and period
-//! monotonicity). Equality with the reference SQL comes with the DataFusion implementation.
+//! monotonicity).
 
 use ork_quicktest::cohort::parse;
 use ork_quicktest::engine::count;
 use ork_quicktest::index::Index;
-use std::sync::OnceLock;
 
 fn index() -> &'static Index {
-    static IX: OnceLock<(tempfile::TempDir, Index)> = OnceLock::new();
-    &IX.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("registers");
-        ork_registers::generate(&ork_registers::GenerateOptions {
-            persons: 4000,
-            seed: 7,
-            from_year: 2015,
-            to_year: 2024,
-            out: out.clone(),
-            force: false,
-        })
-        .unwrap();
-        let ix = Index::build(&out).unwrap();
-        (dir, ix)
-    })
-    .1
+    &crate::fixture().index
 }
 
 fn n(json: &str) -> u64 {

@@ -3,50 +3,11 @@
 
 use ork_quicktest::cohort::parse;
 use ork_quicktest::engine::count;
-use ork_quicktest::index::Index;
-use ork_quicktest::reference::Reference;
 use proptest::prelude::*;
-use std::sync::OnceLock;
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    index: Index,
-    reference: Reference,
-    runtime: tokio::runtime::Runtime,
-}
-
-fn fixture() -> &'static Fixture {
-    static F: OnceLock<Fixture> = OnceLock::new();
-    F.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("registers");
-        ork_registers::generate(&ork_registers::GenerateOptions {
-            persons: 3000,
-            seed: 11,
-            from_year: 2015,
-            to_year: 2024,
-            out: out.clone(),
-            force: false,
-        })
-        .unwrap();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let reference = runtime.block_on(Reference::open(&out)).unwrap();
-        Fixture {
-            index: Index::build(&out).unwrap(),
-            reference,
-            runtime,
-            _dir: dir,
-        }
-    })
-}
 
 fn same(json: &str) {
     let c = parse(json).unwrap_or_else(|e| panic!("{e}: {json}"));
-    let f = fixture();
+    let f = crate::fixture();
     let engine = count(&f.index, &c);
     let reference = f
         .runtime

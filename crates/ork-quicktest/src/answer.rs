@@ -1,0 +1,381 @@
+//! A protected answer (`docs/disclosure-control.md`): exact counts, then primary and
+//! secondary suppression, then the differencing check against the same user's earlier
+//! answers, then rounding. What is kept of an answer for later checks is its shown numbers'
+//! sizes and fingerprints ([`Shown`]) and its definition: the persons behind an earlier
+//! number are found again by evaluating the definition anew (the index is deterministic),
+//! and only when its size is close enough to a new number's to matter.
+
+use crate::cohort::Cohort;
+use crate::engine::{Evaluation, Set, evaluate};
+use crate::index::Index;
+use crate::sdc::{Policy, Protected, protect, protect_with, round_shown};
+
+/// How many of a user's earlier answers the differencing check compares with.
+pub const HISTORY: usize = 200;
+
+/// One shown number of an answer: the total (`cell` None) or a cell, with the size and a
+/// fingerprint of its person set (equal sets have equal fingerprints).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Shown {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cell: Option<u32>,
+    pub size: u64,
+    pub hash: u64,
+}
+
+/// An earlier answer of the same user on the same index.
+#[derive(Debug, Clone)]
+pub struct Earlier {
+    pub cohort: Cohort,
+    pub shown: Vec<Shown>,
+}
+
+/// An answer before it is written out.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub counts: crate::engine::Counts,
+    pub protected: Protected,
+    /// Shown values after rounding (the total, then the cells).
+    pub count: Option<u64>,
+    pub cells: Vec<Option<u64>>,
+    pub rounding: u64,
+    /// How many numbers were hidden because they differed from an earlier answer's by
+    /// fewer than the threshold.
+    pub differencing: usize,
+    /// The numbers shown, for later answers' checks.
+    pub shown: Vec<Shown>,
+}
+
+fn mix(mut z: u64) -> u64 {
+    // splitmix64's finaliser.
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The fingerprint of a set given as its non-zero 64-bit words (index, bits), in any order.
+fn fingerprint(words: impl Iterator<Item = (usize, u64)>) -> u64 {
+    words.fold(0u64, |h, (i, w)| h.wrapping_add(mix(mix(i as u64) ^ w)))
+}
+
+fn set_fingerprint(s: &Set) -> u64 {
+    fingerprint(
+        s.words()
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| **w != 0)
+            .map(|(i, w)| (i, *w)),
+    )
+}
+
+/// The same fingerprint from sorted person ids.
+fn list_fingerprint(ids: &[u32]) -> u64 {
+    let mut words = Vec::new();
+    for &p in ids {
+        let (i, bit) = (p as usize / 64, 1u64 << (p % 64));
+        match words.last_mut() {
+            Some((j, w)) if *j == i => *w |= bit,
+            _ => words.push((i, bit)),
+        }
+    }
+    fingerprint(words.into_iter())
+}
+
+/// The persons behind one number.
+#[derive(Clone, Copy)]
+enum Members<'a> {
+    Bits(&'a Set),
+    List(&'a [u32]),
+}
+
+impl Members<'_> {
+    fn len(self) -> u64 {
+        match self {
+            Self::Bits(s) => s.len(),
+            Self::List(l) => l.len() as u64,
+        }
+    }
+}
+
+fn members(e: &Evaluation, cell: Option<u32>) -> Option<Members<'_>> {
+    match cell {
+        None => Some(Members::Bits(&e.set)),
+        Some(i) => e.members.get(i as usize).map(|m| Members::List(m)),
+    }
+}
+
+/// |A Δ B| = |A| + |B| − 2 |A ∩ B|.
+fn symmetric_difference(a: Members, b: Members) -> u64 {
+    let both = match (a, b) {
+        (Members::Bits(x), Members::Bits(y)) => x
+            .words()
+            .iter()
+            .zip(y.words())
+            .map(|(p, q)| u64::from((p & q).count_ones()))
+            .sum(),
+        (Members::Bits(s), Members::List(l)) | (Members::List(l), Members::Bits(s)) => {
+            l.iter().filter(|p| s.contains(**p)).count() as u64
+        }
+        (Members::List(x), Members::List(y)) => {
+            let (mut i, mut j, mut n) = (0, 0, 0u64);
+            while i < x.len() && j < y.len() {
+                match x[i].cmp(&y[j]) {
+                    std::cmp::Ordering::Less => i += 1,
+                    std::cmp::Ordering::Greater => j += 1,
+                    std::cmp::Ordering::Equal => {
+                        n += 1;
+                        i += 1;
+                        j += 1;
+                    }
+                }
+            }
+            n
+        }
+    };
+    a.len() + b.len() - 2 * both
+}
+
+/// Answers a definition for a user whose earlier answers (newest last, on this index) are
+/// `earlier`.
+pub fn answer(ix: &Index, policy: &Policy, c: &Cohort, earlier: &[Earlier]) -> Answer {
+    let e = evaluate(ix, c);
+    let t = policy.threshold(c);
+    let first = protect(&e.counts, t);
+    // The numbers the first pass would show, each checked against every earlier shown number
+    // whose size is close enough for the two sets to differ by fewer than t persons.
+    let candidates: Vec<(Option<u32>, Members)> = first
+        .count
+        .iter()
+        .filter(|n| **n > 0)
+        .map(|_| (None, Members::Bits(&e.set)))
+        .chain(
+            first
+                .cells
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_some_and(|n| n > 0))
+                .map(|(i, _)| (Some(i as u32), Members::List(&e.members[i]))),
+        )
+        .collect();
+    let fp = |m: Members| match m {
+        Members::Bits(s) => set_fingerprint(s),
+        Members::List(l) => list_fingerprint(l),
+    };
+    let mine: Vec<(Option<u32>, Members, u64)> =
+        candidates.into_iter().map(|(c, m)| (c, m, fp(m))).collect();
+    let recent = &earlier[earlier.len().saturating_sub(HISTORY)..];
+    let mut again: Vec<Option<Evaluation>> = vec![None; recent.len()];
+    let mut hide_total = false;
+    let mut hide = vec![false; e.counts.cells.len()];
+    for (cell, m, hash) in &mine {
+        let size = m.len();
+        'earlier: for (k, old) in recent.iter().enumerate() {
+            for s in &old.shown {
+                if s.size == size && s.hash == *hash {
+                    continue; // the same persons: nothing new is learnt
+                }
+                if s.size.abs_diff(size) >= t {
+                    continue; // the sets differ by at least t persons
+                }
+                let ev = again[k].get_or_insert_with(|| evaluate(ix, &old.cohort));
+                let Some(theirs) = members(ev, s.cell) else {
+                    continue;
+                };
+                let d = symmetric_difference(*m, theirs);
+                if d >= 1 && d < t {
+                    match cell {
+                        None => hide_total = true,
+                        Some(i) => hide[*i as usize] = true,
+                    }
+                    break 'earlier;
+                }
+            }
+        }
+    }
+    let differencing = usize::from(hide_total) + hide.iter().filter(|h| **h).count();
+    let protected = if differencing == 0 {
+        first
+    } else {
+        protect_with(&e.counts, t, hide_total, &hide)
+    };
+    let shown: Vec<Shown> = mine
+        .iter()
+        .filter(|(cell, _, _)| match cell {
+            None => protected.count.is_some(),
+            Some(i) => protected.cells[*i as usize].is_some(),
+        })
+        .map(|(cell, m, hash)| Shown {
+            cell: *cell,
+            size: m.len(),
+            hash: *hash,
+        })
+        .collect();
+    let base = policy.rounding(c);
+    Answer {
+        count: protected.count.map(|n| round_shown(n, base)),
+        cells: protected
+            .cells
+            .iter()
+            .map(|v| v.map(|n| round_shown(n, base)))
+            .collect(),
+        counts: e.counts,
+        protected,
+        rounding: base,
+        differencing,
+        shown,
+    }
+}
+
+fn controller_name(key: &str, lang: &str) -> &'static str {
+    match (key, lang == "da") {
+        ("sds", true) => "Sundhedsdatastyrelsen",
+        ("sds", false) => "the Danish Health Data Authority",
+        ("dst", true) => "Danmarks Statistik",
+        ("dst", false) => "Statistics Denmark",
+        ("ssi", true) => "Statens Serum Institut",
+        ("ssi", false) => "Statens Serum Institut",
+        (_, true) => "regionerne",
+        (_, false) => "the regions",
+    }
+}
+
+/// The answer's `rules`: what was applied, in the user's language (`da` or English).
+pub fn rules(policy: &Policy, c: &Cohort, a: &Answer, lang: &str) -> Vec<String> {
+    let t = a.protected.threshold;
+    let da = lang == "da";
+    let regimes = policy
+        .controllers(c)
+        .iter()
+        .map(|(k, v)| format!("{} {v}", controller_name(k, lang)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut out = vec![if da {
+        format!(
+            "Tærskel {t}: antal fra 1 til {} vises ikke (den strengeste blandt de dataansvarlige, hvis data indgår: {regimes}). Nul vises.",
+            t - 1
+        )
+    } else {
+        format!(
+            "Threshold {t}: counts from 1 to {} are not shown (the strictest of the data controllers whose data are read: {regimes}). Zero is shown.",
+            t - 1
+        )
+    }];
+    out.push(if da {
+        "Sekundær undertrykkelse: flere celler skjules, så ingen skjult celle kan regnes ud fra totalen og de andre celler.".into()
+    } else {
+        "Secondary suppression: further cells are hidden so that no hidden cell can be worked out from the total and the other cells.".into()
+    });
+    out.push(if da {
+        format!(
+            "Differensangreb: et tal, hvis personer afviger fra et af dine seneste {HISTORY} svar med færre end {t} personer, vises ikke{}.",
+            match a.differencing {
+                0 => String::new(),
+                n => format!(" ({n} tal i dette svar er skjult af den grund)"),
+            }
+        )
+    } else {
+        format!(
+            "Differencing: a number whose persons differ from one of your last {HISTORY} answers by fewer than {t} persons is not shown{}.",
+            match a.differencing {
+                0 => String::new(),
+                1 => " (1 number in this answer is hidden for that reason)".into(),
+                n => format!(" ({n} numbers in this answer are hidden for that reason)"),
+            }
+        )
+    });
+    if a.rounding > 1 {
+        out.push(if da {
+            format!(
+                "Viste antal er afrundet til nærmeste multiplum af {}.",
+                a.rounding
+            )
+        } else {
+            format!(
+                "Shown counts are rounded to the nearest multiple of {}.",
+                a.rounding
+            )
+        });
+    }
+    out.push(if da {
+        "Grænser: kombinationer af tre eller flere svar og svar, som flere brugere deler, fanges ikke; hver hurtig test logges pr. bruger og organisation (docs/disclosure-control.md).".into()
+    } else {
+        "Limits: combinations of three or more answers, and answers pooled by several users, are not caught; every quick test is logged per user and organisation (docs/disclosure-control.md).".into()
+    });
+    out
+}
+
+/// The documented result JSON of a protected answer (without `price`, which the caller
+/// adds from its price list).
+pub fn to_json(policy: &Policy, c: &Cohort, a: &Answer, lang: &str) -> serde_json::Value {
+    serde_json::json!({
+        "count": a.count,
+        "suppressed": a.count.is_none(),
+        "cells": a.counts.cells.iter().zip(&a.cells).map(|(cell, shown)| {
+            let mut o = serde_json::Map::new();
+            for (b, v) in &cell.keys {
+                o.insert(b.key().to_owned(), serde_json::Value::String(v.clone()));
+            }
+            o.insert("count".into(), serde_json::json!(shown));
+            o.insert("suppressed".into(), shown.is_none().into());
+            serde_json::Value::Object(o)
+        }).collect::<Vec<_>>(),
+        "threshold": a.protected.threshold,
+        "rounding": a.rounding,
+        "rules": rules(policy, c, a, lang),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_agree_between_bits_and_lists() {
+        let ids = [0u32, 5, 63, 64, 200, 4095];
+        let mut s = Set::empty(5000);
+        for i in ids {
+            s.insert(i);
+        }
+        assert_eq!(set_fingerprint(&s), list_fingerprint(&ids));
+        assert_ne!(list_fingerprint(&ids), list_fingerprint(&ids[1..]));
+        assert_eq!(list_fingerprint(&[]), set_fingerprint(&Set::empty(10)));
+    }
+
+    #[test]
+    fn symmetric_differences_of_every_pairing() {
+        let mut a = Set::empty(300);
+        for i in [1, 2, 3, 100, 250] {
+            a.insert(i);
+        }
+        let mut b = a.clone();
+        b.insert(7);
+        let l1 = [1u32, 2, 3, 100, 250];
+        let l2 = [2u32, 3, 100, 299];
+        assert_eq!(
+            symmetric_difference(Members::Bits(&a), Members::Bits(&b)),
+            1
+        );
+        assert_eq!(
+            symmetric_difference(Members::Bits(&a), Members::List(&l1)),
+            0
+        );
+        assert_eq!(
+            symmetric_difference(Members::List(&l2), Members::Bits(&b)),
+            4
+        );
+        assert_eq!(
+            symmetric_difference(Members::List(&l1), Members::List(&l2)),
+            3
+        );
+    }
+
+    #[test]
+    fn shown_counts_round_but_never_to_zero() {
+        assert_eq!(round_shown(7, 1), 7);
+        assert_eq!(round_shown(7, 5), 5);
+        assert_eq!(round_shown(8, 5), 10);
+        assert_eq!(round_shown(3, 10), 10);
+        assert_eq!(round_shown(0, 10), 0);
+    }
+}
