@@ -14,6 +14,7 @@ mod config;
 mod error;
 pub mod i18n;
 mod middleware;
+pub mod quicktest;
 pub mod rules;
 mod state;
 pub mod telemetry;

@@ -1,6 +1,7 @@
 use crate::ServerConfig;
 use crate::auth::{LocalPassword, RateLimiter, SignInProvider};
 use crate::catalog::CatalogState;
+use crate::quicktest::QuickTestState;
 use crate::rules::RulesState;
 use ork_store::Store;
 use std::sync::Arc;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub catalog: Arc<CatalogState>,
     /// The rulebook and the decided cases behind the roadmap's estimates.
     pub rules: Arc<RulesState>,
+    /// The quick-test index, disclosure policy, price list and users' earlier answers.
+    pub quicktests: Arc<QuickTestState>,
 }
 
 impl AppState {
@@ -45,7 +48,14 @@ impl AppState {
             config: Arc::new(config),
             catalog: Arc::new(catalog),
             rules: Arc::new(rules),
+            quicktests: Arc::new(QuickTestState::disabled()),
         }
+    }
+
+    /// Serves quick tests from this state (its registers folder, policy and price list).
+    pub fn with_quicktests(mut self, q: Arc<QuickTestState>) -> Self {
+        self.quicktests = q;
+        self
     }
 }
 

@@ -1,5 +1,6 @@
 //! The state database: organisations, users and roles, sessions, API tokens, the audit
-//! trail, and the catalog's documentation versions and baskets, on SQLite (embedded, the
+//! trail, the catalog's documentation versions and baskets, the roadmap's decided cases,
+//! the quick-test log and saved cohorts, on SQLite (embedded, the
 //! default) or PostgreSQL (production), through one repository layer.
 //!
 //! Both backends go through sqlx's `Any` driver with the same query text, so every query
@@ -15,6 +16,7 @@ mod cases;
 mod catalog;
 mod error;
 mod orgs;
+mod quicktests;
 mod rulebook;
 mod sessions;
 mod tokens;
@@ -25,6 +27,7 @@ pub use cases::DecidedCase;
 pub use catalog::{DocEdit, DocSave, DocVersion};
 pub use error::StoreError;
 pub use orgs::{NewOrganisation, Organisation};
+pub use quicktests::{NewCohort, NewQuickTest, QuickTest, SavedCohort, month_of};
 pub use rulebook::{RulebookRecord, RulebookVersion};
 pub use sessions::{NewSession, Session};
 pub use tokens::{ApiToken, NewApiToken};

@@ -24,6 +24,8 @@ pub struct FileConfig {
     pub login_failures_per_account: Option<usize>,
     pub catalog_dir: Option<PathBuf>,
     pub rulebook_dir: Option<PathBuf>,
+    pub disclosure_file: Option<PathBuf>,
+    pub price_list_file: Option<PathBuf>,
 }
 
 /// What the command line gave (already parsed by clap, `None` when absent).
@@ -54,6 +56,10 @@ pub struct Config {
     pub catalog_dir: Option<PathBuf>,
     /// A whole rulebook folder used instead of the one shipped in the binary.
     pub rulebook_dir: Option<PathBuf>,
+    /// Quick tests' disclosure regimes instead of the shipped `disclosure.toml`.
+    pub disclosure_file: Option<PathBuf>,
+    /// Quick tests' price list instead of the shipped `prices.toml`.
+    pub price_list_file: Option<PathBuf>,
 }
 
 /// A configuration mistake: the key, where it was set, and what was expected.
@@ -344,7 +350,43 @@ impl Config {
                 d.display()
             )));
         }
+        let mut files = Vec::new();
+        for (env, key, value) in [
+            (
+                "ORK_DISCLOSURE_FILE",
+                "disclosure_file",
+                file.disclosure_file,
+            ),
+            (
+                "ORK_PRICE_LIST_FILE",
+                "price_list_file",
+                file.price_list_file,
+            ),
+        ] {
+            let f = src.pick(
+                None,
+                env,
+                |s| Some(PathBuf::from(s)),
+                value.map(Some),
+                key,
+                None,
+            );
+            if let Some(path) = &f.value
+                && !path.is_file()
+            {
+                return Err(ConfigError(format!(
+                    "invalid configuration: {key} from {} is {}, which is not a file",
+                    f.source,
+                    path.display()
+                )));
+            }
+            files.push(f.value);
+        }
+        let price_list_file = files.pop().flatten();
+        let disclosure_file = files.pop().flatten();
         Ok(Self {
+            disclosure_file,
+            price_list_file,
             rulebook_dir: rulebook_dir.value,
             data_dir: data_dir.value,
             database_url: database_url.value,

@@ -103,6 +103,15 @@ enum Command {
         /// Add "millis" to each result.
         #[arg(long)]
         timings: bool,
+        /// The price list's tariff to price the answers by (public, private, internal).
+        #[arg(long, default_value = "public")]
+        tariff: String,
+        /// Language of the rules and messages: da or en.
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// Print each definition's reference SQL (DataFusion and DuckDB) instead of counting.
+        #[arg(long, hide = true)]
+        sql: bool,
         /// Cohort definitions (JSON files).
         #[arg(required = true, value_name = "COHORT.json")]
         cohorts: Vec<PathBuf>,
@@ -183,8 +192,22 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             data,
             exact,
             timings,
+            tariff,
+            lang,
+            sql,
             cohorts,
-        } => ops::quicktest(data.as_deref(), exact, timings, &cohorts, &config),
+        } => ops::quicktest(
+            &ops::QuicktestOptions {
+                data: data.as_deref(),
+                exact,
+                timings,
+                tariff: &tariff,
+                lang: &lang,
+                sql,
+                cohorts: &cohorts,
+            },
+            &config,
+        ),
         Command::Audit(ops::AuditCommand::Verify { file: Some(file) }) => ops::verify_file(&file),
         command => run_with_store(command, config).await,
     }
@@ -229,7 +252,21 @@ async fn run_with_store(command: Command, config: Config) -> anyhow::Result<Exit
             data,
             exact,
             timings,
+            tariff,
+            lang,
+            sql,
             cohorts,
-        } => ops::quicktest(data.as_deref(), exact, timings, &cohorts, &config),
+        } => ops::quicktest(
+            &ops::QuicktestOptions {
+                data: data.as_deref(),
+                exact,
+                timings,
+                tariff: &tariff,
+                lang: &lang,
+                sql,
+                cohorts: &cohorts,
+            },
+            &config,
+        ),
     }
 }

@@ -386,23 +386,67 @@ async fn decided_cases(config: &Config) -> anyhow::Result<Option<ork_rules::plan
     Ok(Some(ork_server::rules::read_history(&store).await?))
 }
 
-/// Files only: counts cohorts on a registers folder. Definitions are all checked before
-/// the index is built, so a bad one costs nothing.
-pub fn quicktest(
-    data: Option<&Path>,
-    exact: bool,
-    timings: bool,
-    cohorts: &[PathBuf],
+/// The quick tests' disclosure policy and price list: the operator's files when
+/// configured (checked, naming the file), else the shipped ones.
+pub fn quicktest_rules(
     config: &Config,
-) -> anyhow::Result<ExitCode> {
-    if !exact {
+) -> anyhow::Result<(ork_quicktest::sdc::Policy, ork_quicktest::prices::PriceList)> {
+    let read = |p: &Path| {
+        std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
+    };
+    let policy = match &config.disclosure_file {
+        Some(p) => ork_quicktest::sdc::Policy::from_toml(&read(p)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+        None => ork_quicktest::sdc::Policy::default(),
+    };
+    let prices = match &config.price_list_file {
+        Some(p) => ork_quicktest::prices::PriceList::from_toml(&read(p)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+        None => ork_quicktest::prices::PriceList::default(),
+    };
+    Ok((policy, prices))
+}
+
+/// How `orkestrator quicktest` answers.
+pub struct QuicktestOptions<'a> {
+    pub data: Option<&'a Path>,
+    pub exact: bool,
+    pub timings: bool,
+    pub tariff: &'a str,
+    pub lang: &'a str,
+    /// Print each definition's reference SQL instead of counting (for `bench/quicktest.sh`).
+    pub sql: bool,
+    pub cohorts: &'a [PathBuf],
+}
+
+/// Files only: counts cohorts on a registers folder. Definitions are all checked before
+/// the index is built, so a bad one costs nothing. Without `--exact` the answers are the
+/// API's: protected, with the definitions of one run checked against each other as one
+/// user's answers are.
+pub fn quicktest(o: &QuicktestOptions, config: &Config) -> anyhow::Result<ExitCode> {
+    let (policy, prices) = match quicktest_rules(config) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("orkestrator: {e:#}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if !prices.tariffs.contains_key(o.tariff) {
         eprintln!(
-            "orkestrator: disclosure control for quick tests is not built yet; the operator's command line gives exact counts with --exact"
+            "orkestrator: --tariff {:?} is not in the price list; the tariffs are: {}",
+            o.tariff,
+            prices
+                .tariffs
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         return Ok(ExitCode::from(2));
     }
+    let lang = if o.lang == "da" { "da" } else { "en" };
     let mut parsed = Vec::new();
-    for path in cohorts {
+    for path in o.cohorts {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) => {
@@ -413,12 +457,22 @@ pub fn quicktest(
         match ork_quicktest::parse(&text) {
             Ok(c) => parsed.push(c),
             Err(e) => {
-                eprintln!("orkestrator: {}: {e}", path.display());
+                eprintln!("orkestrator: {}: {}", path.display(), e.message(lang));
                 return Ok(ExitCode::from(2));
             }
         }
     }
-    let dir = data
+    if o.sql {
+        for c in &parsed {
+            println!(
+                "{}",
+                serde_json::json!({"sql": ork_quicktest::reference::sql(c), "breakdown": c.breakdown.iter().map(|b| b.key()).collect::<Vec<_>>()})
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let dir = o
+        .data
         .map(Path::to_owned)
         .unwrap_or_else(|| config.data_dir.join("registers"));
     let t = std::time::Instant::now();
@@ -430,12 +484,23 @@ pub fn quicktest(
         }
     };
     let build_ms = t.elapsed().as_secs_f64() * 1e3;
+    let mut earlier = Vec::new();
     for c in &parsed {
         let t = std::time::Instant::now();
-        let counts = ork_quicktest::engine::count(&index, c);
+        let mut out = if o.exact {
+            ork_quicktest::engine::count(&index, c).exact_json()
+        } else {
+            let a = ork_quicktest::answer::answer(&index, &policy, c, &earlier);
+            let mut out = ork_quicktest::answer::to_json(&policy, c, &a, lang);
+            out["price"] = prices.json(&prices.price(c, o.tariff));
+            earlier.push(ork_quicktest::answer::Earlier {
+                cohort: c.clone(),
+                shown: a.shown,
+            });
+            out
+        };
         let millis = t.elapsed().as_secs_f64() * 1e3;
-        let mut out = counts.exact_json();
-        if timings {
+        if o.timings {
             out["millis"] = serde_json::json!((millis * 1000.0).round() / 1000.0);
         }
         println!("{out}");
@@ -636,12 +701,21 @@ pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
     // A broken rulebook stops start-up, naming the file and line.
     let book = rulebook(config, &catalog)?;
     let catalog = ork_server::catalog::CatalogState::new(catalog)?;
+    let (policy, prices) = quicktest_rules(config)?;
+    let quicktests = std::sync::Arc::new(ork_server::quicktest::QuickTestState::new(
+        Some(config.data_dir.join("registers")),
+        policy,
+        prices,
+    ));
     let state = ork_server::AppState::with_parts(
         store.clone(),
         config.server(),
         catalog,
         ork_server::rules::RulesState::new(book),
-    );
+    )
+    .with_quicktests(quicktests.clone());
+    // The index is built in the background; quick tests answer 503 until it is ready.
+    quicktests.start(std::time::Duration::from_secs(30));
     state.catalog.load_docs(&store).await?;
     if state.rules.record_version(&store).await? {
         tracing::info!(version = %state.rules.book.version, "rulebook version recorded");

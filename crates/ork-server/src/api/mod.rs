@@ -9,6 +9,7 @@ pub mod audit;
 pub mod catalog;
 mod json;
 mod me;
+pub mod quicktests;
 #[allow(unused_qualifications)]
 pub mod roadmap;
 pub mod tokens;
@@ -95,6 +96,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(roadmap::roadmap))
         .routes(routes!(roadmap::precedents))
         .routes(routes!(roadmap::rulebook))
+        .routes(routes!(quicktests::create))
+        .routes(routes!(quicktests::statement_get))
+        .routes(routes!(quicktests::cohort_create, quicktests::cohort_list))
+        .routes(routes!(quicktests::cohort_get, quicktests::cohort_update))
+        .routes(routes!(quicktests::cohort_run))
 }
 
 #[derive(serde::Serialize, ToSchema)]

@@ -88,6 +88,12 @@ impl TestApp {
         }
     }
 
+    /// A restart: a new server with a new state on the same database.
+    pub async fn spawn_state_on(old: TestApp, make: impl FnOnce(Store) -> AppState) -> Self {
+        let addr = ork_server::spawn(make(old.store.clone())).await.unwrap();
+        Self { addr, ..old }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

@@ -7,4 +7,5 @@ mod api_input;
 mod auth;
 mod catalog;
 mod platform;
+mod quicktests;
 mod roadmap;

@@ -824,10 +824,172 @@ fn quicktest_counts_cohorts_on_the_registers() {
         stdout(&out).is_empty(),
         "nothing counted when one definition is bad"
     );
-    let out = run_qt(&["all.json"]);
+    // Without --exact the answers are protected, as the API's are.
+    let out = run_qt(&["all.json", "dm.json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["threshold"], 3);
+    assert_eq!(lines[1]["threshold"], 5);
+    assert!(lines[0]["rules"].as_array().unwrap().len() >= 3);
+    assert_eq!(lines[1]["price"]["tariff"], "public");
+    let out = run_qt(&["--tariff", "gold", "all.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("internal, private, public"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// One HTTP/1.1 request over a plain socket; returns the status and the body.
+fn http(addr: &str, method: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap();
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    // Bodies are sent whole (Content-Length) or chunked; undo the chunking.
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        let mut out = String::new();
+        let mut r = rest;
+        while let Some((size, tail)) = r.split_once("\r\n") {
+            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            out.push_str(&tail[..n]);
+            r = &tail[n + 2..];
+        }
+        out
+    } else {
+        rest.to_owned()
+    };
+    (status, body)
+}
+
+both_backends!(quicktest_cli_and_api_agree, cli_api_body);
+async fn cli_api_body(db: TestDb) {
+    let data = db.dir().join("var");
+    let out = run(
+        &db.url,
+        &data,
+        &["demo", "--no-serve", "--registers-persons", "2000"],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(
+        &db.url,
+        &data,
+        &[
+            "token",
+            "create",
+            "--email",
+            "applicant@ku.demo.dk",
+            "--expires-in",
+            "1",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let token = stdout(&out).trim().to_owned();
+    ork_testkit::record_secret(&token);
+    // Definitions a user might ask one after the other, the last two a differencing pair
+    // if one diagnosis day holds one person (the check must then hide a number).
+    let defs = [
+        r#"{"population": {"alive_on": "2020-01-01"}, "breakdown": ["sex", "age_band"]}"#,
+        r#"{"population": {"alive_on": "2021-01-01", "age": [40, 60]}, "criteria": {"diagnosis": {"codes": ["E11"]}}, "breakdown": ["region"]}"#,
+        r#"{"population": {"alive_on": "2021-01-01"}, "criteria": {"all": [{"prescription": {"atc": ["C09"], "min_count": 2}}, {"not": {"death": {}}}]}, "breakdown": ["sex"]}"#,
+        r#"{"population": {"alive_on": "2021-01-01"}, "criteria": {"diagnosis": {"codes": ["E11"]}}}"#,
+        r#"{"population": {"alive_on": "2021-01-01"}, "criteria": {"all": [{"diagnosis": {"codes": ["E11"]}}, {"not": {"diagnosis": {"codes": ["E11"], "from": "2019-03-01", "to": "2019-03-31"}}}]}}"#,
+    ];
+    let mut files = Vec::new();
+    for (i, d) in defs.iter().enumerate() {
+        let f = db.dir().join(format!("q{i}.json"));
+        std::fs::write(&f, d).unwrap();
+        files.push(f.display().to_string());
+    }
+    let mut args = vec!["quicktest", "--lang", "da", "--tariff", "public"];
+    args.extend(files.iter().map(String::as_str));
+    let out = run(&db.url, &data, &args, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cli: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(cli.len(), defs.len() + 1);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_orkestrator"))
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("--database-url")
+        .arg(&db.url)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+    let addr = loop {
+        let l = lines.next().expect("serve prints its address").unwrap();
+        if let Some(rest) = l.split("http://").nth(1) {
+            break rest.split('/').next().unwrap().to_owned();
+        }
+    };
+    // The index is built in the background: 503 until it is ready.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let mut api = Vec::new();
+    for d in defs {
+        loop {
+            let (status, body) = http(&addr, "POST", "/api/v1/quicktests", &token, d);
+            if status == 503 && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                continue;
+            }
+            assert_eq!(status, 200, "{body}");
+            let mut v: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert!(v["id"].as_i64().is_some());
+            v.as_object_mut().unwrap().remove("id");
+            api.push(v);
+            break;
+        }
+    }
+    let (status, statement) = http(
+        &addr,
+        "GET",
+        "/api/v1/quicktests/statement?format=csv",
+        &token,
+        "",
+    );
+    child.kill().unwrap();
+    let _ = child.wait();
+    for (i, (a, c)) in api.iter().zip(&cli).enumerate() {
+        assert_eq!(a, c, "definition {i}: the API and the command line agree");
+    }
+    assert!(
+        cli.iter()
+            .take(defs.len())
+            .all(|v| v["price"]["tariff"] == "public"),
+        "a university's tariff"
+    );
+    assert_eq!(status, 200);
     assert_eq!(
-        out.status.code(),
-        Some(2),
-        "no unprotected counts without --exact"
+        statement.lines().count(),
+        1 + defs.len() + 3,
+        "every question is on ku's statement: {statement}"
     );
 }
