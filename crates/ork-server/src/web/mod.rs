@@ -8,6 +8,7 @@ pub mod catalog;
 mod home;
 mod login;
 mod operator;
+mod quicktests;
 mod roadmap;
 
 use crate::auth::Auth;
@@ -56,6 +57,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/precedents", get(roadmap::precedents))
         .route("/rulebook", get(roadmap::rulebook))
         .route("/rulebook/changes", get(roadmap::changes))
+        .route(
+            "/quicktests",
+            get(quicktests::form).post(quicktests::submit),
+        )
+        .route("/quicktests/statement", get(quicktests::statement))
         .route("/audit", get(audit::page))
         .route("/audit/verify", get(audit::verify))
         .nest_service("/static", ServeDir::new(&state.config.assets_dir))
@@ -92,6 +98,7 @@ impl Chrome {
             ("/rulebook", "nav.rulebook"),
         ];
         if p.is_some() {
+            nav.push(("/quicktests", "nav.quicktests"));
             nav.push(("/catalog/basket", "nav.basket"));
             nav.push(("/account", "nav.account"));
         }
@@ -115,6 +122,7 @@ impl Chrome {
                     current: href == path
                         || (href == "/catalog" && path.starts_with("/catalog/sources"))
                         || (href == "/roadmap" && path.starts_with("/roadmap/"))
+                        || (href == "/quicktests" && path.starts_with("/quicktests/"))
                         || (href == "/rulebook"
                             && (path.starts_with("/rulebook/") || path == "/precedents")),
                 })
