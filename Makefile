@@ -30,12 +30,14 @@ test: assets e2e-deps
 rust-tests:
 	cargo test --workspace --all-targets
 
+# The binary is built with the same targets as the tests: `-p orkestrator` alone would
+# resolve other dependency features and compile DataFusion a second time.
 e2e-tests:
-	cargo build -p orkestrator
+	cargo build --workspace --all-targets
 	cd e2e && ORK_BIN="$(TARGET_DIR)/debug/orkestrator" npx playwright test
 
 dcat-check:
-	cargo build -p orkestrator
+	cargo build --workspace --all-targets
 	./scripts/check-dcat.sh "$(TARGET_DIR)/debug/orkestrator"
 
 log-scan:
