@@ -194,10 +194,17 @@ pub fn answer(ix: &Index, policy: &Policy, c: &Cohort, earlier: &[Earlier]) -> A
         }
     }
     let differencing = usize::from(hide_total) + hide.iter().filter(|h| **h).count();
+    // The second pass hides what the first hid as well: only numbers the check has seen
+    // may be shown.
     let protected = if differencing == 0 {
         first
     } else {
-        protect_with(&e.counts, t, hide_total, &hide)
+        let cells: Vec<bool> = hide
+            .iter()
+            .zip(&first.cells)
+            .map(|(h, shown)| *h || shown.is_none())
+            .collect();
+        protect_with(&e.counts, t, hide_total || first.count.is_none(), &cells)
     };
     let shown: Vec<Shown> = mine
         .iter()

@@ -45,6 +45,8 @@ pub struct QuickTestState {
     dir: Option<PathBuf>,
     index: RwLock<Option<Arc<LoadedIndex>>>,
     status: RwLock<IndexStatus>,
+    /// The registers build that last failed to index: not tried again until it changes.
+    failed: Mutex<Option<String>>,
     users: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<UserHistory>>>>,
 }
 
@@ -72,6 +74,7 @@ impl QuickTestState {
             prices,
             dir,
             index: RwLock::new(None),
+            failed: Mutex::new(None),
             users: Mutex::new(HashMap::new()),
         }
     }
@@ -103,7 +106,15 @@ impl QuickTestState {
         let id = registers_id(dir)
             .ok_or_else(|| format!("no registers manifest in {}", dir.display()))?;
         let t = std::time::Instant::now();
-        match Index::build(dir) {
+        let built = Index::build(dir).map_err(|e| e.to_string()).and_then(|ix| {
+            // Registers replaced while they were read give a mixed index: build again.
+            if registers_id(dir).as_ref() == Some(&id) {
+                Ok(ix)
+            } else {
+                Err("the registers changed while the index was built; building again".into())
+            }
+        });
+        match built {
             Ok(index) => {
                 let loaded = LoadedIndex {
                     index,
@@ -120,9 +131,9 @@ impl QuickTestState {
                 self.set_status(IndexStatus::Ready);
                 Ok(())
             }
-            Err(e) => {
-                let msg = e.to_string();
+            Err(msg) => {
                 tracing::warn!(error = %msg, "the quick-test index could not be built");
+                *self.failed.lock().unwrap_or_else(|e| e.into_inner()) = Some(id);
                 // A failed rebuild keeps serving the index it had.
                 if self.index().is_none() {
                     self.set_status(IndexStatus::Failed(msg.clone()));
@@ -143,7 +154,8 @@ impl QuickTestState {
             loop {
                 let current = me.index().map(|i| i.id.clone());
                 let on_disk = me.dir.as_deref().and_then(registers_id);
-                if on_disk.is_some() && on_disk != current {
+                let failed = me.failed.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                if on_disk.is_some() && on_disk != current && on_disk != failed {
                     let m = me.clone();
                     let _ = tokio::task::spawn_blocking(move || m.build_now()).await;
                 } else if on_disk.is_none() && current.is_none() {

@@ -151,6 +151,12 @@ proptest! {
                 prop_assert!(d == 0 || d >= t, "shown sets differ by {d} < {t}: {a_json} then {b_json}");
             }
         }
+        // Earlier answers only ever hide more: whatever is shown would be shown alone.
+        let alone = answer(ix(), &policy, &b_def, &[]);
+        prop_assert!(second.count.is_none() || alone.count.is_some());
+        for (with, without) in second.cells.iter().zip(&alone.cells) {
+            prop_assert!(with.is_none() || without.is_some(), "{b_json}");
+        }
         // Nothing below the threshold is ever shown, and shown values are true.
         for (v, exact) in second.cells.iter().zip(&second.counts.cells) {
             if let Some(v) = v {

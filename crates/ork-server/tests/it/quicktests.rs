@@ -432,3 +432,49 @@ async fn unavailable_body(db: TestDb) {
     assert_eq!(error_code(res).await, "quicktests_unavailable");
     assert_eq!(app.store.quicktest_count().await.unwrap(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_index_is_rebuilt_when_the_registers_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("registers");
+    let gen_with = |seed: u64, force: bool| {
+        ork_registers::generate(&ork_registers::GenerateOptions {
+            persons: 800,
+            seed,
+            from_year: 2019,
+            to_year: 2020,
+            out: out.clone(),
+            force,
+        })
+        .unwrap();
+    };
+    gen_with(1, false);
+    let q = Arc::new(QuickTestState::new(
+        Some(out.clone()),
+        Default::default(),
+        Default::default(),
+    ));
+    q.start(std::time::Duration::from_millis(100));
+    let wait = |q: Arc<QuickTestState>, not: Option<String>| async move {
+        for _ in 0..600 {
+            if let Some(ix) = q.index()
+                && Some(&ix.id) != not.as_ref()
+            {
+                return ix.id.clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the index was not (re)built");
+    };
+    let first = wait(q.clone(), None).await;
+    assert_eq!(q.status(), ork_server::quicktest::IndexStatus::Ready);
+    // A new delivery of the registers: the server notices and serves the new build.
+    gen_with(2, true);
+    let second = wait(q.clone(), Some(first.clone())).await;
+    assert_ne!(first, second);
+    assert_eq!(
+        Some(second),
+        ork_server::quicktest::registers_id(&out),
+        "the index served is the one on disk"
+    );
+}
