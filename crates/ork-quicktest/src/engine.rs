@@ -510,28 +510,71 @@ pub fn evaluate(ix: &Index, c: &Cohort) -> Evaluation {
     } else {
         HashMap::new()
     };
-    // Each person's cell as one number (16 bits per breakdown key), named at the end: no
-    // text is made per person.
-    let mut cells: HashMap<u64, Vec<u32>> = HashMap::new();
+    // Each person's cell as one small number (a mixed-radix index over the breakdown's
+    // keys), counted in a dense table and named at the end: no text and no hashing per
+    // person.
+    let radix = |b: &Breakdown| -> usize {
+        match b {
+            Breakdown::Sex => 3,
+            Breakdown::AgeBand => 10,
+            Breakdown::Region => 6,
+            Breakdown::Year => 257,
+        }
+    };
+    let slots: usize = c.breakdown.iter().map(radix).product();
+    let mut dense: Vec<Vec<u32>> = vec![Vec::new(); slots];
     for p in set.iter() {
         let person = &ix.persons[p as usize];
-        let mut key = 0u64;
+        let mut at = 0usize;
         for b in &c.breakdown {
-            let v: u16 = match b {
-                Breakdown::Sex => u16::from(person.sex),
-                Breakdown::AgeBand => ages.age(person.born).min(90) as u16 / 10,
+            let v: usize = match b {
+                Breakdown::Sex => usize::from(person.sex.min(2)),
+                Breakdown::AgeBand => (ages.age(person.born).min(90) / 10) as usize,
                 Breakdown::Region => bef
                     .map(|b| b.region(p as usize))
-                    .filter(|r| *r != crate::index::UNKNOWN_REGION)
-                    .unwrap_or(0),
+                    .filter(|r| (1081..=1085).contains(r))
+                    .map_or(0, |r| usize::from(r - 1080)),
                 Breakdown::Year => first_year
                     .get(&p)
-                    .map_or(0, |y| u16::try_from(*y).unwrap_or(0)),
+                    .filter(|y| (1900..=2155).contains(*y))
+                    .map_or(0, |y| (*y - 1899) as usize),
             };
-            key = key << 16 | u64::from(v);
+            at = at * radix(b) + v;
         }
-        cells.entry(key).or_default().push(p);
+        dense[at].push(p);
     }
+    // Back to each key's value (sex 1/2, band index, region code, year), as before.
+    let cells: Vec<(u64, Vec<u32>)> = dense
+        .into_iter()
+        .enumerate()
+        .filter(|(_, m)| !m.is_empty())
+        .map(|(mut at, m)| {
+            let mut vals = vec![0u16; c.breakdown.len()];
+            for (i, b) in c.breakdown.iter().enumerate().rev() {
+                let v = at % radix(b);
+                at /= radix(b);
+                vals[i] = match b {
+                    Breakdown::Sex | Breakdown::AgeBand => v as u16,
+                    Breakdown::Region => {
+                        if v == 0 {
+                            0
+                        } else {
+                            1080 + v as u16
+                        }
+                    }
+                    Breakdown::Year => {
+                        if v == 0 {
+                            0
+                        } else {
+                            1899 + v as u16
+                        }
+                    }
+                };
+            }
+            let key = vals.iter().fold(0u64, |k, v| k << 16 | u64::from(*v));
+            (key, m)
+        })
+        .collect();
     let name = |b: Breakdown, v: u16| -> String {
         match b {
             Breakdown::Sex => if v == 1 { "M" } else { "F" }.to_owned(),
