@@ -4,7 +4,7 @@
 
 use crate::cohort::{Breakdown, Cohort, Criterion, Event, EventKind, Population, Sex};
 use crate::index::{Day, Events, Index};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use time::{Date, Month};
 
 /// A set of person ids.
@@ -135,7 +135,7 @@ impl Ages {
     }
 }
 
-/// The population on `alive_on` with the population filters.
+/// The population on `alive_on` with the population filters, 64 persons a word.
 pub fn population(ix: &Index, p: &Population) -> Set {
     let n = ix.persons.len();
     let mut s = Set::empty(n);
@@ -147,25 +147,30 @@ pub fn population(ix: &Index, p: &Population) -> Set {
         Some((a, b)) => (born_by(p.alive_on, b + 1) + 1, born_by(p.alive_on, a)),
         None => (Day::MIN, on),
     };
+    let hi = hi.min(on);
     let sex = p.sex.map(|s| match s {
         Sex::M => 1u8,
         Sex::F => 2u8,
     });
-    for (i, person) in ix.persons.iter().enumerate() {
-        let region = bef.region(i);
-        if region == 0
-            || person.born > on
-            || person.born < lo
-            || person.born > hi
-            || person.died.is_some_and(|d| d <= on)
-            || person.emigrated.is_some_and(|d| d <= on)
-            || sex.is_some_and(|s| s != person.sex)
-            || (!p.regions.is_empty() && !p.regions.contains(&region))
-            || (!p.municipalities.is_empty() && !p.municipalities.contains(&bef.municipality(i)))
-        {
-            continue;
+    // Which of the year's places pass the region and municipality filters (0: no row).
+    let place_ok: Vec<bool> = std::iter::once(false)
+        .chain(bef.places.iter().map(|(r, m)| {
+            (p.regions.is_empty() || p.regions.contains(r))
+                && (p.municipalities.is_empty() || p.municipalities.contains(m))
+        }))
+        .collect();
+    for (w, chunk) in ix.persons.chunks(64).enumerate() {
+        let mut word = 0u64;
+        for (b, person) in chunk.iter().enumerate() {
+            let ok = place_ok[usize::from(bef.place[w * 64 + b])]
+                && person.born >= lo
+                && person.born <= hi
+                && person.died.is_none_or(|d| d > on)
+                && person.emigrated.is_none_or(|d| d > on)
+                && sex.is_none_or(|s| s == person.sex);
+            word |= u64::from(ok) << b;
         }
-        s.insert(i as u32);
+        s.words[w] = word;
     }
     s
 }
@@ -214,35 +219,60 @@ fn filters_events(e: &Event) -> bool {
         || e.max.is_some()
 }
 
-/// Every matching event of `e` as (person, day), code by code.
-fn matches<'a>(ix: &'a Index, e: &'a Event) -> impl Iterator<Item = (u32, Day)> + 'a {
-    let ev = ix.events(e.kind);
-    let from = e.from.map(day_of).unwrap_or(Day::MIN);
-    let to = e.to.map(day_of).unwrap_or(Day::MAX);
-    let subs = wanted_subs(e);
-    let (min, max) = (e.min, e.max);
-    code_ranges(ev, &e.codes).into_iter().flat_map(move |r| {
-        let subs = subs.clone();
-        ev.postings(r).filter_map(move |p| {
-            if p.day < from || p.day > to {
-                return None;
-            }
-            if !subs.is_empty() && !subs.contains(&p.sub) {
-                return None;
-            }
+/// An event criterion's per-event test (period, sub-types, values), prepared once.
+struct EventTest {
+    from: Day,
+    to: Day,
+    subs: Vec<u8>,
+    min: Option<f32>,
+    max: Option<f32>,
+}
+
+impl EventTest {
+    fn of(e: &Event) -> Self {
+        Self {
+            from: e.from.map(day_of).unwrap_or(Day::MIN),
+            to: e.to.map(day_of).unwrap_or(Day::MAX),
+            subs: wanted_subs(e),
             // Values are held and compared at single precision.
-            if min.is_some() || max.is_some() {
-                let v = p.value;
-                if v.is_nan()
-                    || min.is_some_and(|m| v < m as f32)
-                    || max.is_some_and(|m| v > m as f32)
-                {
-                    return None;
-                }
+            min: e.min.map(|m| m as f32),
+            max: e.max.map(|m| m as f32),
+        }
+    }
+
+    /// Whether the event `ev` on `day` matches (the day is known to be ≤ `to`).
+    fn event(&self, ev: &Events, event: usize, day: Day) -> bool {
+        if day < self.from {
+            return false;
+        }
+        if !self.subs.is_empty() && !self.subs.contains(&ev.sub(event)) {
+            return false;
+        }
+        if self.min.is_some() || self.max.is_some() {
+            let v = ev.value(event);
+            if v.is_nan() || self.min.is_some_and(|m| v < m) || self.max.is_some_and(|m| v > m) {
+                return false;
             }
-            Some((p.person, p.day))
-        })
-    })
+        }
+        true
+    }
+
+    /// Visits each matching event of a run (days ascending), stopping at `to`.
+    fn each(
+        &self,
+        ev: &Events,
+        days: &mut crate::index::RunDays<'_>,
+        mut f: impl FnMut(Day) -> bool,
+    ) {
+        while let Some((day, event)) = days.next_day() {
+            if day > self.to {
+                break;
+            }
+            if self.event(ev, event, day) && !f(day) {
+                break;
+            }
+        }
+    }
 }
 
 fn event_set(ix: &Index, e: &Event) -> Set {
@@ -250,36 +280,43 @@ fn event_set(ix: &Index, e: &Event) -> Set {
     let mut s = Set::empty(n);
     let ev = ix.events(e.kind);
     let whole = !filters_events(e);
+    let test = EventTest::of(e);
     if e.min_count <= 1 {
-        if whole {
-            // Who has one: the runs alone, without reading a day.
-            for r in code_ranges(ev, &e.codes) {
+        for r in code_ranges(ev, &e.codes) {
+            if whole {
+                // Who has one: the runs alone, without reading a day.
                 for (p, _) in ev.runs(r) {
                     s.insert(p);
                 }
-            }
-        } else {
-            for (p, _) in matches(ix, e) {
-                s.insert(p);
+            } else {
+                ev.scan(r, |p, days| {
+                    if !s.contains(p) {
+                        test.each(ev, days, |_| {
+                            s.insert(p);
+                            false
+                        });
+                    }
+                });
             }
         }
         return s;
     }
     // Events per person across the codes.
     let mut count = vec![0u32; n];
-    let mut add = |p: u32, k: u32| {
-        let c = &mut count[p as usize];
-        *c = c.saturating_add(k);
-    };
-    if whole {
-        for r in code_ranges(ev, &e.codes) {
+    for r in code_ranges(ev, &e.codes) {
+        if whole {
             for (p, k) in ev.runs(r) {
-                add(p, k);
+                count[p as usize] = count[p as usize].saturating_add(k);
             }
-        }
-    } else {
-        for (p, _) in matches(ix, e) {
-            add(p, 1);
+        } else {
+            ev.scan(r, |p, days| {
+                let mut k = 0u32;
+                test.each(ev, days, |_| {
+                    k += 1;
+                    true
+                });
+                count[p as usize] = count[p as usize].saturating_add(k);
+            });
         }
     }
     for (p, c) in count.iter().enumerate() {
@@ -290,39 +327,69 @@ fn event_set(ix: &Index, e: &Event) -> Set {
     s
 }
 
-/// Per person, the sorted days of matching events.
-fn days_by_person(ix: &Index, e: &Event) -> BTreeMap<u32, Vec<Day>> {
-    let mut m: BTreeMap<u32, Vec<Day>> = BTreeMap::new();
-    for (p, d) in matches(ix, e) {
-        m.entry(p).or_default().push(d);
+/// Every matching event of `e` as (person, day), sorted, only for persons in `only` when
+/// given (a sequence's second event is looked for only where its first was found).
+fn matching_days(ix: &Index, e: &Event, only: Option<&Set>) -> Vec<(u32, Day)> {
+    let ev = ix.events(e.kind);
+    let test = EventTest::of(e);
+    let mut keys: Vec<u64> = Vec::new();
+    for r in code_ranges(ev, &e.codes) {
+        ev.scan(r, |p, days| {
+            if only.is_some_and(|o| !o.contains(p)) {
+                return;
+            }
+            test.each(ev, days, |d| {
+                keys.push((u64::from(p) << 32) | u64::from((d as u32) ^ 0x8000_0000));
+                true
+            });
+        });
     }
-    for v in m.values_mut() {
-        v.sort_unstable();
-    }
-    m
+    keys.sort_unstable();
+    keys.into_iter()
+        .map(|k| ((k >> 32) as u32, ((k as u32) ^ 0x8000_0000) as Day))
+        .collect()
 }
 
-/// Per person with a qualifying pair, the day of the earliest `first` event that starts one.
+/// Per person with a qualifying pair, the day of the earliest `first` event that starts one,
+/// sorted by person.
 fn sequence_starts(
     ix: &Index,
     first: &Event,
     then: &Event,
     min_days: i32,
     max_days: i32,
-) -> BTreeMap<u32, Day> {
-    let a = days_by_person(ix, first);
-    let b = days_by_person(ix, then);
-    let mut out = BTreeMap::new();
-    for (p, fs) in &a {
-        let Some(ts) = b.get(p) else { continue };
-        for &f in fs {
-            let lo = f.saturating_add(min_days);
-            let at = ts.partition_point(|&t| t < lo);
-            if ts.get(at).is_some_and(|&t| t <= f.saturating_add(max_days)) {
-                out.insert(*p, f);
-                break;
+) -> Vec<(u32, Day)> {
+    let a = matching_days(ix, first, None);
+    let mut who = Set::empty(ix.persons.len());
+    for (p, _) in &a {
+        who.insert(*p);
+    }
+    let b = matching_days(ix, then, Some(&who));
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() {
+        let p = a[i].0;
+        let i_end = i + a[i..].partition_point(|x| x.0 == p);
+        while j < b.len() && b[j].0 < p {
+            j += 1;
+        }
+        let j_end = j + b[j..].partition_point(|x| x.0 == p);
+        let ts = &b[j..j_end];
+        if !ts.is_empty() {
+            for &(_, f) in &a[i..i_end] {
+                let lo = f.saturating_add(min_days);
+                let at = ts.partition_point(|t| t.1 < lo);
+                if ts
+                    .get(at)
+                    .is_some_and(|t| t.1 <= f.saturating_add(max_days))
+                {
+                    out.push((p, f));
+                    break;
+                }
             }
         }
+        i = i_end;
+        j = j_end;
     }
     out
 }
@@ -359,8 +426,8 @@ pub fn eval(ix: &Index, c: &Criterion, pop: &Set, year: i32) -> Set {
             max_days,
         } => {
             let mut s = Set::empty(n);
-            for p in sequence_starts(ix, first, then, *min_days, *max_days).keys() {
-                s.insert(*p);
+            for (p, _) in sequence_starts(ix, first, then, *min_days, *max_days) {
+                s.insert(p);
             }
             s
         }
@@ -457,10 +524,18 @@ fn first_years(ix: &Index, c: &Cohort) -> HashMap<u32, i32> {
     let first = c.criteria.as_ref().and_then(crate::cohort::first_event);
     let firsts: HashMap<u32, Day> = match first {
         Some(Criterion::Event(e)) => {
+            // Each run's first matching day; a person's runs of several codes take the least.
+            let ev = ix.events(e.kind);
+            let test = EventTest::of(e);
             let mut m: HashMap<u32, Day> = HashMap::new();
-            for (p, d) in matches(ix, e) {
-                let x = m.entry(p).or_insert(d);
-                *x = (*x).min(d);
+            for r in code_ranges(ev, &e.codes) {
+                ev.scan(r, |p, days| {
+                    test.each(ev, days, |d| {
+                        let x = m.entry(p).or_insert(d);
+                        *x = (*x).min(d);
+                        false
+                    });
+                });
             }
             m
         }

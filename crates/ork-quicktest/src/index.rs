@@ -117,6 +117,50 @@ fn get_varint(buf: &[u8], pos: &mut usize) -> u64 {
     v
 }
 
+fn skip_varint(buf: &[u8], pos: &mut usize) {
+    while let Some(&b) = buf.get(*pos) {
+        *pos += 1;
+        if b < 0x80 {
+            break;
+        }
+    }
+}
+
+/// The days of one run, read on demand by [`Events::scan`].
+pub struct RunDays<'a> {
+    days: &'a [u8],
+    pos: usize,
+    left: u64,
+    day: i64,
+    started: bool,
+    ev: usize,
+}
+
+impl RunDays<'_> {
+    /// The next day of the run and its event's number, in ascending order of day.
+    pub fn next_day(&mut self) -> Option<(Day, usize)> {
+        if self.left == 0 {
+            return None;
+        }
+        let v = get_varint(self.days, &mut self.pos);
+        if self.started {
+            self.day += v as i64;
+        } else {
+            self.day = i64::from(DAY_BASE) + unzigzag(v);
+            self.started = true;
+        }
+        self.left -= 1;
+        let ev = self.ev;
+        self.ev += 1;
+        Some((self.day as Day, ev))
+    }
+
+    /// How many days are left unread.
+    pub fn left(&self) -> u64 {
+        self.left
+    }
+}
+
 fn zigzag(d: i64) -> u64 {
     ((d << 1) ^ (d >> 63)) as u64
 }
@@ -223,6 +267,46 @@ impl Events {
                 Some(p)
             })
         })
+    }
+
+    /// Visits every run of the codes in `r`: `f` gets the person and the run's days, which
+    /// it reads as far as it needs (in ascending order); the rest is skipped unread.
+    pub fn scan(&self, r: std::ops::Range<usize>, mut f: impl FnMut(u32, &mut RunDays<'_>)) {
+        for c in r {
+            let (mut rp, rend) = (self.run_at[c] as usize, self.run_at[c + 1] as usize);
+            let mut dp = self.day_at[c] as usize;
+            let mut ev = self.first_event[c] as usize;
+            let mut person = 0u64;
+            while rp < rend {
+                person += get_varint(&self.runs, &mut rp);
+                let n = get_varint(&self.runs, &mut rp) + 1;
+                let mut days = RunDays {
+                    days: &self.days,
+                    pos: dp,
+                    left: n,
+                    day: 0,
+                    started: false,
+                    ev,
+                };
+                f(person as u32, &mut days);
+                while days.left > 0 {
+                    skip_varint(&self.days, &mut days.pos);
+                    days.left -= 1;
+                }
+                dp = days.pos;
+                ev += n as usize;
+            }
+        }
+    }
+
+    /// An event's sub-type (0 for kinds without).
+    pub fn sub(&self, event: usize) -> u8 {
+        self.sub.get(event).copied().unwrap_or(0)
+    }
+
+    /// An event's value (NaN for kinds without).
+    pub fn value(&self, event: usize) -> f32 {
+        self.value.get(event).copied().unwrap_or(f32::NAN)
     }
 
     /// Bytes held.
