@@ -135,6 +135,43 @@ impl Ages {
     }
 }
 
+/// How many populations the cache keeps.
+const CACHED_POPULATIONS: usize = 16;
+
+/// The latest populations built: most quick tests vary the criteria, not the population,
+/// and building one is a pass over every person. A clone starts empty.
+#[derive(Default)]
+pub struct PopulationCache(std::sync::Mutex<Vec<(Population, std::sync::Arc<Set>)>>);
+
+impl Clone for PopulationCache {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl std::fmt::Debug for PopulationCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PopulationCache")
+    }
+}
+
+impl PopulationCache {
+    /// The population, from the cache or built (and then kept, the oldest dropped).
+    pub fn get(&self, ix: &Index, p: &Population) -> std::sync::Arc<Set> {
+        let lock = || self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, s)) = lock().iter().find(|(q, _)| q == p) {
+            return s.clone();
+        }
+        let s = std::sync::Arc::new(population(ix, p));
+        let mut c = lock();
+        if c.len() >= CACHED_POPULATIONS {
+            c.remove(0);
+        }
+        c.push((p.clone(), s.clone()));
+        s
+    }
+}
+
 /// The population on `alive_on` with the population filters, 64 persons a word.
 pub fn population(ix: &Index, p: &Population) -> Set {
     let n = ix.persons.len();
@@ -557,15 +594,16 @@ fn first_years(ix: &Index, c: &Cohort) -> HashMap<u32, i32> {
 
 /// Counts a cohort exactly and keeps the persons behind the total and each cell.
 pub fn evaluate(ix: &Index, c: &Cohort) -> Evaluation {
-    let pop = population(ix, &c.population);
+    let pop = ix.populations.get(ix, &c.population);
+    let pop: &Set = &pop;
     let year = c.population.alive_on.year();
     let set = match &c.criteria {
         Some(cr) => {
-            let mut s = eval(ix, cr, &pop, year);
-            s.and(&pop);
+            let mut s = eval(ix, cr, pop, year);
+            s.and(pop);
             s
         }
-        None => pop,
+        None => pop.clone(),
     };
     let total = set.len();
     if c.breakdown.is_empty() {

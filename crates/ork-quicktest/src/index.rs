@@ -333,6 +333,8 @@ pub struct Index {
     pub income: BTreeMap<i32, Vec<f32>>,
     /// Indexed by `EventKind as usize` in [`EventKind::ALL`] order.
     pub events: Vec<Events>,
+    /// The latest populations built, for the next definitions on the same population.
+    pub populations: crate::engine::PopulationCache,
 }
 
 fn parquet_files(dir: &Path, table: &str) -> Vec<PathBuf> {
