@@ -15,19 +15,29 @@ async function countWhenReady(page) {
     const res = page.waitForResponse((r) => r.url().endsWith('/quicktests') && r.request().method() === 'POST');
     await page.getByTestId('qt-count').click();
     const r = await res;
+    await settled(page);
     if (r.status() !== 503) return r;
     await page.waitForTimeout(500);
   }
   throw new Error('quick tests did not become available');
 }
 
+// htmx swaps the builder in, then wires up its new elements: wait for both before the next
+// step, or a change made in between would find no listener.
+async function settled(page) {
+  await page.waitForFunction(() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added'));
+  await page.waitForTimeout(50);
+}
+
 async function addRow(page, n, kind) {
   await page.getByTestId('qt-add').click();
   await expect(page.getByTestId(`qt-row-${n}`)).toBeVisible();
+  await settled(page);
   if (kind !== 'diagnosis') {
     await page.getByTestId(`qt-kind-${n}`).selectOption(kind);
     // The row comes back with the fields of its kind.
     await expect(page.getByTestId(`qt-row-${n}`).locator(`option[value="${kind}"][selected]`)).toHaveCount(1);
+    await settled(page);
   }
 }
 
@@ -42,6 +52,7 @@ test('the cohort builder builds the documented example, counts it and draws its 
   await page.getByTestId('qt-count').click();
   await expect(page.getByTestId('qt-errors')).toContainText('Kriterium 1');
   await expect(page.getByLabel('Alder fra (år)')).toHaveValue('40');
+  await settled(page);
   await checkA11y(page);
 
   // Population: women 40-60 alive on 1 January 2020 in the Capital Region.
@@ -65,6 +76,7 @@ test('the cohort builder builds the documented example, counts it and draws its 
   await page.getByTestId('qt-sub-1-0').getByLabel('Koder').fill('C43 C44');
   await page.getByTestId('qt-addsub-1').click();
   await expect(page.getByTestId('qt-sub-1-1')).toBeVisible();
+  await settled(page);
   await page.getByTestId('qt-sub-1-1').getByLabel('Koder').fill('C43 C44');
 
   // 3: at least two dispensings of blood-pressure drugs.
