@@ -561,20 +561,10 @@ fn first_years(ix: &Index, c: &Cohort) -> HashMap<u32, i32> {
     let first = c.criteria.as_ref().and_then(crate::cohort::first_event);
     let firsts: HashMap<u32, Day> = match first {
         Some(Criterion::Event(e)) => {
-            // Each run's first matching day; a person's runs of several codes take the least.
-            let ev = ix.events(e.kind);
-            let test = EventTest::of(e);
-            let mut m: HashMap<u32, Day> = HashMap::new();
-            for r in code_ranges(ev, &e.codes) {
-                ev.scan(r, |p, days| {
-                    test.each(ev, days, |d| {
-                        let x = m.entry(p).or_insert(d);
-                        *x = (*x).min(d);
-                        false
-                    });
-                });
-            }
-            m
+            // Sorted by person and day: each person's first entry is their earliest.
+            let mut days = matching_days(ix, e, None);
+            days.dedup_by_key(|x| x.0);
+            days.into_iter().collect()
         }
         Some(Criterion::Sequence {
             first,

@@ -174,11 +174,10 @@ pub async fn create(
     RawQuery(raw): RawQuery,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let org = org_param(raw.as_deref(), &["org"])?;
     // Kept as compact JSON: the text as sent may be mostly whitespace.
     let definition = body.to_string();
     let cohort = parse_definition(&definition)?;
-    let org = acting_org(&p, org.as_deref())?;
+    let org = charged_org(&p, raw.as_deref())?;
     Ok(Json(
         run(
             &state,
@@ -214,11 +213,14 @@ fn query(raw: Option<&str>, allowed: &[&str]) -> Result<Vec<(String, String)>, A
     Ok(pairs)
 }
 
-fn org_param(raw: Option<&str>, allowed: &[&str]) -> Result<Option<String>, ApiError> {
-    Ok(query(raw, allowed)?
+/// The organisation a question is charged to: `?org=` (the only parameter a question
+/// takes), else the user's default (see [`acting_org`]).
+fn charged_org(p: &Principal, raw: Option<&str>) -> Result<String, ApiError> {
+    let named = query(raw, &["org"])?
         .into_iter()
         .find(|(k, _)| k == "org")
-        .map(|(_, v)| v))
+        .map(|(_, v)| v);
+    acting_org(p, named.as_deref())
 }
 
 /// One month's statement of an organisation's quick tests.
@@ -633,10 +635,9 @@ pub async fn cohort_run(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let org = org_param(raw.as_deref(), &["org"])?;
     let c = find_cohort(&state, &p, &id).await?;
     let cohort = parse_definition(&c.definition)?;
-    let org = acting_org(&p, org.as_deref())?;
+    let org = charged_org(&p, raw.as_deref())?;
     Ok(Json(
         run(
             &state,
