@@ -1,9 +1,10 @@
 //! Exact counts: a cohort definition evaluated on the index. Sets of persons are dense
 //! bitsets over person ids (a 5.9-million-person set is 740 kB; and/or/not are word
-//! operations); event criteria read only the postings of the codes their prefixes name.
+//! operations); event criteria read only the segments (code, year, type) their prefixes,
+//! period and types name.
 
 use crate::cohort::{Breakdown, Cohort, Criterion, Event, EventKind, Population, Sex};
-use crate::index::{Day, Events, Index};
+use crate::index::{Day, Events, Index, jan1};
 use std::collections::HashMap;
 use time::{Date, Month};
 
@@ -64,6 +65,14 @@ impl Set {
             .iter_mut()
             .zip(&o.words)
             .for_each(|(a, b)| *a |= b);
+    }
+
+    /// Removes the members of `o`.
+    pub fn and_not(&mut self, o: &Set) {
+        self.words
+            .iter_mut()
+            .zip(&o.words)
+            .for_each(|(a, b)| *a &= !b);
     }
 
     pub fn not(&mut self) {
@@ -189,6 +198,7 @@ pub fn population(ix: &Index, p: &Population) -> Set {
         Sex::M => 1u8,
         Sex::F => 2u8,
     });
+    let everywhere = p.regions.is_empty() && p.municipalities.is_empty();
     // Which of the year's places pass the region and municipality filters (0: no row).
     let place_ok: Vec<bool> = std::iter::once(false)
         .chain(bef.places.iter().map(|(r, m)| {
@@ -196,16 +206,38 @@ pub fn population(ix: &Index, p: &Population) -> Set {
                 && (p.municipalities.is_empty() || p.municipalities.contains(m))
         }))
         .collect();
-    for (w, chunk) in ix.persons.chunks(64).enumerate() {
+    let persons = &ix.persons;
+    let columns = persons
+        .born
+        .chunks(64)
+        .zip(persons.gone.chunks(64))
+        .zip(persons.sex.chunks(64))
+        .zip(bef.place.chunks(64));
+    // Column by column, without branches, so that each loop is a few vector instructions.
+    for (w, (((born, gone), sexes), places)) in columns.enumerate() {
         let mut word = 0u64;
-        for (b, person) in chunk.iter().enumerate() {
-            let ok = place_ok[usize::from(bef.place[w * 64 + b])]
-                && person.born >= lo
-                && person.born <= hi
-                && person.died.is_none_or(|d| d > on)
-                && person.emigrated.is_none_or(|d| d > on)
-                && sex.is_none_or(|s| s == person.sex);
-            word |= u64::from(ok) << b;
+        for (b, (&x, &g)) in born.iter().zip(gone).enumerate() {
+            word |= u64::from((x >= lo) & (x <= hi) & (g > on)) << b;
+        }
+        if let Some(want) = sex {
+            let mut m = 0u64;
+            for (b, &x) in sexes.iter().enumerate() {
+                m |= u64::from(x == want) << b;
+            }
+            word &= m;
+        }
+        if word != 0 {
+            let mut m = 0u64;
+            if everywhere {
+                for (b, &x) in places.iter().enumerate() {
+                    m |= u64::from(x != 0) << b;
+                }
+            } else {
+                for (b, &x) in places.iter().enumerate() {
+                    m |= u64::from(place_ok[usize::from(x)]) << b;
+                }
+            }
+            word &= m;
         }
         s.words[w] = word;
     }
@@ -247,13 +279,15 @@ fn wanted_subs(e: &Event) -> Vec<u8> {
     }
 }
 
-/// Whether a criterion looks at each event (period, types, values) or only at who has one.
-fn filters_events(e: &Event) -> bool {
-    e.from.is_some()
-        || e.to.is_some()
-        || !wanted_subs(e).is_empty()
-        || e.min.is_some()
-        || e.max.is_some()
+/// How a segment (one code's events of one calendar year) lies to a criterion's period.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cover {
+    /// Outside it: not read.
+    Outside,
+    /// Inside it: no day needs reading.
+    Inside,
+    /// Across one of its ends: each day is compared.
+    Across,
 }
 
 /// An event criterion's per-event test (period, sub-types, values), prepared once.
@@ -277,14 +311,30 @@ impl EventTest {
         }
     }
 
-    /// Whether the event `ev` on `day` matches (the day is known to be ≤ `to`).
-    fn event(&self, ev: &Events, event: usize, day: Day) -> bool {
-        if day < self.from {
-            return false;
+    /// Whether each event's value is looked at (types are per segment).
+    fn per_event(&self) -> bool {
+        self.min.is_some() || self.max.is_some()
+    }
+
+    fn cover(&self, ev: &Events, segment: usize) -> Cover {
+        if !self.subs.is_empty() && !self.subs.contains(&ev.segment_sub(segment)) {
+            return Cover::Outside;
         }
-        if !self.subs.is_empty() && !self.subs.contains(&ev.sub(event)) {
-            return false;
+        let y = ev.segment_year(segment);
+        let (first, last) = (jan1(y), jan1(y.saturating_add(1)) - 1);
+        if last < self.from || first > self.to {
+            Cover::Outside
+        } else if self.from <= first && last <= self.to {
+            Cover::Inside
+        } else {
+            Cover::Across
         }
+    }
+
+    /// Whether event number `event` of `ev` has a wanted value (its segment has a wanted
+    /// type).
+    #[inline]
+    fn event(&self, ev: &Events, event: usize) -> bool {
         if self.min.is_some() || self.max.is_some() {
             let v = ev.value(event);
             if v.is_nan() || self.min.is_some_and(|m| v < m) || self.max.is_some_and(|m| v > m) {
@@ -293,70 +343,127 @@ impl EventTest {
         }
         true
     }
+}
 
-    /// Visits each matching event of a run (days ascending), stopping at `to`.
-    fn each(
-        &self,
-        ev: &Events,
-        days: &mut crate::index::RunDays<'_>,
-        mut f: impl FnMut(Day) -> bool,
-    ) {
-        while let Some((day, event)) = days.next_day() {
-            if day > self.to {
-                break;
-            }
-            if self.event(ev, event, day) && !f(day) {
-                break;
+/// Where [`matching_runs`] delivers: which persons are still wanted, and each run's number
+/// of matching events.
+trait Sink {
+    fn wants(&self, person: u32) -> bool;
+    fn take(&mut self, person: u32, events: u32);
+}
+
+/// Who has a matching event, among `within`.
+struct Anyone<'a> {
+    within: &'a Set,
+    found: Set,
+}
+
+impl Sink for Anyone<'_> {
+    #[inline]
+    fn wants(&self, p: u32) -> bool {
+        self.within.contains(p) && !self.found.contains(p)
+    }
+    #[inline]
+    fn take(&mut self, p: u32, _: u32) {
+        self.found.insert(p);
+    }
+}
+
+/// Each person's number of matching events, among `within`.
+struct Tally<'a> {
+    within: &'a Set,
+    count: Vec<u32>,
+}
+
+impl Sink for Tally<'_> {
+    #[inline]
+    fn wants(&self, p: u32) -> bool {
+        self.within.contains(p)
+    }
+    #[inline]
+    fn take(&mut self, p: u32, k: u32) {
+        let c = &mut self.count[p as usize];
+        *c = c.saturating_add(k);
+    }
+}
+
+/// Gives `sink` every run of the criterion's codes in its period whose person it wants,
+/// with the run's number of matching events (counted up to `enough`; runs without any are
+/// not given). A segment inside the period is read without its days, and without its
+/// events too when the criterion does not look at types or values.
+fn matching_runs(ix: &Index, e: &Event, enough: u32, sink: &mut impl Sink) {
+    let ev = ix.events(e.kind);
+    let test = EventTest::of(e);
+    let per_event = test.per_event();
+    for r in code_ranges(ev, &e.codes) {
+        for s in ev.segments(r) {
+            match test.cover(ev, s) {
+                Cover::Outside => {}
+                Cover::Inside if !per_event => ev.for_each_run(s..s + 1, |run| {
+                    if sink.wants(run.person) {
+                        sink.take(run.person, run.events);
+                    }
+                }),
+                Cover::Inside => ev.for_each_run(s..s + 1, |run| {
+                    if !sink.wants(run.person) {
+                        return;
+                    }
+                    let mut k = 0;
+                    for i in run.first_event..run.first_event + run.events as usize {
+                        if test.event(ev, i) {
+                            k += 1;
+                            if k >= enough {
+                                break;
+                            }
+                        }
+                    }
+                    if k > 0 {
+                        sink.take(run.person, k);
+                    }
+                }),
+                Cover::Across => ev.scan_segments(s..s + 1, |p, days| {
+                    if !sink.wants(p) {
+                        return;
+                    }
+                    let mut k = 0;
+                    while let Some((day, i)) = days.next_day() {
+                        if day > test.to {
+                            break;
+                        }
+                        if day >= test.from && test.event(ev, i) {
+                            k += 1;
+                            if k >= enough {
+                                break;
+                            }
+                        }
+                    }
+                    if k > 0 {
+                        sink.take(p, k);
+                    }
+                }),
             }
         }
     }
 }
 
-fn event_set(ix: &Index, e: &Event) -> Set {
+/// The persons of `within` with a matching event (`min_count` of them when asked).
+fn event_set(ix: &Index, e: &Event, within: &Set) -> Set {
     let n = ix.persons.len();
-    let mut s = Set::empty(n);
-    let ev = ix.events(e.kind);
-    let whole = !filters_events(e);
-    let test = EventTest::of(e);
     if e.min_count <= 1 {
-        for r in code_ranges(ev, &e.codes) {
-            if whole {
-                // Who has one: the runs alone, without reading a day.
-                for (p, _) in ev.runs(r) {
-                    s.insert(p);
-                }
-            } else {
-                ev.scan(r, |p, days| {
-                    if !s.contains(p) {
-                        test.each(ev, days, |_| {
-                            s.insert(p);
-                            false
-                        });
-                    }
-                });
-            }
-        }
-        return s;
+        let mut sink = Anyone {
+            within,
+            found: Set::empty(n),
+        };
+        matching_runs(ix, e, 1, &mut sink);
+        return sink.found;
     }
-    // Events per person across the codes.
-    let mut count = vec![0u32; n];
-    for r in code_ranges(ev, &e.codes) {
-        if whole {
-            for (p, k) in ev.runs(r) {
-                count[p as usize] = count[p as usize].saturating_add(k);
-            }
-        } else {
-            ev.scan(r, |p, days| {
-                let mut k = 0u32;
-                test.each(ev, days, |_| {
-                    k += 1;
-                    true
-                });
-                count[p as usize] = count[p as usize].saturating_add(k);
-            });
-        }
-    }
-    for (p, c) in count.iter().enumerate() {
+    let mut sink = Tally {
+        within,
+        count: vec![0u32; n],
+    };
+    matching_runs(ix, e, e.min_count, &mut sink);
+    let mut s = Set::empty(n);
+    for (p, c) in sink.count.iter().enumerate() {
         if *c >= e.min_count {
             s.insert(p as u32);
         }
@@ -364,98 +471,222 @@ fn event_set(ix: &Index, e: &Event) -> Set {
     s
 }
 
-/// Every matching event of `e` as (person, day), sorted, only for persons in `only` when
-/// given (a sequence's second event is looked for only where its first was found).
-fn matching_days(ix: &Index, e: &Event, only: Option<&Set>) -> Vec<(u32, Day)> {
-    let ev = ix.events(e.kind);
-    let test = EventTest::of(e);
-    let mut keys: Vec<u64> = Vec::new();
-    for r in code_ranges(ev, &e.codes) {
-        ev.scan(r, |p, days| {
-            if only.is_some_and(|o| !o.contains(p)) {
-                return;
-            }
-            test.each(ev, days, |d| {
-                keys.push((u64::from(p) << 32) | u64::from((d as u32) ^ 0x8000_0000));
-                true
-            });
-        });
-    }
-    keys.sort_unstable();
-    keys.into_iter()
-        .map(|k| ((k >> 32) as u32, ((k as u32) ^ 0x8000_0000) as Day))
-        .collect()
+/// Matching days grouped by person: who has any, and each one's days in ascending order.
+struct Days {
+    who: Set,
+    /// Per word of `who`: its members in the words before (a member's number is this plus
+    /// its rank in its word).
+    before: Vec<u32>,
+    /// Per member, and one past the last: where its days start in `days`.
+    start: Vec<u32>,
+    days: Vec<Day>,
 }
 
-/// Per person with a qualifying pair, the day of the earliest `first` event that starts one,
-/// sorted by person.
+impl Days {
+    /// The member number of `p` (a member of `who`).
+    #[inline]
+    fn member(&self, p: u32) -> usize {
+        let w = p as usize / 64;
+        let below = self.who.words[w] & ((1u64 << (p % 64)) - 1);
+        self.before[w] as usize + below.count_ones() as usize
+    }
+
+    /// The days of member `i`.
+    fn of(&self, i: usize) -> &[Day] {
+        &self.days[self.start[i] as usize..self.start[i + 1] as usize]
+    }
+
+    /// Each member's earliest day, by person.
+    fn earliest(&self) -> impl Iterator<Item = (u32, Day)> + '_ {
+        self.who
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p, self.days[self.start[i] as usize]))
+    }
+}
+
+/// Every matching event of `e` of the persons in `only`, grouped by person (a counting
+/// sort: one pass to count, one to place, then each person's few days sorted).
+fn matching_days(ix: &Index, e: &Event, only: &Set) -> Days {
+    let n = ix.persons.len();
+    let ev = ix.events(e.kind);
+    let test = EventTest::of(e);
+    let mut pairs: Vec<(u32, Day)> = Vec::new();
+    let mut who = Set::empty(n);
+    for r in code_ranges(ev, &e.codes) {
+        for s in ev.segments(r) {
+            if test.cover(ev, s) == Cover::Outside {
+                continue;
+            }
+            ev.scan_segments(s..s + 1, |p, days| {
+                if !only.contains(p) {
+                    return;
+                }
+                while let Some((day, i)) = days.next_day() {
+                    if day > test.to {
+                        break;
+                    }
+                    if day >= test.from && test.event(ev, i) {
+                        pairs.push((p, day));
+                        who.insert(p);
+                    }
+                }
+            });
+        }
+    }
+    let mut before = Vec::with_capacity(who.words.len());
+    let mut members = 0u32;
+    for w in &who.words {
+        before.push(members);
+        members += w.count_ones();
+    }
+    let mut d = Days {
+        who,
+        before,
+        start: vec![0; members as usize + 1],
+        days: vec![0; pairs.len()],
+    };
+    for &(p, _) in &pairs {
+        let i = d.member(p);
+        d.start[i + 1] += 1;
+    }
+    for i in 0..members as usize {
+        d.start[i + 1] += d.start[i];
+    }
+    let mut next = d.start.clone();
+    for &(p, day) in &pairs {
+        let i = d.member(p);
+        d.days[next[i] as usize] = day;
+        next[i] += 1;
+    }
+    for i in 0..members as usize {
+        let slice = &mut d.days[d.start[i] as usize..d.start[i + 1] as usize];
+        if !slice.is_sorted() {
+            slice.sort_unstable();
+        }
+    }
+    d
+}
+
+/// Per person of `within` with a qualifying pair, the day of the earliest `first` event
+/// that starts one, sorted by person. The `then` events are read only for persons with a
+/// `first` one, run by run, each compared with that person's first days; they are never
+/// collected or sorted.
 fn sequence_starts(
     ix: &Index,
     first: &Event,
     then: &Event,
     min_days: i32,
     max_days: i32,
+    within: &Set,
 ) -> Vec<(u32, Day)> {
-    let a = matching_days(ix, first, None);
-    let mut who = Set::empty(ix.persons.len());
-    for (p, _) in &a {
-        who.insert(*p);
-    }
-    let b = matching_days(ix, then, Some(&who));
-    let mut out = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() {
-        let p = a[i].0;
-        let i_end = i + a[i..].partition_point(|x| x.0 == p);
-        while j < b.len() && b[j].0 < p {
-            j += 1;
-        }
-        let j_end = j + b[j..].partition_point(|x| x.0 == p);
-        let ts = &b[j..j_end];
-        if !ts.is_empty() {
-            for &(_, f) in &a[i..i_end] {
-                let lo = f.saturating_add(min_days);
-                let at = ts.partition_point(|t| t.1 < lo);
-                if ts
-                    .get(at)
-                    .is_some_and(|t| t.1 <= f.saturating_add(max_days))
-                {
-                    out.push((p, f));
-                    break;
-                }
+    let a = matching_days(ix, first, within);
+    let mut best = vec![Day::MAX; a.start.len() - 1];
+    let ev = ix.events(then.kind);
+    let test = EventTest::of(then);
+    let mut ts: Vec<Day> = Vec::new();
+    for r in code_ranges(ev, &then.codes) {
+        for s in ev.segments(r) {
+            if test.cover(ev, s) == Cover::Outside {
+                continue;
             }
+            ev.scan_segments(s..s + 1, |p, days| {
+                if !a.who.contains(p) {
+                    return;
+                }
+                let i = a.member(p);
+                let fs = a.of(i);
+                if best[i] == fs[0] {
+                    // Already paired from the earliest first day.
+                    return;
+                }
+                ts.clear();
+                while let Some((day, k)) = days.next_day() {
+                    if day > test.to {
+                        break;
+                    }
+                    if day >= test.from && test.event(ev, k) {
+                        ts.push(day);
+                    }
+                }
+                let Some(&last) = ts.last() else {
+                    return;
+                };
+                for &f in fs {
+                    let lo = f.saturating_add(min_days);
+                    if f >= best[i] || lo > last {
+                        break;
+                    }
+                    let at = ts.partition_point(|&t| t < lo);
+                    if ts.get(at).is_some_and(|&t| t <= f.saturating_add(max_days)) {
+                        best[i] = f;
+                        break;
+                    }
+                }
+            });
         }
-        i = i_end;
-        j = j_end;
     }
-    out
+    a.who
+        .iter()
+        .zip(best)
+        .filter(|(_, b)| *b != Day::MAX)
+        .collect()
 }
 
-/// The persons (among all) for whom `c` holds; `not` complements within `pop`.
-pub fn eval(ix: &Index, c: &Criterion, pop: &Set, year: i32) -> Set {
+/// A rough cost of evaluating a criterion, to evaluate the cheap parts of an "all" first:
+/// each part is evaluated only for the persons the parts before it left.
+fn cost(c: &Criterion) -> u8 {
+    match c {
+        Criterion::Event(e) if e.min_count <= 1 && !filters_events(e) => 0,
+        Criterion::Event(_) | Criterion::Education { .. } | Criterion::Income { .. } => 1,
+        Criterion::Sequence { .. } => 2,
+        Criterion::Not(inner) => cost(inner),
+        Criterion::All(parts) | Criterion::Any(parts) => parts.iter().map(cost).max().unwrap_or(0),
+    }
+}
+
+/// Whether a criterion looks at each event (period, types, values) or only at who has one.
+fn filters_events(e: &Event) -> bool {
+    e.from.is_some() || e.to.is_some() || e.min.is_some() || e.max.is_some()
+}
+
+/// The persons of `within` for whom `c` holds (`year`: the population's, for register
+/// criteria without their own).
+pub fn eval(ix: &Index, c: &Criterion, within: &Set, year: i32) -> Set {
     let n = ix.persons.len();
     match c {
         Criterion::All(parts) => {
-            let mut s = pop.clone();
-            for p in parts {
-                s.and(&eval(ix, p, pop, year));
+            let mut order: Vec<&Criterion> = parts.iter().collect();
+            order.sort_by_key(|p| cost(p));
+            let mut s = within.clone();
+            for p in order {
+                if s.is_empty() {
+                    break;
+                }
+                s = eval(ix, p, &s, year);
             }
             s
         }
         Criterion::Any(parts) => {
             let mut s = Set::empty(n);
+            // Each next part only for those the parts before did not take.
+            let mut rest = within.clone();
             for p in parts {
-                s.or(&eval(ix, p, pop, year));
+                if rest.is_empty() {
+                    break;
+                }
+                let x = eval(ix, p, &rest, year);
+                rest.and_not(&x);
+                s.or(&x);
             }
             s
         }
         Criterion::Not(inner) => {
-            let mut s = eval(ix, inner, pop, year);
-            s.not();
-            s.and(pop);
+            let mut s = within.clone();
+            s.and_not(&eval(ix, inner, within, year));
             s
         }
-        Criterion::Event(e) => event_set(ix, e),
+        Criterion::Event(e) => event_set(ix, e, within),
         Criterion::Sequence {
             first,
             then,
@@ -463,38 +694,47 @@ pub fn eval(ix: &Index, c: &Criterion, pop: &Set, year: i32) -> Set {
             max_days,
         } => {
             let mut s = Set::empty(n);
-            for (p, _) in sequence_starts(ix, first, then, *min_days, *max_days) {
+            for (p, _) in sequence_starts(ix, first, then, *min_days, *max_days, within) {
                 s.insert(p);
             }
             s
         }
         Criterion::Education { levels, year: y } => {
-            let mut s = Set::empty(n);
-            if let Some(l) = ix.education.get(&y.unwrap_or(year)) {
-                for (i, level) in l.iter().enumerate() {
-                    if *level != 0 && levels.contains(level) {
-                        s.insert(i as u32);
-                    }
-                }
+            let mut ok = [false; 256];
+            for l in levels.iter().filter(|l| **l != 0) {
+                ok[usize::from(*l)] = true;
             }
-            s
+            let l = ix.education.get(&y.unwrap_or(year));
+            per_person(within, l.map(Vec::as_slice), |x| ok[usize::from(*x)])
         }
         Criterion::Income { min, max, year: y } => {
-            let mut s = Set::empty(n);
-            if let Some(v) = ix.income.get(&y.unwrap_or(year)) {
-                for (i, &x) in v.iter().enumerate() {
-                    // Held and compared at single precision.
-                    if !x.is_nan()
-                        && min.is_none_or(|m| x >= m as f32)
-                        && max.is_none_or(|m| x <= m as f32)
-                    {
-                        s.insert(i as u32);
-                    }
-                }
-            }
-            s
+            // Held and compared at single precision; NaN (no row) passes neither bound.
+            let lo = min.map_or(f32::NEG_INFINITY, |m| m as f32);
+            let hi = max.map_or(f32::INFINITY, |m| m as f32);
+            let v = ix.income.get(&y.unwrap_or(year));
+            per_person(within, v.map(Vec::as_slice), |x| (*x >= lo) & (*x <= hi))
         }
     }
+}
+
+/// The persons of `within` whose value in a per-person column passes `ok` (none without
+/// the column), 64 persons a word.
+fn per_person<T>(within: &Set, column: Option<&[T]>, ok: impl Fn(&T) -> bool) -> Set {
+    let mut s = Set::empty(within.n);
+    let Some(column) = column else {
+        return s;
+    };
+    for ((w, chunk), mask) in s.words.iter_mut().zip(column.chunks(64)).zip(&within.words) {
+        if *mask == 0 {
+            continue;
+        }
+        let mut m = 0u64;
+        for (b, x) in chunk.iter().enumerate() {
+            m |= u64::from(ok(x)) << b;
+        }
+        *w = m & mask;
+    }
+    s
 }
 
 /// One cell of a breakdown: the values of its keys (in the breakdown's order) and a count.
@@ -556,22 +796,18 @@ pub fn count(ix: &Index, c: &Cohort) -> Counts {
     evaluate(ix, c).counts
 }
 
-/// The year of the first matching event of the definition's first criterion, per person.
-fn first_years(ix: &Index, c: &Cohort) -> HashMap<u32, i32> {
+/// The year of the first matching event of the definition's first criterion, per person
+/// of `set`.
+fn first_years(ix: &Index, c: &Cohort, set: &Set) -> HashMap<u32, i32> {
     let first = c.criteria.as_ref().and_then(crate::cohort::first_event);
     let firsts: HashMap<u32, Day> = match first {
-        Some(Criterion::Event(e)) => {
-            // Sorted by person and day: each person's first entry is their earliest.
-            let mut days = matching_days(ix, e, None);
-            days.dedup_by_key(|x| x.0);
-            days.into_iter().collect()
-        }
+        Some(Criterion::Event(e)) => matching_days(ix, e, set).earliest().collect(),
         Some(Criterion::Sequence {
             first,
             then,
             min_days,
             max_days,
-        }) => sequence_starts(ix, first, then, *min_days, *max_days)
+        }) => sequence_starts(ix, first, then, *min_days, *max_days, set)
             .into_iter()
             .collect(),
         _ => HashMap::new(),
@@ -588,11 +824,7 @@ pub fn evaluate(ix: &Index, c: &Cohort) -> Evaluation {
     let pop: &Set = &pop;
     let year = c.population.alive_on.year();
     let set = match &c.criteria {
-        Some(cr) => {
-            let mut s = eval(ix, cr, pop, year);
-            s.and(pop);
-            s
-        }
+        Some(cr) => eval(ix, cr, pop, year),
         None => pop.clone(),
     };
     let total = set.len();
@@ -609,7 +841,7 @@ pub fn evaluate(ix: &Index, c: &Cohort) -> Evaluation {
     let ages = Ages::new(c.population.alive_on);
     let bef = ix.bef.get(&year);
     let first_year = if c.breakdown.contains(&Breakdown::Year) {
-        first_years(ix, c)
+        first_years(ix, c, &set)
     } else {
         HashMap::new()
     };
@@ -627,12 +859,11 @@ pub fn evaluate(ix: &Index, c: &Cohort) -> Evaluation {
     let slots: usize = c.breakdown.iter().map(radix).product();
     let mut dense: Vec<Vec<u32>> = vec![Vec::new(); slots];
     for p in set.iter() {
-        let person = &ix.persons[p as usize];
         let mut at = 0usize;
         for b in &c.breakdown {
             let v: usize = match b {
-                Breakdown::Sex => usize::from(person.sex.min(2)),
-                Breakdown::AgeBand => (ages.age(person.born).min(90) / 10) as usize,
+                Breakdown::Sex => usize::from(ix.persons.sex[p as usize].min(2)),
+                Breakdown::AgeBand => (ages.age(ix.persons.born[p as usize]).min(90) / 10) as usize,
                 Breakdown::Region => bef
                     .map(|b| b.region(p as usize))
                     .filter(|r| (1081..=1085).contains(r))

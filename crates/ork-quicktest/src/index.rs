@@ -33,14 +33,29 @@ fn file_err(path: &Path, e: impl std::fmt::Display) -> IndexError {
 /// Days since 1970-01-01.
 pub type Day = i32;
 
-/// A person's fixed facts; `id` is the position in [`Index::persons`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Person {
-    pub born: Day,
+/// The persons of `cpr`, column by column (a pass over everyone reads nine bytes a
+/// person); a person's id is the position.
+#[derive(Debug, Clone, Default)]
+pub struct Persons {
+    pub born: Vec<Day>,
     /// 1 man, 2 woman (as `cpr.koen`).
-    pub sex: u8,
-    pub died: Option<Day>,
-    pub emigrated: Option<Day>,
+    pub sex: Vec<u8>,
+    /// The day the person died or emigrated, whichever came first ([`Day::MAX`]: neither).
+    pub gone: Vec<Day>,
+}
+
+impl Persons {
+    pub fn len(&self) -> usize {
+        self.born.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.born.is_empty()
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.born.capacity() * 4 + self.sex.capacity() + self.gone.capacity() * 4
+    }
 }
 
 /// The region of a `bef` row that has none.
@@ -92,8 +107,29 @@ impl Bef {
     }
 }
 
-/// The day events' days are written relative to (2020-01-01), so most take two bytes.
-const DAY_BASE: Day = 18_262;
+/// Days from 1970-01-01 to 1 January of `year` (proleptic Gregorian calendar).
+pub fn jan1(year: i32) -> Day {
+    // Howard Hinnant's days_from_civil, for 1 January (a month before March: the year
+    // counts from the previous March).
+    let y = i64::from(year) - 1;
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = 306; // 1 January, counted from 1 March.
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era * 146_097 + doe - 719_468) as Day
+}
+
+/// The calendar year a day falls in.
+pub fn year_of(day: Day) -> i32 {
+    // Howard Hinnant's civil_from_days, the year only.
+    let z = i64::from(day) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    (yoe + era * 400 + i64::from(mp >= 10)) as i32
+}
 
 fn put_varint(buf: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
@@ -103,7 +139,15 @@ fn put_varint(buf: &mut Vec<u8>, mut v: u64) {
     buf.push(v as u8);
 }
 
+#[inline]
 fn get_varint(buf: &[u8], pos: &mut usize) -> u64 {
+    // The common case first: one byte.
+    if let Some(&b) = buf.get(*pos)
+        && b < 0x80
+    {
+        *pos += 1;
+        return u64::from(b);
+    }
     let mut v = 0u64;
     let mut shift = 0;
     while let Some(&b) = buf.get(*pos) {
@@ -117,6 +161,7 @@ fn get_varint(buf: &[u8], pos: &mut usize) -> u64 {
     v
 }
 
+#[inline]
 fn skip_varint(buf: &[u8], pos: &mut usize) {
     while let Some(&b) = buf.get(*pos) {
         *pos += 1;
@@ -126,29 +171,24 @@ fn skip_varint(buf: &[u8], pos: &mut usize) {
     }
 }
 
-/// The days of one run, read on demand by [`Events::scan`].
+/// The days of one run, read on demand by [`Events::scan_segments`].
 pub struct RunDays<'a> {
     days: &'a [u8],
     pos: usize,
     left: u64,
     day: i64,
-    started: bool,
     ev: usize,
 }
 
 impl RunDays<'_> {
     /// The next day of the run and its event's number, in ascending order of day.
+    #[inline]
     pub fn next_day(&mut self) -> Option<(Day, usize)> {
         if self.left == 0 {
             return None;
         }
-        let v = get_varint(self.days, &mut self.pos);
-        if self.started {
-            self.day += v as i64;
-        } else {
-            self.day = i64::from(DAY_BASE) + unzigzag(v);
-            self.started = true;
-        }
+        // The first day is an offset from the segment's 1 January, each next one a gap.
+        self.day += get_varint(self.days, &mut self.pos) as i64;
         self.left -= 1;
         let ev = self.ev;
         self.ev += 1;
@@ -161,34 +201,43 @@ impl RunDays<'_> {
     }
 }
 
-fn zigzag(d: i64) -> u64 {
-    ((d << 1) ^ (d >> 63)) as u64
-}
-
-fn unzigzag(v: u64) -> i64 {
-    ((v >> 1) as i64) ^ -((v & 1) as i64)
+/// One run of a segment: a person, their number of events in it, and the first event's
+/// number (the events of a run are numbered consecutively, by day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Run {
+    pub person: u32,
+    pub events: u32,
+    pub first_event: usize,
 }
 
 /// One event kind's events, compressed. Codes are sorted lexicographically, so a code
-/// prefix is a contiguous range of code ids; each code's events are sorted by (person,
-/// day) and written as runs of one person: the person (as the gap from the code's previous
-/// run) and the number of events in one stream, the days (the first as an offset, then
-/// gaps) in another. Asking only who has a code reads the first stream alone.
+/// prefix is a contiguous range of code ids. Each code's events are split by calendar year
+/// and sub-type (diagnosis or sample type) into segments (so the segments of a code prefix
+/// are contiguous too, a period reads only the segments of its years and a type filter
+/// only those of its types); a segment's events are sorted by (person, day) and
+/// written as runs of one person: the person (as the gap from the segment's previous run)
+/// and the number of events in one stream, the days (the first as the offset from the
+/// segment's 1 January, then gaps) in another. Asking only who has a code, or a period of
+/// whole years, reads the first stream alone.
 #[derive(Debug, Clone, Default)]
 pub struct Events {
     pub codes: Vec<String>,
-    /// Per code, and one past the last: its first event's number and where its runs and
-    /// days start.
+    /// Per code, and one past the last: its first segment.
+    code_seg: Vec<u32>,
+    /// Per segment: its calendar year.
+    seg_year: Vec<i32>,
+    /// Per segment: its events' diagnosis type (b'A', b'B', b'G', ...) or sample type
+    /// (index into [`SAMPLE_TYPES`]); 0 for other kinds.
+    seg_sub: Vec<u8>,
+    /// Per segment, and one past the last: its first event's number and where its runs
+    /// and days start.
     first_event: Vec<u64>,
     run_at: Vec<u64>,
     day_at: Vec<u64>,
-    /// Per run: varint(person − the code's previous run's person), varint(events − 1).
+    /// Per run: varint(person − the segment's previous run's person), varint(events − 1).
     runs: Vec<u8>,
-    /// Per run: zigzag varint(first day − 2020-01-01), then each next day's gap as a varint.
+    /// Per run: varint(first day − the segment's 1 January), then each next day's gap.
     days: Vec<u8>,
-    /// Per event: the diagnosis type (b'A', b'B', b'G') or sample type (index into
-    /// [`SAMPLE_TYPES`]); empty for other kinds.
-    sub: Vec<u8>,
     /// Per event: the lab value (NaN when missing); empty for other kinds.
     value: Vec<f32>,
 }
@@ -222,60 +271,74 @@ impl Events {
         !self.value.is_empty()
     }
 
-    /// The runs of the codes in `r`, code by code: (person, number of events).
-    pub fn runs(&self, r: std::ops::Range<usize>) -> impl Iterator<Item = (u32, u32)> + '_ {
-        r.flat_map(move |c| {
-            let (mut pos, end) = (self.run_at[c] as usize, self.run_at[c + 1] as usize);
+    /// The segments of the codes in `r`: a contiguous range.
+    pub fn segments(&self, r: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        if r.is_empty() {
+            return 0..0;
+        }
+        self.code_seg[r.start] as usize..self.code_seg[r.end] as usize
+    }
+
+    /// A segment's calendar year.
+    #[inline]
+    pub fn segment_year(&self, s: usize) -> i32 {
+        self.seg_year[s]
+    }
+
+    /// A segment's sub-type (0 for kinds without).
+    #[inline]
+    pub fn segment_sub(&self, s: usize) -> u8 {
+        self.seg_sub[s]
+    }
+
+    /// Visits the runs of the segments in `s`, segment by segment.
+    #[inline]
+    pub fn for_each_run(&self, s: std::ops::Range<usize>, mut f: impl FnMut(Run)) {
+        for s in s {
+            let (mut pos, end) = (self.run_at[s] as usize, self.run_at[s + 1] as usize);
+            let mut ev = self.first_event[s] as usize;
             let mut person = 0u64;
-            std::iter::from_fn(move || {
-                if pos >= end {
-                    return None;
-                }
-                person += get_varint(&self.runs, &mut pos);
-                let n = get_varint(&self.runs, &mut pos) + 1;
-                Some((person as u32, n as u32))
-            })
-        })
-    }
-
-    /// Every event of the codes in `r`, code by code, each code's by person and day.
-    pub fn postings(&self, r: std::ops::Range<usize>) -> impl Iterator<Item = Posting> + '_ {
-        r.flat_map(move |c| {
-            let (mut rp, rend) = (self.run_at[c] as usize, self.run_at[c + 1] as usize);
-            let mut dp = self.day_at[c] as usize;
-            let mut ev = self.first_event[c] as usize;
-            let (mut person, mut left, mut day) = (0u64, 0u64, 0i64);
-            std::iter::from_fn(move || {
-                if left == 0 {
-                    if rp >= rend {
-                        return None;
-                    }
-                    person += get_varint(&self.runs, &mut rp);
-                    left = get_varint(&self.runs, &mut rp) + 1;
-                    day = i64::from(DAY_BASE) + unzigzag(get_varint(&self.days, &mut dp));
-                } else {
-                    day += get_varint(&self.days, &mut dp) as i64;
-                }
-                left -= 1;
-                let p = Posting {
+            let runs = &self.runs[..end];
+            while pos < end {
+                person += get_varint(runs, &mut pos);
+                let n = get_varint(runs, &mut pos) + 1;
+                f(Run {
                     person: person as u32,
-                    day: day as Day,
-                    sub: self.sub.get(ev).copied().unwrap_or(0),
-                    value: self.value.get(ev).copied().unwrap_or(f32::NAN),
-                };
-                ev += 1;
-                Some(p)
-            })
-        })
+                    events: n as u32,
+                    first_event: ev,
+                });
+                ev += n as usize;
+            }
+        }
     }
 
-    /// Visits every run of the codes in `r`: `f` gets the person and the run's days, which
-    /// it reads as far as it needs (in ascending order); the rest is skipped unread.
-    pub fn scan(&self, r: std::ops::Range<usize>, mut f: impl FnMut(u32, &mut RunDays<'_>)) {
-        for c in r {
-            let (mut rp, rend) = (self.run_at[c] as usize, self.run_at[c + 1] as usize);
-            let mut dp = self.day_at[c] as usize;
-            let mut ev = self.first_event[c] as usize;
+    /// The runs of the segments in `s`, segment by segment.
+    pub fn segment_runs(&self, s: std::ops::Range<usize>) -> Vec<Run> {
+        let mut out = Vec::new();
+        self.for_each_run(s, |r| out.push(r));
+        out
+    }
+
+    /// The runs of the codes in `r`, code by code and year by year: (person, number of
+    /// events). A person has one run per code and year with events.
+    pub fn runs(&self, r: std::ops::Range<usize>) -> Vec<(u32, u32)> {
+        let mut out = Vec::new();
+        self.for_each_run(self.segments(r), |r| out.push((r.person, r.events)));
+        out
+    }
+
+    /// Visits every run of the segments in `s`: `f` gets the person and the run's days,
+    /// which it reads as far as it needs (in ascending order); the rest is skipped unread.
+    pub fn scan_segments(
+        &self,
+        s: std::ops::Range<usize>,
+        mut f: impl FnMut(u32, &mut RunDays<'_>),
+    ) {
+        for s in s {
+            let (mut rp, rend) = (self.run_at[s] as usize, self.run_at[s + 1] as usize);
+            let mut dp = self.day_at[s] as usize;
+            let mut ev = self.first_event[s] as usize;
+            let base = i64::from(jan1(self.seg_year[s]));
             let mut person = 0u64;
             while rp < rend {
                 person += get_varint(&self.runs, &mut rp);
@@ -284,8 +347,7 @@ impl Events {
                     days: &self.days,
                     pos: dp,
                     left: n,
-                    day: 0,
-                    started: false,
+                    day: base,
                     ev,
                 };
                 f(person as u32, &mut days);
@@ -299,12 +361,32 @@ impl Events {
         }
     }
 
-    /// An event's sub-type (0 for kinds without).
-    pub fn sub(&self, event: usize) -> u8 {
-        self.sub.get(event).copied().unwrap_or(0)
+    /// Visits every run of the codes in `r` (see [`Events::scan_segments`]).
+    pub fn scan(&self, r: std::ops::Range<usize>, f: impl FnMut(u32, &mut RunDays<'_>)) {
+        self.scan_segments(self.segments(r), f);
+    }
+
+    /// Every event of the codes in `r`, code by code, year by year, then by person and day.
+    pub fn postings(&self, r: std::ops::Range<usize>) -> Vec<Posting> {
+        let mut out = Vec::new();
+        for s in self.segments(r) {
+            let sub = self.seg_sub[s];
+            self.scan_segments(s..s + 1, |person, days| {
+                while let Some((day, ev)) = days.next_day() {
+                    out.push(Posting {
+                        person,
+                        day,
+                        sub,
+                        value: self.value(ev),
+                    });
+                }
+            });
+        }
+        out
     }
 
     /// An event's value (NaN for kinds without).
+    #[inline]
     pub fn value(&self, event: usize) -> f32 {
         self.value.get(event).copied().unwrap_or(f32::NAN)
     }
@@ -312,10 +394,12 @@ impl Events {
     /// Bytes held.
     pub fn heap_bytes(&self) -> usize {
         self.codes.iter().map(|c| c.capacity() + 24).sum::<usize>()
+            + self.code_seg.capacity() * 4
+            + self.seg_year.capacity() * 4
+            + self.seg_sub.capacity()
             + (self.first_event.capacity() + self.run_at.capacity() + self.day_at.capacity()) * 8
             + self.runs.capacity()
             + self.days.capacity()
-            + self.sub.capacity()
             + self.value.capacity() * 4
     }
 }
@@ -325,7 +409,7 @@ impl Events {
 pub struct Index {
     /// Sorted by person number; a person's id is the position.
     pub pnr: Vec<u64>,
-    pub persons: Vec<Person>,
+    pub persons: Persons,
     pub bef: BTreeMap<i32, Bef>,
     /// Education level (first digit of `hfaudd`, 0 = no row) per year and person.
     pub education: BTreeMap<i32, Vec<u8>>,
@@ -509,60 +593,77 @@ impl Buckets {
         let mut codes: Vec<(String, Bucket)> = self.by_code.into_iter().collect();
         codes.sort_by(|a, b| a.0.cmp(&b.0));
         let mut e = Events::default();
+        e.code_seg.push(0);
         e.first_event.push(0);
         e.run_at.push(0);
         e.day_at.push(0);
         let mut events = 0u64;
         for (code, (keys, extras)) in codes {
-            let rows: Vec<(u64, u32)> = if extra == Extra::None {
-                let mut k = keys;
-                k.sort_unstable();
-                k.into_iter().map(|k| (k, 0)).collect()
+            let mut rows: Vec<(u64, u32)> = if extra == Extra::None {
+                keys.into_iter().map(|k| (k, 0)).collect()
             } else {
-                let mut r: Vec<(u64, u32)> = keys.into_iter().zip(extras).collect();
-                r.sort_unstable();
-                r
+                keys.into_iter().zip(extras).collect()
             };
-            let mut prev_person = 0u32;
+            rows.sort_unstable();
+            // Stably by (year, sub-type): each segment's rows stay sorted by (person, day).
+            let group = |r: &(u64, u32)| -> i64 {
+                let sub = if extra == Extra::Sub { r.1 & 0xff } else { 0 };
+                i64::from(year_of(unkey(r.0).1)) << 8 | i64::from(sub)
+            };
+            let groups: Vec<i64> = rows.iter().map(group).collect();
+            let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+            order.sort_by_key(|&i| groups[i as usize]);
             let mut i = 0;
-            while i < rows.len() {
-                let (person, first_day) = unkey(rows[i].0);
+            while i < order.len() {
+                let g = groups[order[i] as usize];
                 let mut j = i + 1;
-                while j < rows.len() && unkey(rows[j].0).0 == person {
+                while j < order.len() && groups[order[j] as usize] == g {
                     j += 1;
                 }
-                put_varint(&mut e.runs, u64::from(person - prev_person));
-                put_varint(&mut e.runs, (j - i - 1) as u64);
-                put_varint(
-                    &mut e.days,
-                    zigzag(i64::from(first_day) - i64::from(DAY_BASE)),
-                );
-                let mut last = first_day;
-                for &(k, _) in &rows[i + 1..j] {
-                    let d = unkey(k).1;
-                    put_varint(&mut e.days, (i64::from(d) - i64::from(last)) as u64);
-                    last = d;
-                }
-                for &(_, x) in &rows[i..j] {
-                    match extra {
-                        Extra::None => {}
-                        Extra::Sub => e.sub.push(x as u8),
-                        Extra::Value => e.value.push(f32::from_bits(x)),
+                let year = (g >> 8) as i32;
+                let base = jan1(year);
+                let seg: Vec<(u64, u32)> = order[i..j].iter().map(|&k| rows[k as usize]).collect();
+                let mut prev_person = 0u32;
+                let mut a = 0;
+                while a < seg.len() {
+                    let person = unkey(seg[a].0).0;
+                    let mut b = a + 1;
+                    while b < seg.len() && unkey(seg[b].0).0 == person {
+                        b += 1;
                     }
+                    put_varint(&mut e.runs, u64::from(person - prev_person));
+                    put_varint(&mut e.runs, (b - a - 1) as u64);
+                    let mut last = base;
+                    for &(k, x) in &seg[a..b] {
+                        let d = unkey(k).1;
+                        put_varint(&mut e.days, (i64::from(d) - i64::from(last)) as u64);
+                        last = d;
+                        if extra == Extra::Value {
+                            e.value.push(f32::from_bits(x));
+                        }
+                    }
+                    prev_person = person;
+                    a = b;
                 }
-                prev_person = person;
+                events += seg.len() as u64;
+                e.seg_year.push(year);
+                e.seg_sub.push((g & 0xff) as u8);
+                e.first_event.push(events);
+                e.run_at.push(e.runs.len() as u64);
+                e.day_at.push(e.days.len() as u64);
                 i = j;
             }
-            events += rows.len() as u64;
             e.codes.push(code);
-            e.first_event.push(events);
-            e.run_at.push(e.runs.len() as u64);
-            e.day_at.push(e.days.len() as u64);
+            e.code_seg.push(e.seg_year.len() as u32);
         }
         e.runs.shrink_to_fit();
         e.days.shrink_to_fit();
-        e.sub.shrink_to_fit();
+        e.seg_sub.shrink_to_fit();
         e.value.shrink_to_fit();
+        e.seg_year.shrink_to_fit();
+        e.first_event.shrink_to_fit();
+        e.run_at.shrink_to_fit();
+        e.day_at.shrink_to_fit();
         e
     }
 }
@@ -585,7 +686,7 @@ impl Index {
         }
         let mut ix = Index::default();
         // Persons, sorted by person number.
-        let mut rows: Vec<(u64, Person)> = Vec::new();
+        let mut rows: Vec<(u64, Day, u8, Day)> = Vec::new();
         scan(
             dir,
             "cpr",
@@ -600,22 +701,24 @@ impl Index {
                 );
                 for i in 0..b.num_rows() {
                     let n: u64 = pnr.value(i).parse().map_err(|_| "a pnr is not a number")?;
-                    rows.push((
-                        n,
-                        Person {
-                            born: born.value(i),
-                            sex: sex.value(i) as u8,
-                            died: opt_date(died, i),
-                            emigrated: opt_date(emig, i),
-                        },
-                    ));
+                    let gone = match (opt_date(died, i), opt_date(emig, i)) {
+                        (Some(d), Some(e)) => d.min(e),
+                        (Some(d), None) | (None, Some(d)) => d,
+                        (None, None) => Day::MAX,
+                    };
+                    rows.push((n, born.value(i), sex.value(i) as u8, gone));
                 }
                 Ok(())
             },
         )?;
         rows.sort_unstable_by_key(|r| r.0);
         ix.pnr = rows.iter().map(|r| r.0).collect();
-        ix.persons = rows.into_iter().map(|r| r.1).collect();
+        ix.persons = Persons {
+            born: rows.iter().map(|r| r.1).collect(),
+            sex: rows.iter().map(|r| r.2).collect(),
+            gone: rows.iter().map(|r| r.3).collect(),
+        };
+        drop(rows);
         let n = ix.persons.len();
         let lookup: HashMap<u64, u32> = ix
             .pnr
@@ -880,11 +983,7 @@ impl Index {
                 .values()
                 .map(|v| v.capacity() * 4)
                 .sum::<usize>();
-        self.pnr.capacity() * 8
-            + self.persons.capacity() * size_of::<Person>()
-            + bef
-            + per_year
-            + ev
+        self.pnr.capacity() * 8 + self.persons.heap_bytes() + bef + per_year + ev
     }
 }
 
@@ -926,23 +1025,42 @@ mod tests {
                     want.sort_unstable();
                     let mut got: Vec<(u32, Day, u8, u32)> = e
                         .postings(i..i + 1)
+                        .into_iter()
                         .map(|p| (p.person, p.day, p.sub, p.value.to_bits()))
                         .collect();
                     got.sort_unstable();
                     prop_assert_eq!(&got, &want);
-                    // The runs name each person once, with their number of events.
-                    let runs: Vec<(u32, u32)> = e.runs(i..i + 1).collect();
-                    let mut persons: Vec<u32> = want.iter().map(|w| w.0).collect();
-                    persons.dedup();
-                    prop_assert_eq!(runs.iter().map(|r| r.0).collect::<Vec<_>>(), persons);
-                    prop_assert_eq!(runs.iter().map(|r| r.1 as usize).sum::<usize>(), want.len());
+                    // One segment a year and sub-type, ascending; in each, one run per
+                    // person with their number of such events that year.
+                    let mut runs: Vec<(i32, u8, u32, u32)> = Vec::new();
+                    for s in e.segments(i..i + 1) {
+                        for r in e.segment_runs(s..s + 1) {
+                            runs.push((e.segment_year(s), e.segment_sub(s), r.person, r.events));
+                        }
+                    }
+                    let mut per: BTreeMap<(i32, u8, u32), u32> = BTreeMap::new();
+                    for w in &want {
+                        *per.entry((year_of(w.1), w.2, w.0)).or_default() += 1;
+                    }
+                    let per: Vec<(i32, u8, u32, u32)> =
+                        per.into_iter().map(|((y, s, p), n)| (y, s, p, n)).collect();
+                    prop_assert_eq!(&runs, &per);
+                    prop_assert_eq!(e.runs(i..i + 1).iter().map(|r| r.1 as usize).sum::<usize>(), want.len());
                 }
             }
+        }
+
+        #[test]
+        fn years_and_first_days_agree_with_the_calendar(day in -800_000i32..800_000) {
+            let date = time::Date::from_julian_day(day + 2_440_588).unwrap();
+            prop_assert_eq!(year_of(day), date.year());
+            let first = time::Date::from_calendar_date(date.year(), time::Month::January, 1).unwrap();
+            prop_assert_eq!(jan1(date.year()), first.to_julian_day() - 2_440_588);
         }
     }
 
     #[test]
-    fn varints_and_zigzag_round_trip() {
+    fn varints_round_trip() {
         let mut buf = Vec::new();
         let values = [
             0u64,
@@ -960,17 +1078,6 @@ mod tests {
         let mut pos = 0;
         for v in values {
             assert_eq!(get_varint(&buf, &mut pos), v);
-        }
-        for d in [
-            0i64,
-            1,
-            -1,
-            3650,
-            -3650,
-            i64::from(i32::MIN),
-            i64::from(i32::MAX),
-        ] {
-            assert_eq!(unzigzag(zigzag(d)), d);
         }
     }
 }
