@@ -10,9 +10,9 @@
 # Goals: p99 <= 20 ms under load with 50,000 variables; index build <= 5 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 sources="${1:-500}"; vars="${2:-100}"; secs="${3:-20}"
-cargo build --release -q -p orkestrator
-target=$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+release_build
 bin="$target/release/orkestrator"
 work=$(mktemp -d)
 server=""

@@ -13,16 +13,12 @@
 # reused (the same arguments give the same bytes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 persons="${1:-1000000}"
 repeats="${2:-5}"
 threads="${3:-2}"
-venv="${BENCH_VENV:-/var/tmp/ork-bench-venv}"
-if ! "$venv/bin/python" -c 'import duckdb' 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q duckdb
-fi
-cargo build --release -q -p orkestrator
-target=$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+duckdb_venv
+release_build
 bin="$target/release/orkestrator"
 data="/var/tmp/ork-bench-registers-$persons"
 if [ ! -f "$data/manifest.json" ]; then

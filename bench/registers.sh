@@ -14,16 +14,12 @@
 # write them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 persons="${1:-1000000}"
 from="${2:-2015}"
 to="${3:-2024}"
-venv="${BENCH_VENV:-/var/tmp/ork-bench-venv}"
-if ! "$venv/bin/python" -c 'import duckdb' 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q duckdb
-fi
-cargo build --release -q -p orkestrator
-target=$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+duckdb_venv
+release_build
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 /usr/bin/time -v "$target/release/orkestrator" registers generate --persons "$persons" --from-year "$from" --to-year "$to" --out "$work/registers" > "$work/out.txt" 2> "$work/time.txt"

@@ -8,9 +8,9 @@
 #   bench/roadmap.sh [REPEAT]      (default 20000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 repeat="${1:-20000}"
-cargo build --release -q -p orkestrator
-target=$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+release_build
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cat > "$work/need.json" <<'JSON'

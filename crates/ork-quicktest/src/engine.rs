@@ -4,7 +4,7 @@
 //! period and types name.
 
 use crate::cohort::{Breakdown, Cohort, Criterion, Event, EventKind, Population, Sex};
-use crate::index::{Day, Events, Index, jan1};
+use crate::index::{Day, Events, Index, RunDays, jan1};
 use std::collections::HashMap;
 use time::{Date, Month};
 
@@ -331,6 +331,33 @@ impl EventTest {
         }
     }
 
+    /// The segments of the criterion's codes that are not outside its period and types,
+    /// with how each lies to the period.
+    fn segments<'a>(
+        &'a self,
+        ev: &'a Events,
+        codes: &[String],
+    ) -> impl Iterator<Item = (usize, Cover)> + 'a {
+        code_ranges(ev, codes)
+            .into_iter()
+            .flat_map(|r| ev.segments(r))
+            .map(|s| (s, self.cover(ev, s)))
+            .filter(|(_, c)| *c != Cover::Outside)
+    }
+
+    /// Gives `f` each matching day of a run, ascending, until it returns false.
+    #[inline]
+    fn each(&self, ev: &Events, days: &mut RunDays<'_>, mut f: impl FnMut(Day) -> bool) {
+        while let Some((day, i)) = days.next_day() {
+            if day > self.to {
+                break;
+            }
+            if day >= self.from && self.event(ev, i) && !f(day) {
+                break;
+            }
+        }
+    }
+
     /// Whether event number `event` of `ev` has a wanted value (its segment has a wanted
     /// type).
     #[inline]
@@ -395,53 +422,41 @@ fn matching_runs(ix: &Index, e: &Event, enough: u32, sink: &mut impl Sink) {
     let ev = ix.events(e.kind);
     let test = EventTest::of(e);
     let per_event = test.per_event();
-    for r in code_ranges(ev, &e.codes) {
-        for s in ev.segments(r) {
-            match test.cover(ev, s) {
-                Cover::Outside => {}
-                Cover::Inside if !per_event => ev.for_each_run(s..s + 1, |run| {
-                    if sink.wants(run.person) {
-                        sink.take(run.person, run.events);
-                    }
-                }),
-                Cover::Inside => ev.for_each_run(s..s + 1, |run| {
-                    if !sink.wants(run.person) {
-                        return;
-                    }
-                    let mut k = 0;
-                    for i in run.first_event..run.first_event + run.events as usize {
-                        if test.event(ev, i) {
-                            k += 1;
-                            if k >= enough {
-                                break;
-                            }
-                        }
-                    }
-                    if k > 0 {
-                        sink.take(run.person, k);
-                    }
-                }),
-                Cover::Across => ev.scan_segments(s..s + 1, |p, days| {
-                    if !sink.wants(p) {
-                        return;
-                    }
-                    let mut k = 0;
-                    while let Some((day, i)) = days.next_day() {
-                        if day > test.to {
-                            break;
-                        }
-                        if day >= test.from && test.event(ev, i) {
-                            k += 1;
-                            if k >= enough {
-                                break;
-                            }
-                        }
-                    }
-                    if k > 0 {
-                        sink.take(p, k);
-                    }
-                }),
-            }
+    for (s, cover) in test.segments(ev, &e.codes) {
+        if cover == Cover::Inside && !per_event {
+            ev.for_each_run(s..s + 1, |run| {
+                if sink.wants(run.person) {
+                    sink.take(run.person, run.events);
+                }
+            });
+        } else if cover == Cover::Inside {
+            ev.for_each_run(s..s + 1, |run| {
+                if !sink.wants(run.person) {
+                    return;
+                }
+                let events = run.first_event..run.first_event + run.events as usize;
+                let k = events
+                    .filter(|&i| test.event(ev, i))
+                    .take(enough as usize)
+                    .count() as u32;
+                if k > 0 {
+                    sink.take(run.person, k);
+                }
+            });
+        } else {
+            ev.scan_segments(s..s + 1, |p, days| {
+                if !sink.wants(p) {
+                    return;
+                }
+                let mut k = 0;
+                test.each(ev, days, |_| {
+                    k += 1;
+                    k < enough
+                });
+                if k > 0 {
+                    sink.take(p, k);
+                }
+            });
         }
     }
 }
@@ -513,26 +528,16 @@ fn matching_days(ix: &Index, e: &Event, only: &Set) -> Days {
     let test = EventTest::of(e);
     let mut pairs: Vec<(u32, Day)> = Vec::new();
     let mut who = Set::empty(n);
-    for r in code_ranges(ev, &e.codes) {
-        for s in ev.segments(r) {
-            if test.cover(ev, s) == Cover::Outside {
-                continue;
+    for (s, _) in test.segments(ev, &e.codes) {
+        ev.scan_segments(s..s + 1, |p, days| {
+            if only.contains(p) {
+                test.each(ev, days, |day| {
+                    pairs.push((p, day));
+                    who.insert(p);
+                    true
+                });
             }
-            ev.scan_segments(s..s + 1, |p, days| {
-                if !only.contains(p) {
-                    return;
-                }
-                while let Some((day, i)) = days.next_day() {
-                    if day > test.to {
-                        break;
-                    }
-                    if day >= test.from && test.event(ev, i) {
-                        pairs.push((p, day));
-                        who.insert(p);
-                    }
-                }
-            });
-        }
+        });
     }
     let mut before = Vec::with_capacity(who.words.len());
     let mut members = 0u32;
@@ -585,46 +590,37 @@ fn sequence_starts(
     let ev = ix.events(then.kind);
     let test = EventTest::of(then);
     let mut ts: Vec<Day> = Vec::new();
-    for r in code_ranges(ev, &then.codes) {
-        for s in ev.segments(r) {
-            if test.cover(ev, s) == Cover::Outside {
-                continue;
+    for (s, _) in test.segments(ev, &then.codes) {
+        ev.scan_segments(s..s + 1, |p, days| {
+            if !a.who.contains(p) {
+                return;
             }
-            ev.scan_segments(s..s + 1, |p, days| {
-                if !a.who.contains(p) {
-                    return;
-                }
-                let i = a.member(p);
-                let fs = a.of(i);
-                if best[i] == fs[0] {
-                    // Already paired from the earliest first day.
-                    return;
-                }
-                ts.clear();
-                while let Some((day, k)) = days.next_day() {
-                    if day > test.to {
-                        break;
-                    }
-                    if day >= test.from && test.event(ev, k) {
-                        ts.push(day);
-                    }
-                }
-                let Some(&last) = ts.last() else {
-                    return;
-                };
-                for &f in fs {
-                    let lo = f.saturating_add(min_days);
-                    if f >= best[i] || lo > last {
-                        break;
-                    }
-                    let at = ts.partition_point(|&t| t < lo);
-                    if ts.get(at).is_some_and(|&t| t <= f.saturating_add(max_days)) {
-                        best[i] = f;
-                        break;
-                    }
-                }
+            let i = a.member(p);
+            let fs = a.of(i);
+            if best[i] == fs[0] {
+                // Already paired from the earliest first day.
+                return;
+            }
+            ts.clear();
+            test.each(ev, days, |day| {
+                ts.push(day);
+                true
             });
-        }
+            let Some(&last) = ts.last() else {
+                return;
+            };
+            for &f in fs {
+                let lo = f.saturating_add(min_days);
+                if f >= best[i] || lo > last {
+                    break;
+                }
+                let at = ts.partition_point(|&t| t < lo);
+                if ts.get(at).is_some_and(|&t| t <= f.saturating_add(max_days)) {
+                    best[i] = f;
+                    break;
+                }
+            }
+        });
     }
     a.who
         .iter()
@@ -799,18 +795,15 @@ pub fn count(ix: &Index, c: &Cohort) -> Counts {
 /// The year of the first matching event of the definition's first criterion, per person
 /// of `set`.
 fn first_years(ix: &Index, c: &Cohort, set: &Set) -> HashMap<u32, i32> {
-    let first = c.criteria.as_ref().and_then(crate::cohort::first_event);
-    let firsts: HashMap<u32, Day> = match first {
+    let firsts: Vec<(u32, Day)> = match c.criteria.as_ref().and_then(crate::cohort::first_event) {
         Some(Criterion::Event(e)) => matching_days(ix, e, set).earliest().collect(),
         Some(Criterion::Sequence {
             first,
             then,
             min_days,
             max_days,
-        }) => sequence_starts(ix, first, then, *min_days, *max_days, set)
-            .into_iter()
-            .collect(),
-        _ => HashMap::new(),
+        }) => sequence_starts(ix, first, then, *min_days, *max_days, set),
+        _ => Vec::new(),
     };
     firsts
         .into_iter()

@@ -194,11 +194,6 @@ impl RunDays<'_> {
         self.ev += 1;
         Some((self.day as Day, ev))
     }
-
-    /// How many days are left unread.
-    pub fn left(&self) -> u64 {
-        self.left
-    }
 }
 
 /// One run of a segment: a person, their number of events in it, and the first event's
@@ -267,10 +262,6 @@ impl Events {
         self.len() == 0
     }
 
-    pub fn has_values(&self) -> bool {
-        !self.value.is_empty()
-    }
-
     /// The segments of the codes in `r`: a contiguous range.
     pub fn segments(&self, r: std::ops::Range<usize>) -> std::ops::Range<usize> {
         if r.is_empty() {
@@ -312,21 +303,6 @@ impl Events {
         }
     }
 
-    /// The runs of the segments in `s`, segment by segment.
-    pub fn segment_runs(&self, s: std::ops::Range<usize>) -> Vec<Run> {
-        let mut out = Vec::new();
-        self.for_each_run(s, |r| out.push(r));
-        out
-    }
-
-    /// The runs of the codes in `r`, code by code and year by year: (person, number of
-    /// events). A person has one run per code and year with events.
-    pub fn runs(&self, r: std::ops::Range<usize>) -> Vec<(u32, u32)> {
-        let mut out = Vec::new();
-        self.for_each_run(self.segments(r), |r| out.push((r.person, r.events)));
-        out
-    }
-
     /// Visits every run of the segments in `s`: `f` gets the person and the run's days,
     /// which it reads as far as it needs (in ascending order); the rest is skipped unread.
     pub fn scan_segments(
@@ -359,11 +335,6 @@ impl Events {
                 ev += n as usize;
             }
         }
-    }
-
-    /// Visits every run of the codes in `r` (see [`Events::scan_segments`]).
-    pub fn scan(&self, r: std::ops::Range<usize>, f: impl FnMut(u32, &mut RunDays<'_>)) {
-        self.scan_segments(self.segments(r), f);
     }
 
     /// Every event of the codes in `r`, code by code, year by year, then by person and day.
@@ -599,42 +570,31 @@ impl Buckets {
         e.day_at.push(0);
         let mut events = 0u64;
         for (code, (keys, extras)) in codes {
-            let mut rows: Vec<(u64, u32)> = if extra == Extra::None {
-                keys.into_iter().map(|k| (k, 0)).collect()
+            // Sorted by (year and sub-type, person, day): one segment per year and sub-type,
+            // and in each the runs of one person.
+            let group = |k: u64, x: u32| -> i64 {
+                let sub = if extra == Extra::Sub { x & 0xff } else { 0 };
+                i64::from(year_of(unkey(k).1)) << 8 | i64::from(sub)
+            };
+            let mut rows: Vec<(i64, u64, u32)> = if extra == Extra::None {
+                keys.into_iter().map(|k| (group(k, 0), k, 0)).collect()
             } else {
-                keys.into_iter().zip(extras).collect()
+                keys.into_iter()
+                    .zip(extras)
+                    .map(|(k, x)| (group(k, x), k, x))
+                    .collect()
             };
             rows.sort_unstable();
-            // Stably by (year, sub-type): each segment's rows stay sorted by (person, day).
-            let group = |r: &(u64, u32)| -> i64 {
-                let sub = if extra == Extra::Sub { r.1 & 0xff } else { 0 };
-                i64::from(year_of(unkey(r.0).1)) << 8 | i64::from(sub)
-            };
-            let groups: Vec<i64> = rows.iter().map(group).collect();
-            let mut order: Vec<u32> = (0..rows.len() as u32).collect();
-            order.sort_by_key(|&i| groups[i as usize]);
-            let mut i = 0;
-            while i < order.len() {
-                let g = groups[order[i] as usize];
-                let mut j = i + 1;
-                while j < order.len() && groups[order[j] as usize] == g {
-                    j += 1;
-                }
+            for seg in rows.chunk_by(|a, b| a.0 == b.0) {
+                let g = seg[0].0;
                 let year = (g >> 8) as i32;
-                let base = jan1(year);
-                let seg: Vec<(u64, u32)> = order[i..j].iter().map(|&k| rows[k as usize]).collect();
                 let mut prev_person = 0u32;
-                let mut a = 0;
-                while a < seg.len() {
-                    let person = unkey(seg[a].0).0;
-                    let mut b = a + 1;
-                    while b < seg.len() && unkey(seg[b].0).0 == person {
-                        b += 1;
-                    }
+                for run in seg.chunk_by(|a, b| unkey(a.1).0 == unkey(b.1).0) {
+                    let person = unkey(run[0].1).0;
                     put_varint(&mut e.runs, u64::from(person - prev_person));
-                    put_varint(&mut e.runs, (b - a - 1) as u64);
-                    let mut last = base;
-                    for &(k, x) in &seg[a..b] {
+                    put_varint(&mut e.runs, (run.len() - 1) as u64);
+                    let mut last = jan1(year);
+                    for &(_, k, x) in run {
                         let d = unkey(k).1;
                         put_varint(&mut e.days, (i64::from(d) - i64::from(last)) as u64);
                         last = d;
@@ -643,7 +603,6 @@ impl Buckets {
                         }
                     }
                     prev_person = person;
-                    a = b;
                 }
                 events += seg.len() as u64;
                 e.seg_year.push(year);
@@ -651,7 +610,6 @@ impl Buckets {
                 e.first_event.push(events);
                 e.run_at.push(e.runs.len() as u64);
                 e.day_at.push(e.days.len() as u64);
-                i = j;
             }
             e.codes.push(code);
             e.code_seg.push(e.seg_year.len() as u32);
@@ -1034,9 +992,9 @@ mod tests {
                     // person with their number of such events that year.
                     let mut runs: Vec<(i32, u8, u32, u32)> = Vec::new();
                     for s in e.segments(i..i + 1) {
-                        for r in e.segment_runs(s..s + 1) {
+                        e.for_each_run(s..s + 1, |r| {
                             runs.push((e.segment_year(s), e.segment_sub(s), r.person, r.events));
-                        }
+                        });
                     }
                     let mut per: BTreeMap<(i32, u8, u32), u32> = BTreeMap::new();
                     for w in &want {
@@ -1045,7 +1003,7 @@ mod tests {
                     let per: Vec<(i32, u8, u32, u32)> =
                         per.into_iter().map(|((y, s, p), n)| (y, s, p, n)).collect();
                     prop_assert_eq!(&runs, &per);
-                    prop_assert_eq!(e.runs(i..i + 1).iter().map(|r| r.1 as usize).sum::<usize>(), want.len());
+                    prop_assert_eq!(runs.iter().map(|r| r.3 as usize).sum::<usize>(), want.len());
                 }
             }
         }
