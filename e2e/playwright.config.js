@@ -6,7 +6,9 @@ const port = process.env.ORK_E2E_PORT || '18080';
 
 module.exports = defineConfig({
   testDir: './tests',
-  timeout: 30_000,
+  // A whole journey (several sign-ins, each hashing a password, and axe on every state) in
+  // a debug build on a shared two-core machine: twice as slow as a quiet run at times.
+  timeout: 120_000,
   fullyParallel: false,
   workers: 1,
   retries: 0,

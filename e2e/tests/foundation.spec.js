@@ -10,9 +10,6 @@ test('the start page explains the platform, in Danish by default', async ({ page
 });
 
 test('every demo user can sign in and sees their roles', async ({ page }) => {
-  // Every demo user in turn (a password hash and an accessibility check each): more than
-  // the default 30 s on a busy two-core machine.
-  test.setTimeout(120_000);
   for (const user of demoUsers()) {
     await signIn(page, user);
     await expect(page).toHaveURL(/\/account$/);
