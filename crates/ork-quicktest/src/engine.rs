@@ -4,8 +4,7 @@
 //! period and types name.
 
 use crate::cohort::{Breakdown, Cohort, Criterion, Event, EventKind, Population, Sex};
-use crate::index::{Day, Events, Index, RunDays, jan1};
-use std::collections::HashMap;
+use crate::index::{Day, Events, Index, RunDays, ValueTest, jan1, year_of};
 use time::{Date, Month};
 
 /// A set of person ids.
@@ -88,6 +87,25 @@ impl Set {
         self.words.iter().all(|w| *w == 0)
     }
 
+    /// Per word: the members in the words before it (see [`Set::rank`]).
+    fn ranks(&self) -> Vec<u32> {
+        let mut before = Vec::with_capacity(self.words.len());
+        let mut members = 0u32;
+        for w in &self.words {
+            before.push(members);
+            members += w.count_ones();
+        }
+        before
+    }
+
+    /// The number of members below `p` (a member's number), given [`Set::ranks`].
+    #[inline]
+    fn rank(&self, ranks: &[u32], p: u32) -> usize {
+        let w = p as usize / 64;
+        let below = self.words[w] & ((1u64 << (p % 64)) - 1);
+        ranks[w] as usize + below.count_ones() as usize
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
         self.words.iter().enumerate().flat_map(|(i, &w)| {
             let mut w = w;
@@ -107,10 +125,6 @@ const EPOCH_JULIAN: i32 = 2_440_588;
 
 pub fn day_of(d: Date) -> Day {
     d.to_julian_day() - EPOCH_JULIAN
-}
-
-fn date_of(day: Day) -> Date {
-    Date::from_julian_day(day + EPOCH_JULIAN).unwrap_or(Date::MIN)
 }
 
 /// The latest birth day at which a person is at least `age` years old on `on`.
@@ -295,25 +309,23 @@ struct EventTest {
     from: Day,
     to: Day,
     subs: Vec<u8>,
-    min: Option<f32>,
-    max: Option<f32>,
+    values: ValueTest,
 }
 
 impl EventTest {
-    fn of(e: &Event) -> Self {
+    fn of(e: &Event, ev: &Events) -> Self {
         Self {
             from: e.from.map(day_of).unwrap_or(Day::MIN),
             to: e.to.map(day_of).unwrap_or(Day::MAX),
             subs: wanted_subs(e),
             // Values are held and compared at single precision.
-            min: e.min.map(|m| m as f32),
-            max: e.max.map(|m| m as f32),
+            values: ev.value_test(e.min.map(|m| m as f32), e.max.map(|m| m as f32)),
         }
     }
 
     /// Whether each event's value is looked at (types are per segment).
     fn per_event(&self) -> bool {
-        self.min.is_some() || self.max.is_some()
+        self.values != ValueTest::Any
     }
 
     fn cover(&self, ev: &Events, segment: usize) -> Cover {
@@ -345,6 +357,25 @@ impl EventTest {
             .filter(|(_, c)| *c != Cover::Outside)
     }
 
+    /// Whether the totals of the codes in `r` stand for their segments: the criterion looks
+    /// at neither types nor values and every segment lies inside its period.
+    fn totals_serve(&self, ev: &Events, r: std::ops::Range<usize>) -> bool {
+        self.subs.is_empty()
+            && !self.per_event()
+            && ev.segments(r).all(|s| self.cover(ev, s) == Cover::Inside)
+    }
+
+    /// The criterion's code ranges, each with whether its totals stand for its segments.
+    fn ranges(&self, ev: &Events, codes: &[String]) -> Vec<(std::ops::Range<usize>, bool)> {
+        code_ranges(ev, codes)
+            .into_iter()
+            .map(|r| {
+                let totals = self.totals_serve(ev, r.clone());
+                (r, totals)
+            })
+            .collect()
+    }
+
     /// Gives `f` each matching day of a run, ascending, until it returns false.
     #[inline]
     fn each(&self, ev: &Events, days: &mut RunDays<'_>, mut f: impl FnMut(Day) -> bool) {
@@ -362,21 +393,24 @@ impl EventTest {
     /// type).
     #[inline]
     fn event(&self, ev: &Events, event: usize) -> bool {
-        if self.min.is_some() || self.max.is_some() {
-            let v = ev.value(event);
-            if v.is_nan() || self.min.is_some_and(|m| v < m) || self.max.is_some_and(|m| v > m) {
-                return false;
-            }
-        }
-        true
+        ev.value_ok(self.values, event)
     }
 }
 
 /// Where [`matching_runs`] delivers: which persons are still wanted, and each run's number
 /// of matching events.
 trait Sink {
+    /// Whether the sink counts events (else it only notes who has one).
+    const COUNTS: bool;
     fn wants(&self, person: u32) -> bool;
     fn take(&mut self, person: u32, events: u32);
+    /// A run of `events` (≥ 1) matching events: taken if the person is wanted.
+    #[inline]
+    fn run(&mut self, person: u32, events: u32) {
+        if self.wants(person) {
+            self.take(person, events);
+        }
+    }
 }
 
 /// Who has a matching event, among `within`.
@@ -386,6 +420,7 @@ struct Anyone<'a> {
 }
 
 impl Sink for Anyone<'_> {
+    const COUNTS: bool = false;
     #[inline]
     fn wants(&self, p: u32) -> bool {
         self.within.contains(p) && !self.found.contains(p)
@@ -394,15 +429,49 @@ impl Sink for Anyone<'_> {
     fn take(&mut self, p: u32, _: u32) {
         self.found.insert(p);
     }
+    #[inline]
+    fn run(&mut self, p: u32, _: u32) {
+        // Without a branch: found |= within ∩ {p}.
+        let w = p as usize / 64;
+        self.found.words[w] |= self.within.words[w] & (1 << (p % 64));
+    }
+}
+
+/// A person's number of matching events, saturating (a byte when the criterion asks for
+/// at most 255, to keep the counters in cache).
+trait Counter: Copy + Default {
+    fn add(self, k: u32) -> Self;
+    fn get(self) -> u32;
+}
+
+impl Counter for u8 {
+    #[inline]
+    fn add(self, k: u32) -> Self {
+        self.saturating_add(k.min(255) as u8)
+    }
+    fn get(self) -> u32 {
+        u32::from(self)
+    }
+}
+
+impl Counter for u32 {
+    #[inline]
+    fn add(self, k: u32) -> Self {
+        self.saturating_add(k)
+    }
+    fn get(self) -> u32 {
+        self
+    }
 }
 
 /// Each person's number of matching events, among `within`.
-struct Tally<'a> {
+struct Tally<'a, C> {
     within: &'a Set,
-    count: Vec<u32>,
+    count: Vec<C>,
 }
 
-impl Sink for Tally<'_> {
+impl<C: Counter> Sink for Tally<'_, C> {
+    const COUNTS: bool = true;
     #[inline]
     fn wants(&self, p: u32) -> bool {
         self.within.contains(p)
@@ -410,35 +479,44 @@ impl Sink for Tally<'_> {
     #[inline]
     fn take(&mut self, p: u32, k: u32) {
         let c = &mut self.count[p as usize];
-        *c = c.saturating_add(k);
+        *c = c.add(k);
     }
 }
 
 /// Gives `sink` every run of the criterion's codes in its period whose person it wants,
 /// with the run's number of matching events (counted up to `enough`; runs without any are
-/// not given). A segment inside the period is read without its days, and without its
-/// events too when the criterion does not look at types or values.
-fn matching_runs(ix: &Index, e: &Event, enough: u32, sink: &mut impl Sink) {
+/// not given). Codes whose totals serve are read from those (one run per person); a
+/// segment inside the period is read without its days, and without its events too when
+/// the criterion does not look at types or values.
+fn matching_runs<S: Sink>(ix: &Index, e: &Event, enough: u32, sink: &mut S) {
     let ev = ix.events(e.kind);
-    let test = EventTest::of(e);
+    let test = EventTest::of(e, ev);
     let per_event = test.per_event();
-    for (s, cover) in test.segments(ev, &e.codes) {
-        if cover == Cover::Inside && !per_event {
-            ev.for_each_run(s..s + 1, |run| {
-                if sink.wants(run.person) {
-                    sink.take(run.person, run.events);
-                }
-            });
+    let mut segments = Vec::new();
+    for (r, totals) in test.ranges(ev, &e.codes) {
+        if !totals {
+            segments.extend(ev.segments(r).map(|s| (s, test.cover(ev, s))));
+        } else if S::COUNTS {
+            ev.for_each_total(r, |t| sink.run(t.person, t.events));
+        } else {
+            ev.for_each_holder(r, |p| sink.run(p, 1));
+        }
+    }
+    for (s, cover) in segments {
+        if cover == Cover::Outside {
+            continue;
+        }
+        if cover == Cover::Inside && !per_event && !S::COUNTS {
+            ev.for_each_person(s..s + 1, |p| sink.run(p, 1));
+        } else if cover == Cover::Inside && !per_event {
+            ev.for_each_run(s..s + 1, |run| sink.run(run.person, run.events));
         } else if cover == Cover::Inside {
             ev.for_each_run(s..s + 1, |run| {
                 if !sink.wants(run.person) {
                     return;
                 }
                 let events = run.first_event..run.first_event + run.events as usize;
-                let k = events
-                    .filter(|&i| test.event(ev, i))
-                    .take(enough as usize)
-                    .count() as u32;
+                let k = ev.count_passing(test.values, events, enough);
                 if k > 0 {
                     sink.take(run.person, k);
                 }
@@ -463,25 +541,40 @@ fn matching_runs(ix: &Index, e: &Event, enough: u32, sink: &mut impl Sink) {
 
 /// The persons of `within` with a matching event (`min_count` of them when asked).
 fn event_set(ix: &Index, e: &Event, within: &Set) -> Set {
-    let n = ix.persons.len();
     if e.min_count <= 1 {
-        let mut sink = Anyone {
-            within,
-            found: Set::empty(n),
-        };
-        matching_runs(ix, e, 1, &mut sink);
-        return sink.found;
+        anyone(ix, e, within)
+    } else if e.min_count <= 255 {
+        tallied::<u8>(ix, e, within)
+    } else {
+        tallied::<u32>(ix, e, within)
     }
+}
+
+/// The persons of `within` with a matching event.
+fn anyone(ix: &Index, e: &Event, within: &Set) -> Set {
+    let mut sink = Anyone {
+        within,
+        found: Set::empty(ix.persons.len()),
+    };
+    matching_runs(ix, e, 1, &mut sink);
+    sink.found
+}
+
+/// The persons of `within` with `min_count` matching events, counted per person.
+fn tallied<C: Counter>(ix: &Index, e: &Event, within: &Set) -> Set {
+    let n = ix.persons.len();
     let mut sink = Tally {
         within,
-        count: vec![0u32; n],
+        count: vec![C::default(); n],
     };
     matching_runs(ix, e, e.min_count, &mut sink);
     let mut s = Set::empty(n);
-    for (p, c) in sink.count.iter().enumerate() {
-        if *c >= e.min_count {
-            s.insert(p as u32);
+    for (w, chunk) in s.words.iter_mut().zip(sink.count.chunks(64)) {
+        let mut m = 0u64;
+        for (b, c) in chunk.iter().enumerate() {
+            m |= u64::from(c.get() >= e.min_count) << b;
         }
+        *w = m;
     }
     s
 }
@@ -501,22 +594,12 @@ impl Days {
     /// The member number of `p` (a member of `who`).
     #[inline]
     fn member(&self, p: u32) -> usize {
-        let w = p as usize / 64;
-        let below = self.who.words[w] & ((1u64 << (p % 64)) - 1);
-        self.before[w] as usize + below.count_ones() as usize
+        self.who.rank(&self.before, p)
     }
 
     /// The days of member `i`.
     fn of(&self, i: usize) -> &[Day] {
         &self.days[self.start[i] as usize..self.start[i + 1] as usize]
-    }
-
-    /// Each member's earliest day, by person.
-    fn earliest(&self) -> impl Iterator<Item = (u32, Day)> + '_ {
-        self.who
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p, self.days[self.start[i] as usize]))
     }
 }
 
@@ -525,7 +608,7 @@ impl Days {
 fn matching_days(ix: &Index, e: &Event, only: &Set) -> Days {
     let n = ix.persons.len();
     let ev = ix.events(e.kind);
-    let test = EventTest::of(e);
+    let test = EventTest::of(e, ev);
     let mut pairs: Vec<(u32, Day)> = Vec::new();
     let mut who = Set::empty(n);
     for (s, _) in test.segments(ev, &e.codes) {
@@ -539,12 +622,8 @@ fn matching_days(ix: &Index, e: &Event, only: &Set) -> Days {
             }
         });
     }
-    let mut before = Vec::with_capacity(who.words.len());
-    let mut members = 0u32;
-    for w in &who.words {
-        before.push(members);
-        members += w.count_ones();
-    }
+    let before = who.ranks();
+    let members = who.len() as u32;
     let mut d = Days {
         who,
         before,
@@ -573,10 +652,53 @@ fn matching_days(ix: &Index, e: &Event, only: &Set) -> Days {
     d
 }
 
+/// Per person of `only` with a matching event of `e`, the calendar year of the earliest,
+/// sorted by person. Codes whose totals serve are read from those; otherwise a run is not
+/// read when its segment's year is not before the earliest year found.
+fn earliest_years(ix: &Index, e: &Event, only: &Set) -> Vec<(u32, i32)> {
+    let ev = ix.events(e.kind);
+    let test = EventTest::of(e, ev);
+    let ranks = only.ranks();
+    let mut best = vec![i32::MAX; only.len() as usize];
+    for (r, totals) in test.ranges(ev, &e.codes) {
+        if totals {
+            ev.for_each_total(r, |t| {
+                if only.contains(t.person) {
+                    let b = &mut best[only.rank(&ranks, t.person)];
+                    *b = (*b).min(t.first_year);
+                }
+            });
+            continue;
+        }
+        for s in ev.segments(r) {
+            let year = ev.segment_year(s);
+            if test.cover(ev, s) == Cover::Outside {
+                continue;
+            }
+            ev.scan_segments(s..s + 1, |p, days| {
+                if !only.contains(p) {
+                    return;
+                }
+                let b = &mut best[only.rank(&ranks, p)];
+                if *b > year {
+                    test.each(ev, days, |_| {
+                        *b = year;
+                        false
+                    });
+                }
+            });
+        }
+    }
+    only.iter()
+        .zip(best)
+        .filter(|(_, y)| *y != i32::MAX)
+        .collect()
+}
+
 /// Per person of `within` with a qualifying pair, the day of the earliest `first` event
-/// that starts one, sorted by person. The `then` events are read only for persons with a
-/// `first` one, run by run, each compared with that person's first days; they are never
-/// collected or sorted.
+/// that starts one, sorted by person. The `first` events are read only for persons with a
+/// `then` one, the `then` events only for persons with a `first` one, run by run, each
+/// compared with that person's first days; they are never collected or sorted.
 fn sequence_starts(
     ix: &Index,
     first: &Event,
@@ -585,10 +707,11 @@ fn sequence_starts(
     max_days: i32,
     within: &Set,
 ) -> Vec<(u32, Day)> {
-    let a = matching_days(ix, first, within);
+    // Only persons with a `then` event can pair (who has one is cheap to know).
+    let a = matching_days(ix, first, &anyone(ix, then, within));
     let mut best = vec![Day::MAX; a.start.len() - 1];
     let ev = ix.events(then.kind);
-    let test = EventTest::of(then);
+    let test = EventTest::of(then, ev);
     let mut ts: Vec<Day> = Vec::new();
     for (s, _) in test.segments(ev, &then.codes) {
         ev.scan_segments(s..s + 1, |p, days| {
@@ -793,22 +916,27 @@ pub fn count(ix: &Index, c: &Cohort) -> Counts {
 }
 
 /// The year of the first matching event of the definition's first criterion, per person
-/// of `set`.
-fn first_years(ix: &Index, c: &Cohort, set: &Set) -> HashMap<u32, i32> {
-    let firsts: Vec<(u32, Day)> = match c.criteria.as_ref().and_then(crate::cohort::first_event) {
-        Some(Criterion::Event(e)) => matching_days(ix, e, set).earliest().collect(),
+/// of `set` in ascending order (0: none).
+fn first_years(ix: &Index, c: &Cohort, set: &Set) -> Vec<i32> {
+    let firsts: Vec<(u32, i32)> = match c.criteria.as_ref().and_then(crate::cohort::first_event) {
+        Some(Criterion::Event(e)) => earliest_years(ix, e, set),
         Some(Criterion::Sequence {
             first,
             then,
             min_days,
             max_days,
-        }) => sequence_starts(ix, first, then, *min_days, *max_days, set),
+        }) => sequence_starts(ix, first, then, *min_days, *max_days, set)
+            .into_iter()
+            .map(|(p, d)| (p, year_of(d)))
+            .collect(),
         _ => Vec::new(),
     };
-    firsts
-        .into_iter()
-        .map(|(p, d)| (p, date_of(d).year()))
-        .collect()
+    let ranks = set.ranks();
+    let mut years = vec![0; set.len() as usize];
+    for (p, y) in firsts {
+        years[set.rank(&ranks, p)] = y;
+    }
+    years
 }
 
 /// Counts a cohort exactly and keeps the persons behind the total and each cell.
@@ -836,7 +964,7 @@ pub fn evaluate(ix: &Index, c: &Cohort) -> Evaluation {
     let first_year = if c.breakdown.contains(&Breakdown::Year) {
         first_years(ix, c, &set)
     } else {
-        HashMap::new()
+        Vec::new()
     };
     // Each person's cell as one small number (a mixed-radix index over the breakdown's
     // keys), counted in a dense table and named at the end: no text and no hashing per
@@ -851,7 +979,7 @@ pub fn evaluate(ix: &Index, c: &Cohort) -> Evaluation {
     };
     let slots: usize = c.breakdown.iter().map(radix).product();
     let mut dense: Vec<Vec<u32>> = vec![Vec::new(); slots];
-    for p in set.iter() {
+    for (i, p) in set.iter().enumerate() {
         let mut at = 0usize;
         for b in &c.breakdown {
             let v: usize = match b {
@@ -862,7 +990,7 @@ pub fn evaluate(ix: &Index, c: &Cohort) -> Evaluation {
                     .filter(|r| (1081..=1085).contains(r))
                     .map_or(0, |r| usize::from(r - 1080)),
                 Breakdown::Year => first_year
-                    .get(&p)
+                    .get(i)
                     .filter(|y| (1900..=2155).contains(*y))
                     .map_or(0, |y| (*y - 1899) as usize),
             };

@@ -131,69 +131,93 @@ pub fn year_of(day: Day) -> i32 {
     (yoe + era * 400 + i64::from(mp >= 10)) as i32
 }
 
-fn put_varint(buf: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        buf.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    buf.push(v as u8);
+/// Runs are written in blocks of up to this many.
+const BLOCK: usize = 128;
+
+/// Bits of an event's day: its offset from its segment's 1 January (0–365).
+const DAY_BITS: u32 = 9;
+
+/// The rank of an event without a value.
+const MISSING: u16 = u16::MAX;
+
+/// Bits needed for `v`.
+fn width(v: u64) -> u32 {
+    64 - v.leading_zeros()
 }
 
-#[inline]
-fn get_varint(buf: &[u8], pos: &mut usize) -> u64 {
-    // The common case first: one byte.
-    if let Some(&b) = buf.get(*pos)
-        && b < 0x80
-    {
-        *pos += 1;
-        return u64::from(b);
-    }
-    let mut v = 0u64;
-    let mut shift = 0;
-    while let Some(&b) = buf.get(*pos) {
-        *pos += 1;
-        v |= u64::from(b & 0x7f) << shift;
-        if b < 0x80 {
-            break;
-        }
-        shift += 7;
-    }
-    v
+/// A stream of fixed-width numbers, least significant bit first.
+#[derive(Default)]
+struct BitWriter {
+    buf: Vec<u8>,
+    bits: u64,
 }
 
-#[inline]
-fn skip_varint(buf: &[u8], pos: &mut usize) {
-    while let Some(&b) = buf.get(*pos) {
-        *pos += 1;
-        if b < 0x80 {
-            break;
+impl BitWriter {
+    fn put(&mut self, v: u64, width: u32) {
+        let need = (self.bits + u64::from(width)).div_ceil(8) as usize;
+        if self.buf.len() < need {
+            self.buf.resize(need, 0);
+        }
+        let (mut v, mut left) = (v, width);
+        while left > 0 {
+            let (at, off) = ((self.bits / 8) as usize, (self.bits % 8) as u32);
+            let take = (8 - off).min(left);
+            self.buf[at] |= ((v & ((1 << take) - 1)) << off) as u8;
+            v >>= take;
+            left -= take;
+            self.bits += u64::from(take);
         }
     }
+
+    /// The bytes, with eight zero bytes after the last so that [`get_bits`] can read a
+    /// whole word anywhere.
+    fn finish(mut self) -> Vec<u8> {
+        self.buf.resize(self.buf.len() + 8, 0);
+        self.buf.shrink_to_fit();
+        self.buf
+    }
+}
+
+/// The `width` (at most 56) bits at `bit` of a stream written by [`BitWriter`].
+#[inline]
+fn get_bits(buf: &[u8], bit: u64, width: u32) -> u64 {
+    let at = (bit / 8) as usize;
+    let word: [u8; 8] = buf
+        .get(at..at + 8)
+        .and_then(|w| w.try_into().ok())
+        .unwrap_or_default();
+    (u64::from_le_bytes(word) >> (bit % 8)) & ((1u64 << width) - 1)
 }
 
 /// The days of one run, read on demand by [`Events::scan_segments`].
 pub struct RunDays<'a> {
     days: &'a [u8],
-    pos: usize,
-    left: u64,
-    day: i64,
+    base: Day,
     ev: usize,
+    end: usize,
 }
 
 impl RunDays<'_> {
     /// The next day of the run and its event's number, in ascending order of day.
     #[inline]
     pub fn next_day(&mut self) -> Option<(Day, usize)> {
-        if self.left == 0 {
+        if self.ev == self.end {
             return None;
         }
-        // The first day is an offset from the segment's 1 January, each next one a gap.
-        self.day += get_varint(self.days, &mut self.pos) as i64;
-        self.left -= 1;
         let ev = self.ev;
         self.ev += 1;
-        Some((self.day as Day, ev))
+        let offset = get_bits(self.days, ev as u64 * u64::from(DAY_BITS), DAY_BITS);
+        Some((self.base + offset as Day, ev))
     }
+}
+
+/// One person's events of one code in all years and of all types: how many, and the
+/// calendar year of the first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    pub person: u32,
+    pub events: u32,
+    pub first_year: i32,
 }
 
 /// One run of a segment: a person, their number of events in it, and the first event's
@@ -205,15 +229,165 @@ pub struct Run {
     pub first_event: usize,
 }
 
+/// The events' values (lab results).
+#[derive(Debug, Clone, Default)]
+enum Values {
+    /// A kind without values.
+    #[default]
+    None,
+    /// Each event's value as its rank among the kind's distinct values ([`MISSING`]:
+    /// none), so a bound is one integer comparison and a value two bytes.
+    Ranked { distinct: Vec<f32>, rank: Vec<u16> },
+    /// Each event's value (NaN: none), when there are too many distinct values to rank.
+    Raw(Vec<f32>),
+}
+
+/// A test of events' values against a lower and an upper bound, prepared once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ValueTest {
+    /// No bound: every event passes.
+    Any,
+    /// Ranks in `lo..hi` pass.
+    Ranks(u16, u16),
+    /// Values in `lo..=hi` pass (NaN never).
+    Bounds(f32, f32),
+    /// Bounds on a kind without values: no event passes.
+    Never,
+}
+
+/// Runs in blocks of up to [`BLOCK`], each block's numbers at the fewest bits it needs:
+/// per block its first person, its number of runs, the bits of each person gap, each
+/// count (less one) and each first year (totals only), and where its bits start.
+#[derive(Debug, Clone, Default)]
+struct Blocks {
+    person: Vec<u32>,
+    runs: Vec<u8>,
+    gap_bits: Vec<u8>,
+    count_bits: Vec<u8>,
+    year_bits: Vec<u8>,
+    at: Vec<u64>,
+    bits: Vec<u8>,
+}
+
+impl Blocks {
+    fn len(&self) -> usize {
+        self.person.len()
+    }
+
+    /// Decodes block `b`: its persons into `persons`, its runs' numbers of events into
+    /// `counts` and their first years (as offsets from the year base) into `years` when
+    /// given; returns its number of runs.
+    #[inline]
+    fn decode(
+        &self,
+        b: usize,
+        persons: &mut [u32; BLOCK],
+        counts: Option<&mut [u32; BLOCK]>,
+        years: Option<&mut [u32; BLOCK]>,
+    ) -> usize {
+        let n = usize::from(self.runs[b]);
+        let (gap, count) = (u32::from(self.gap_bits[b]), u32::from(self.count_bits[b]));
+        let mut bit = self.at[b];
+        let mut p = self.person[b];
+        persons[0] = p;
+        for slot in &mut persons[1..n] {
+            p += get_bits(&self.bits, bit, gap) as u32;
+            bit += u64::from(gap);
+            *slot = p;
+        }
+        if let Some(counts) = counts {
+            for slot in &mut counts[..n] {
+                *slot = get_bits(&self.bits, bit, count) as u32 + 1;
+                bit += u64::from(count);
+            }
+        } else {
+            bit += n as u64 * u64::from(count);
+        }
+        if let Some(years) = years {
+            let year = u32::from(self.year_bits[b]);
+            for slot in &mut years[..n] {
+                *slot = get_bits(&self.bits, bit, year) as u32;
+                bit += u64::from(year);
+            }
+        }
+        n
+    }
+
+    /// Writes one block of runs (person, number of events, first year for totals),
+    /// ascending by person.
+    fn put(&mut self, out: &mut BitWriter, block: &[(u32, u32, u32)], years: bool) {
+        let gap = block
+            .windows(2)
+            .map(|w| width(u64::from(w[1].0 - w[0].0)))
+            .max()
+            .unwrap_or(0);
+        let count = block
+            .iter()
+            .map(|r| width(u64::from(r.1 - 1)))
+            .max()
+            .unwrap_or(0);
+        let year = if years {
+            block
+                .iter()
+                .map(|r| width(u64::from(r.2)))
+                .max()
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        self.person.push(block[0].0);
+        self.runs.push(block.len() as u8);
+        self.gap_bits.push(gap as u8);
+        self.count_bits.push(count as u8);
+        self.year_bits.push(year as u8);
+        self.at.push(out.bits);
+        for w in block.windows(2) {
+            out.put(u64::from(w[1].0 - w[0].0), gap);
+        }
+        for r in block {
+            out.put(u64::from(r.1 - 1), count);
+        }
+        for r in block {
+            out.put(u64::from(r.2), year);
+        }
+    }
+
+    fn finish(&mut self, out: BitWriter) {
+        self.bits = out.finish();
+        self.person.shrink_to_fit();
+        self.runs.shrink_to_fit();
+        self.gap_bits.shrink_to_fit();
+        self.count_bits.shrink_to_fit();
+        self.year_bits.shrink_to_fit();
+        self.at.shrink_to_fit();
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.person.capacity() * 4
+            + self.runs.capacity()
+            + self.gap_bits.capacity()
+            + self.count_bits.capacity()
+            + self.year_bits.capacity()
+            + self.at.capacity() * 8
+            + self.bits.capacity()
+    }
+}
+
 /// One event kind's events, compressed. Codes are sorted lexicographically, so a code
 /// prefix is a contiguous range of code ids. Each code's events are split by calendar year
 /// and sub-type (diagnosis or sample type) into segments (so the segments of a code prefix
 /// are contiguous too, a period reads only the segments of its years and a type filter
-/// only those of its types); a segment's events are sorted by (person, day) and
-/// written as runs of one person: the person (as the gap from the segment's previous run)
-/// and the number of events in one stream, the days (the first as the offset from the
-/// segment's 1 January, then gaps) in another. Asking only who has a code, or a period of
-/// whole years, reads the first stream alone.
+/// only those of its types); a segment's events are sorted by (person, day) and grouped
+/// into runs of one person, written in blocks of up to [`BLOCK`] runs: the block's first
+/// person, then the others' gaps from the run before and each run's number of events
+/// less one, each at the fewest bits the block needs. Each event's day is
+/// [`DAY_BITS`] bits (its offset from the segment's 1 January) at a place given by its
+/// number, so a run's days are read without reading those before. Asking only who has a
+/// code, or a period of whole years, reads the blocks alone; decoding a block is a loop
+/// without branches. Each code also has its totals, in blocks of the same form: one run
+/// per person with any of its events, counting them all, with the year of the first (so
+/// a criterion on codes alone reads one run per person and code, not one per year and
+/// type).
 #[derive(Debug, Clone, Default)]
 pub struct Events {
     pub codes: Vec<String>,
@@ -224,17 +398,20 @@ pub struct Events {
     /// Per segment: its events' diagnosis type (b'A', b'B', b'G', ...) or sample type
     /// (index into [`SAMPLE_TYPES`]); 0 for other kinds.
     seg_sub: Vec<u8>,
-    /// Per segment, and one past the last: its first event's number and where its runs
-    /// and days start.
+    /// Per segment, and one past the last: its first event's number and its first block.
     first_event: Vec<u64>,
-    run_at: Vec<u64>,
-    day_at: Vec<u64>,
-    /// Per run: varint(person − the segment's previous run's person), varint(events − 1).
-    runs: Vec<u8>,
-    /// Per run: varint(first day − the segment's 1 January), then each next day's gap.
+    seg_block: Vec<u32>,
+    /// Per code: its blocks of totals.
+    code_totals: Vec<(u32, u32)>,
+    /// The year that totals' first years count from.
+    year_base: i32,
+    /// The segments' runs.
+    runs: Blocks,
+    /// The codes' totals.
+    totals: Blocks,
+    /// Per event, [`DAY_BITS`] bits: its day's offset from its segment's 1 January.
     days: Vec<u8>,
-    /// Per event: the lab value (NaN when missing); empty for other kinds.
-    value: Vec<f32>,
+    values: Values,
 }
 
 /// One event.
@@ -282,58 +459,92 @@ impl Events {
         self.seg_sub[s]
     }
 
+    /// The blocks of totals of the codes in `r`.
+    fn total_blocks(&self, r: std::ops::Range<usize>) -> impl Iterator<Item = usize> + '_ {
+        self.code_totals[r]
+            .iter()
+            .flat_map(|&(from, to)| from as usize..to as usize)
+    }
+
+    /// Visits, code by code, each person with an event of a code in `r`.
+    #[inline]
+    pub fn for_each_holder(&self, r: std::ops::Range<usize>, mut f: impl FnMut(u32)) {
+        let mut persons = [0u32; BLOCK];
+        for b in self.total_blocks(r) {
+            let n = self.totals.decode(b, &mut persons, None, None);
+            persons[..n].iter().for_each(|&p| f(p));
+        }
+    }
+
+    /// Visits, code by code, the totals of the codes in `r`.
+    #[inline]
+    pub fn for_each_total(&self, r: std::ops::Range<usize>, mut f: impl FnMut(Total)) {
+        let (mut persons, mut counts, mut years) = ([0u32; BLOCK], [0u32; BLOCK], [0u32; BLOCK]);
+        for b in self.total_blocks(r) {
+            let n = self
+                .totals
+                .decode(b, &mut persons, Some(&mut counts), Some(&mut years));
+            for i in 0..n {
+                f(Total {
+                    person: persons[i],
+                    events: counts[i],
+                    first_year: self.year_base + years[i] as i32,
+                });
+            }
+        }
+    }
+
+    /// Visits the persons of the runs of the segments in `s`, segment by segment.
+    #[inline]
+    pub fn for_each_person(&self, s: std::ops::Range<usize>, mut f: impl FnMut(u32)) {
+        let mut persons = [0u32; BLOCK];
+        for s in s {
+            for b in self.seg_block[s] as usize..self.seg_block[s + 1] as usize {
+                let n = self.runs.decode(b, &mut persons, None, None);
+                persons[..n].iter().for_each(|&p| f(p));
+            }
+        }
+    }
+
     /// Visits the runs of the segments in `s`, segment by segment.
     #[inline]
     pub fn for_each_run(&self, s: std::ops::Range<usize>, mut f: impl FnMut(Run)) {
+        let (mut persons, mut counts) = ([0u32; BLOCK], [0u32; BLOCK]);
         for s in s {
-            let (mut pos, end) = (self.run_at[s] as usize, self.run_at[s + 1] as usize);
             let mut ev = self.first_event[s] as usize;
-            let mut person = 0u64;
-            let runs = &self.runs[..end];
-            while pos < end {
-                person += get_varint(runs, &mut pos);
-                let n = get_varint(runs, &mut pos) + 1;
-                f(Run {
-                    person: person as u32,
-                    events: n as u32,
-                    first_event: ev,
-                });
-                ev += n as usize;
+            for b in self.seg_block[s] as usize..self.seg_block[s + 1] as usize {
+                let n = self.runs.decode(b, &mut persons, Some(&mut counts), None);
+                for (&person, &events) in persons[..n].iter().zip(&counts[..n]) {
+                    f(Run {
+                        person,
+                        events,
+                        first_event: ev,
+                    });
+                    ev += events as usize;
+                }
             }
         }
     }
 
     /// Visits every run of the segments in `s`: `f` gets the person and the run's days,
-    /// which it reads as far as it needs (in ascending order); the rest is skipped unread.
+    /// which it reads as far as it needs (in ascending order).
+    #[inline]
     pub fn scan_segments(
         &self,
         s: std::ops::Range<usize>,
         mut f: impl FnMut(u32, &mut RunDays<'_>),
     ) {
         for s in s {
-            let (mut rp, rend) = (self.run_at[s] as usize, self.run_at[s + 1] as usize);
-            let mut dp = self.day_at[s] as usize;
-            let mut ev = self.first_event[s] as usize;
-            let base = i64::from(jan1(self.seg_year[s]));
-            let mut person = 0u64;
-            while rp < rend {
-                person += get_varint(&self.runs, &mut rp);
-                let n = get_varint(&self.runs, &mut rp) + 1;
+            let base = jan1(self.seg_year[s]);
+            self.for_each_run(s..s + 1, |run| {
                 let mut days = RunDays {
                     days: &self.days,
-                    pos: dp,
-                    left: n,
-                    day: base,
-                    ev,
+                    base,
+                    ev: run.first_event,
+                    end: run.first_event + run.events as usize,
                 };
-                f(person as u32, &mut days);
-                while days.left > 0 {
-                    skip_varint(&self.days, &mut days.pos);
-                    days.left -= 1;
-                }
-                dp = days.pos;
-                ev += n as usize;
-            }
+                f(run.person, &mut days);
+            });
         }
     }
 
@@ -356,22 +567,92 @@ impl Events {
         out
     }
 
-    /// An event's value (NaN for kinds without).
-    #[inline]
+    /// An event's value (NaN for kinds without and events without).
     pub fn value(&self, event: usize) -> f32 {
-        self.value.get(event).copied().unwrap_or(f32::NAN)
+        match &self.values {
+            Values::None => f32::NAN,
+            Values::Ranked { distinct, rank } => rank
+                .get(event)
+                .and_then(|r| distinct.get(usize::from(*r)))
+                .copied()
+                .unwrap_or(f32::NAN),
+            Values::Raw(v) => v.get(event).copied().unwrap_or(f32::NAN),
+        }
+    }
+
+    /// The test of values against `min` and `max` (inclusive; either may be absent).
+    pub fn value_test(&self, min: Option<f32>, max: Option<f32>) -> ValueTest {
+        if min.is_none() && max.is_none() {
+            return ValueTest::Any;
+        }
+        let (lo, hi) = (
+            min.unwrap_or(f32::NEG_INFINITY),
+            max.unwrap_or(f32::INFINITY),
+        );
+        match &self.values {
+            Values::None => ValueTest::Never,
+            Values::Ranked { distinct, .. } => ValueTest::Ranks(
+                distinct.partition_point(|v| *v < lo) as u16,
+                distinct.partition_point(|v| *v <= hi) as u16,
+            ),
+            Values::Raw(_) => ValueTest::Bounds(lo, hi),
+        }
+    }
+
+    /// Whether event number `event` passes a value test.
+    #[inline]
+    pub fn value_ok(&self, test: ValueTest, event: usize) -> bool {
+        match (test, &self.values) {
+            (ValueTest::Any, _) => true,
+            (ValueTest::Ranks(lo, hi), Values::Ranked { rank, .. }) => {
+                rank.get(event).is_some_and(|r| (lo..hi).contains(r))
+            }
+            (ValueTest::Bounds(lo, hi), Values::Raw(v)) => {
+                v.get(event).is_some_and(|v| (lo..=hi).contains(v))
+            }
+            _ => false,
+        }
+    }
+
+    /// How many of the events in `events` pass a value test, counted up to `enough`.
+    #[inline]
+    pub fn count_passing(
+        &self,
+        test: ValueTest,
+        events: std::ops::Range<usize>,
+        enough: u32,
+    ) -> u32 {
+        let k = match (test, &self.values) {
+            (ValueTest::Any, _) => events.len(),
+            (ValueTest::Ranks(lo, hi), Values::Ranked { rank, .. }) => rank
+                .get(events)
+                .map_or(0, |r| r.iter().filter(|r| (lo..hi).contains(*r)).count()),
+            (ValueTest::Bounds(lo, hi), Values::Raw(v)) => v
+                .get(events)
+                .map_or(0, |v| v.iter().filter(|v| (lo..=hi).contains(*v)).count()),
+            _ => 0,
+        };
+        (k as u32).min(enough)
     }
 
     /// Bytes held.
     pub fn heap_bytes(&self) -> usize {
+        let values = match &self.values {
+            Values::None => 0,
+            Values::Ranked { distinct, rank } => distinct.capacity() * 4 + rank.capacity() * 2,
+            Values::Raw(v) => v.capacity() * 4,
+        };
         self.codes.iter().map(|c| c.capacity() + 24).sum::<usize>()
             + self.code_seg.capacity() * 4
             + self.seg_year.capacity() * 4
             + self.seg_sub.capacity()
-            + (self.first_event.capacity() + self.run_at.capacity() + self.day_at.capacity()) * 8
-            + self.runs.capacity()
+            + self.first_event.capacity() * 8
+            + self.seg_block.capacity() * 4
+            + self.runs.heap_bytes()
+            + self.totals.heap_bytes()
+            + self.code_totals.capacity() * 8
             + self.days.capacity()
-            + self.value.capacity() * 4
+            + values
     }
 }
 
@@ -566,10 +847,30 @@ impl Buckets {
         let mut e = Events::default();
         e.code_seg.push(0);
         e.first_event.push(0);
-        e.run_at.push(0);
-        e.day_at.push(0);
+        e.seg_block.push(0);
+        let (mut runs, mut totals) = (BlockWriter::new(false), BlockWriter::new(true));
+        let mut days = BitWriter::default();
+        let mut values: Vec<f32> = Vec::new();
         let mut events = 0u64;
+        // Totals' first years count from the earliest year of the kind.
+        e.year_base = codes
+            .iter()
+            .flat_map(|(_, (keys, _))| keys.iter().map(|k| unkey(*k).1).min())
+            .min()
+            .map_or(0, year_of);
         for (code, (keys, extras)) in codes {
+            // The totals: one run per person, from the events sorted by (person, day).
+            let totals_from = e.totals.len() as u32;
+            let mut sorted = keys.clone();
+            sorted.sort_unstable();
+            for run in sorted.chunk_by(|a, b| unkey(*a).0 == unkey(*b).0) {
+                let (person, first) = unkey(run[0]);
+                let year = (year_of(first) - e.year_base) as u32;
+                totals.push(&mut e.totals, (person, run.len() as u32, year));
+            }
+            totals.flush(&mut e.totals);
+            drop(sorted);
+            e.code_totals.push((totals_from, e.totals.len() as u32));
             // Sorted by (year and sub-type, person, day): one segment per year and sub-type,
             // and in each the runs of one person.
             let group = |k: u64, x: u32| -> i64 {
@@ -588,42 +889,98 @@ impl Buckets {
             for seg in rows.chunk_by(|a, b| a.0 == b.0) {
                 let g = seg[0].0;
                 let year = (g >> 8) as i32;
-                let mut prev_person = 0u32;
-                for run in seg.chunk_by(|a, b| unkey(a.1).0 == unkey(b.1).0) {
-                    let person = unkey(run[0].1).0;
-                    put_varint(&mut e.runs, u64::from(person - prev_person));
-                    put_varint(&mut e.runs, (run.len() - 1) as u64);
-                    let mut last = jan1(year);
+                let base = jan1(year);
+                let person_runs = seg.chunk_by(|a, b| unkey(a.1).0 == unkey(b.1).0);
+                for run in person_runs {
+                    runs.push(&mut e.runs, (unkey(run[0].1).0, run.len() as u32, 0));
                     for &(_, k, x) in run {
-                        let d = unkey(k).1;
-                        put_varint(&mut e.days, (i64::from(d) - i64::from(last)) as u64);
-                        last = d;
+                        days.put((unkey(k).1 - base) as u64, DAY_BITS);
                         if extra == Extra::Value {
-                            e.value.push(f32::from_bits(x));
+                            values.push(f32::from_bits(x));
                         }
                     }
-                    prev_person = person;
                 }
+                runs.flush(&mut e.runs);
                 events += seg.len() as u64;
                 e.seg_year.push(year);
                 e.seg_sub.push((g & 0xff) as u8);
                 e.first_event.push(events);
-                e.run_at.push(e.runs.len() as u64);
-                e.day_at.push(e.days.len() as u64);
+                e.seg_block.push(e.runs.len() as u32);
             }
             e.codes.push(code);
             e.code_seg.push(e.seg_year.len() as u32);
         }
-        e.runs.shrink_to_fit();
-        e.days.shrink_to_fit();
+        e.runs.finish(runs.out);
+        e.totals.finish(totals.out);
+        e.days = days.finish();
+        if extra == Extra::Value {
+            e.values = rank_values(values);
+        }
         e.seg_sub.shrink_to_fit();
-        e.value.shrink_to_fit();
         e.seg_year.shrink_to_fit();
         e.first_event.shrink_to_fit();
-        e.run_at.shrink_to_fit();
-        e.day_at.shrink_to_fit();
+        e.seg_block.shrink_to_fit();
+        e.code_totals.shrink_to_fit();
         e
     }
+}
+
+/// Runs on their way into [`Blocks`]: a block is written when it is full or its segment
+/// (or code, for totals) ends.
+struct BlockWriter {
+    out: BitWriter,
+    pending: Vec<(u32, u32, u32)>,
+    years: bool,
+}
+
+impl BlockWriter {
+    fn new(years: bool) -> Self {
+        Self {
+            out: BitWriter::default(),
+            pending: Vec::with_capacity(BLOCK),
+            years,
+        }
+    }
+
+    /// Adds a run (person, number of events, first year for totals).
+    fn push(&mut self, blocks: &mut Blocks, run: (u32, u32, u32)) {
+        self.pending.push(run);
+        if self.pending.len() == BLOCK {
+            self.flush(blocks);
+        }
+    }
+
+    /// Writes the runs not yet written as a block.
+    fn flush(&mut self, blocks: &mut Blocks) {
+        if !self.pending.is_empty() {
+            blocks.put(&mut self.out, &self.pending, self.years);
+            self.pending.clear();
+        }
+    }
+}
+
+/// Values as ranks among the distinct ones when there are few enough, else as they are.
+fn rank_values(values: Vec<f32>) -> Values {
+    let mut distinct: Vec<f32> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    distinct.sort_unstable_by(f32::total_cmp);
+    distinct.dedup_by(|a, b| a.to_bits() == b.to_bits());
+    if distinct.len() >= usize::from(MISSING) {
+        return Values::Raw(values);
+    }
+    let rank = values
+        .iter()
+        .map(|v| {
+            if v.is_nan() {
+                MISSING
+            } else {
+                distinct
+                    .binary_search_by(|d| d.total_cmp(v))
+                    .map_or(MISSING, |i| i as u16)
+            }
+        })
+        .collect();
+    distinct.shrink_to_fit();
+    Values::Ranked { distinct, rank }
 }
 
 impl Index {
@@ -1004,6 +1361,22 @@ mod tests {
                         per.into_iter().map(|((y, s, p), n)| (y, s, p, n)).collect();
                     prop_assert_eq!(&runs, &per);
                     prop_assert_eq!(runs.iter().map(|r| r.3 as usize).sum::<usize>(), want.len());
+                    // The totals: one run per person with all their events and the year
+                    // of the first.
+                    let mut totals: Vec<(u32, u32, i32)> = Vec::new();
+                    e.for_each_total(i..i + 1, |t| totals.push((t.person, t.events, t.first_year)));
+                    let mut per: BTreeMap<u32, (u32, i32)> = BTreeMap::new();
+                    for w in &want {
+                        let t = per.entry(w.0).or_insert((0, i32::MAX));
+                        t.0 += 1;
+                        t.1 = t.1.min(year_of(w.1));
+                    }
+                    let per: Vec<(u32, u32, i32)> =
+                        per.into_iter().map(|(p, (n, y))| (p, n, y)).collect();
+                    prop_assert_eq!(&totals, &per);
+                    let mut holders = Vec::new();
+                    e.for_each_holder(i..i + 1, |p| holders.push(p));
+                    prop_assert_eq!(holders, per.iter().map(|t| t.0).collect::<Vec<_>>());
                 }
             }
         }
@@ -1018,24 +1391,110 @@ mod tests {
     }
 
     #[test]
-    fn varints_round_trip() {
-        let mut buf = Vec::new();
-        let values = [
-            0u64,
-            1,
-            127,
-            128,
-            16_383,
-            16_384,
-            u64::from(u32::MAX),
-            u64::MAX,
-        ];
-        for v in values {
-            put_varint(&mut buf, v);
+    fn blocks_hold_many_runs_wide_gaps_and_long_runs() {
+        // Over a thousand runs in one segment (several blocks), person ids up to the last
+        // u32, and one person with 300 events in a year.
+        let mut rows: Vec<(u32, Day)> = Vec::new();
+        let mut x = 12_345u64;
+        for _ in 0..3000 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let person = if x % 7 == 0 {
+                u32::MAX - (x >> 40) as u32 % 5
+            } else {
+                (x >> 33) as u32 % 5000
+            };
+            rows.push((person, jan1(2019) + (x >> 20) as Day % 730));
         }
-        let mut pos = 0;
-        for v in values {
-            assert_eq!(get_varint(&buf, &mut pos), v);
+        rows.extend((0..300).map(|i| (77, jan1(2019) + i)));
+        let mut b = Buckets::with(Extra::Value);
+        for (i, (p, d)) in rows.iter().enumerate() {
+            b.push("NPU1", *p, *d, 0, i as f32);
         }
+        let e = b.finish();
+        let mut got: Vec<(u32, Day, u32)> = e
+            .postings(0..1)
+            .into_iter()
+            .map(|p| (p.person, p.day, p.value as u32))
+            .collect();
+        got.sort_unstable();
+        let mut want: Vec<(u32, Day, u32)> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, (p, d))| (*p, *d, i as u32))
+            .collect();
+        want.sort_unstable();
+        assert_eq!(got, want);
+        let mut persons: Vec<u32> = rows.iter().map(|r| r.0).collect();
+        persons.sort_unstable();
+        persons.dedup();
+        let mut holders = Vec::new();
+        e.for_each_holder(0..1, |p| holders.push(p));
+        assert_eq!(holders, persons);
+        let mut n = 0;
+        e.for_each_total(0..1, |t| n += t.events);
+        assert_eq!(n as usize, rows.len());
+        assert!(e.runs.len() >= 10, "several blocks a segment");
+    }
+
+    #[test]
+    fn bits_round_trip() {
+        let values: Vec<(u64, u32)> = (0..=56)
+            .flat_map(|w| [(0, w), ((1u64 << w) - 1, w), ((1u64 << w) / 3, w)])
+            .collect();
+        let mut out = BitWriter::default();
+        for &(v, w) in &values {
+            out.put(v, w);
+        }
+        let buf = out.finish();
+        let mut bit = 0;
+        for &(v, w) in &values {
+            assert_eq!(get_bits(&buf, bit, w), v, "{w} bits");
+            bit += u64::from(w);
+        }
+    }
+
+    #[test]
+    fn values_are_ranked_and_tested_as_bounds_on_the_values() {
+        let raw = vec![48.0, f32::NAN, 20.5, 48.0, -0.0, 0.0, 104.0];
+        let Values::Ranked { distinct, rank } = rank_values(raw.clone()) else {
+            panic!("few values are ranked");
+        };
+        assert_eq!(distinct.len(), 5);
+        assert_eq!(rank[1], MISSING);
+        let ev = Events {
+            values: Values::Ranked { distinct, rank },
+            ..Events::default()
+        };
+        let raw_ev = Events {
+            values: Values::Raw(raw.clone()),
+            ..Events::default()
+        };
+        for (min, max) in [
+            (Some(48.0), None),
+            (None, Some(20.5)),
+            (Some(0.0), Some(48.0)),
+            (Some(200.0), None),
+            (None, None),
+        ] {
+            for (i, v) in raw.iter().enumerate() {
+                let want = !(v.is_nan() && (min.is_some() || max.is_some()))
+                    && min.is_none_or(|m| *v >= m)
+                    && max.is_none_or(|m| *v <= m);
+                for e in [&ev, &raw_ev] {
+                    assert_eq!(
+                        e.value_ok(e.value_test(min, max), i),
+                        want,
+                        "{v} in {min:?}..{max:?}"
+                    );
+                }
+                assert_eq!(ev.value(i).to_bits(), v.to_bits());
+            }
+        }
+        assert_eq!(
+            Events::default().value_test(Some(1.0), None),
+            ValueTest::Never
+        );
     }
 }
