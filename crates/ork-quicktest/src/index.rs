@@ -1400,7 +1400,7 @@ mod tests {
             x = x
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1_442_695_040_888_963_407);
-            let person = if x % 7 == 0 {
+            let person = if x.is_multiple_of(7) {
                 u32::MAX - (x >> 40) as u32 % 5
             } else {
                 (x >> 33) as u32 % 5000
