@@ -1,7 +1,8 @@
 //! Exact counts: a cohort definition evaluated on the index. Sets of persons are dense
 //! bitsets over person ids (a 5.9-million-person set is 740 kB; and/or/not are word
-//! operations); event criteria read only the segments (code, year, type) their prefixes,
-//! period and types name.
+//! operations); event criteria on codes alone read the codes' totals (one run per person
+//! and code), others only the segments (code, year, type) their prefixes, period and types
+//! name.
 
 use crate::cohort::{Breakdown, Cohort, Criterion, Event, EventKind, Population, Sex};
 use crate::index::{Day, Events, Index, RunDays, ValueTest, jan1, year_of};
@@ -492,17 +493,17 @@ fn matching_runs<S: Sink>(ix: &Index, e: &Event, enough: u32, sink: &mut S) {
     let ev = ix.events(e.kind);
     let test = EventTest::of(e, ev);
     let per_event = test.per_event();
-    let mut segments = Vec::new();
-    for (r, totals) in test.ranges(ev, &e.codes) {
-        if !totals {
-            segments.extend(ev.segments(r).map(|s| (s, test.cover(ev, s))));
-        } else if S::COUNTS {
+    let (totals, rest): (Vec<_>, Vec<_>) =
+        test.ranges(ev, &e.codes).into_iter().partition(|(_, t)| *t);
+    for (r, _) in totals {
+        if S::COUNTS {
             ev.for_each_total(r, |t| sink.run(t.person, t.events));
         } else {
             ev.for_each_holder(r, |p| sink.run(p, 1));
         }
     }
-    for (s, cover) in segments {
+    let segments = rest.into_iter().flat_map(|(r, _)| ev.segments(r));
+    for (s, cover) in segments.map(|s| (s, test.cover(ev, s))) {
         if cover == Cover::Outside {
             continue;
         }
