@@ -25,6 +25,8 @@ pub struct ServerConfig {
     /// Sign-in attempts allowed per client address within `login_window` before 429.
     pub login_attempts_per_address: usize,
     pub login_window: Duration,
+    /// The longest an API token may live, in days (at most 365).
+    pub token_max_days: i64,
 }
 
 impl Default for ServerConfig {
@@ -41,6 +43,7 @@ impl Default for ServerConfig {
             login_failures_per_account: 5,
             login_attempts_per_address: 30,
             login_window: Duration::from_secs(15 * 60),
+            token_max_days: 365,
         }
     }
 }

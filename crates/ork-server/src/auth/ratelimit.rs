@@ -5,6 +5,9 @@ use std::time::{Duration, Instant};
 /// Sliding-window counters for sign-in attempts, kept in memory: per account (failures)
 /// and per client address (all attempts). A restart forgets them, which errs on the side of
 /// letting people in; a multi-instance deployment would move them to the store.
+/// How many keys the limiter remembers at most.
+pub const MAX_KEYS: usize = 100_000;
+
 #[derive(Debug, Default)]
 pub struct RateLimiter {
     windows: Mutex<HashMap<String, VecDeque<Instant>>>,
@@ -33,12 +36,17 @@ impl RateLimiter {
     pub fn record(&self, key: &str) {
         let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
         // Bound memory under a flood of distinct keys: forget the oldest keys first.
-        if map.len() > 100_000 {
+        if map.len() > MAX_KEYS {
             map.clear();
         }
         map.entry(key.to_owned())
             .or_default()
             .push_back(Instant::now());
+    }
+
+    /// How many keys are remembered.
+    pub fn len(&self) -> usize {
+        self.windows.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     pub fn clear(&self, key: &str) {
@@ -70,5 +78,23 @@ mod tests {
             r.check("c", 1, Duration::from_millis(0)).is_ok(),
             "old events fall out of the window"
         );
+    }
+
+    #[test]
+    fn a_flood_of_new_keys_cannot_reset_a_limited_key() {
+        let r = RateLimiter::default();
+        let w = Duration::from_secs(600);
+        for _ in 0..3 {
+            r.record("address:203.0.113.9");
+        }
+        assert!(r.check("address:203.0.113.9", 3, w).is_err());
+        for i in 0..(MAX_KEYS + 10) {
+            r.record(&format!("account:{i}@example.org"));
+        }
+        assert!(
+            r.check("address:203.0.113.9", 3, w).is_err(),
+            "the limited address is still limited"
+        );
+        assert!(r.len() <= MAX_KEYS, "memory stays bounded");
     }
 }

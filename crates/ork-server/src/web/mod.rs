@@ -241,5 +241,15 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil")), "/");
         assert_eq!(safe_next(None), "/");
+        for bad in [
+            "/\t/evil.example/phish",
+            "/\n/evil.example",
+            "/\r/x",
+            "/\u{7f}/evil.example",
+            "/a\u{1}b",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(Some("/catalog?q=ø&x=1")), "/catalog?q=ø&x=1");
     }
 }

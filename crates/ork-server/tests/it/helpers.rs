@@ -16,10 +16,15 @@ pub struct TestApp {
     _db: TestDb,
 }
 
+/// This test process's log file: every test's server logs there, as JSON lines.
+pub fn log_file() -> std::path::PathBuf {
+    ork_testkit::log_dir().join(format!("ork-server-it-{}.log", std::process::id()))
+}
+
 fn init_logs() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let file = ork_testkit::log_dir().join(format!("ork-server-it-{}.log", std::process::id()));
+        let file = log_file();
         ork_server::telemetry::init(
             "debug,sqlx=warn,hyper=info,h2=info",
             ork_server::telemetry::LogFormat::Json,

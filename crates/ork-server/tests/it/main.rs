@@ -9,3 +9,4 @@ mod catalog;
 mod platform;
 mod quicktests;
 mod roadmap;
+mod security;

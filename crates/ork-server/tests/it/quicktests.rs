@@ -234,6 +234,26 @@ async fn answers_body(db: TestDb) {
     assert_eq!(error_code(res).await, "no_organisation");
 }
 
+/// All diabetics alive on 2024-06-01 but those diagnosed on one day when exactly one
+/// was (the exact count is the test's own check): a differencing partner of `total`.
+fn all_diabetics_but_one(total: u64) -> Value {
+    let ix = ork_quicktest::index::Index::build(&registers()).unwrap();
+    let exact = |v: &Value| {
+        ork_quicktest::engine::count(&ix, &ork_quicktest::parse(&v.to_string()).unwrap()).count
+    };
+    for day in 0..3650 {
+        let d = time::Date::from_calendar_date(2015, time::Month::January, 1).unwrap()
+            + time::Duration::days(day);
+        let b = json!({"population": {"alive_on": "2024-06-01"}, "criteria": {"all": [
+            {"diagnosis": {"codes": ["E11"]}},
+            {"not": {"diagnosis": {"codes": ["E11"], "from": d.to_string(), "to": d.to_string()}}}]}});
+        if exact(&b) + 1 == total {
+            return b;
+        }
+    }
+    panic!("no day with exactly one diabetic's diagnosis")
+}
+
 both_backends!(a_differencing_pair_is_caught_over_http, differencing_body);
 async fn differencing_body(db: TestDb) {
     let app = app(db).await;
@@ -251,24 +271,7 @@ async fn differencing_body(db: TestDb) {
         q.iter().all(|x| !x.result.contains("rules")),
         "rules text is not stored"
     );
-    // Find a day that removes exactly one person (the exact count is the test's own check).
-    let ix = ork_quicktest::index::Index::build(&registers()).unwrap();
-    let exact = |v: &Value| {
-        ork_quicktest::engine::count(&ix, &ork_quicktest::parse(&v.to_string()).unwrap()).count
-    };
-    let mut found = None;
-    for day in 0..3650 {
-        let d = time::Date::from_calendar_date(2015, time::Month::January, 1).unwrap()
-            + time::Duration::days(day);
-        let b = json!({"population": {"alive_on": "2024-06-01"}, "criteria": {"all": [
-            {"diagnosis": {"codes": ["E11"]}},
-            {"not": {"diagnosis": {"codes": ["E11"], "from": d.to_string(), "to": d.to_string()}}}]}});
-        if exact(&b) + 1 == total {
-            found = Some(b);
-            break;
-        }
-    }
-    let b = found.expect("a day with exactly one diabetic's diagnosis");
+    let b = all_diabetics_but_one(total);
     let (s, second) = ask(&mut eve, &b).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(second["count"], Value::Null, "{second}");
@@ -477,4 +480,96 @@ async fn the_index_is_rebuilt_when_the_registers_change() {
         ork_server::quicktest::registers_id(&out),
         "the index served is the one on disk"
     );
+}
+
+both_backends!(an_unreadable_history_makes_the_check_stricter, unreadable_body);
+async fn unreadable_body(db: TestDb) {
+    let url = db.url.clone();
+    let app = app(db).await;
+    app.user("eve@ku.dk", PW, &[("ku", Role::Applicant)]).await;
+    let mut eve = Browser::signed_in(&app, "eve@ku.dk", PW).await;
+    let a = json!({"population": {"alive_on": "2024-06-01"}, "criteria": {"diagnosis": {"codes": ["E11"]}}});
+    let (s, first) = ask(&mut eve, &a).await;
+    assert_eq!(s, StatusCode::OK);
+    let b = all_diabetics_but_one(first["count"].as_u64().unwrap());
+    // The logged definition no longer reads (say, after a code-list change).
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    sqlx::query("UPDATE quicktests SET definition = '{\"population\": {}}'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    // After a restart the history comes from the log: the unreadable answer still counts.
+    let fresh = quicktests();
+    let app2 = TestApp::spawn_state_on(app, move |store| {
+        AppState::new(store, Default::default()).with_quicktests(fresh)
+    })
+    .await;
+    let mut eve = Browser::signed_in(&app2, "eve@ku.dk", PW).await;
+    let (s, second) = ask(&mut eve, &b).await;
+    assert_eq!(s, StatusCode::OK, "{second}");
+    assert_eq!(second["count"], Value::Null, "{second}");
+    assert_eq!(second["suppressed"], true);
+}
+
+both_backends!(any_real_code_is_accepted, full_lists_body);
+async fn full_lists_body(db: TestDb) {
+    let app = app(db).await;
+    app.user("ida@ku.dk", PW, &[("ku", Role::Applicant)]).await;
+    let mut ida = Browser::signed_in(&app, "ida@ku.dk", PW).await;
+    // Multiple sclerosis, a Danish SKS sub-code, a procedure and a substance that are not
+    // in the generator's common lists: real codes count (0 when they never occur).
+    for def in [
+        json!({"population": {"alive_on": "2020-01-01"}, "criteria": {"diagnosis": {"codes": ["G35"]}}}),
+        json!({"population": {"alive_on": "2020-01-01"}, "criteria": {"diagnosis": {"codes": ["G359A"]}}}),
+        json!({"population": {"alive_on": "2020-01-01"}, "criteria": {"prescription": {"atc": ["L04AA31"]}}}),
+        json!({"population": {"alive_on": "2020-01-01"}, "criteria": {"procedure": {"codes": ["KAAD00"]}}}),
+    ] {
+        let (s, v) = ask(&mut ida, &def).await;
+        assert_eq!(s, StatusCode::OK, "{def}: {v}");
+        assert!(v["count"].is_u64() || v["suppressed"] == true, "{v}");
+    }
+    // A code that exists nowhere is still refused.
+    let (s, v) = ask(
+        &mut ida,
+        &json!({"population": {"alive_on": "2020-01-01"}, "criteria": {"diagnosis": {"codes": ["G3Z"]}}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+}
+
+both_backends!(an_organisation_that_is_not_found_is_never_charged, ghost_body);
+async fn ghost_body(db: TestDb) {
+    let app = app(db).await;
+    app.user("ida@ku.dk", PW, &[("ku", Role::Applicant)]).await;
+    let user = app
+        .store
+        .user_by_email(&ork_domain::Email::parse("ida@ku.dk").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let memberships = app.store.memberships(user.id).await.unwrap();
+    let p = ork_server::auth::Principal {
+        user,
+        memberships,
+        via: ork_server::auth::Via::Token { id: 0 },
+    };
+    let state = AppState::new(app.store.clone(), Default::default()).with_quicktests(quicktests());
+    let definition = r#"{"population": {"alive_on": "2020-01-01"}}"#;
+    let before = app.store.quicktest_count().await.unwrap();
+    let res = ork_server::api::quicktests::run(
+        &state,
+        &p,
+        &ork_server::auth::ClientAddr("127.0.0.1".into()),
+        ork_server::api::quicktests::Ask {
+            org: "ghost",
+            definition,
+            cohort: ork_quicktest::parse(definition).unwrap(),
+            cohort_id: None,
+        },
+        ork_domain::Lang::En,
+    )
+    .await;
+    let e = res.expect_err("an organisation that does not exist has no tariff");
+    assert!(e.status.is_client_error(), "{e:?}");
+    assert_eq!(app.store.quicktest_count().await.unwrap(), before, "nothing charged");
 }

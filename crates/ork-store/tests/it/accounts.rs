@@ -267,3 +267,52 @@ async fn disable_body(db: TestDb) {
         "{actions:?}"
     );
 }
+
+both_backends!(purging_expired_sessions_is_audited, purge_body);
+async fn purge_body(db: TestDb) {
+    let store = Store::connect(&db.url).await.unwrap();
+    let mut tx = store.write().await.unwrap();
+    tx.create_user(&src(), &new_user("p@ku.dk")).await.unwrap();
+    let u = tx
+        .user_by_email_tx(&Email::parse("p@ku.dk").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    for (hash, ttl) in [
+        ("expired-two-days-ago-aaaaaaaaaa", -2 * 86_400),
+        ("expired-three-days-agoaaaaaaaaa", -3 * 86_400),
+        ("still-valid-session-aaaaaaaaaaa", 3_600),
+    ] {
+        let new = ork_store::NewSession {
+            user_id: u.id,
+            user_email: "p@ku.dk",
+            id_hash: hash,
+            csrf_token: "c",
+            ttl_secs: ttl,
+            method: "password",
+        };
+        tx.create_session(&src(), &new).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let head = store.audit_head().await.unwrap().seq;
+    assert_eq!(store.purge_expired_sessions().await.unwrap(), 2);
+    let events = store
+        .audit_search(&ork_store::AuditFilter {
+            object: Some("session".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let purge: Vec<_> = events
+        .iter()
+        .filter(|e| e.action == "session.purge_expired")
+        .collect();
+    assert_eq!(purge.len(), 1, "one event per purge");
+    assert_eq!(purge[0].details["count"], 2);
+    assert_eq!(purge[0].seq, head + 1);
+    // Nothing to purge: nothing to record.
+    assert_eq!(store.purge_expired_sessions().await.unwrap(), 0);
+    assert_eq!(store.audit_head().await.unwrap().seq, head + 1);
+    assert!(store.audit_verify().await.unwrap().is_ok());
+}
