@@ -112,13 +112,19 @@ async fn redaction_body(db: TestDb) {
     let log = std::fs::read_to_string(crate::helpers::log_file()).unwrap();
     let lines: Vec<&str> = log.lines().filter(|l| l.contains(&marker)).collect();
     assert!(lines.len() >= 3, "the requests were logged: {lines:?}");
-    assert!(lines.iter().any(|l| l.contains("[redacted-token]")), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("[redacted-token]")),
+        "{lines:?}"
+    );
     for l in &lines {
         assert!(l.contains("[redacted-cpr]"), "{l}");
         assert!(!l.contains(cpr) && !l.contains("010190-1234"), "{l}");
         assert!(!l.contains(fake_token), "{l}");
     }
-    assert!(!log.contains(cpr), "no line of this process carries the number");
+    assert!(
+        !log.contains(cpr),
+        "no line of this process carries the number"
+    );
 }
 
 #[test]

@@ -482,7 +482,10 @@ async fn the_index_is_rebuilt_when_the_registers_change() {
     );
 }
 
-both_backends!(an_unreadable_history_makes_the_check_stricter, unreadable_body);
+both_backends!(
+    an_unreadable_history_makes_the_check_stricter,
+    unreadable_body
+);
 async fn unreadable_body(db: TestDb) {
     let url = db.url.clone();
     let app = app(db).await;
@@ -537,7 +540,10 @@ async fn full_lists_body(db: TestDb) {
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
 }
 
-both_backends!(an_organisation_that_is_not_found_is_never_charged, ghost_body);
+both_backends!(
+    an_organisation_that_is_not_found_is_never_charged,
+    ghost_body
+);
 async fn ghost_body(db: TestDb) {
     let app = app(db).await;
     app.user("ida@ku.dk", PW, &[("ku", Role::Applicant)]).await;
@@ -571,5 +577,9 @@ async fn ghost_body(db: TestDb) {
     .await;
     let e = res.expect_err("an organisation that does not exist has no tariff");
     assert!(e.status.is_client_error(), "{e:?}");
-    assert_eq!(app.store.quicktest_count().await.unwrap(), before, "nothing charged");
+    assert_eq!(
+        app.store.quicktest_count().await.unwrap(),
+        before,
+        "nothing charged"
+    );
 }

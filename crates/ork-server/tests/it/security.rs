@@ -29,6 +29,21 @@ async fn token_of(b: &mut Browser<'_>) -> String {
     t
 }
 
+/// The audit trail's failed sign-ins, oldest first.
+async fn failed_sign_ins(app: &TestApp) -> Vec<ork_audit::Event> {
+    app.store
+        .audit_search(&ork_store::AuditFilter {
+            object: Some("user".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "session.sign_in_failed")
+        .collect()
+}
+
 both_backends!(next_never_leaves_the_site, next_body);
 async fn next_body(db: TestDb) {
     let app = TestApp::spawn(db).await;
@@ -55,7 +70,9 @@ async fn next_body(db: TestDb) {
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{next:?}");
         assert_eq!(res.headers()["location"], "/", "{next:?}");
         // The language switch and the basket use the same rule.
-        let res = b.post_form("/lang", &[("lang", "en"), ("next", next)]).await;
+        let res = b
+            .post_form("/lang", &[("lang", "en"), ("next", next)])
+            .await;
         assert_eq!(res.headers()["location"], "/", "{next:?}");
     }
 }
@@ -71,9 +88,7 @@ async fn role_body(db: TestDb) {
     let res = cit.json(Method::POST, "/api/v1/quicktests", &def).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     // Not even the statement of the organisation the citizen belongs to.
-    let res = cit
-        .get("/api/v1/quicktests/statement?org=platform")
-        .await;
+    let res = cit.get("/api/v1/quicktests/statement?org=platform").await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let res = cit.get("/api/v1/quicktests/statement").await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
@@ -160,7 +175,9 @@ async fn request_id_body(db: TestDb) {
     let mut b = app.browser();
     let own = "6c7a4a4e-3f1b-4b7e-9a43-2f1d8c9e0b11";
     let res = b
-        .request(Method::GET, "/api/health", |r| r.header("x-request-id", own))
+        .request(Method::GET, "/api/health", |r| {
+            r.header("x-request-id", own)
+        })
         .await;
     assert_eq!(res.headers()["x-request-id"], own, "a UUID is kept");
     for forged in [
@@ -169,7 +186,9 @@ async fn request_id_body(db: TestDb) {
         "x status=500 user=admin",
     ] {
         let res = b
-            .request(Method::GET, "/api/health", |r| r.header("x-request-id", forged))
+            .request(Method::GET, "/api/health", |r| {
+                r.header("x-request-id", forged)
+            })
             .await;
         let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
         assert_ne!(id, forged);
@@ -187,29 +206,19 @@ async fn forwarded_body(db: TestDb) {
     let mut b = app.browser();
     b.get("/login").await;
     // The client wrote the first entry; the trusted proxy appended the last.
-    b.headers.insert(
-        "x-forwarded-for",
-        "6.6.6.6, 198.51.100.7".parse().unwrap(),
-    );
+    b.headers
+        .insert("x-forwarded-for", "6.6.6.6, 198.51.100.7".parse().unwrap());
     let res = b
         .post_form(
             "/login",
-            &[("email", "nobody@ku.dk"), ("password", "Forkert-Kodeord-123")],
+            &[
+                ("email", "nobody@ku.dk"),
+                ("password", "Forkert-Kodeord-123"),
+            ],
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    let events = app
-        .store
-        .audit_search(&ork_store::AuditFilter {
-            object: Some("user".into()),
-            limit: 100,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.action == "session.sign_in_failed")
-        .collect::<Vec<_>>();
+    let events = failed_sign_ins(&app).await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].source, "198.51.100.7");
 }
@@ -219,7 +228,12 @@ async fn no_store_body(db: TestDb) {
     let app = TestApp::spawn(db).await;
     app.user("una@ku.dk", PW, &[("ku", Role::Applicant)]).await;
     let mut b = Browser::signed_in(&app, "una@ku.dk", PW).await;
-    for path in ["/api/v1/me", "/api/health", "/api/v1/tokens", "/api/v1/nope"] {
+    for path in [
+        "/api/v1/me",
+        "/api/health",
+        "/api/v1/tokens",
+        "/api/v1/nope",
+    ] {
         let res = b.get(path).await;
         assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
     }
@@ -231,7 +245,10 @@ async fn no_store_body(db: TestDb) {
     ork_testkit::record_secret(v["token"].as_str().unwrap());
 }
 
-both_backends!(the_dcat_export_never_takes_its_addresses_from_the_host_header, dcat_body);
+both_backends!(
+    the_dcat_export_never_takes_its_addresses_from_the_host_header,
+    dcat_body
+);
 async fn dcat_body(db: TestDb) {
     let app = TestApp::spawn(db).await;
     let mut b = app.browser();
@@ -242,7 +259,10 @@ async fn dcat_body(db: TestDb) {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let body = res.text().await.unwrap();
-    assert!(!body.contains("evil.example"), "the Host header is not trusted");
+    assert!(
+        !body.contains("evil.example"),
+        "the Host header is not trusted"
+    );
 }
 
 both_backends!(metrics_need_an_operator_token, metrics_body);
@@ -255,11 +275,17 @@ async fn metrics_body(db: TestDb) {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let mut ida = Browser::signed_in(&app, "ida@ku.dk", PW).await;
     let t = token_of(&mut ida).await;
-    let res = app.browser().request(Method::GET, "/metrics", bearer(&t)).await;
+    let res = app
+        .browser()
+        .request(Method::GET, "/metrics", bearer(&t))
+        .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let mut op = Browser::signed_in(&app, "op@platform.dk", PW).await;
     let t = token_of(&mut op).await;
-    let res = app.browser().request(Method::GET, "/metrics", bearer(&t)).await;
+    let res = app
+        .browser()
+        .request(Method::GET, "/metrics", bearer(&t))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.text().await.unwrap().contains("http_requests_total"));
 }
@@ -282,21 +308,13 @@ async fn typed_body(db: TestDb) {
             .await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
-    let events = app
-        .store
-        .audit_search(&ork_store::AuditFilter {
-            object: Some("user".into()),
-            limit: 100,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.action == "session.sign_in_failed")
-        .collect::<Vec<_>>();
+    let events = failed_sign_ins(&app).await;
     let ids: Vec<&str> = events.iter().map(|e| e.object_id.as_str()).collect();
     assert_eq!(ids.len(), 3);
-    assert!(ids.contains(&"vera@ku.dk"), "an existing account is named: {ids:?}");
+    assert!(
+        ids.contains(&"vera@ku.dk"),
+        "an existing account is named: {ids:?}"
+    );
     for id in &ids {
         assert!(
             !id.to_lowercase().contains(&typed.to_lowercase()) && !id.contains("ghost"),
