@@ -26,7 +26,11 @@ pub struct Shown {
 /// An earlier answer of the same user on the same index.
 #[derive(Debug, Clone)]
 pub struct Earlier {
-    pub cohort: Cohort,
+    /// The definition; `None` when the logged text no longer parses (the cohort language or
+    /// a code list changed). Its persons cannot be found again, so each of its numbers is
+    /// taken to overlap any new number of a close size: the check gets stricter, never
+    /// weaker.
+    pub cohort: Option<Cohort>,
     pub shown: Vec<Shown>,
 }
 
@@ -178,7 +182,15 @@ pub fn answer(ix: &Index, policy: &Policy, c: &Cohort, earlier: &[Earlier]) -> A
                 if s.size.abs_diff(size) >= t {
                     continue; // the sets differ by at least t persons
                 }
-                let ev = again[k].get_or_insert_with(|| evaluate(ix, &old.cohort));
+                let Some(cohort) = &old.cohort else {
+                    // Unknown persons of a close size: assume they differ by fewer than t.
+                    match cell {
+                        None => hide_total = true,
+                        Some(i) => hide[*i as usize] = true,
+                    }
+                    break 'earlier;
+                };
+                let ev = again[k].get_or_insert_with(|| evaluate(ix, cohort));
                 let Some(theirs) = members(ev, s.cell) else {
                     continue;
                 };

@@ -1,10 +1,16 @@
-//! The code lists a cohort definition's codes are checked against: the real ICD-10, ATC,
-//! SKS procedure and NPU laboratory lists embedded in `ork-registers` (subsets in common
-//! use, with their sources). A code in a definition is a *prefix*: it is accepted when it
-//! has the system's form and either leads to a listed code (`E1` → `E11`) or refines one
-//! (`A10BA02` refines `A10BA`), so finer codes than the list holds still work.
+//! The code lists a cohort definition's codes are checked against, embedded in
+//! `ork-registers` with their sources (`data/codes/SOURCES.md`): the full ICD-10 (WHO 2019
+//! and the SKS `D` codes with their Danish sub-codes), ATC (the SKS `M` codes) and SKS
+//! procedures (`B`, `K`, `U`), with the labels of the lists in common use laid over them; the
+//! NPU laboratory codes in common use. A code in a definition is a *prefix*: it is accepted
+//! when it has the system's form and either leads to a listed code (`E1` → `E11`) or refines
+//! one (`A10BA02` refines `A10BA`), so finer codes than the list holds still work. A code that
+//! exists but never occurs in the registers counts 0.
 
-use ork_registers::refdata::{ATC_CSV, ICD10_CSV, NPU_CSV, SKS_PROCEDURES_CSV};
+use ork_registers::refdata::{
+    ATC_CSV, ICD10_CSV, ICD10_WHO_TSV, NPU_CSV, SKS_FULL_TSV, SKS_PROCEDURES_CSV,
+};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// Which classification a code belongs to.
@@ -72,7 +78,7 @@ impl System {
     }
 }
 
-/// One listed code with its labels.
+/// One listed code with its labels (either may be empty when no source gave it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Code {
     pub code: String,
@@ -85,12 +91,16 @@ pub struct Code {
 pub struct CodeList {
     pub system: System,
     pub codes: Vec<Code>,
+    /// Each code's code and labels in lower case, for [`CodeList::search`].
+    haystack: Vec<String>,
+    /// Whether each code is in the list of codes in common use (found first).
+    common: Vec<bool>,
 }
 
-fn read(system: System, csv_text: &str, da: usize, en: usize) -> CodeList {
+/// Reads a common list (CSV with a header) into code → labels.
+fn read_common(csv_text: &str, da: usize, en: usize) -> BTreeMap<String, Code> {
     let mut r = csv::Reader::from_reader(csv_text.as_bytes());
-    let mut codes: Vec<Code> = r
-        .records()
+    r.records()
         .filter_map(Result::ok)
         .map(|rec| Code {
             code: rec.get(0).unwrap_or_default().trim().to_owned(),
@@ -98,10 +108,107 @@ fn read(system: System, csv_text: &str, da: usize, en: usize) -> CodeList {
             label_en: rec.get(en).unwrap_or_default().trim().to_owned(),
         })
         .filter(|c| !c.code.is_empty())
+        .map(|c| (c.code.clone(), c))
+        .collect()
+}
+
+/// The rows of a full list (tab-separated, header first): (code, text).
+fn tsv_rows(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.lines()
+        .skip(1)
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(c, t)| (c.trim(), t.trim()))
+        .filter(|(c, _)| !c.is_empty())
+}
+
+/// Adds full-list codes that the common list does not already label in that language.
+fn fill(
+    into: &mut BTreeMap<String, Code>,
+    rows: impl Iterator<Item = (String, String)>,
+    danish: bool,
+) {
+    for (code, text) in rows {
+        let e = into.entry(code.clone()).or_insert_with(|| Code {
+            code,
+            label_da: String::new(),
+            label_en: String::new(),
+        });
+        let label = if danish {
+            &mut e.label_da
+        } else {
+            &mut e.label_en
+        };
+        if label.is_empty() {
+            *label = text;
+        }
+    }
+}
+
+/// SKS codes of the main groups `groups`, with the prefix `strip` taken off (the `D` of
+/// diagnoses, the `M` of ATC codes) when given.
+fn sks(groups: &'static str, strip: bool) -> impl Iterator<Item = (String, String)> {
+    tsv_rows(SKS_FULL_TSV)
+        .filter(move |(c, _)| c.len() > 1 && groups.contains(&c[..1]))
+        .map(move |(c, t)| {
+            let code = if strip { &c[1..] } else { c };
+            (code.to_owned(), t.to_owned())
+        })
+}
+
+fn build(system: System) -> CodeList {
+    let common_codes = common_list(system);
+    let mut codes = match system {
+        System::Icd10 => {
+            let mut m = common_codes.clone();
+            fill(&mut m, sks("D", true), true);
+            fill(
+                &mut m,
+                tsv_rows(ICD10_WHO_TSV).map(|(c, t)| (c.to_owned(), t.to_owned())),
+                false,
+            );
+            m
+        }
+        System::Atc => {
+            let mut m = common_codes.clone();
+            fill(&mut m, sks("M", true), true);
+            m
+        }
+        System::Sks => {
+            let mut m = common_codes.clone();
+            fill(&mut m, sks("BKU", false), true);
+            m
+        }
+        // The NPU list has one label (the NPU text); it serves both languages.
+        System::Npu => common_codes.clone(),
+    };
+    // Only codes of the system's form: SKS also files non-ICD items under D (e.g. `DVRA01`
+    // body weight), which a diagnosis criterion cannot use.
+    codes.retain(|c, _| system.well_formed(c));
+    let codes: Vec<Code> = codes.into_values().collect();
+    let haystack = codes
+        .iter()
+        .map(|c| format!("{} {} {}", c.code, c.label_da, c.label_en).to_lowercase())
         .collect();
-    codes.sort_by(|a, b| a.code.cmp(&b.code));
-    codes.dedup_by(|a, b| a.code == b.code);
-    CodeList { system, codes }
+    let common = codes
+        .iter()
+        .map(|c| common_codes.contains_key(&c.code))
+        .collect();
+    CodeList {
+        system,
+        codes,
+        haystack,
+        common,
+    }
+}
+
+/// The list of codes in common use of a system, with its labels.
+fn common_list(system: System) -> BTreeMap<String, Code> {
+    match system {
+        System::Icd10 => read_common(ICD10_CSV, 1, 2),
+        System::Atc => read_common(ATC_CSV, 3, 2),
+        System::Sks => read_common(SKS_PROCEDURES_CSV, 1, 2),
+        System::Npu => read_common(NPU_CSV, 1, 1),
+    }
 }
 
 impl CodeList {
@@ -110,11 +217,10 @@ impl CodeList {
         static LISTS: OnceLock<[CodeList; 4]> = OnceLock::new();
         let lists = LISTS.get_or_init(|| {
             [
-                read(System::Icd10, ICD10_CSV, 1, 2),
-                read(System::Atc, ATC_CSV, 3, 2),
-                read(System::Sks, SKS_PROCEDURES_CSV, 1, 2),
-                // The NPU list has one label (the NPU text); it serves both languages.
-                read(System::Npu, NPU_CSV, 1, 1),
+                build(System::Icd10),
+                build(System::Atc),
+                build(System::Sks),
+                build(System::Npu),
             ]
         });
         match system {
@@ -123,6 +229,26 @@ impl CodeList {
             System::Sks => &lists[2],
             System::Npu => &lists[3],
         }
+    }
+
+    /// The codes in common use of a system (the cohort builder's first suggestions), in
+    /// code order.
+    pub fn common(system: System) -> Vec<&'static Code> {
+        let all = Self::of(system);
+        all.codes
+            .iter()
+            .zip(&all.common)
+            .filter(|(_, common)| **common)
+            .map(|(c, _)| c)
+            .collect()
+    }
+
+    /// The listed code, exactly.
+    pub fn get(&self, code: &str) -> Option<&Code> {
+        self.codes
+            .binary_search_by(|c| c.code.as_str().cmp(code))
+            .ok()
+            .map(|i| &self.codes[i])
     }
 
     /// Whether a definition may use `code` (see the module documentation); NPU codes are
@@ -145,17 +271,25 @@ impl CodeList {
     }
 
     /// Listed codes whose code or label (either language) contains every word of `query`,
-    /// case-insensitively; for the cohort builder's pickers.
+    /// case-insensitively, for the cohort builder's code search. Codes that start with the
+    /// query come first, then codes in common use, then broader (shorter) codes, each in
+    /// code order.
     pub fn search(&self, query: &str, limit: usize) -> Vec<&Code> {
         let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
-        self.codes
+        let upper = query.trim().to_uppercase();
+        let mut found: Vec<(bool, bool, usize, &Code)> = self
+            .codes
             .iter()
-            .filter(|c| {
-                let hay = format!("{} {} {}", c.code, c.label_da, c.label_en).to_lowercase();
-                words.iter().all(|w| hay.contains(w.as_str()))
+            .zip(&self.haystack)
+            .zip(&self.common)
+            .filter(|((_, hay), _)| words.iter().all(|w| hay.contains(w.as_str())))
+            .map(|((c, _), common)| {
+                let by_code = !upper.is_empty() && c.code.starts_with(&upper);
+                (!by_code, !common, c.code.len(), c)
             })
-            .take(limit)
-            .collect()
+            .collect();
+        found.sort_by(|a, b| (a.0, a.1, a.2, &a.3.code).cmp(&(b.0, b.1, b.2, &b.3.code)));
+        found.into_iter().take(limit).map(|f| f.3).collect()
     }
 }
 
@@ -167,22 +301,24 @@ mod tests {
     fn the_lists_load_and_accept_prefixes_and_refinements() {
         let icd = CodeList::of(System::Icd10);
         assert!(icd.codes.len() > 100);
-        for ok in ["E11", "E1", "E", "C43", "E119", "I21"] {
+        for ok in [
+            "E11", "E1", "E", "C43", "E119", "I21", "G35", "G359A", "Q99",
+        ] {
             assert!(icd.accepts(ok), "{ok}");
         }
-        for bad in ["DE11", "e11", "Z999999", "11", "", "E1X", "Q99"] {
+        for bad in ["DE11", "e11", "U98999", "11", "", "E1X", "D90", "VRA01"] {
             assert!(!icd.accepts(bad), "{bad}");
         }
         let atc = CodeList::of(System::Atc);
-        for ok in ["A10BA", "A10BA02", "C09", "C", "A10"] {
+        for ok in ["A10BA", "A10BA02", "C09", "C", "A10", "L04AA31"] {
             assert!(atc.accepts(ok), "{ok}");
         }
         for bad in ["Z99", "A1B", "A10B1", "a10"] {
             assert!(!atc.accepts(bad), "{bad}");
         }
         let sks = CodeList::of(System::Sks);
-        assert!(sks.accepts("KNG") && sks.accepts("KNGB20"));
-        assert!(!sks.accepts("KZZZ") && !sks.accepts("kng"));
+        assert!(sks.accepts("KNG") && sks.accepts("KNGB20") && sks.accepts("KAAD00"));
+        assert!(!sks.accepts("KYYY") && !sks.accepts("kng"));
         let npu = CodeList::of(System::Npu);
         assert!(npu.accepts("NPU27300"));
         assert!(!npu.accepts("NPU2730") && !npu.accepts("NPU99999"));
@@ -199,5 +335,17 @@ mod tests {
         assert!(hits.contains(&"E11"), "{hits:?}");
         let hits = icd.search("hudkraeft", 10);
         assert!(hits.iter().any(|c| c.code == "C44"));
+        // The full lists: multiple sclerosis in English (WHO) and Danish (SKS).
+        for q in ["multiple sclerosis", "dissemineret sklerose", "G35"] {
+            let hits = icd.search(q, 5);
+            assert_eq!(hits.first().map(|c| c.code.as_str()), Some("G35"), "{q}");
+        }
+        let g35 = icd.get("G35").unwrap();
+        assert_eq!(
+            (g35.label_da.as_str(), g35.label_en.as_str()),
+            ("Dissemineret sklerose", "Multiple sclerosis")
+        );
+        assert!(icd.codes.len() > 20_000, "{}", icd.codes.len());
+        assert!(CodeList::common(System::Icd10).len() > 100);
     }
 }

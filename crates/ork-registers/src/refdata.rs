@@ -12,6 +12,11 @@ pub const ICD10_CSV: &str = include_str!("../data/codes/icd10_common.csv");
 pub const ATC_CSV: &str = include_str!("../data/codes/atc_common.csv");
 pub const SKS_PROCEDURES_CSV: &str = include_str!("../data/codes/sks_procedures_common.csv");
 pub const NPU_CSV: &str = include_str!("../data/codes/npu_lab_common.csv");
+/// The full lists (`data/codes/SOURCES.md` §5), tab-separated with a header: all of SKS as of
+/// 2018 (`code`, `text_da`: B, D = ICD-10 with a `D` prefix, K, M = ATC with an `M` prefix,
+/// U) and WHO ICD-10 2019 (`code`, `title_en`).
+pub const SKS_FULL_TSV: &str = include_str!("../data/codes/sks_2018.tsv");
+pub const ICD10_WHO_TSV: &str = include_str!("../data/codes/icd10_who2019.tsv");
 
 #[derive(Debug, Clone)]
 pub struct Municipality {

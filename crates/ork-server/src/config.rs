@@ -54,4 +54,22 @@ impl ServerConfig {
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"))
     }
+
+    /// The address the platform is reached at, for links that leave the page (the DCAT
+    /// export's IRIs): `public_url`, else the listen address (`localhost` for a loopback or
+    /// unspecified one). Never the request's `Host` header, which the client chooses.
+    pub fn public_base(&self) -> String {
+        if let Some(u) = &self.public_url {
+            return u.trim_end_matches('/').to_owned();
+        }
+        let ip = self.listen.ip();
+        let host = if ip.is_loopback() || ip.is_unspecified() {
+            "localhost".to_owned()
+        } else if ip.is_ipv6() {
+            format!("[{ip}]")
+        } else {
+            ip.to_string()
+        };
+        format!("http://{host}:{}", self.listen.port())
+    }
 }

@@ -2,7 +2,7 @@
 //! headers → context (client address, who is asking, language, CSRF check, error
 //! rendering) → timeout → body limit → routes.
 
-use crate::auth::{self, Auth, ClientAddr, Via, secrets};
+use crate::auth::{self, ApiUser, Auth, ClientAddr, Via, secrets};
 use crate::body::{BodyLimit, read_limited};
 use crate::error::ErrorTexts;
 use crate::{ApiError, AppState, telemetry, web};
@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use ork_domain::Lang;
+use ork_domain::{Lang, Role};
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -84,7 +84,22 @@ pub(crate) fn stack(routes: Router<AppState>, state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(from_fn(drop_foreign_request_id))
         .with_state(state)
+}
+
+/// A client's `X-Request-Id` is kept only if it is a UUID (it goes into every log line of
+/// the request); anything else is replaced by a fresh one.
+async fn drop_foreign_request_id(mut req: Request, next: Next) -> Response {
+    let is_uuid = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| uuid::Uuid::try_parse(v).is_ok());
+    if !is_uuid {
+        req.headers_mut().remove(&REQUEST_ID);
+    }
+    next.run(req).await
 }
 
 fn wants_json(path: &str, headers: &HeaderMap) -> bool {
@@ -119,9 +134,13 @@ fn client_addr(state: &AppState, req: &Request) -> ClientAddr {
             .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .filter(|ip| !ip.is_empty())
     {
-        return ClientAddr(ip.trim().to_owned());
+        // The rightmost entry is the one our trusted proxy added; anything left of it
+        // came from the client and may be forged.
+        return ClientAddr(ip.to_owned());
     }
     let ip = req
         .extensions()
@@ -210,11 +229,13 @@ async fn context(State(state): State<AppState>, mut req: Request, next: Next) ->
     let set_csrf_cookie = cookie_csrf.as_deref() != Some(csrf.as_str());
 
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let uses_bearer = req.headers().contains_key(header::AUTHORIZATION);
+    // A valid bearer token is not ambient (a browser never adds it on its own): nothing to
+    // forge. Any other Authorization header does not switch the check off.
+    let valid_bearer = matches!(&auth, Auth::User(p) if matches!(p.via, Via::Token { .. }));
     // CSRF protects ambient credentials (the session cookie) and the sign-in form. An API
     // call that carries no session has nothing to forge; it gets its 401 from the handler.
     let api_without_session = path.starts_with("/api/") && session_csrf.is_none();
-    if unsafe_method && !uses_bearer && !api_without_session {
+    if unsafe_method && !valid_bearer && !api_without_session {
         let (r, ok) =
             check_csrf(req, &state, cookie_csrf.as_deref(), session_csrf.as_deref()).await;
         req = match r {
@@ -261,6 +282,12 @@ async fn context(State(state): State<AppState>, mut req: Request, next: Next) ->
             rendered.headers_mut().insert(header::RETRY_AFTER, v);
         }
         res = rendered;
+    }
+    if path.starts_with("/api/") || path == "/metrics" {
+        // API answers carry secrets and personal data (a new token, /me, the audit trail,
+        // statements): no cache keeps them.
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if set_csrf_cookie
         && !res
@@ -355,16 +382,18 @@ fn prometheus() -> &'static PrometheusHandle {
             .expect("valid buckets")
             .build_recorder();
         let handle = recorder.handle();
-        // Another recorder may be installed already (several servers in one test process
-        // share this one); then ours still renders what it was given.
-        let _ = metrics::set_global_recorder(recorder);
+        // Several servers in one process share this recorder (it is installed once). If
+        // another one was installed first, ours renders nothing: say so.
+        if let Err(e) = metrics::set_global_recorder(recorder) {
+            tracing::warn!(error = %e, "another metrics recorder is installed; /metrics stays empty");
+        }
         handle
     })
 }
 
 async fn track_metrics(req: Request, next: Next) -> Response {
-    let handle = prometheus();
-    let _ = handle;
+    // Installs the recorder before the first request is counted.
+    prometheus();
     let start = Instant::now();
     let route = req
         .extensions()
@@ -388,9 +417,11 @@ async fn track_metrics(req: Request, next: Next) -> Response {
     res
 }
 
-pub(crate) async fn metrics_endpoint() -> impl IntoResponse {
-    (
+/// The Prometheus metrics, for operators only: an operator's API token (or session).
+pub(crate) async fn metrics_endpoint(ApiUser(p): ApiUser) -> Result<impl IntoResponse, ApiError> {
+    p.require_role(Role::Operator)?;
+    Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         prometheus().render(),
-    )
+    ))
 }

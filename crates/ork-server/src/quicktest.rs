@@ -5,6 +5,8 @@
 //! asks after a start, and taken under a per-user lock so that two questions of one user
 //! are checked one after the other.
 
+use crate::ApiError;
+use axum::http::StatusCode;
 use ork_quicktest::answer::{Earlier, HISTORY, Shown};
 use ork_quicktest::index::Index;
 use ork_quicktest::prices::PriceList;
@@ -182,27 +184,51 @@ impl QuickTestState {
 
 impl UserHistory {
     /// Makes sure the history holds the user's logged answers on index `index_id` (after a
-    /// start, or when the registers changed).
+    /// start, or when the registers changed). A logged definition that no longer parses is
+    /// kept as unknown persons (stricter, see [`Earlier::cohort`]); logged shown numbers that
+    /// cannot be read leave nothing to check against, so the user's quick tests are refused
+    /// until an operator looks (503 `history_unreadable`).
     pub async fn load(
         &mut self,
         store: &ork_store::Store,
         user_id: i64,
         index_id: &str,
-    ) -> Result<(), ork_store::StoreError> {
+    ) -> Result<(), ApiError> {
         if self.loaded && self.index_id == index_id {
             return Ok(());
         }
         let logged = store.user_quicktests(user_id, HISTORY as i64).await?;
-        self.earlier = logged
-            .into_iter()
-            .filter(|q| q.index_id == index_id)
-            .filter_map(|q| {
-                Some(Earlier {
-                    cohort: ork_quicktest::parse(&q.definition).ok()?,
-                    shown: serde_json::from_str::<Vec<Shown>>(&q.shown).ok()?,
-                })
-            })
-            .collect();
+        let mut earlier = Vec::with_capacity(logged.len());
+        let (mut unparsed, mut unreadable) = (0usize, 0usize);
+        for q in logged.into_iter().filter(|q| q.index_id == index_id) {
+            let cohort = ork_quicktest::parse(&q.definition).ok();
+            unparsed += usize::from(cohort.is_none());
+            match serde_json::from_str::<Vec<Shown>>(&q.shown) {
+                Ok(shown) => earlier.push(Earlier { cohort, shown }),
+                Err(_) => unreadable += 1,
+            }
+        }
+        if unparsed > 0 {
+            tracing::warn!(
+                user_id,
+                unparsed,
+                "earlier quick tests no longer parse; the differencing check treats them as overlapping"
+            );
+        }
+        if unreadable > 0 {
+            tracing::error!(
+                user_id,
+                unreadable,
+                "earlier quick tests have unreadable shown numbers; refusing the user's quick tests"
+            );
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "history_unreadable",
+                "Dine tidligere hurtige tests kan ikke læses, så beskyttelsen mod differencing kan ikke kontrolleres. Kontakt platformens drift.",
+                "Your earlier quick tests cannot be read, so the protection against differencing cannot be checked. Please contact the platform's operators.",
+            ));
+        }
+        self.earlier = earlier;
         self.index_id = index_id.to_owned();
         self.loaded = true;
         Ok(())

@@ -31,9 +31,18 @@ pub enum LogFormat {
     Json,
 }
 
+/// Whether [`init`] installed the subscriber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Installed {
+    Now,
+    /// Another subscriber was installed first (a test harness, or a second call): it stays,
+    /// and this call's settings are not used.
+    Already,
+}
+
 /// Installs the global subscriber: `filter` like `info` or `ork_server=debug`, to stderr
-/// or, when `file` is given, appended to that file. Installing twice is a no-op.
-pub fn init(filter: &str, format: LogFormat, file: Option<&Path>) -> std::io::Result<()> {
+/// or, when `file` is given, appended to that file. Installing twice keeps the first.
+pub fn init(filter: &str, format: LogFormat, file: Option<&Path>) -> std::io::Result<Installed> {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -69,6 +78,8 @@ pub fn init(filter: &str, format: LogFormat, file: Option<&Path>) -> std::io::Re
                 .try_init()
         }
     };
-    let _ = result;
-    Ok(())
+    Ok(match result {
+        Ok(()) => Installed::Now,
+        Err(_) => Installed::Already,
+    })
 }

@@ -99,12 +99,31 @@ impl Store {
         .transpose()
     }
 
-    /// Removes sessions that expired more than a day ago. Not audited: no one acts.
+    /// Removes sessions that expired more than a day ago, with one audit event for the
+    /// purge (its count) when there was anything to remove. Returns how many were removed.
     pub async fn purge_expired_sessions(&self) -> Result<u64> {
+        let mut tx = self.write().await?;
         let n = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
             .bind(now_unix() - 86_400)
-            .execute(self.pool())
+            .execute(tx.conn())
+            .await?
+            .rows_affected();
+        if n > 0 {
+            let src = AuditSource {
+                actor: Some("system:server".into()),
+                org: None,
+                source: "server".into(),
+            };
+            tx.audit(
+                &src,
+                "session.purge_expired",
+                "session",
+                "expired",
+                json!({"count": n}),
+            )
             .await?;
-        Ok(n.rows_affected())
+        }
+        tx.commit().await?;
+        Ok(n)
     }
 }

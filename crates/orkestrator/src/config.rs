@@ -20,6 +20,7 @@ pub struct FileConfig {
     pub log: Option<String>,
     pub log_format: Option<String>,
     pub trust_forwarded_for: Option<bool>,
+    pub token_max_days: Option<i64>,
     pub login_attempts_per_address: Option<usize>,
     pub login_failures_per_account: Option<usize>,
     pub catalog_dir: Option<PathBuf>,
@@ -50,6 +51,8 @@ pub struct Config {
     pub log: String,
     pub log_json: bool,
     pub trust_forwarded_for: bool,
+    /// The longest an API token may live, in days.
+    pub token_max_days: i64,
     pub login_attempts_per_address: usize,
     pub login_failures_per_account: usize,
     /// A folder of the operator's own catalog sources, laid out like the shipped catalog.
@@ -252,6 +255,20 @@ impl Config {
                 hours.source
             )));
         }
+        let token_days = src.pick(
+            None,
+            "ORK_TOKEN_MAX_DAYS",
+            |s| s.trim().parse::<i64>().unwrap_or(0),
+            file.token_max_days,
+            "token_max_days",
+            365,
+        );
+        if !(1..=365).contains(&token_days.value) {
+            return Err(ConfigError(format!(
+                "invalid configuration: token_max_days from {} must be a whole number of days from 1 to 365",
+                token_days.source
+            )));
+        }
         // Sign-in limits per 15 minutes. The defaults suit a national service; a test
         // environment that signs in many users from one address raises the first.
         let mut limits = [0usize; 2];
@@ -398,6 +415,7 @@ impl Config {
             log: log.value,
             log_json,
             trust_forwarded_for,
+            token_max_days: token_days.value,
             login_attempts_per_address: limits[0],
             login_failures_per_account: limits[1],
             catalog_dir: catalog_dir.value,
@@ -412,6 +430,7 @@ impl Config {
             session_ttl: self.session_ttl,
             cookie_secure: self.cookie_secure,
             trust_forwarded_for: self.trust_forwarded_for,
+            token_max_days: self.token_max_days,
             login_attempts_per_address: self.login_attempts_per_address,
             login_failures_per_account: self.login_failures_per_account,
             ..Default::default()

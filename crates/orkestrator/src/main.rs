@@ -156,7 +156,10 @@ fn main() -> ExitCode {
     } else {
         ork_server::telemetry::LogFormat::Pretty
     };
-    let _ = ork_server::telemetry::init(&filter, format, None);
+    // Logging to stderr cannot fail to open; a subscriber installed already is kept.
+    if let Err(e) = ork_server::telemetry::init(&filter, format, None) {
+        eprintln!("orkestrator: cannot set up logging: {e}");
+    }
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -139,8 +139,8 @@ pub enum CatalogCommand {
         /// Output file; - for standard output.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
-        /// The platform's public address, used in the IRIs. Default: public_url, else
-        /// http://localhost:8080.
+        /// The platform's public address, used in the IRIs. Default: public_url, else the
+        /// listen address (http://localhost:8080).
         #[arg(long)]
         base: Option<String>,
     },
@@ -224,9 +224,7 @@ pub fn catalog(cmd: CatalogCommand, config: &Config) -> anyhow::Result<ExitCode>
                 eprintln!("orkestrator: --format {format:?} is not known; use turtle or jsonld");
                 return Ok(ExitCode::from(2));
             };
-            let base = base
-                .or_else(|| config.public_url.clone())
-                .unwrap_or_else(|| "http://localhost:8080".into());
+            let base = base.unwrap_or_else(|| config.server().public_base());
             if !(base.starts_with("http://") || base.starts_with("https://")) {
                 eprintln!("orkestrator: --base {base:?} is not an http:// or https:// address");
                 return Ok(ExitCode::from(2));
@@ -494,7 +492,7 @@ pub fn quicktest(o: &QuicktestOptions, config: &Config) -> anyhow::Result<ExitCo
             let mut out = ork_quicktest::answer::to_json(&policy, c, &a, lang);
             out["price"] = prices.json(&prices.price(c, o.tariff));
             earlier.push(ork_quicktest::answer::Earlier {
-                cohort: c.clone(),
+                cohort: Some(c.clone()),
                 shown: a.shown,
             });
             out

@@ -14,7 +14,7 @@ fn ix() -> &'static ork_quicktest::index::Index {
 
 fn earlier(json: &str, a: &ork_quicktest::answer::Answer) -> Earlier {
     Earlier {
-        cohort: parse(json).unwrap(),
+        cohort: Some(parse(json).unwrap()),
         shown: a.shown.clone(),
     }
 }

@@ -647,22 +647,6 @@ pub async fn search(
     }))
 }
 
-/// The base of the export's IRIs: the configured public address, else this request's host.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(u) = &state.config.public_url {
-        return u.trim_end_matches('/').to_owned();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    format!("http://{host}")
-}
-
 /// The whole catalog as DCAT-AP 3 with the HealthDCAT-AP health properties. Turtle by
 /// default; JSON-LD with `?format=jsonld` or `Accept: application/ld+json`.
 #[utoipa::path(get, path = "/api/v1/catalog/dcat", tag = "catalog",
@@ -696,7 +680,7 @@ pub async fn dcat(
         None if accept_jsonld => ork_catalog::dcat::Format::JsonLd,
         None => ork_catalog::dcat::Format::Turtle,
     };
-    let base = base_url(&state, &headers);
+    let base = state.config.public_base();
     let cs = state.catalog.clone();
     let bytes = tokio::task::spawn_blocking(move || {
         ork_catalog::dcat::export(&cs.catalog, &base, &cs.saved_docs(), format)

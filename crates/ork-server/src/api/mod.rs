@@ -98,6 +98,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(roadmap::rulebook))
         .routes(routes!(quicktests::create))
         .routes(routes!(quicktests::statement_get))
+        .routes(routes!(quicktests::codes))
         .routes(routes!(quicktests::cohort_create, quicktests::cohort_list))
         .routes(routes!(quicktests::cohort_get, quicktests::cohort_update))
         .routes(routes!(quicktests::cohort_run))

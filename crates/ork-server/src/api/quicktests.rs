@@ -15,34 +15,60 @@ use ork_domain::{Lang, Role};
 use ork_quicktest::answer::Earlier;
 use serde_json::{Value, json};
 
-/// The organisation a user acts for: the one named (they must be a member), else the first
-/// where they are an applicant, else their first.
+/// The roles that may run quick tests, save cohorts and read statements for their
+/// organisation. A citizen never does: a citizen's membership pays for nothing.
+pub const QUICKTEST_ROLES: [Role; 5] = [
+    Role::Applicant,
+    Role::Advisor,
+    Role::CaseHandler,
+    Role::DataSteward,
+    Role::Operator,
+];
+
+/// The organisation a user acts for in quick tests: the one named (they must hold a role
+/// there that may run quick tests), else the first where they are an applicant, else the
+/// first where they hold such a role.
 pub fn acting_org(p: &Principal, named: Option<&str>) -> Result<String, ApiError> {
+    let may = |m: &&ork_store::Membership| QUICKTEST_ROLES.contains(&m.role);
     if let Some(id) = named {
-        return p
-            .memberships
-            .iter()
-            .find(|m| m.org_id.as_str() == id)
-            .map(|m| m.org_id.to_string())
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "not_a_member",
-                    format!("Du er ikke medlem af organisationen {id:?}."),
-                    format!("You are not a member of the organisation {id:?}."),
-                )
-            });
-    }
-    p.org_for(Role::Applicant)
-        .or_else(|| p.memberships.first().map(|m| m.org_id.to_string()))
-        .ok_or_else(|| {
+        let mut there = p.memberships.iter().filter(|m| m.org_id.as_str() == id);
+        let first = there.clone().next().ok_or_else(|| {
             ApiError::new(
                 StatusCode::FORBIDDEN,
-                "no_organisation",
-                "Hurtige tests betales af en organisation, og du er ikke medlem af nogen. Bed din organisations administrator om at tilføje dig.",
-                "Quick tests are paid for by an organisation, and you are not a member of one. Ask your organisation's administrator to add you.",
+                "not_a_member",
+                format!("Du er ikke medlem af organisationen {id:?}."),
+                format!("You are not a member of the organisation {id:?}."),
             )
-        })
+        })?;
+        return there
+            .find(may)
+            .map(|m| m.org_id.to_string())
+            .ok_or_else(|| no_quicktest_role(&first.org_id.to_string()));
+    }
+    if p.memberships.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "no_organisation",
+            "Hurtige tests betales af en organisation, og du er ikke medlem af nogen. Bed din organisations administrator om at tilføje dig.",
+            "Quick tests are paid for by an organisation, and you are not a member of one. Ask your organisation's administrator to add you.",
+        ));
+    }
+    p.org_for(Role::Applicant)
+        .or_else(|| p.memberships.iter().find(may).map(|m| m.org_id.to_string()))
+        .ok_or_else(|| no_quicktest_role(&p.memberships[0].org_id.to_string()))
+}
+
+fn no_quicktest_role(org: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "quicktest_role_required",
+        format!(
+            "Din rolle i {org:?} giver ikke adgang til hurtige tests. Det kræver rollen ansøger, rådgiver, sagsbehandler, dataansvarlig eller driftsansvarlig."
+        ),
+        format!(
+            "Your role in {org:?} does not give access to quick tests. That takes the role applicant, advisor, case handler, data steward or operator."
+        ),
+    )
 }
 
 /// A definition checked in full, or a 400 naming the element in the user's language.
@@ -99,13 +125,20 @@ pub async fn run(
             en,
         ));
     };
-    let org_id = ork_domain::OrgId::parse(org).map_err(|_| ApiError::not_found())?;
-    let kind = state
-        .store
-        .get_org(&org_id)
-        .await?
-        .map(|o| o.kind.code())
-        .unwrap_or("");
+    // An organisation that is not found is never charged (nor given the dearest tariff).
+    let organisation = match ork_domain::OrgId::parse(org) {
+        Ok(id) => state.store.get_org(&id).await?,
+        Err(_) => None,
+    };
+    let Some(organisation) = organisation else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "organisation_not_found",
+            format!("Organisationen {org:?} findes ikke."),
+            format!("The organisation {org:?} does not exist."),
+        ));
+    };
+    let kind = organisation.kind.code();
     let user = qt.user(p.user.id);
     let mut history = user.lock().await;
     history.load(&state.store, p.user.id, &ix.id).await?;
@@ -144,7 +177,7 @@ pub async fn run(
         .await?;
     tx.commit().await?;
     history.push(Earlier {
-        cohort,
+        cohort: Some(cohort),
         shown: a.shown,
     });
     out["id"] = json!(id);
@@ -335,8 +368,8 @@ pub fn parse_month(s: &str) -> Result<String, ApiError> {
     }
 }
 
-/// An organisation's statement for a month; members of the organisation, auditors and
-/// operators may read it.
+/// An organisation's statement for a month: members who may run quick tests read their
+/// organisation's, auditors and operators any. A citizen never reads one.
 pub async fn statement(
     state: &AppState,
     p: &Principal,
@@ -345,6 +378,14 @@ pub async fn statement(
 ) -> Result<Statement, ApiError> {
     let org = match org {
         Some(o) if p.has_role(Role::Operator) || p.has_role(Role::Auditor) => o.to_owned(),
+        None if !p
+            .memberships
+            .iter()
+            .any(|m| QUICKTEST_ROLES.contains(&m.role)) =>
+        {
+            p.org_for(Role::Auditor)
+                .map_or_else(|| acting_org(p, None), Ok)?
+        }
         named => acting_org(p, named)?,
     };
     let month = match month {
@@ -652,5 +693,80 @@ pub async fn cohort_run(
             lang,
         )
         .await?,
+    ))
+}
+
+/// A code of a classification with its labels, from the code search.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CodeEntry {
+    /// The code as a cohort definition writes it (ICD-10 without the SKS `D`, ATC without
+    /// the SKS `M`).
+    pub code: String,
+    /// The Danish label (SKS 2018; æ, ø, å written ae, oe, aa in codes outside the common
+    /// lists); empty when no source gives one.
+    pub label_da: String,
+    /// The English label (WHO ICD-10 2019, or the common lists); empty when none is known.
+    pub label_en: String,
+}
+
+/// Searches a classification's full code list by code or by label in Danish or English:
+/// codes that start with the query first. Every code found may be used in a cohort
+/// definition; one that never occurs in the registers counts 0.
+#[utoipa::path(get, path = "/api/v1/quicktests/codes", tag = "quicktests",
+    params(
+        ("system" = String, Query, description = "icd10, atc, sks (procedures) or npu", pattern = "^(icd10|atc|sks|npu)$"),
+        ("q" = String, Query, description = "Words that must all occur in the code or a label (1–100 characters)", min_length = 1, max_length = 100),
+        ("limit" = Option<u32>, Query, description = "At most this many codes, 1–100 (default 20)", minimum = 1, maximum = 100),
+    ),
+    responses((status = 200, body = [CodeEntry]), (status = 400, body = super::ErrorBody)))]
+pub async fn codes(RawQuery(raw): RawQuery) -> Result<Json<Vec<CodeEntry>>, ApiError> {
+    use ork_quicktest::codes::{CodeList, System};
+    let pairs = query(raw.as_deref(), &["system", "q", "limit"])?;
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let system = match get("system") {
+        Some("icd10") => System::Icd10,
+        Some("atc") => System::Atc,
+        Some("sks") => System::Sks,
+        Some("npu") => System::Npu,
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_system",
+                "system skal være icd10, atc, sks eller npu.",
+                "system must be icd10, atc, sks or npu.",
+            ));
+        }
+    };
+    let q = get("q").unwrap_or("");
+    if q.trim().is_empty() || q.chars().count() > 100 {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "q skal være 1–100 tegn.",
+            "q must be 1–100 characters.",
+        ));
+    }
+    let limit = match get("limit") {
+        None => 20,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_limit",
+                    "limit skal være et heltal fra 1 til 100.",
+                    "limit must be a whole number from 1 to 100.",
+                )
+            })?,
+    };
+    Ok(Json(
+        CodeList::of(system)
+            .search(q, limit)
+            .into_iter()
+            .map(|c| CodeEntry {
+                code: c.code.clone(),
+                label_da: c.label_da.clone(),
+                label_en: c.label_en.clone(),
+            })
+            .collect(),
     ))
 }

@@ -1,5 +1,5 @@
 use super::ApiJson;
-use crate::auth::{ApiUser, ClientAddr, secrets};
+use crate::auth::{ApiUser, ClientAddr, Via, secrets};
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -7,15 +7,24 @@ use axum::http::StatusCode;
 use ork_store::{ApiToken, NewApiToken, now_unix};
 use utoipa::ToSchema;
 
+/// A token's lifetime when none is asked for, unless the platform's maximum is shorter.
 pub const DEFAULT_DAYS: i64 = 90;
+/// The longest lifetime the platform may be configured to allow.
 pub const MAX_DAYS: i64 = 365;
+
+/// The lifetimes the platform allows: (default, maximum) in days.
+pub fn lifetimes(state: &AppState) -> (i64, i64) {
+    let max = state.config.token_max_days.clamp(1, MAX_DAYS);
+    (DEFAULT_DAYS.min(max), max)
+}
 
 #[derive(serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
     /// What the token is for, 1–100 characters.
     pub name: String,
-    /// 1–365; default 90.
+    /// 1 to the platform's maximum (365 unless configured shorter); default 90, or the
+    /// maximum if that is shorter.
     pub expires_in_days: Option<i64>,
 }
 
@@ -64,7 +73,12 @@ pub fn token_status(t: &ApiToken) -> &'static str {
 }
 
 /// Validates a token request; shared by the API and the account page.
-pub fn validate(name: &str, days: Option<i64>) -> Result<(String, i64), ApiError> {
+pub fn validate(
+    state: &AppState,
+    name: &str,
+    days: Option<i64>,
+) -> Result<(String, i64), ApiError> {
+    let (default_days, max_days) = lifetimes(state);
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::bad_request(
@@ -73,19 +87,20 @@ pub fn validate(name: &str, days: Option<i64>) -> Result<(String, i64), ApiError
             "The name must be 1–100 characters.",
         ));
     }
-    let days = days.unwrap_or(DEFAULT_DAYS);
-    if !(1..=MAX_DAYS).contains(&days) {
+    let days = days.unwrap_or(default_days);
+    if !(1..=max_days).contains(&days) {
         return Err(ApiError::bad_request(
             "invalid_expiry",
-            format!("expires_in_days skal være mellem 1 og {MAX_DAYS}."),
-            format!("expires_in_days must be between 1 and {MAX_DAYS}."),
+            format!("expires_in_days skal være mellem 1 og {max_days}."),
+            format!("expires_in_days must be between 1 and {max_days}."),
         ));
     }
     Ok((name.to_owned(), days))
 }
 
 /// Creates a token for the user, in one transaction with its audit event. Returns the
-/// record and the secret.
+/// record and the secret. Only a signed-in session may: a token that could mint tokens
+/// would outlive its own revocation.
 pub async fn issue(
     state: &AppState,
     p: &crate::auth::Principal,
@@ -93,6 +108,14 @@ pub async fn issue(
     name: String,
     days: i64,
 ) -> Result<(ApiToken, String), ApiError> {
+    if !matches!(p.via, Via::Session { .. }) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "session_required",
+            "API-nøgler kan kun oprettes, når man er logget ind i portalen, ikke med en API-nøgle.",
+            "API tokens can only be created when signed in to the portal, not with an API token.",
+        ));
+    }
     let secret = secrets::new_api_token();
     let mut tx = state.store.write().await?;
     let token = tx
@@ -132,14 +155,14 @@ pub async fn list(
 /// Creates an API token for oneself. The secret is in the response, once.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "accounts", security(("bearer" = []), ("session" = [])),
     request_body = CreateToken,
-    responses((status = 201, body = CreatedToken), (status = 400, body = super::ErrorBody), (status = 401, body = super::ErrorBody), (status = 415, body = super::ErrorBody)))]
+    responses((status = 201, body = CreatedToken), (status = 400, body = super::ErrorBody), (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody), (status = 415, body = super::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     client: ClientAddr,
     ApiUser(p): ApiUser,
     ApiJson(body): ApiJson<CreateToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
-    let (name, days) = validate(&body.name, body.expires_in_days)?;
+    let (name, days) = validate(&state, &body.name, body.expires_in_days)?;
     let (token, secret) = issue(&state, &p, &client, name, days).await?;
     Ok((
         StatusCode::CREATED,

@@ -2,11 +2,17 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// How many keys the limiter remembers at most.
+pub const MAX_KEYS: usize = 100_000;
+
 /// Sliding-window counters for sign-in attempts, kept in memory: per account (failures)
 /// and per client address (all attempts). A restart forgets them, which errs on the side of
 /// letting people in; a multi-instance deployment would move them to the store.
-/// How many keys the limiter remembers at most.
-pub const MAX_KEYS: usize = 100_000;
+///
+/// Memory is bounded by [`MAX_KEYS`]. When it is reached, a tenth of the keys is forgotten:
+/// those with the fewest recent events first, the least recently seen among equals. A key
+/// that is being limited has the most events, so a flood of new keys (one event each) is
+/// forgotten before it.
 
 #[derive(Debug, Default)]
 pub struct RateLimiter {
@@ -35,9 +41,8 @@ impl RateLimiter {
 
     pub fn record(&self, key: &str) {
         let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        // Bound memory under a flood of distinct keys: forget the oldest keys first.
-        if map.len() > MAX_KEYS {
-            map.clear();
+        if map.len() >= MAX_KEYS && !map.contains_key(key) {
+            evict(&mut map);
         }
         map.entry(key.to_owned())
             .or_default()
@@ -45,7 +50,8 @@ impl RateLimiter {
     }
 
     /// How many keys are remembered.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.windows.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
@@ -54,6 +60,19 @@ impl RateLimiter {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(key);
+    }
+}
+
+/// Forgets a tenth of the keys: the fewest events first, then the least recently seen.
+fn evict(map: &mut HashMap<String, VecDeque<Instant>>) {
+    let mut keys: Vec<(usize, Option<Instant>, String)> = map
+        .iter()
+        .map(|(k, q)| (q.len(), q.back().copied(), k.clone()))
+        .collect();
+    let n = (keys.len() / 10).max(1);
+    keys.select_nth_unstable_by(n - 1, |a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    for (_, _, k) in keys.into_iter().take(n) {
+        map.remove(&k);
     }
 }
 

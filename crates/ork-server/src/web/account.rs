@@ -24,6 +24,8 @@ struct AccountPage {
     tokens: Vec<TokenRow>,
     new_token: Option<String>,
     error: Option<String>,
+    /// The token lifetimes the platform allows, for the form: (default, maximum) in days.
+    days: (i64, i64),
 }
 
 fn date(unix: i64) -> String {
@@ -64,6 +66,7 @@ async fn page_with(
         tokens,
         new_token,
         error,
+        days: tokens::lifetimes(state),
     };
     Ok(render(lang, &page))
 }
@@ -105,7 +108,7 @@ pub async fn create_token(
         }),
     };
     let lang = c.t.lang;
-    let validated = days.and_then(|d| tokens::validate(&f.name, d));
+    let validated = days.and_then(|d| tokens::validate(&state, &f.name, d));
     match validated {
         Ok((name, days)) => {
             let (_, secret) = tokens::issue(&state, &p, &client, name, days).await?;

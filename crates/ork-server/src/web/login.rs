@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use axum_extra::extract::CookieJar;
-use ork_domain::Lang;
+use ork_domain::{Email, Lang};
 use ork_store::{AuditSource, NewSession};
 use serde_json::json;
 
@@ -143,7 +143,7 @@ pub async fn submit(
         }
         Err(SignInError::WrongCredentials | SignInError::Disabled | SignInError::NotMine) => {
             state.limiter.record(&email_key);
-            let typed: String = f.email.trim().to_lowercase().chars().take(254).collect();
+            let object_id = failed_sign_in_subject(&state, &f.email).await?;
             let mut tx = state.store.write().await?;
             tx.audit(
                 &AuditSource {
@@ -153,7 +153,7 @@ pub async fn submit(
                 },
                 "session.sign_in_failed",
                 "user",
-                &typed,
+                &object_id,
                 json!({"method": state.password.method()}),
             )
             .await?;
@@ -174,6 +174,19 @@ pub async fn submit(
         }
         Err(SignInError::Store(e)) => Err(e.into()),
     }
+}
+
+/// What a failed sign-in names in the audit trail: the account, when the text typed is a
+/// well-formed address of an existing account; else only a hash of it, since the text may be
+/// a password typed into the wrong field.
+async fn failed_sign_in_subject(state: &AppState, typed: &str) -> Result<String, ApiError> {
+    let typed = typed.trim().to_lowercase();
+    if let Ok(email) = Email::parse(&typed)
+        && state.store.user_by_email(&email).await?.is_some()
+    {
+        return Ok(email.to_string());
+    }
+    Ok(format!("sha256:{}", secrets::sha256_hex(&typed)))
 }
 
 pub async fn logout(

@@ -222,7 +222,8 @@ pub fn safe_next(next: Option<&str>) -> String {
             if n.starts_with('/')
                 && !n.starts_with("//")
                 && !n.contains('\\')
-                && !n.contains("://") =>
+                && !n.contains("://")
+                && !n.chars().any(|c| c < ' ' || c == '\u{7f}') =>
         {
             n.to_owned()
         }

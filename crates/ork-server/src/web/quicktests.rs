@@ -646,9 +646,8 @@ fn code_lists(lang: ork_domain::Lang) -> Vec<CodeOptions> {
     .into_iter()
     .map(|(id, sys)| CodeOptions {
         id,
-        codes: CodeList::of(sys)
-            .codes
-            .iter()
+        codes: CodeList::common(sys)
+            .into_iter()
             .map(|c| {
                 let (first, other) = match lang {
                     ork_domain::Lang::Da => (&c.label_da, &c.label_en),

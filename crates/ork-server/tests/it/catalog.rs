@@ -210,8 +210,8 @@ async fn dcat_body(db: TestDb) {
     let ttl = res.text().await.unwrap();
     assert!(ttl.contains("dcat:Dataset"));
     assert!(
-        ttl.contains(&format!("<http://{}/catalog/sources/lpr>", app.addr)),
-        "IRIs on this host"
+        ttl.contains("<http://localhost:8080/catalog/sources/lpr>"),
+        "IRIs on the configured address (no public_url: the listen address), never the Host header"
     );
     let res = app
         .client

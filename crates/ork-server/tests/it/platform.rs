@@ -55,7 +55,16 @@ async fn platform_body(db: TestDb) {
     assert!(spec["paths"]["/api/v1/tokens"].get("post").is_some());
     assert!(spec["paths"]["/api/v1/tokens/{id}"].get("delete").is_some());
 
-    let metrics = b.get("/metrics").await.text().await.unwrap();
+    // Metrics are for operators.
+    app.user(
+        "drift@platform.dk",
+        "Drift-Kodeord-2026",
+        &[("platform", ork_domain::Role::Operator)],
+    )
+    .await;
+    let mut op =
+        crate::helpers::Browser::signed_in(&app, "drift@platform.dk", "Drift-Kodeord-2026").await;
+    let metrics = op.get("/metrics").await.text().await.unwrap();
     assert!(
         metrics.contains("http_requests_total") && metrics.contains("route=\"/api/health\""),
         "{metrics}"

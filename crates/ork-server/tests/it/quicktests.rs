@@ -538,6 +538,34 @@ async fn full_lists_body(db: TestDb) {
     )
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    // The cohort builder's code search finds them in the full lists, in both languages.
+    for (q, code) in [
+        ("system=icd10&q=multiple%20sclerosis", "G35"),
+        ("system=icd10&q=dissemineret%20sklerose", "G35"),
+        ("system=atc&q=teriflunomid", "L04AA31"),
+        ("system=sks&q=KAAD00", "KAAD00"),
+    ] {
+        let res = ida.get(&format!("/api/v1/quicktests/codes?{q}")).await;
+        assert_eq!(res.status(), StatusCode::OK, "{q}");
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v[0]["code"], code, "{q}: {v}");
+    }
+    let res = ida.get("/api/v1/quicktests/codes?system=icd10&q=G35").await;
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(
+        (v[0]["label_da"].as_str(), v[0]["label_en"].as_str()),
+        (Some("Dissemineret sklerose"), Some("Multiple sclerosis"))
+    );
+    for bad in [
+        "system=icd11&q=G35",
+        "system=icd10&q=",
+        "system=icd10&q=G35&limit=0",
+        "system=icd10&q=G35&limit=101",
+        "system=icd10&q=G35&colour=red",
+    ] {
+        let res = ida.get(&format!("/api/v1/quicktests/codes?{bad}")).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
 }
 
 both_backends!(
