@@ -6,19 +6,24 @@
 //! This is the only crate that knows HTTP. It calls the store through its repository
 //! methods and never writes SQL itself.
 
+// Shared plumbing.
 pub mod api;
 pub mod auth;
 mod body;
-pub mod catalog;
 mod config;
 mod error;
 pub mod i18n;
 mod middleware;
-pub mod quicktest;
-pub mod rules;
 mod state;
 pub mod telemetry;
 pub mod web;
+
+// Features: each with its service, API handlers, pages and state (ARCHITECTURE.md).
+pub mod accounts;
+pub mod audit;
+pub mod catalog;
+pub mod quicktests;
+pub mod roadmap;
 
 pub use config::ServerConfig;
 pub use error::ApiError;

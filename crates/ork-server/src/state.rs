@@ -1,8 +1,8 @@
 use crate::ServerConfig;
 use crate::auth::{LocalPassword, RateLimiter, SignInProvider};
 use crate::catalog::CatalogState;
-use crate::quicktest::QuickTestState;
-use crate::rules::RulesState;
+use crate::quicktests::QuickTestState;
+use crate::roadmap::RulesState;
 use ork_store::Store;
 use std::sync::Arc;
 

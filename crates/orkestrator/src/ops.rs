@@ -381,7 +381,7 @@ async fn decided_cases(config: &Config) -> anyhow::Result<Option<ork_rules::plan
         }
     }
     let store = Store::connect(&config.database_url).await?;
-    Ok(Some(ork_server::rules::read_history(&store).await?))
+    Ok(Some(ork_server::roadmap::read_history(&store).await?))
 }
 
 /// The quick tests' disclosure policy and price list: the operator's files when
@@ -700,7 +700,7 @@ pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
     let book = rulebook(config, &catalog)?;
     let catalog = ork_server::catalog::CatalogState::new(catalog)?;
     let (policy, prices) = quicktest_rules(config)?;
-    let quicktests = std::sync::Arc::new(ork_server::quicktest::QuickTestState::new(
+    let quicktests = std::sync::Arc::new(ork_server::quicktests::QuickTestState::new(
         Some(config.data_dir.join("registers")),
         policy,
         prices,
@@ -709,7 +709,7 @@ pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
         store.clone(),
         config.server(),
         catalog,
-        ork_server::rules::RulesState::new(book),
+        ork_server::roadmap::RulesState::new(book),
     )
     .with_quicktests(quicktests.clone());
     // The index is built in the background; quick tests answer 503 until it is ready.

@@ -1,18 +1,10 @@
-//! The JSON API under `/api`. Every route is registered through `utoipa-axum`, so the
-//! OpenAPI document served at `/api/openapi.json` is generated from the same code that
-//! routes requests and cannot drift from it.
+//! The JSON API's shared plumbing: the OpenAPI document's frame (security schemes, the
+//! error body), the JSON body extractor, query-string reading, the health check, and the
+//! assembly of every feature's API routes. Every route is registered through `utoipa-axum`,
+//! so the OpenAPI document served at `/api/openapi.json` is generated from the same code
+//! that routes requests and cannot drift from it.
 
-// utoipa's IntoParams expansion for the query struct writes fully qualified paths.
-#[allow(unused_qualifications)]
-pub mod audit;
-#[allow(unused_qualifications)]
-pub mod catalog;
 mod json;
-mod me;
-pub mod quicktests;
-#[allow(unused_qualifications)]
-pub mod roadmap;
-pub mod tokens;
 
 pub use json::ApiJson;
 
@@ -82,26 +74,11 @@ pub struct ErrorDetail {
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))
-        .routes(routes!(me::me))
-        .routes(routes!(tokens::list, tokens::create))
-        .routes(routes!(tokens::revoke))
-        .routes(routes!(audit::search))
-        .routes(routes!(audit::verify))
-        .routes(routes!(catalog::sources))
-        .routes(routes!(catalog::source))
-        .routes(routes!(catalog::search))
-        .routes(routes!(catalog::dcat))
-        .routes(routes!(catalog::basket))
-        .routes(routes!(catalog::basket_add, catalog::basket_remove))
-        .routes(routes!(roadmap::roadmap))
-        .routes(routes!(roadmap::precedents))
-        .routes(routes!(roadmap::rulebook))
-        .routes(routes!(quicktests::create))
-        .routes(routes!(quicktests::statement_get))
-        .routes(routes!(quicktests::codes))
-        .routes(routes!(quicktests::cohort_create, quicktests::cohort_list))
-        .routes(routes!(quicktests::cohort_get, quicktests::cohort_update))
-        .routes(routes!(quicktests::cohort_run))
+        .merge(crate::accounts::api_routes())
+        .merge(crate::audit::api_routes())
+        .merge(crate::catalog::api_routes())
+        .merge(crate::roadmap::api_routes())
+        .merge(crate::quicktests::api_routes())
 }
 
 #[derive(serde::Serialize, ToSchema)]

@@ -1,15 +1,10 @@
-//! The portal: server-rendered pages (askama templates in `templates/`) in Danish and
-//! English, styled with Det Fælles Designsystem, htmx for partial updates. Every form
-//! carries the CSRF token; the context middleware checks it.
+//! The portal's shared plumbing: the page frame ([`Chrome`]: language, user, CSRF token,
+//! menu), rendering, error pages, safe return paths, the home page, and the assembly of
+//! every feature's pages. Pages are server-rendered (askama templates in `templates/`) in
+//! Danish and English, styled with Det Fælles Designsystem, htmx for partial updates. Every
+//! form carries the CSRF token; the context middleware checks it.
 
-mod account;
-mod audit;
-pub mod catalog;
 mod home;
-mod login;
-mod operator;
-mod quicktests;
-mod roadmap;
 
 use crate::auth::Auth;
 use crate::i18n::Tr;
@@ -21,49 +16,19 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use ork_domain::{Lang, Role};
 use tower_http::services::ServeDir;
 
+/// Every page: the home page, each feature's pages, the static assets, and a 404 page.
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(home::index))
-        .route("/login", get(login::form).post(login::submit))
-        .route("/logout", post(login::logout))
-        .route("/lang", post(login::set_language))
-        .route("/account", get(account::page))
-        .route("/account/tokens", post(account::create_token))
-        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
-        .route("/operator", get(operator::page))
-        .route("/operator/orgs", post(operator::add_org))
-        .route("/operator/users", post(operator::add_user))
-        .route("/operator/memberships", post(operator::grant))
-        .route("/operator/memberships/revoke", post(operator::revoke))
-        .route("/operator/users/state", post(operator::set_account_state))
-        .route("/catalog", get(catalog::search))
-        .route("/catalog/sources/{id}", get(catalog::source))
-        .route(
-            "/catalog/sources/{id}/edit",
-            get(catalog::edit_form).post(catalog::edit_save),
-        )
-        .route("/catalog/sources/{id}/history", get(catalog::history))
-        .route("/catalog/compare", get(catalog::compare))
-        .route(
-            "/catalog/basket",
-            get(catalog::basket).post(catalog::basket_change),
-        )
-        .route("/roadmap", get(roadmap::form))
-        .route("/roadmap/plan", get(roadmap::plan))
-        .route("/precedents", get(roadmap::precedents))
-        .route("/rulebook", get(roadmap::rulebook))
-        .route("/rulebook/changes", get(roadmap::changes))
-        .route(
-            "/quicktests",
-            get(quicktests::form).post(quicktests::submit),
-        )
-        .route("/quicktests/statement", get(quicktests::statement))
-        .route("/audit", get(audit::page))
-        .route("/audit/verify", get(audit::verify))
+        .merge(crate::accounts::web_routes())
+        .merge(crate::catalog::web_routes())
+        .merge(crate::roadmap::web_routes())
+        .merge(crate::quicktests::web_routes())
+        .merge(crate::audit::web_routes())
         .nest_service("/static", ServeDir::new(&state.config.assets_dir))
         .fallback(|| async { ApiError::for_status(axum::http::StatusCode::NOT_FOUND) })
 }

@@ -5,7 +5,7 @@
 use crate::helpers::{Browser, TestApp, error_code};
 use ork_domain::Role;
 use ork_server::AppState;
-use ork_server::quicktest::QuickTestState;
+use ork_server::quicktests::QuickTestState;
 use ork_testkit::{TestDb, both_backends};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -470,14 +470,14 @@ async fn the_index_is_rebuilt_when_the_registers_change() {
         panic!("the index was not (re)built");
     };
     let first = wait(q.clone(), None).await;
-    assert_eq!(q.status(), ork_server::quicktest::IndexStatus::Ready);
+    assert_eq!(q.status(), ork_server::quicktests::IndexStatus::Ready);
     // A new delivery of the registers: the server notices and serves the new build.
     gen_with(2, true);
     let second = wait(q.clone(), Some(first.clone())).await;
     assert_ne!(first, second);
     assert_eq!(
         Some(second),
-        ork_server::quicktest::registers_id(&out),
+        ork_server::quicktests::registers_id(&out),
         "the index served is the one on disk"
     );
 }
@@ -590,11 +590,11 @@ async fn ghost_body(db: TestDb) {
     let state = AppState::new(app.store.clone(), Default::default()).with_quicktests(quicktests());
     let definition = r#"{"population": {"alive_on": "2020-01-01"}}"#;
     let before = app.store.quicktest_count().await.unwrap();
-    let res = ork_server::api::quicktests::run(
+    let res = ork_server::quicktests::service::run(
         &state,
         &p,
         &ork_server::auth::ClientAddr("127.0.0.1".into()),
-        ork_server::api::quicktests::Ask {
+        ork_server::quicktests::service::Ask {
             org: "ghost",
             definition,
             cohort: ork_quicktest::parse(definition).unwrap(),

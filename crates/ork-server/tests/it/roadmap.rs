@@ -5,7 +5,7 @@ use crate::helpers::{Browser, TestApp};
 use ork_domain::Role;
 use ork_server::AppState;
 use ork_server::catalog::CatalogState;
-use ork_server::rules::RulesState;
+use ork_server::roadmap::RulesState;
 use ork_testkit::{TestDb, both_backends};
 use reqwest::StatusCode;
 

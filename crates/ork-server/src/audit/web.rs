@@ -1,6 +1,6 @@
-use super::{Chrome, render};
-use crate::api::audit::{AuditQuery, AuditVerification, require_audit_reader, verification};
+use super::api::{AuditQuery, AuditVerification, require_audit_reader, verification};
 use crate::auth::WebUser;
+use crate::web::{Chrome, render};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};

@@ -3,10 +3,10 @@
 //! on the server as SVG, side-by-side comparison, the basket, and stewards' editing of
 //! their own sources' documentation with every version kept.
 
-use super::{Chrome, render};
-use crate::api::catalog::{find, parse_search, run_search};
+use super::api::{find, parse_search, run_search};
+use super::state::CurrentDoc;
 use crate::auth::{Auth, ClientAddr, WebUser};
-use crate::catalog::CurrentDoc;
+use crate::web::{Chrome, render};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Form, Path, RawQuery, State};
@@ -559,7 +559,7 @@ pub async fn basket_change(
         }
     }
     tx.commit().await?;
-    Ok(Redirect::to(&super::safe_next(f.next.as_deref())).into_response())
+    Ok(Redirect::to(&crate::web::safe_next(f.next.as_deref())).into_response())
 }
 
 #[derive(Template)]

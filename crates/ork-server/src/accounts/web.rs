@@ -1,6 +1,6 @@
-use super::{Chrome, render};
-use crate::api::tokens::{self, token_status};
+use super::service::{self as tokens, token_status};
 use crate::auth::{ClientAddr, WebUser};
+use crate::web::{Chrome, render};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Form;
@@ -129,13 +129,6 @@ pub async fn revoke_token(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
-    let mut tx = state.store.write().await?;
-    if !tx
-        .revoke_token(&p.audit_source(&client, None), p.user.id, id)
-        .await?
-    {
-        return Err(ApiError::not_found());
-    }
-    tx.commit().await?;
+    tokens::revoke(&state, &p, &client, id).await?;
     Ok(Redirect::to("/account").into_response())
 }

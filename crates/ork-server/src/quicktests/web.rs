@@ -6,9 +6,9 @@
 //! it whole and the page comes back with every answer kept, so it works without
 //! JavaScript; htmx swaps only the builder when it is there.
 
-use super::{Chrome, render};
-use crate::api::quicktests::{self as qapi, Ask};
+use super::service::{self as qapi, Ask};
 use crate::auth::{ClientAddr, WebUser};
+use crate::web::{Chrome, render};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{RawQuery, State};

@@ -27,7 +27,7 @@ pub struct MeOrganisation {
 /// Who the signed-in user is: organisations and roles.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = Me), (status = 401, body = super::ErrorBody)))]
+    responses((status = 200, body = Me), (status = 401, body = crate::api::ErrorBody)))]
 pub async fn me(ApiUser(p): ApiUser) -> Json<Me> {
     let mut organisations: Vec<MeOrganisation> = Vec::new();
     for m in &p.memberships {

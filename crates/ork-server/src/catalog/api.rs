@@ -2,8 +2,8 @@
 //! export, and the signed-in user's basket (the data need the roadmap and the application
 //! take over). Reading the catalog needs no sign-in; the basket does.
 
+use super::CatalogState;
 use crate::auth::{ApiUser, ClientAddr};
-use crate::catalog::CatalogState;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
@@ -317,7 +317,7 @@ pub async fn sources(State(state): State<AppState>) -> Json<Vec<SourceSummary>> 
 /// One source with its tables and variables, access route, documentation and history.
 #[utoipa::path(get, path = "/api/v1/catalog/sources/{id}", tag = "catalog",
     params(("id" = String, Path, description = "The source's stable id, e.g. lpr, lmdb, epj-hovedstaden")),
-    responses((status = 200, body = SourceDetail), (status = 404, body = super::ErrorBody)))]
+    responses((status = 200, body = SourceDetail), (status = 404, body = crate::api::ErrorBody)))]
 pub async fn source(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -622,7 +622,7 @@ pub fn hits_dto(c: &Catalog, r: &Results, lang: &str) -> Vec<HitDto> {
         ("to_year" = Option<i32>, Query, description = "Coverage reaching this year or later"),
         ("limit" = Option<usize>, Query, description = "Most hits (1-500, default 50)"),
     ),
-    responses((status = 200, body = SearchResponse), (status = 400, body = super::ErrorBody)))]
+    responses((status = 200, body = SearchResponse), (status = 400, body = crate::api::ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     UserLang(lang): UserLang,
@@ -653,7 +653,7 @@ pub async fn search(
     params(("format" = Option<String>, Query, description = "turtle (default) or jsonld")),
     responses(
         (status = 200, description = "The catalog as RDF", content_type = "text/turtle"),
-        (status = 400, body = super::ErrorBody)))]
+        (status = 400, body = crate::api::ErrorBody)))]
 pub async fn dcat(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -693,7 +693,7 @@ pub async fn dcat(
 
 /// The sources in your basket, in the order you added them.
 #[utoipa::path(get, path = "/api/v1/catalog/basket", tag = "catalog", security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = [SourceSummary]), (status = 401, body = super::ErrorBody)))]
+    responses((status = 200, body = [SourceSummary]), (status = 401, body = crate::api::ErrorBody)))]
 pub async fn basket(
     State(state): State<AppState>,
     ApiUser(p): ApiUser,
@@ -711,7 +711,7 @@ pub async fn basket(
 /// Adds a source to your basket (201; 200 when it was already there).
 #[utoipa::path(put, path = "/api/v1/catalog/basket/{id}", tag = "catalog", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path, description = "Source id")),
-    responses((status = 201), (status = 200), (status = 401, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+    responses((status = 201), (status = 200), (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
 pub async fn basket_add(
     State(state): State<AppState>,
     client: ClientAddr,
@@ -734,7 +734,7 @@ pub async fn basket_add(
 /// Removes a source from your basket.
 #[utoipa::path(delete, path = "/api/v1/catalog/basket/{id}", tag = "catalog", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path, description = "Source id")),
-    responses((status = 204), (status = 401, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+    responses((status = 204), (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
 pub async fn basket_remove(
     State(state): State<AppState>,
     client: ClientAddr,

@@ -1,5 +1,5 @@
-use super::{Chrome, render};
 use crate::auth::{ClientAddr, Principal, WebUser, hash_password, validate_new_password};
+use crate::web::{Chrome, render};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Form;

@@ -1,6 +1,6 @@
-use super::{Chrome, render, safe_next};
 use crate::auth::{self, Auth, ClientAddr, Credentials, SignInError, Via, secrets};
 use crate::middleware::{cookie, csrf_cookie, lang_cookie};
+use crate::web::{Chrome, render, safe_next};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};

@@ -1,7 +1,7 @@
 //! The roadmap API: a data need in, the approvals it requires out (the contract is
 //! documented in `docs/roadmap.md`).
 
-use super::ApiJson;
+use crate::api::ApiJson;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::State;
@@ -12,7 +12,7 @@ use axum::extract::State;
 /// steps. Needs no sign-in: anyone may plan before applying.
 #[utoipa::path(post, path = "/api/v1/roadmap", tag = "roadmap",
     request_body(content = Object, description = "The data need: {applicant: {kind, region?}, datasets: [source ids], traits: {nine booleans}, previous?: need}"),
-    responses((status = 200, description = "The roadmap", body = Object), (status = 400, body = super::ErrorBody)))]
+    responses((status = 200, description = "The roadmap", body = Object), (status = 400, body = crate::api::ErrorBody)))]
 pub async fn roadmap(
     State(state): State<AppState>,
     ApiJson(need): ApiJson<ork_rules::Need>,
@@ -36,7 +36,7 @@ pub async fn roadmap(
         ("q" = Option<String>, Query, description = "Words every result contains (either language)"),
         ("rule" = Option<String>, Query, description = "Only decisions under this rulebook step"),
     ),
-    responses((status = 200, description = "Matching decisions, newest first", body = Object), (status = 400, body = super::ErrorBody)))]
+    responses((status = 200, description = "Matching decisions, newest first", body = Object), (status = 400, body = crate::api::ErrorBody)))]
 pub async fn precedents(
     State(state): State<AppState>,
     axum::extract::RawQuery(raw): axum::extract::RawQuery,

@@ -77,7 +77,7 @@ impl From<ork_audit::Event> for AuditEvent {
 /// The audit trail, newest first (auditors and operators).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = []), ("session" = [])),
     params(AuditQuery),
-    responses((status = 200, body = [AuditEvent]), (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody)))]
+    responses((status = 200, body = [AuditEvent]), (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     ApiUser(p): ApiUser,
@@ -99,7 +99,7 @@ pub struct AuditVerification {
 
 /// Verifies the whole chain now (auditors and operators).
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = AuditVerification), (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody)))]
+    responses((status = 200, body = AuditVerification), (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
 pub async fn verify(
     State(state): State<AppState>,
     ApiUser(p): ApiUser,

@@ -4,8 +4,8 @@
 //! and what changed between its versions. Everything here is a GET: nothing is saved, the
 //! answers live in the address, so a roadmap can be bookmarked, shared and printed.
 
-use super::{Chrome, render};
 use crate::auth::Auth;
+use crate::web::{Chrome, render};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{RawQuery, State};
@@ -719,7 +719,7 @@ pub async fn precedents(
     let l = lang.code();
     let cat = &state.catalog.catalog;
     let book = &state.rules.book;
-    let f = crate::api::roadmap::parse_precedent_query(raw.as_deref(), book)?;
+    let f = super::api::parse_precedent_query(raw.as_deref(), book)?;
     let found = book
         .search_precedents(&f.q)
         .into_iter()

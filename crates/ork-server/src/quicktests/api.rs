@@ -1,0 +1,360 @@
+//! Quick tests and saved cohorts in the API: a cohort definition in (`docs/cohort-language.md`),
+//! protected counts out (`docs/disclosure-control.md`), priced and logged per organisation;
+//! the monthly statement; cohorts saved under stable ids.
+
+use super::service::{
+    Ask, acting_org, check_name, find_cohort, iso, org_ids, parse_definition, run, save, statement,
+};
+use crate::api::ApiJson;
+use crate::auth::{ApiUser, ClientAddr, Principal};
+use crate::catalog::api::UserLang;
+use crate::{ApiError, AppState};
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+/// Counts a cohort definition with disclosure control: counts and cells from 1 to the
+/// threshold − 1 are hidden (`null`, `suppressed: true`), more cells are hidden so that none
+/// can be worked out, and numbers that would single out persons together with one of your
+/// earlier answers are hidden too. Every quick test is priced by your organisation's tariff
+/// and logged; a definition that is refused costs nothing and is not logged.
+#[utoipa::path(post, path = "/api/v1/quicktests", tag = "quicktests", security(("bearer" = []), ("session" = [])),
+    params(("org" = Option<String>, Query, description = "The organisation to charge (default: your first as applicant)")),
+    request_body(content = Object, description = "A cohort definition (docs/cohort-language.md)"),
+    responses((status = 200, description = "{count, suppressed, cells, threshold, rounding, rules, price, id}", body = Object),
+        (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody),
+        (status = 403, body = crate::api::ErrorBody), (status = 413, body = crate::api::ErrorBody),
+        (status = 503, body = crate::api::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiUser(p): ApiUser,
+    UserLang(lang): UserLang,
+    RawQuery(raw): RawQuery,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    // Kept as compact JSON: the text as sent may be mostly whitespace.
+    let definition = body.to_string();
+    let cohort = parse_definition(&definition)?;
+    let org = charged_org(&p, raw.as_deref())?;
+    Ok(Json(
+        run(
+            &state,
+            &p,
+            &client,
+            Ask {
+                org: &org,
+                definition: &definition,
+                cohort,
+                cohort_id: None,
+            },
+            lang,
+        )
+        .await?,
+    ))
+}
+
+/// Reads `org` (and only the names in `allowed`) from a query string.
+fn query(raw: Option<&str>, allowed: &[&str]) -> Result<Vec<(String, String)>, ApiError> {
+    let pairs = crate::api::query_pairs(raw)?;
+    for (k, _) in &pairs {
+        if !allowed.contains(&k.as_str()) {
+            return Err(ApiError::bad_request(
+                "unknown_parameter",
+                format!("Ukendt parameter {k:?}; mulige er: {}.", allowed.join(", ")),
+                format!(
+                    "Unknown parameter {k:?}; the possible ones are: {}.",
+                    allowed.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(pairs)
+}
+
+/// The organisation a question is charged to: `?org=` (the only parameter a question
+/// takes), else the user's default (see [`acting_org`]).
+fn charged_org(p: &Principal, raw: Option<&str>) -> Result<String, ApiError> {
+    let named = query(raw, &["org"])?
+        .into_iter()
+        .find(|(k, _)| k == "org")
+        .map(|(_, v)| v);
+    acting_org(p, named.as_deref())
+}
+
+/// An organisation's quick tests in a month with their prices and the totals, as JSON or
+/// (`format=csv`) as CSV.
+#[utoipa::path(get, path = "/api/v1/quicktests/statement", tag = "quicktests", security(("bearer" = []), ("session" = [])),
+    params(
+        ("org" = Option<String>, Query, description = "Organisation id (default: your first as applicant)"),
+        ("month" = Option<String>, Query, description = "YYYY-MM (default: this month)"),
+        ("format" = Option<String>, Query, description = "json (default) or csv"),
+    ),
+    responses((status = 200, description = "The statement", body = Object), (status = 400, body = crate::api::ErrorBody),
+        (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
+pub async fn statement_get(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let pairs = query(raw.as_deref(), &["org", "month", "format"])?;
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let s = statement(&state, &p, get("org"), get("month")).await?;
+    match get("format").unwrap_or("json") {
+        "json" => Ok(Json(s.json()).into_response()),
+        "csv" => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"quicktests-{}-{}.csv\"",
+                        s.org, s.month
+                    ),
+                ),
+            ],
+            s.csv(),
+        )
+            .into_response()),
+        other => Err(ApiError::bad_request(
+            "invalid_format",
+            format!("Formatet {other:?} findes ikke; mulige er json og csv."),
+            format!("There is no format {other:?}; the possible ones are json and csv."),
+        )),
+    }
+}
+
+/// A cohort to save.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCohort {
+    pub name: String,
+    /// The definition (docs/cohort-language.md).
+    #[schema(value_type = Object)]
+    pub definition: Value,
+    /// Visible to everyone in the organisation (default: only you).
+    #[serde(default)]
+    pub shared: bool,
+    /// The organisation it belongs to (default: your first as applicant).
+    #[serde(default)]
+    pub org: Option<String>,
+}
+
+/// A change to a saved cohort: its name or its sharing (never its definition).
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CohortChange {
+    pub name: Option<String>,
+    pub shared: Option<bool>,
+}
+
+pub fn cohort_json(c: &ork_store::SavedCohort) -> Value {
+    json!({
+        "id": c.id,
+        "name": c.name,
+        "definition": serde_json::from_str::<Value>(&c.definition).unwrap_or(Value::Null),
+        "owner": c.owner_email,
+        "org": c.org_id,
+        "shared": c.shared,
+        "created_at": iso(c.created_at),
+        "updated_at": iso(c.updated_at),
+    })
+}
+
+/// Saves a cohort definition under a name, with a stable id another part of the platform
+/// (the application's study population) can refer to.
+#[utoipa::path(post, path = "/api/v1/cohorts", tag = "quicktests", security(("bearer" = []), ("session" = [])),
+    request_body = NewCohort,
+    responses((status = 201, description = "The saved cohort", body = Object), (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody)))]
+pub async fn cohort_create(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiUser(p): ApiUser,
+    ApiJson(c): ApiJson<NewCohort>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let saved = save(
+        &state,
+        &p,
+        &client,
+        &c.name,
+        &c.definition.to_string(),
+        c.shared,
+        c.org.as_deref(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(cohort_json(&saved))))
+}
+
+/// Your cohorts and those shared in your organisations, newest first.
+#[utoipa::path(get, path = "/api/v1/cohorts", tag = "quicktests", security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Object), (status = 401, body = crate::api::ErrorBody)))]
+pub async fn cohort_list(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    let list = state.store.cohorts_for(p.user.id, &org_ids(&p)).await?;
+    Ok(Json(
+        json!({"cohorts": list.iter().map(cohort_json).collect::<Vec<_>>()}),
+    ))
+}
+
+/// One saved cohort (yours, or shared in your organisation).
+#[utoipa::path(get, path = "/api/v1/cohorts/{id}", tag = "quicktests", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "Cohort id")),
+    responses((status = 200, body = Object), (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn cohort_get(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(cohort_json(&find_cohort(&state, &p, &id).await?)))
+}
+
+/// Renames your cohort or changes whether it is shared in the organisation.
+#[utoipa::path(patch, path = "/api/v1/cohorts/{id}", tag = "quicktests", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "Cohort id")),
+    request_body = CohortChange,
+    responses((status = 200, body = Object), (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody),
+        (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn cohort_update(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(change): ApiJson<CohortChange>,
+) -> Result<Json<Value>, ApiError> {
+    let c = find_cohort(&state, &p, &id).await?;
+    if c.owner_user_id != p.user.id {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not_owner",
+            "Kun den, der gemte kohorten, kan ændre den.",
+            "Only the person who saved the cohort can change it.",
+        ));
+    }
+    let name = match &change.name {
+        Some(n) => check_name(n)?,
+        None => c.name.clone(),
+    };
+    let shared = change.shared.unwrap_or(c.shared);
+    let mut tx = state.store.write().await?;
+    tx.update_cohort(
+        &p.audit_source(&client, Some(c.org_id.clone())),
+        &id,
+        p.user.id,
+        &name,
+        shared,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(cohort_json(&find_cohort(&state, &p, &id).await?)))
+}
+
+/// Runs a saved cohort as a quick test (priced and logged like any other, with the cohort's id).
+#[utoipa::path(post, path = "/api/v1/cohorts/{id}/quicktest", tag = "quicktests", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "Cohort id"), ("org" = Option<String>, Query, description = "The organisation to charge")),
+    responses((status = 200, body = Object), (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody), (status = 503, body = crate::api::ErrorBody)))]
+pub async fn cohort_run(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiUser(p): ApiUser,
+    UserLang(lang): UserLang,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let c = find_cohort(&state, &p, &id).await?;
+    let cohort = parse_definition(&c.definition)?;
+    let org = charged_org(&p, raw.as_deref())?;
+    Ok(Json(
+        run(
+            &state,
+            &p,
+            &client,
+            Ask {
+                org: &org,
+                definition: &c.definition,
+                cohort,
+                cohort_id: Some(&c.id),
+            },
+            lang,
+        )
+        .await?,
+    ))
+}
+
+/// A code of a classification with its labels, from the code search.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CodeEntry {
+    /// The code as a cohort definition writes it (ICD-10 without the SKS `D`, ATC without
+    /// the SKS `M`).
+    pub code: String,
+    /// The Danish label (SKS 2018; æ, ø, å written ae, oe, aa in codes outside the common
+    /// lists); empty when no source gives one.
+    pub label_da: String,
+    /// The English label (WHO ICD-10 2019, or the common lists); empty when none is known.
+    pub label_en: String,
+}
+
+/// Searches a classification's full code list by code or by label in Danish or English:
+/// codes that start with the query first. Every code found may be used in a cohort
+/// definition; one that never occurs in the registers counts 0.
+#[utoipa::path(get, path = "/api/v1/quicktests/codes", tag = "quicktests",
+    params(
+        ("system" = String, Query, description = "icd10, atc, sks (procedures) or npu", pattern = "^(icd10|atc|sks|npu)$"),
+        ("q" = String, Query, description = "Words that must all occur in the code or a label (1–100 characters)", min_length = 1, max_length = 100),
+        ("limit" = Option<u32>, Query, description = "At most this many codes, 1–100 (default 20)", minimum = 1, maximum = 100),
+    ),
+    responses((status = 200, body = [CodeEntry]), (status = 400, body = crate::api::ErrorBody)))]
+pub async fn codes(RawQuery(raw): RawQuery) -> Result<Json<Vec<CodeEntry>>, ApiError> {
+    use ork_quicktest::codes::{CodeList, System};
+    let pairs = query(raw.as_deref(), &["system", "q", "limit"])?;
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let system = match get("system") {
+        Some("icd10") => System::Icd10,
+        Some("atc") => System::Atc,
+        Some("sks") => System::Sks,
+        Some("npu") => System::Npu,
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_system",
+                "system skal være icd10, atc, sks eller npu.",
+                "system must be icd10, atc, sks or npu.",
+            ));
+        }
+    };
+    let q = get("q").unwrap_or("");
+    if q.trim().is_empty() || q.chars().count() > 100 {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "q skal være 1–100 tegn.",
+            "q must be 1–100 characters.",
+        ));
+    }
+    let limit = match get("limit") {
+        None => 20,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_limit",
+                    "limit skal være et heltal fra 1 til 100.",
+                    "limit must be a whole number from 1 to 100.",
+                )
+            })?,
+    };
+    Ok(Json(
+        CodeList::of(system)
+            .search(q, limit)
+            .into_iter()
+            .map(|c| CodeEntry {
+                code: c.code.clone(),
+                label_da: c.label_da.clone(),
+                label_en: c.label_en.clone(),
+            })
+            .collect(),
+    ))
+}
