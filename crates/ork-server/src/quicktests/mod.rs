@@ -2,8 +2,10 @@
 //! organisation; the cohort builder, saved cohorts, the monthly statement, the code search.
 
 pub mod api;
+mod builder;
 pub mod service;
 mod state;
+mod view;
 mod web;
 
 pub use state::{IndexStatus, LoadedIndex, QuickTestState, UserHistory, registers_id};

@@ -3,7 +3,9 @@
 
 #[allow(unused_qualifications)]
 mod api;
+mod form;
 mod state;
+mod view;
 mod web;
 
 pub use state::{RulesState, read_history};

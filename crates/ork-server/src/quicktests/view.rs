@@ -1,0 +1,310 @@
+//! A quick-test answer on the page: the table of cells and server-made SVG charts (the
+//! age/sex pyramid, bars by region and by year), with suppressed cells shown as such.
+
+use serde_json::Value;
+
+pub const REGION_NAMES: [(&str, &str, &str); 5] = [
+    ("1081", "Region Nordjylland", "North Denmark Region"),
+    ("1082", "Region Midtjylland", "Central Denmark Region"),
+    ("1083", "Region Syddanmark", "Region of Southern Denmark"),
+    ("1084", "Region Hovedstaden", "Capital Region of Denmark"),
+    ("1085", "Region Sjælland", "Region Zealand"),
+];
+
+pub(super) fn region_name(code: &str, lang: ork_domain::Lang) -> String {
+    REGION_NAMES
+        .iter()
+        .find(|r| r.0 == code)
+        .map(|r| match lang {
+            ork_domain::Lang::Da => r.1.to_owned(),
+            ork_domain::Lang::En => r.2.to_owned(),
+        })
+        .unwrap_or_else(|| match lang {
+            ork_domain::Lang::Da => "Uoplyst".into(),
+            ork_domain::Lang::En => "Not stated".into(),
+        })
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// One bar: its label, the sum of the shown cells behind it, and whether some of them are
+/// hidden (then the bar is at least that, and says so).
+pub struct Bar {
+    pub label: String,
+    pub value: u64,
+    pub partial: bool,
+}
+
+fn shown_sum<'a>(cells: impl Iterator<Item = &'a Value>) -> (u64, bool) {
+    let mut sum = 0;
+    let mut partial = false;
+    for c in cells {
+        match c["count"].as_u64() {
+            Some(n) => sum += n,
+            None => partial = true,
+        }
+    }
+    (sum, partial)
+}
+
+fn bar_label(b: &Bar, at_least: &str) -> String {
+    if b.partial {
+        format!("{at_least} {}", b.value)
+    } else {
+        b.value.to_string()
+    }
+}
+
+/// A horizontal bar chart as SVG, with its title and a description naming every bar.
+pub fn bar_chart(id: &str, title: &str, bars: &[Bar], at_least: &str) -> String {
+    let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1) as f64;
+    let (left, width, row) = (190.0, 320.0, 24.0);
+    let h = 30.0 + row * bars.len() as f64;
+    let desc: Vec<String> = bars
+        .iter()
+        .map(|b| format!("{}: {}", b.label, bar_label(b, at_least)))
+        .collect();
+    let mut s = format!(
+        r#"<svg class="ork-chart" data-testid="{id}" role="img" aria-labelledby="{id}-t {id}-d" viewBox="0 0 600 {h}" width="600" height="{h}" xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
+        esc(title),
+        esc(&desc.join("; "))
+    );
+    for (i, b) in bars.iter().enumerate() {
+        let y = 20.0 + row * i as f64;
+        let w = (b.value as f64 / max * width).max(if b.value > 0 { 1.0 } else { 0.0 });
+        let class = if b.partial {
+            "ork-bar ork-bar-partial"
+        } else {
+            "ork-bar"
+        };
+        s.push_str(&format!(
+            r#"<text x="{}" y="{}" text-anchor="end" class="ork-chart-label">{}</text><rect x="{left}" y="{}" width="{w:.1}" height="{}" class="{class}"/><text x="{}" y="{}" class="ork-chart-value">{}</text>"#,
+            left - 8.0,
+            y + 14.0,
+            esc(&b.label),
+            y + 2.0,
+            row - 6.0,
+            left + w + 6.0,
+            y + 14.0,
+            esc(&bar_label(b, at_least)),
+        ));
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// The age/sex pyramid: men to the left, women to the right, oldest at the top.
+pub fn pyramid(title: &str, men: &[Bar], women: &[Bar], words: (&str, &str, &str)) -> String {
+    let (m_word, f_word, at_least) = words;
+    let max = men
+        .iter()
+        .chain(women)
+        .map(|b| b.value)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let (mid, half, row) = (300.0, 200.0, 22.0);
+    let h = 40.0 + row * men.len() as f64;
+    let desc: Vec<String> = men
+        .iter()
+        .zip(women)
+        .map(|(m, f)| {
+            format!(
+                "{}: {m_word} {}, {f_word} {}",
+                m.label,
+                bar_label(m, at_least),
+                bar_label(f, at_least)
+            )
+        })
+        .collect();
+    let mut s = format!(
+        r#"<svg class="ork-chart" data-testid="qt-pyramid" role="img" aria-labelledby="qt-pyr-t qt-pyr-d" viewBox="0 0 600 {h}" width="600" height="{h}" xmlns="http://www.w3.org/2000/svg"><title id="qt-pyr-t">{}</title><desc id="qt-pyr-d">{}</desc><text x="{}" y="14" text-anchor="end" class="ork-chart-label">{}</text><text x="{}" y="14" class="ork-chart-label">{}</text>"#,
+        esc(title),
+        esc(&desc.join("; ")),
+        mid - 40.0,
+        esc(m_word),
+        mid + 40.0,
+        esc(f_word)
+    );
+    for (i, (m, f)) in men.iter().zip(women).enumerate().rev() {
+        let y = 26.0 + row * (men.len() - 1 - i) as f64;
+        let wm = m.value as f64 / max * (half - 60.0);
+        let wf = f.value as f64 / max * (half - 60.0);
+        let cm = if m.partial {
+            "ork-bar ork-bar-partial"
+        } else {
+            "ork-bar"
+        };
+        let cf = if f.partial {
+            "ork-bar ork-bar-alt ork-bar-partial"
+        } else {
+            "ork-bar ork-bar-alt"
+        };
+        s.push_str(&format!(
+            r#"<rect x="{:.1}" y="{y}" width="{wm:.1}" height="{}" class="{cm}"/><rect x="{}" y="{y}" width="{wf:.1}" height="{}" class="{cf}"/><text x="{mid}" y="{}" text-anchor="middle" class="ork-chart-label">{}</text><text x="{:.1}" y="{}" text-anchor="end" class="ork-chart-value">{}</text><text x="{:.1}" y="{}" class="ork-chart-value">{}</text>"#,
+            mid - 30.0 - wm,
+            row - 5.0,
+            mid + 30.0,
+            row - 5.0,
+            y + 13.0,
+            esc(&m.label),
+            mid - 34.0 - wm,
+            y + 13.0,
+            esc(&bar_label(m, at_least)),
+            mid + 34.0 + wf,
+            y + 13.0,
+            esc(&bar_label(f, at_least)),
+        ));
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// The answer as the page shows it.
+pub struct ResultView {
+    pub count: Option<u64>,
+    pub threshold: u64,
+    pub price: String,
+    pub rules: Vec<String>,
+    pub headers: Vec<String>,
+    pub rows: Vec<(Vec<String>, Option<u64>)>,
+    pub charts: Vec<String>,
+    pub id: i64,
+}
+
+pub(super) const BANDS: [&str; 10] = [
+    "0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90+",
+];
+
+pub(super) fn result_view(t: &crate::i18n::Tr, breakdown: &[String], v: &Value) -> ResultView {
+    let lang = t.lang;
+    let cells: Vec<Value> = v["cells"].as_array().cloned().unwrap_or_default();
+    let has = |k: &str| breakdown.iter().any(|b| b == k);
+    let at_least = t.t("qt.at_least");
+    let mut charts = Vec::new();
+    if has("sex") && has("age_band") {
+        let side = |sex: &str| -> Vec<Bar> {
+            BANDS
+                .iter()
+                .map(|band| {
+                    let (value, partial) = shown_sum(
+                        cells
+                            .iter()
+                            .filter(|c| c["sex"] == sex && c["age_band"] == *band),
+                    );
+                    Bar {
+                        label: (*band).into(),
+                        value,
+                        partial,
+                    }
+                })
+                .collect()
+        };
+        charts.push(pyramid(
+            t.t("qt.chart.pyramid"),
+            &side("M"),
+            &side("F"),
+            (t.t("qt.men"), t.t("qt.women"), at_least),
+        ));
+    }
+    if has("region") {
+        let mut codes: Vec<&str> = REGION_NAMES.iter().map(|r| r.0).collect();
+        if cells.iter().any(|c| c["region"] == "") {
+            codes.push("");
+        }
+        let bars: Vec<Bar> = codes
+            .iter()
+            .map(|code| {
+                let (value, partial) = shown_sum(cells.iter().filter(|c| c["region"] == *code));
+                Bar {
+                    label: region_name(code, lang),
+                    value,
+                    partial,
+                }
+            })
+            .collect();
+        charts.push(bar_chart(
+            "qt-regions",
+            t.t("qt.chart.region"),
+            &bars,
+            at_least,
+        ));
+    }
+    if has("year") {
+        let mut years: Vec<String> = cells
+            .iter()
+            .filter_map(|c| c["year"].as_str().map(str::to_owned))
+            .collect();
+        years.sort();
+        years.dedup();
+        let bars: Vec<Bar> = years
+            .iter()
+            .map(|y| {
+                let (value, partial) = shown_sum(cells.iter().filter(|c| c["year"] == y.as_str()));
+                Bar {
+                    label: if y.is_empty() {
+                        t.t("qt.no_year").to_owned()
+                    } else {
+                        y.clone()
+                    },
+                    value,
+                    partial,
+                }
+            })
+            .collect();
+        charts.push(bar_chart("qt-years", t.t("qt.chart.year"), &bars, at_least));
+    }
+    let price = &v["price"];
+    ResultView {
+        count: v["count"].as_u64(),
+        threshold: v["threshold"].as_u64().unwrap_or(0),
+        price: format!(
+            "{} {:.2} ({} {:.2} {})",
+            price["currency"].as_str().unwrap_or(""),
+            price["amount"].as_f64().unwrap_or(0.0),
+            t.t("qt.with_vat"),
+            price["amount_with_vat"].as_f64().unwrap_or(0.0),
+            price["tariff"].as_str().unwrap_or("")
+        ),
+        rules: v["rules"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        headers: breakdown
+            .iter()
+            .map(|b| t.t(&format!("qt.bd.{b}")).to_owned())
+            .collect(),
+        rows: cells
+            .iter()
+            .map(|c| {
+                (
+                    breakdown
+                        .iter()
+                        .map(|b| {
+                            let x = c[b.as_str()].as_str().unwrap_or("");
+                            match b.as_str() {
+                                "region" => region_name(x, lang),
+                                "sex" if x == "M" => t.t("qt.men").to_owned(),
+                                "sex" => t.t("qt.women").to_owned(),
+                                _ => x.to_owned(),
+                            }
+                        })
+                        .collect(),
+                    c["count"].as_u64(),
+                )
+            })
+            .collect(),
+        charts,
+        id: v["id"].as_i64().unwrap_or(0),
+    }
+}
