@@ -102,3 +102,23 @@ async fn health(
         backend: state.store.backend().name(),
     }))
 }
+
+/// The request's language as the context middleware settled it.
+pub struct UserLang(pub ork_domain::Lang);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for UserLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ork_domain::Lang>()
+                .copied()
+                .unwrap_or_default(),
+        ))
+    }
+}

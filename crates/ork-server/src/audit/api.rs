@@ -1,44 +1,9 @@
+use super::service::{AuditQuery, AuditVerification, require_audit_reader, verification};
 use crate::auth::ApiUser;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Query, State};
-use ork_domain::Role;
-use ork_store::AuditFilter;
-use utoipa::{IntoParams, ToSchema};
-
-#[derive(serde::Deserialize, IntoParams, Default)]
-#[serde(deny_unknown_fields)]
-pub struct AuditQuery {
-    /// Exact actor (a user's e-mail).
-    pub actor: Option<String>,
-    /// Object type, or `type:id`.
-    pub object: Option<String>,
-    /// From this time (RFC 3339 or a date), inclusive.
-    pub from: Option<String>,
-    /// Until this time (RFC 3339 or a date), exclusive.
-    pub to: Option<String>,
-    /// At most 1000; default 100.
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
-}
-
-impl AuditQuery {
-    pub fn filter(&self) -> AuditFilter {
-        let clean = |s: &Option<String>| {
-            s.as_ref()
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        AuditFilter {
-            actor: clean(&self.actor).map(|a| a.to_lowercase()),
-            object: clean(&self.object),
-            from: clean(&self.from),
-            to: clean(&self.to),
-            limit: self.limit.unwrap_or(100),
-            offset: self.offset.unwrap_or(0),
-        }
-    }
-}
+use utoipa::ToSchema;
 
 #[derive(serde::Serialize, ToSchema)]
 pub struct AuditEvent {
@@ -88,15 +53,6 @@ pub async fn search(
     Ok(Json(events.into_iter().map(AuditEvent::from).collect()))
 }
 
-#[derive(serde::Serialize, ToSchema, Clone)]
-pub struct AuditVerification {
-    pub intact: bool,
-    /// Events in the chain (up to the first bad one when broken).
-    pub events: i64,
-    pub first_bad_seq: Option<i64>,
-    pub problem: Option<String>,
-}
-
 /// Verifies the whole chain now (auditors and operators).
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = AuditVerification), (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
@@ -106,29 +62,4 @@ pub async fn verify(
 ) -> Result<Json<AuditVerification>, ApiError> {
     require_audit_reader(&p)?;
     Ok(Json(verification(&state).await?))
-}
-
-pub async fn verification(state: &AppState) -> Result<AuditVerification, ApiError> {
-    Ok(match state.store.audit_verify().await? {
-        Ok(r) => AuditVerification {
-            intact: true,
-            events: r.events,
-            first_bad_seq: None,
-            problem: None,
-        },
-        Err(e) => AuditVerification {
-            intact: false,
-            events: e.seq() - 1,
-            first_bad_seq: Some(e.seq()),
-            problem: Some(e.to_string()),
-        },
-    })
-}
-
-pub fn require_audit_reader(p: &crate::auth::Principal) -> Result<(), ApiError> {
-    if p.has_role(Role::Auditor) || p.has_role(Role::Operator) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden())
-    }
 }

@@ -3,6 +3,7 @@
 // utoipa's IntoParams expansion for the query struct writes fully qualified paths.
 #[allow(unused_qualifications)]
 mod api;
+mod service;
 mod web;
 
 use crate::AppState;

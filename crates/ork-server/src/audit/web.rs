@@ -1,4 +1,4 @@
-use super::api::{AuditQuery, AuditVerification, require_audit_reader, verification};
+use super::service::{AuditQuery, AuditVerification, require_audit_reader, verification};
 use crate::auth::WebUser;
 use crate::web::{Chrome, render};
 use crate::{ApiError, AppState};

@@ -3,6 +3,9 @@
 
 #[allow(unused_qualifications)]
 pub mod api;
+pub mod dto;
+mod edit;
+pub mod service;
 mod state;
 mod web;
 
@@ -30,9 +33,9 @@ pub(crate) fn web_routes() -> Router<AppState> {
         .route("/catalog/sources/{id}", get(web::source))
         .route(
             "/catalog/sources/{id}/edit",
-            get(web::edit_form).post(web::edit_save),
+            get(edit::edit_form).post(edit::edit_save),
         )
-        .route("/catalog/sources/{id}/history", get(web::history))
+        .route("/catalog/sources/{id}/history", get(edit::history))
         .route("/catalog/compare", get(web::compare))
         .route("/catalog/basket", get(web::basket).post(web::basket_change))
 }

@@ -6,8 +6,8 @@ use super::service::{
     Ask, acting_org, check_name, find_cohort, iso, org_ids, parse_definition, run, save, statement,
 };
 use crate::api::ApiJson;
+use crate::api::UserLang;
 use crate::auth::{ApiUser, ClientAddr, Principal};
-use crate::catalog::api::UserLang;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};

@@ -1,6 +1,7 @@
 //! The roadmap API: a data need in, the approvals it requires out (the contract is
 //! documented in `docs/roadmap.md`).
 
+use super::service::parse_precedent_query;
 use crate::api::ApiJson;
 use crate::{ApiError, AppState};
 use axum::Json;
@@ -94,53 +95,4 @@ pub async fn rulebook(State(state): State<AppState>) -> Json<serde_json::Value> 
         }).collect::<Vec<_>>(),
         "precedents": book.precedents.len(),
     }))
-}
-
-/// A search of the precedent register: words and, optionally, a rulebook step.
-pub struct PrecedentQuery {
-    pub q: String,
-    pub rule: Option<String>,
-}
-
-/// Reads `q` and `rule` strictly: unknown parameters, over-long queries and rules the
-/// rulebook does not have are 400s naming the problem.
-pub fn parse_precedent_query(
-    raw: Option<&str>,
-    book: &ork_rules::Rulebook,
-) -> Result<PrecedentQuery, ApiError> {
-    let pairs = crate::api::query_pairs(raw)?;
-    let (mut q, mut rule) = (String::new(), None);
-    for (k, v) in pairs {
-        match k.as_str() {
-            "q" if v.chars().count() <= 200 => q = v,
-            "q" => {
-                return Err(ApiError::bad_request(
-                    "query_too_long",
-                    "Søgningen må højst være på 200 tegn.",
-                    "The query may be at most 200 characters.",
-                ));
-            }
-            "rule" if v.is_empty() => {}
-            "rule" => rule = Some(v),
-            other => {
-                let other: String = other.chars().take(40).collect();
-                return Err(ApiError::bad_request(
-                    "unknown_parameter",
-                    format!("Ukendt parameter '{other}'. Brug q eller rule."),
-                    format!("Unknown parameter '{other}'. Use q or rule."),
-                ));
-            }
-        }
-    }
-    if let Some(r) = &rule
-        && book.step(r).is_none()
-    {
-        let r: String = r.chars().take(60).collect();
-        return Err(ApiError::bad_request(
-            "unknown_rule",
-            format!("Regelbogen har intet trin '{r}'."),
-            format!("The rulebook has no step '{r}'."),
-        ));
-    }
-    Ok(PrecedentQuery { q, rule })
 }

@@ -4,6 +4,7 @@
 #[allow(unused_qualifications)]
 mod api;
 mod form;
+mod service;
 mod state;
 mod view;
 mod web;

@@ -258,7 +258,7 @@ pub async fn precedents(
     let l = lang.code();
     let cat = &state.catalog.catalog;
     let book = &state.rules.book;
-    let f = super::api::parse_precedent_query(raw.as_deref(), book)?;
+    let f = super::service::parse_precedent_query(raw.as_deref(), book)?;
     let found = book
         .search_precedents(&f.q)
         .into_iter()
