@@ -13,7 +13,6 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header}
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
-use axum_extra::extract::cookie::{Cookie, SameSite};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use ork_domain::{Lang, Role};
 use std::net::SocketAddr;
@@ -149,43 +148,6 @@ fn client_addr(state: &AppState, req: &Request) -> ClientAddr {
     ClientAddr(ip.unwrap_or_else(|| "unknown".into()))
 }
 
-/// Builds a cookie with the platform's defaults: HttpOnly, Path=/, SameSite=Lax, Secure
-/// unless configured off.
-pub(crate) fn cookie(
-    state: &AppState,
-    name: &'static str,
-    value: String,
-    max_age_secs: Option<i64>,
-) -> Cookie<'static> {
-    let mut c = Cookie::new(name, value);
-    c.set_http_only(true);
-    c.set_path("/");
-    c.set_same_site(SameSite::Lax);
-    c.set_secure(state.config.cookie_secure);
-    if let Some(s) = max_age_secs {
-        c.set_max_age(time::Duration::seconds(s));
-    }
-    c
-}
-
-/// The CSRF cookie: like [`cookie`] but `SameSite=Strict`, so no other site's request
-/// ever carries it.
-pub(crate) fn csrf_cookie(state: &AppState, value: String) -> Cookie<'static> {
-    let mut c = cookie(state, auth::CSRF_COOKIE, value, None);
-    c.set_same_site(SameSite::Strict);
-    c
-}
-
-/// The language cookie: remembers a visitor's choice for a year.
-pub(crate) fn lang_cookie(state: &AppState, lang: Lang) -> Cookie<'static> {
-    cookie(
-        state,
-        auth::LANG_COOKIE,
-        lang.code().to_owned(),
-        Some(365 * 86_400),
-    )
-}
-
 async fn context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let json = wants_json(&path, req.headers());
@@ -296,7 +258,7 @@ async fn context(State(state): State<AppState>, mut req: Request, next: Next) ->
             .iter()
             .any(|v| v.as_bytes().starts_with(auth::CSRF_COOKIE.as_bytes()))
     {
-        let c = csrf_cookie(&state, csrf);
+        let c = auth::cookies::csrf_cookie(&state, csrf);
         if let Ok(v) = HeaderValue::from_str(&c.to_string()) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }

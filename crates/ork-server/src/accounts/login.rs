@@ -1,5 +1,6 @@
-use crate::auth::{self, Auth, ClientAddr, Credentials, SignInError, Via, secrets};
-use crate::middleware::{cookie, csrf_cookie, lang_cookie};
+use crate::auth::cookies::{lang_cookie, set_cookie};
+use crate::auth::session;
+use crate::auth::{self, Auth, ClientAddr, Credentials, SignInError, secrets};
 use crate::web::{Chrome, render, safe_next};
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -9,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use axum_extra::extract::CookieJar;
 use ork_domain::{Email, Lang};
-use ork_store::{AuditSource, NewSession};
+use ork_store::AuditSource;
 use serde_json::json;
 
 #[derive(Template)]
@@ -45,12 +46,6 @@ pub struct LoginForm {
     email: String,
     password: String,
     next: Option<String>,
-}
-
-fn set_cookie(res: &mut Response, c: axum_extra::extract::cookie::Cookie<'static>) {
-    if let Ok(v) = HeaderValue::from_str(&c.to_string()) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
 }
 
 pub async fn submit(
@@ -100,45 +95,11 @@ pub async fn submit(
     match state.password.authenticate(&state.store, &creds).await {
         Ok(user) => {
             state.limiter.clear(&email_key);
-            let session_secret = secrets::random_secret();
-            let csrf = secrets::random_secret();
-            let src = AuditSource {
-                actor: Some(user.email.to_string()),
-                org: None,
-                source: client.0.clone(),
-            };
-            let mut tx = state.store.write().await?;
-            // A language chosen just before signing in is the user's latest choice: it
-            // becomes their stored preference.
-            let mut lang = user.lang;
-            if let Some(chosen) = jar
+            let chosen = jar
                 .get(auth::LANG_COOKIE)
-                .and_then(|c| Lang::parse(c.value()))
-                && chosen != user.lang
-            {
-                tx.set_lang(&src, &user, chosen).await?;
-                lang = chosen;
-            }
-            let ttl = cfg.session_ttl.as_secs() as i64;
-            let id_hash = secrets::sha256_hex(&session_secret);
-            let new = NewSession {
-                user_id: user.id,
-                user_email: user.email.as_str(),
-                id_hash: &id_hash,
-                csrf_token: &csrf,
-                ttl_secs: ttl,
-                method: state.password.method(),
-            };
-            tx.create_session(&src, &new).await?;
-            tx.commit().await?;
-            tracing::info!(user_id = user.id, "signed in");
+                .and_then(|c| Lang::parse(c.value()));
             let mut res = Redirect::to(&next).into_response();
-            set_cookie(
-                &mut res,
-                cookie(&state, auth::SESSION_COOKIE, session_secret, Some(ttl)),
-            );
-            set_cookie(&mut res, csrf_cookie(&state, csrf));
-            set_cookie(&mut res, lang_cookie(&state, lang));
+            session::start(&state, &user, &client, chosen, &mut res).await?;
             Ok(res)
         }
         Err(SignInError::WrongCredentials | SignInError::Disabled | SignInError::NotMine) => {
@@ -194,22 +155,8 @@ pub async fn logout(
     client: ClientAddr,
     Extension(a): Extension<Auth>,
 ) -> Result<Response, ApiError> {
-    if let Auth::User(p) = &a
-        && let Via::Session { id_hash, .. } = &p.via
-    {
-        let mut tx = state.store.write().await?;
-        tx.delete_session(&p.audit_source(&client, None), id_hash)
-            .await?;
-        tx.commit().await?;
-        tracing::info!(user_id = p.user.id, "signed out");
-    }
     let mut res = Redirect::to("/").into_response();
-    set_cookie(
-        &mut res,
-        cookie(&state, auth::SESSION_COOKIE, String::new(), Some(0)),
-    );
-    // A fresh CSRF token for the anonymous visitor.
-    set_cookie(&mut res, csrf_cookie(&state, secrets::random_secret()));
+    session::end(&state, &a, &client, &mut res).await?;
     Ok(res)
 }
 

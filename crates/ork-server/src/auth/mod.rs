@@ -1,10 +1,12 @@
 //! Who is asking: sign-in providers, sessions, API tokens, CSRF, rate limits, and the
 //! extractors handlers use to require a signed-in user or a role.
 
+pub mod cookies;
 mod principal;
 mod provider;
 mod ratelimit;
 pub mod secrets;
+pub mod session;
 
 pub use principal::{ApiUser, Auth, ClientAddr, Principal, Via, WebUser, resolve};
 pub use provider::{
