@@ -2,7 +2,8 @@
 #   make demo   — install the front-end assets, build, and run `orkestrator demo`
 #   make test   — the whole test suite: Rust (SQLite and PostgreSQL), browser end-to-end
 #                 tests with accessibility checks, the DCAT-AP validation of the catalog
-#                 export, and the scan of all logs for secrets.
+#                 export, schemathesis against the running demo's API and its OpenAPI
+#                 document (api-check), and the scan of all logs for secrets.
 SHELL := /bin/bash
 .ONESHELL:
 .SHELLFLAGS := -euo pipefail -c
@@ -11,7 +12,7 @@ TARGET_DIR := $(shell cargo metadata --no-deps --format-version 1 2>/dev/null | 
 export ORK_TEST_LOG_DIR ?= $(CURDIR)/.test-logs
 export ORK_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test assets e2e-deps rust-tests e2e-tests dcat-check log-scan check
+.PHONY: demo test assets e2e-deps rust-tests e2e-tests dcat-check api-check log-scan check
 
 demo: assets
 	cargo run --release -p orkestrator -- demo $(ARGS)
@@ -25,7 +26,7 @@ e2e-deps:
 
 test: assets e2e-deps
 	rm -rf "$(ORK_TEST_LOG_DIR)" && mkdir -p "$(ORK_TEST_LOG_DIR)"
-	$(MAKE) --no-print-directory rust-tests e2e-tests dcat-check log-scan
+	$(MAKE) --no-print-directory rust-tests e2e-tests dcat-check api-check log-scan
 
 rust-tests:
 	cargo test --workspace --all-targets
@@ -39,6 +40,12 @@ e2e-tests:
 dcat-check:
 	cargo build --workspace --all-targets
 	./scripts/check-dcat.sh "$(TARGET_DIR)/debug/orkestrator"
+
+# Schemathesis (installed by scripts/ensure-test-deps.sh) against the demo platform served by
+# the debug binary: fails on any disagreement between the server and GET /api/openapi.json.
+api-check:
+	cargo build --workspace --all-targets
+	./scripts/check-api.sh "$(TARGET_DIR)/debug/orkestrator"
 
 log-scan:
 	python3 scripts/scan-logs.py --self-test

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure what the test suite needs beyond Rust and npm is here: Debian's Chromium for
-# the browser tests and a running PostgreSQL for the PostgreSQL half of the suite.
+# the browser tests, schemathesis for the API check and a running PostgreSQL for the
+# PostgreSQL half of the suite.
 set -euo pipefail
 if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -10,6 +11,17 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
     echo "The browser tests need Debian's chromium at /usr/bin/chromium: sudo apt-get install chromium" >&2
     exit 1
   fi
+fi
+# Schemathesis (PyPI) for scripts/check-api.sh. Pinned: a new release brings new checks and
+# new generated inputs, and the suite should fail because the API changed, not because the
+# tool did; bump it on purpose. In a venv of its own outside the clone, so a fresh clone
+# (CI) installs it once, later runs reuse it, and its dependencies never meet pyshacl's.
+schemathesis_version=4.32.5
+st_venv="${ORK_SCHEMATHESIS_VENV:-/var/tmp/ork-schemathesis-venv}"
+if [ "$("$st_venv/bin/schemathesis" --version 2>/dev/null)" != "schemathesis, version $schemathesis_version" ]; then
+  echo "Installing schemathesis $schemathesis_version for the API check…"
+  python3 -m venv "$st_venv"
+  "$st_venv/bin/pip" install -q "schemathesis==$schemathesis_version"
 fi
 if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   if [ "$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null 2>&1; then

@@ -36,7 +36,7 @@ use tokio::net::TcpListener;
 /// Builds the whole application: API, portal, static assets, and the middleware stack.
 pub fn app(state: AppState) -> Router {
     let (api_router, openapi) = api::router().split_for_parts();
-    let openapi_json = std::sync::Arc::new(openapi.to_pretty_json().unwrap_or_default());
+    let openapi_json = std::sync::Arc::new(api::document(&openapi, &state));
     let routes = Router::new()
         .merge(api_router)
         .route(

@@ -13,11 +13,31 @@ use utoipa::ToSchema;
 #[derive(serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
-    /// What the token is for, 1–100 characters.
+    /// What the token is for, 1–100 characters (spaces around it are dropped).
+    #[schema(max_length = 100, pattern = "\\S")]
     pub name: String,
     /// 1 to the platform's maximum (365 unless configured shorter); default 90, or the
     /// maximum if that is shorter.
+    #[schema(minimum = 1, maximum = 365)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub expires_in_days: Option<i64>,
+}
+
+/// A whole number, also when written with a zero fraction (`30.0`), as JSON Schema's
+/// `integer` allows; anything else is refused by the caller's validation.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    use serde::Deserialize;
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if let Some(i) = n.as_i64() {
+        return Ok(Some(i));
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => Ok(Some(f as i64)),
+        // A fraction: out of every range, so the validation refuses it and says which holds.
+        _ => Ok(Some(i64::MAX)),
+    }
 }
 
 #[derive(serde::Serialize, ToSchema)]
@@ -98,7 +118,7 @@ pub async fn create(
 /// Revokes one of one's own tokens. 404 for a token that is not the user's or already revoked.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "accounts", security(("bearer" = []), ("session" = [])),
     params(("id" = i64, Path, description = "Token id")),
-    responses((status = 204), (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+    responses((status = 204), (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
 pub async fn revoke(
     State(state): State<AppState>,
     client: ClientAddr,

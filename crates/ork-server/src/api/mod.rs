@@ -122,3 +122,75 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for UserLang {
         ))
     }
 }
+
+/// The OpenAPI document as served: what the handlers' annotations say, completed with what
+/// holds for every operation or depends on this server's data, so that it states exactly
+/// what the server does:
+/// - every operation that takes a JSON body answers 415 to another content type (the
+///   [`ApiJson`] extractor);
+/// - the precedent register's `rule` is one of the rulebook's step ids;
+/// - the catalog search's `controller` and `topic` are lists of the catalog's ids;
+/// - a new API token lives at most the platform's `token_max_days`.
+pub fn document(openapi: &utoipa::openapi::OpenApi, state: &AppState) -> String {
+    let mut doc = serde_json::to_value(openapi).unwrap_or_default();
+    let error = serde_json::json!({
+        "description": "The body is not JSON (Content-Type: application/json)",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    });
+    if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        for op in paths.values_mut().filter_map(|p| p.as_object_mut()) {
+            for o in op.values_mut() {
+                if o.get("requestBody").is_some()
+                    && let Some(r) = o.get_mut("responses").and_then(|r| r.as_object_mut())
+                {
+                    r.entry("415").or_insert_with(|| error.clone());
+                }
+            }
+        }
+    }
+    // An empty `rule` means "any".
+    let rules: Vec<&str> = std::iter::once("")
+        .chain(state.rules.book.steps.iter().map(|s| s.id.as_str()))
+        .collect();
+    if let Some(params) = doc
+        .pointer_mut("/paths/~1api~1v1~1precedents/get/parameters")
+        .and_then(|p| p.as_array_mut())
+    {
+        for p in params.iter_mut().filter(|p| p["name"] == "rule") {
+            p["schema"] = serde_json::json!({"type": "string", "enum": rules});
+        }
+    }
+    let (_, max_days) = crate::accounts::service::lifetimes(state);
+    if let Some(days) =
+        doc.pointer_mut("/components/schemas/CreateToken/properties/expires_in_days")
+    {
+        days["maximum"] = serde_json::json!(max_days);
+    }
+    let c = &state.catalog.catalog;
+    for (name, ids) in [
+        (
+            "controller",
+            c.controllers
+                .iter()
+                .map(|x| x.id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        ("topic", c.topics.iter().map(|x| x.id.as_str()).collect()),
+    ] {
+        let one = ids
+            .iter()
+            .map(|i| regex::escape(i))
+            .collect::<Vec<_>>()
+            .join("|");
+        let pattern = format!(r"^\s*({one})?\s*(,\s*({one})?\s*)*$");
+        if let Some(params) = doc
+            .pointer_mut("/paths/~1api~1v1~1catalog~1search/get/parameters")
+            .and_then(|p| p.as_array_mut())
+        {
+            for p in params.iter_mut().filter(|p| p["name"] == name) {
+                p["schema"] = serde_json::json!({"type": "string", "pattern": pattern});
+            }
+        }
+    }
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}

@@ -42,7 +42,7 @@ impl From<ork_audit::Event> for AuditEvent {
 /// The audit trail, newest first (auditors and operators).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = []), ("session" = [])),
     params(AuditQuery),
-    responses((status = 200, body = [AuditEvent]), (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = [AuditEvent]), (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     ApiUser(p): ApiUser,

@@ -3,7 +3,7 @@
 //! take over). Reading the catalog needs no sign-in; the basket does.
 
 use super::dto::*;
-use super::service::{bad, find, parse_search, run_search};
+use super::service::{Strict, bad, find, parse_search, run_search};
 use crate::api::UserLang;
 use crate::auth::{ApiUser, ClientAddr};
 use crate::{ApiError, AppState};
@@ -36,14 +36,14 @@ pub async fn source(
 /// English, with facets. An empty `q` lists every source that passes the facets.
 #[utoipa::path(get, path = "/api/v1/catalog/search", tag = "catalog",
     params(
-        ("q" = Option<String>, Query, description = "Words to find (at most 500 characters). Danish stemming, compound prefixes, one typo tolerated."),
-        ("lang" = Option<String>, Query, description = "da or en: the language of labels in the answer (default: the user's)"),
-        ("controller" = Option<String>, Query, description = "Controller id; repeat or separate with commas"),
-        ("data_type" = Option<String>, Query, description = "register, operational, wet or genomic; repeatable"),
-        ("topic" = Option<String>, Query, description = "Topic id; repeatable"),
-        ("from_year" = Option<i32>, Query, description = "Coverage reaching back to this year or earlier"),
-        ("to_year" = Option<i32>, Query, description = "Coverage reaching this year or later"),
-        ("limit" = Option<usize>, Query, description = "Most hits (1-500, default 50)"),
+        ("q" = Option<String>, Query, description = "Words to find (at most 500 characters). Danish stemming, compound prefixes, one typo tolerated.", max_length = 500),
+        ("lang" = Option<String>, Query, description = "da or en: the language of labels in the answer (default: the user's)", pattern = "^(da|en)$"),
+        ("controller" = Option<String>, Query, description = "Controller ids, separated by commas (empty items are skipped)"),
+        ("data_type" = Option<String>, Query, description = "register, operational, wet or genomic, separated by commas (empty items are skipped)", pattern = "^\\s*(register|operational|wet|genomic)?\\s*(,\\s*(register|operational|wet|genomic)?\\s*)*$"),
+        ("topic" = Option<String>, Query, description = "Topic ids, separated by commas (empty items are skipped)"),
+        ("from_year" = Option<i32>, Query, description = "Coverage reaching back to this year or earlier", minimum = 1800, maximum = 2100),
+        ("to_year" = Option<i32>, Query, description = "Coverage reaching this year or later", minimum = 1800, maximum = 2100),
+        ("limit" = Option<usize>, Query, description = "Most hits (default 50)", minimum = 1, maximum = 500),
     ),
     responses((status = 200, body = SearchResponse), (status = 400, body = crate::api::ErrorBody)))]
 pub async fn search(
@@ -51,7 +51,7 @@ pub async fn search(
     UserLang(lang): UserLang,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    let p = parse_search(raw.as_deref())?;
+    let p = parse_search(raw.as_deref(), Strict::Api)?;
     let lang = p.lang.unwrap_or_else(|| lang.code().to_owned());
     let cs = &state.catalog;
     let r = run_search(cs, &p.query, &lang)?;
@@ -73,9 +73,10 @@ pub async fn search(
 /// The whole catalog as DCAT-AP 3 with the HealthDCAT-AP health properties. Turtle by
 /// default; JSON-LD with `?format=jsonld` or `Accept: application/ld+json`.
 #[utoipa::path(get, path = "/api/v1/catalog/dcat", tag = "catalog",
-    params(("format" = Option<String>, Query, description = "turtle (default) or jsonld")),
+    params(("format" = Option<String>, Query, description = "turtle (default; also ttl) or jsonld (also json-ld)", pattern = "^(turtle|ttl|jsonld|json-ld)$")),
     responses(
-        (status = 200, description = "The catalog as RDF", content_type = "text/turtle"),
+        (status = 200, description = "The catalog as RDF: Turtle, or JSON-LD when asked for",
+            content((String = "text/turtle"), (Object = "application/ld+json"))),
         (status = 400, body = crate::api::ErrorBody)))]
 pub async fn dcat(
     State(state): State<AppState>,

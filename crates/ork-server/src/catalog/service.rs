@@ -40,7 +40,17 @@ pub(crate) fn bad(code: &'static str, da: String, en: String) -> ApiError {
 
 /// Reads `q`, `lang`, `controller`, `data_type`, `topic` (each repeatable or
 /// comma-separated), `from_year`, `to_year` and `limit`, refusing anything else.
-pub fn parse_search(raw: Option<&str>) -> Result<SearchParams, ApiError> {
+/// How strictly a search is read from the address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strict {
+    /// The portal's form: an empty field means "not given", numbers may carry spaces.
+    Form,
+    /// The API: every single-valued parameter given has a value and numbers are plain
+    /// digits, as the OpenAPI document states (lists still skip empty items).
+    Api,
+}
+
+pub fn parse_search(raw: Option<&str>, strict: Strict) -> Result<SearchParams, ApiError> {
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|_| {
             bad(
@@ -54,10 +64,13 @@ pub fn parse_search(raw: Option<&str>) -> Result<SearchParams, ApiError> {
         ..Default::default()
     };
     let mut lang = None;
+    let digits = |v: &str| -> Option<String> {
+        let v = if strict == Strict::Form { v.trim() } else { v };
+        (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit())).then(|| v.to_owned())
+    };
     let year = |k: &str, v: &str| -> Result<i32, ApiError> {
-        v.trim()
-            .parse::<i32>()
-            .ok()
+        digits(v)
+            .and_then(|d| d.parse::<i32>().ok())
             .filter(|y| (1800..=2100).contains(y))
             .ok_or_else(|| {
                 bad(
@@ -75,8 +88,18 @@ pub fn parse_search(raw: Option<&str>) -> Result<SearchParams, ApiError> {
     };
     for (k, v) in pairs {
         // An empty field of a form means "not given".
-        if v.trim().is_empty() && k != "q" {
+        if strict == Strict::Form && v.trim().is_empty() && k != "q" {
             continue;
+        }
+        // In the API only a list (controller, topic, data_type) may be empty.
+        let list = matches!(k.as_str(), "controller" | "topic" | "data_type");
+        if strict == Strict::Api && v.is_empty() && k != "q" && !list {
+            let k: String = k.chars().take(40).collect();
+            return Err(bad(
+                "empty_parameter",
+                format!("Parameteren '{k}' er tom; udelad den, eller giv den en værdi."),
+                format!("The parameter '{k}' is empty; leave it out or give it a value."),
+            ));
         }
         let many = || {
             v.split(',')
@@ -113,10 +136,8 @@ pub fn parse_search(raw: Option<&str>) -> Result<SearchParams, ApiError> {
             "from_year" => query.from_year = Some(year("from_year", &v)?),
             "to_year" => query.to_year = Some(year("to_year", &v)?),
             "limit" => {
-                query.limit = v
-                    .trim()
-                    .parse::<usize>()
-                    .ok()
+                query.limit = digits(&v)
+                    .and_then(|d| d.parse::<usize>().ok())
                     .filter(|n| (1..=500).contains(n))
                     .ok_or_else(|| {
                         bad(

@@ -3,7 +3,7 @@
 //! on the server as SVG, side-by-side comparison, the basket, and stewards' editing of
 //! their own sources' documentation with every version kept.
 
-use super::service::{find, parse_search, run_search};
+use super::service::{Strict, find, parse_search, run_search};
 use super::state::CurrentDoc;
 use crate::auth::{Auth, ClientAddr, WebUser};
 use crate::web::{Chrome, render};
@@ -124,7 +124,7 @@ pub async fn search(
     let l = lang.code();
     let cs = &state.catalog;
     let cat = &cs.catalog;
-    let parsed = parse_search(raw.as_deref());
+    let parsed = parse_search(raw.as_deref(), Strict::Form);
     let (query, outcome) = match parsed {
         Ok(p) => {
             let r = run_search(cs, &p.query, l);

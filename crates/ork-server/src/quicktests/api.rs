@@ -89,10 +89,11 @@ fn charged_org(p: &Principal, raw: Option<&str>) -> Result<String, ApiError> {
 #[utoipa::path(get, path = "/api/v1/quicktests/statement", tag = "quicktests", security(("bearer" = []), ("session" = [])),
     params(
         ("org" = Option<String>, Query, description = "Organisation id (default: your first as applicant)"),
-        ("month" = Option<String>, Query, description = "YYYY-MM (default: this month)"),
-        ("format" = Option<String>, Query, description = "json (default) or csv"),
+        ("month" = Option<String>, Query, description = "YYYY-MM, years 2000–2999 (default: this month)", pattern = "^2[0-9]{3}-(0[1-9]|1[0-2])$"),
+        ("format" = Option<String>, Query, description = "json (default) or csv", pattern = "^(json|csv)$"),
     ),
-    responses((status = 200, description = "The statement", body = Object), (status = 400, body = crate::api::ErrorBody),
+    responses((status = 200, description = "The statement: JSON, or CSV with format=csv",
+            content((Object = "application/json"), (String = "text/csv"))), (status = 400, body = crate::api::ErrorBody),
         (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
 pub async fn statement_get(
     State(state): State<AppState>,
@@ -130,6 +131,11 @@ pub async fn statement_get(
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCohort {
+    /// 1–200 characters (spaces around it are dropped), no control characters.
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub name: String,
     /// The definition (docs/cohort-language.md).
     #[schema(value_type = Object)]
@@ -146,6 +152,11 @@ pub struct NewCohort {
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CohortChange {
+    /// 1–200 characters (spaces around it are dropped), no control characters.
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub name: Option<String>,
     pub shared: Option<bool>,
 }
@@ -255,7 +266,8 @@ pub async fn cohort_update(
 /// Runs a saved cohort as a quick test (priced and logged like any other, with the cohort's id).
 #[utoipa::path(post, path = "/api/v1/cohorts/{id}/quicktest", tag = "quicktests", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path, description = "Cohort id"), ("org" = Option<String>, Query, description = "The organisation to charge")),
-    responses((status = 200, body = Object), (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody), (status = 503, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = Object), (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody),
+        (status = 404, body = crate::api::ErrorBody), (status = 503, body = crate::api::ErrorBody)))]
 pub async fn cohort_run(
     State(state): State<AppState>,
     client: ClientAddr,
@@ -303,7 +315,7 @@ pub struct CodeEntry {
 #[utoipa::path(get, path = "/api/v1/quicktests/codes", tag = "quicktests",
     params(
         ("system" = String, Query, description = "icd10, atc, sks (procedures) or npu", pattern = "^(icd10|atc|sks|npu)$"),
-        ("q" = String, Query, description = "Words that must all occur in the code or a label (1–100 characters)", min_length = 1, max_length = 100),
+        ("q" = String, Query, description = "Words that must all occur in the code or a label (1–100 characters, not only spaces)", max_length = 100, pattern = "\\S"),
         ("limit" = Option<u32>, Query, description = "At most this many codes, 1–100 (default 20)", minimum = 1, maximum = 100),
     ),
     responses((status = 200, body = [CodeEntry]), (status = 400, body = crate::api::ErrorBody)))]
@@ -334,9 +346,9 @@ pub async fn codes(RawQuery(raw): RawQuery) -> Result<Json<Vec<CodeEntry>>, ApiE
     }
     let limit = match get("limit") {
         None => 20,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
+        Some(l) => Some(l)
+            .filter(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|l| l.parse::<usize>().ok())
             .filter(|n| (1..=100).contains(n))
             .ok_or_else(|| {
                 ApiError::bad_request(

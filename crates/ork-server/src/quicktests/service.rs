@@ -277,8 +277,10 @@ pub fn iso(unix: i64) -> String {
 
 /// A month as `YYYY-MM`, or a 400.
 pub fn parse_month(s: &str) -> Result<String, ApiError> {
-    let ok = s.len() == 7
-        && s.as_bytes()[4] == b'-'
+    let b = s.as_bytes();
+    let ok = b.len() == 7
+        && b[4] == b'-'
+        && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit)
         && s[..4]
             .parse::<u16>()
             .is_ok_and(|y| (2000..=2999).contains(&y))

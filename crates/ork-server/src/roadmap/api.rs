@@ -34,8 +34,8 @@ pub async fn roadmap(
 /// illustrative examples (`example: true`).
 #[utoipa::path(get, path = "/api/v1/precedents", tag = "roadmap",
     params(
-        ("q" = Option<String>, Query, description = "Words every result contains (either language)"),
-        ("rule" = Option<String>, Query, description = "Only decisions under this rulebook step"),
+        ("q" = Option<String>, Query, description = "Words every result contains (either language), at most 200 characters", max_length = 200),
+        ("rule" = Option<String>, Query, description = "Only decisions under this rulebook step (one of the rulebook's step ids; empty: any)"),
     ),
     responses((status = 200, description = "Matching decisions, newest first", body = Object), (status = 400, body = crate::api::ErrorBody)))]
 pub async fn precedents(

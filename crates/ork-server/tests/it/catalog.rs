@@ -130,6 +130,17 @@ async fn bad_queries_body(db: TestDb) {
             "unknown_facet",
             "Unknown controller 'nobody'",
         ),
+        // The API reads numbers as the OpenAPI document states them: digits, given.
+        (
+            "/api/v1/catalog/search?limit=".into(),
+            "empty_parameter",
+            "The parameter 'limit' is empty",
+        ),
+        (
+            "/api/v1/catalog/search?from_year=%2B2015".into(),
+            "invalid_year",
+            "from_year must be a year",
+        ),
         (
             "/api/v1/catalog/search?data_type=spreadsheet".into(),
             "unknown_facet",
@@ -189,6 +200,14 @@ async fn bad_queries_body(db: TestDb) {
             .starts_with("Ukendt dataansvarlig"),
         "{e}"
     );
+    // The portal's form sends its empty fields: they mean "not given" there.
+    let res = app
+        .client
+        .get(app.url("/catalog?q=&limit=&from_year=&to_year=&lang="))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
 }
 
 both_backends!(the_dcat_export_is_served_as_turtle_and_json_ld, dcat_body);
