@@ -139,23 +139,7 @@ pub async fn search(
                 .iter()
                 .map(|&i| row(cat, &cat.sources[i], lang))
                 .collect();
-            let variables = r
-                .hits
-                .iter()
-                .filter_map(|h| {
-                    let s = &cat.sources[h.source];
-                    let t = &s.tables[h.table?];
-                    let v = &t.variables[h.variable?];
-                    Some(VariableHit {
-                        source_id: s.id.clone(),
-                        source: s.name.get(l).to_owned(),
-                        table: t.name.clone(),
-                        variable: v.name.clone(),
-                        label: v.label.get(l).to_owned(),
-                    })
-                })
-                .take(12)
-                .collect();
+            let variables = variable_hits(cat, &r, l);
             (StatusCode::OK, None, rows, variables, Some(r.facets))
         }
         Err(e) => (
@@ -166,10 +150,77 @@ pub async fn search(
             None,
         ),
     };
+    let groups = facet_groups(cat, &query, &facets.unwrap_or_default(), l);
+    let mut res = if headers.contains_key("hx-request") {
+        let mut res = render(
+            lang,
+            &ResultsPartial {
+                c,
+                q: query.q.clone(),
+                rows,
+                variables,
+                error,
+            },
+        );
+        // The address bar follows the filters, so a search can be bookmarked and shared.
+        let url = match raw.as_deref().filter(|r| !r.is_empty()) {
+            Some(r) => format!("/catalog?{r}"),
+            None => "/catalog".to_owned(),
+        };
+        if let Ok(v) = axum::http::HeaderValue::from_str(&url) {
+            res.headers_mut().insert("hx-push-url", v);
+        }
+        res
+    } else {
+        render(
+            lang,
+            &SearchPage {
+                c,
+                q: query.q.chars().take(QUERY_MAX).collect(),
+                from_year: query.from_year.map(|y| y.to_string()).unwrap_or_default(),
+                to_year: query.to_year.map(|y| y.to_string()).unwrap_or_default(),
+                max: QUERY_MAX,
+                groups,
+                rows,
+                variables,
+                error,
+            },
+        )
+    };
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+/// The variables among the hits, at most 12.
+fn variable_hits(cat: &Catalog, r: &ork_catalog::search::Results, l: &str) -> Vec<VariableHit> {
+    r.hits
+        .iter()
+        .filter_map(|h| {
+            let s = &cat.sources[h.source];
+            let t = &s.tables[h.table?];
+            let v = &t.variables[h.variable?];
+            Some(VariableHit {
+                source_id: s.id.clone(),
+                source: s.name.get(l).to_owned(),
+                table: t.name.clone(),
+                variable: v.name.clone(),
+                label: v.label.get(l).to_owned(),
+            })
+        })
+        .take(12)
+        .collect()
+}
+
+/// The facet checkboxes with their counts, ticked as the query asks.
+fn facet_groups(
+    cat: &Catalog,
+    query: &ork_catalog::search::Query,
+    f: &ork_catalog::search::Facets,
+    l: &str,
+) -> Vec<FacetGroup> {
     let count =
         |list: &[(String, u64)], id: &str| list.iter().find(|(k, _)| k == id).map_or(0, |x| x.1);
-    let f = facets.unwrap_or_default();
-    let groups = vec![
+    vec![
         FacetGroup {
             key: "catalog.facet.data_type",
             options: ork_catalog::DataType::ALL
@@ -211,45 +262,7 @@ pub async fn search(
                 })
                 .collect(),
         },
-    ];
-    let mut res = if headers.contains_key("hx-request") {
-        let mut res = render(
-            lang,
-            &ResultsPartial {
-                c,
-                q: query.q.clone(),
-                rows,
-                variables,
-                error,
-            },
-        );
-        // The address bar follows the filters, so a search can be bookmarked and shared.
-        let url = match raw.as_deref().filter(|r| !r.is_empty()) {
-            Some(r) => format!("/catalog?{r}"),
-            None => "/catalog".to_owned(),
-        };
-        if let Ok(v) = axum::http::HeaderValue::from_str(&url) {
-            res.headers_mut().insert("hx-push-url", v);
-        }
-        res
-    } else {
-        render(
-            lang,
-            &SearchPage {
-                c,
-                q: query.q.chars().take(QUERY_MAX).collect(),
-                from_year: query.from_year.map(|y| y.to_string()).unwrap_or_default(),
-                to_year: query.to_year.map(|y| y.to_string()).unwrap_or_default(),
-                max: QUERY_MAX,
-                groups,
-                rows,
-                variables,
-                error,
-            },
-        )
-    };
-    *res.status_mut() = status;
-    Ok(res)
+    ]
 }
 
 /// One bar of the coverage chart.

@@ -185,79 +185,15 @@ pub(super) fn result_view(t: &crate::i18n::Tr, breakdown: &[String], v: &Value) 
     let lang = t.lang;
     let cells: Vec<Value> = v["cells"].as_array().cloned().unwrap_or_default();
     let has = |k: &str| breakdown.iter().any(|b| b == k);
-    let at_least = t.t("qt.at_least");
     let mut charts = Vec::new();
     if has("sex") && has("age_band") {
-        let side = |sex: &str| -> Vec<Bar> {
-            BANDS
-                .iter()
-                .map(|band| {
-                    let (value, partial) = shown_sum(
-                        cells
-                            .iter()
-                            .filter(|c| c["sex"] == sex && c["age_band"] == *band),
-                    );
-                    Bar {
-                        label: (*band).into(),
-                        value,
-                        partial,
-                    }
-                })
-                .collect()
-        };
-        charts.push(pyramid(
-            t.t("qt.chart.pyramid"),
-            &side("M"),
-            &side("F"),
-            (t.t("qt.men"), t.t("qt.women"), at_least),
-        ));
+        charts.push(pyramid_chart(t, &cells));
     }
     if has("region") {
-        let mut codes: Vec<&str> = REGION_NAMES.iter().map(|r| r.0).collect();
-        if cells.iter().any(|c| c["region"] == "") {
-            codes.push("");
-        }
-        let bars: Vec<Bar> = codes
-            .iter()
-            .map(|code| {
-                let (value, partial) = shown_sum(cells.iter().filter(|c| c["region"] == *code));
-                Bar {
-                    label: region_name(code, lang),
-                    value,
-                    partial,
-                }
-            })
-            .collect();
-        charts.push(bar_chart(
-            "qt-regions",
-            t.t("qt.chart.region"),
-            &bars,
-            at_least,
-        ));
+        charts.push(region_chart(t, &cells));
     }
     if has("year") {
-        let mut years: Vec<String> = cells
-            .iter()
-            .filter_map(|c| c["year"].as_str().map(str::to_owned))
-            .collect();
-        years.sort();
-        years.dedup();
-        let bars: Vec<Bar> = years
-            .iter()
-            .map(|y| {
-                let (value, partial) = shown_sum(cells.iter().filter(|c| c["year"] == y.as_str()));
-                Bar {
-                    label: if y.is_empty() {
-                        t.t("qt.no_year").to_owned()
-                    } else {
-                        y.clone()
-                    },
-                    value,
-                    partial,
-                }
-            })
-            .collect();
-        charts.push(bar_chart("qt-years", t.t("qt.chart.year"), &bars, at_least));
+        charts.push(year_chart(t, &cells));
     }
     let price = &v["price"];
     ResultView {
@@ -307,4 +243,80 @@ pub(super) fn result_view(t: &crate::i18n::Tr, breakdown: &[String], v: &Value) 
         charts,
         id: v["id"].as_i64().unwrap_or(0),
     }
+}
+
+/// The age/sex pyramid of the shown cells.
+fn pyramid_chart(t: &crate::i18n::Tr, cells: &[Value]) -> String {
+    let at_least = t.t("qt.at_least");
+    let side = |sex: &str| -> Vec<Bar> {
+        BANDS
+            .iter()
+            .map(|band| {
+                let (value, partial) = shown_sum(
+                    cells
+                        .iter()
+                        .filter(|c| c["sex"] == sex && c["age_band"] == *band),
+                );
+                Bar {
+                    label: (*band).into(),
+                    value,
+                    partial,
+                }
+            })
+            .collect()
+    };
+    pyramid(
+        t.t("qt.chart.pyramid"),
+        &side("M"),
+        &side("F"),
+        (t.t("qt.men"), t.t("qt.women"), at_least),
+    )
+}
+
+/// Counts by region (and "unknown region" when a cell has none).
+fn region_chart(t: &crate::i18n::Tr, cells: &[Value]) -> String {
+    let (lang, at_least) = (t.lang, t.t("qt.at_least"));
+    let mut codes: Vec<&str> = REGION_NAMES.iter().map(|r| r.0).collect();
+    if cells.iter().any(|c| c["region"] == "") {
+        codes.push("");
+    }
+    let bars: Vec<Bar> = codes
+        .iter()
+        .map(|code| {
+            let (value, partial) = shown_sum(cells.iter().filter(|c| c["region"] == *code));
+            Bar {
+                label: region_name(code, lang),
+                value,
+                partial,
+            }
+        })
+        .collect();
+    bar_chart("qt-regions", t.t("qt.chart.region"), &bars, at_least)
+}
+
+/// Counts by year.
+fn year_chart(t: &crate::i18n::Tr, cells: &[Value]) -> String {
+    let at_least = t.t("qt.at_least");
+    let mut years: Vec<String> = cells
+        .iter()
+        .filter_map(|c| c["year"].as_str().map(str::to_owned))
+        .collect();
+    years.sort();
+    years.dedup();
+    let bars: Vec<Bar> = years
+        .iter()
+        .map(|y| {
+            let (value, partial) = shown_sum(cells.iter().filter(|c| c["year"] == y.as_str()));
+            Bar {
+                label: if y.is_empty() {
+                    t.t("qt.no_year").to_owned()
+                } else {
+                    y.clone()
+                },
+                value,
+                partial,
+            }
+        })
+        .collect();
+    bar_chart("qt-years", t.t("qt.chart.year"), &bars, at_least)
 }

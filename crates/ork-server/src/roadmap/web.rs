@@ -13,8 +13,10 @@ use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use ork_catalog::Catalog;
 use ork_domain::Lang;
-use ork_rules::planner::{Applicant, Durations, Need};
+use ork_rules::Rulebook;
+use ork_rules::planner::{Applicant, Durations, Need, Roadmap};
 use ork_rules::rulebook::{APPLICANT_KINDS, TRAITS};
 
 /// GET /roadmap: the questions, with the basket's sources ticked.
@@ -59,64 +61,11 @@ pub async fn plan(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let lang = c.t.lang;
-    let l = lang.code();
     let cat = &state.catalog.catalog;
     let book = &state.rules.book;
     let a = Answers::parse(raw.as_deref())?;
-    let mut errors = Vec::new();
-    if a.kind.is_none() {
-        errors.push(FormError {
-            anchor: format!("kind-{}", APPLICANT_KINDS[0]),
-            text: crate::i18n::text(lang, "roadmap.err_kind").to_owned(),
-        });
-    }
     let datasets = a.all_datasets();
-    if datasets.is_empty() {
-        errors.push(FormError {
-            anchor: "more".into(),
-            text: crate::i18n::text(lang, "roadmap.err_datasets").to_owned(),
-        });
-    }
-    for t in TRAITS.iter().filter(|t| !a.traits.contains_key(**t)) {
-        errors.push(FormError {
-            anchor: format!("trait-{t}-yes"),
-            text: format!(
-                "{} {}",
-                crate::i18n::text(lang, "roadmap.err_answer"),
-                crate::i18n::text(lang, &format!("trait.{t}"))
-            ),
-        });
-    }
-    // Unknown ids are named with the closest catalog ids, alongside any other problem.
-    let unknown: Vec<&String> = datasets
-        .iter()
-        .filter(|d| cat.source(d).is_none())
-        .collect();
-    if !unknown.is_empty() {
-        let list = unknown
-            .iter()
-            .map(|d| d.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut text = match lang {
-            Lang::Da => format!("Disse datakilder findes ikke i datalandkortet: {list}."),
-            Lang::En => format!("These data sources are not in the data catalogue: {list}."),
-        };
-        for d in &unknown {
-            let s = cat.suggest(d);
-            if !s.is_empty() {
-                let s = s.join(", ");
-                text.push_str(&match lang {
-                    Lang::Da => format!(" Mente du {s} i stedet for '{d}'?"),
-                    Lang::En => format!(" Did you mean {s} instead of '{d}'?"),
-                });
-            }
-        }
-        errors.push(FormError {
-            anchor: "more".into(),
-            text,
-        });
-    }
+    let mut errors = form_errors(cat, lang, &a, &datasets);
     let history = state.rules.history();
     let need = Need {
         applicant: Applicant {
@@ -147,34 +96,115 @@ pub async fn plan(
         *res.status_mut() = StatusCode::BAD_REQUEST;
         return Ok(res);
     };
-    let steps = steps_view(cat, book, &r, lang);
-    let what_if = ork_rules::planner::what_if_from(cat, book, &need, &history, &r)
-        .into_iter()
+    let what_if = ork_rules::planner::what_if_from(cat, book, &need, &history, &r);
+    let what_if = what_if_views(cat, book, lang, &a, &datasets, &what_if);
+    let page = roadmap_page(c, cat, book, &a, &need, &r, what_if);
+    Ok(render(lang, &page))
+}
+
+/// What the answers lack: the applicant kind, a dataset, an answer to every trait, and
+/// known datasets (an unknown id is named with the closest catalog ids).
+fn form_errors(cat: &Catalog, lang: Lang, a: &Answers, datasets: &[String]) -> Vec<FormError> {
+    let mut errors = Vec::new();
+    if a.kind.is_none() {
+        errors.push(FormError {
+            anchor: format!("kind-{}", APPLICANT_KINDS[0]),
+            text: crate::i18n::text(lang, "roadmap.err_kind").to_owned(),
+        });
+    }
+    if datasets.is_empty() {
+        errors.push(FormError {
+            anchor: "more".into(),
+            text: crate::i18n::text(lang, "roadmap.err_datasets").to_owned(),
+        });
+    }
+    for t in TRAITS.iter().filter(|t| !a.traits.contains_key(**t)) {
+        errors.push(FormError {
+            anchor: format!("trait-{t}-yes"),
+            text: format!(
+                "{} {}",
+                crate::i18n::text(lang, "roadmap.err_answer"),
+                crate::i18n::text(lang, &format!("trait.{t}"))
+            ),
+        });
+    }
+    let unknown: Vec<&String> = datasets
+        .iter()
+        .filter(|d| cat.source(d).is_none())
+        .collect();
+    if !unknown.is_empty() {
+        let list = unknown
+            .iter()
+            .map(|d| d.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut text = match lang {
+            Lang::Da => format!("Disse datakilder findes ikke i datalandkortet: {list}."),
+            Lang::En => format!("These data sources are not in the data catalogue: {list}."),
+        };
+        for d in &unknown {
+            let s = cat.suggest(d);
+            if !s.is_empty() {
+                let s = s.join(", ");
+                text.push_str(&match lang {
+                    Lang::Da => format!(" Mente du {s} i stedet for '{d}'?"),
+                    Lang::En => format!(" Did you mean {s} instead of '{d}'?"),
+                });
+            }
+        }
+        errors.push(FormError {
+            anchor: "more".into(),
+            text,
+        });
+    }
+    errors
+}
+
+/// Each single changed answer, with the steps it adds and removes and a link to its roadmap.
+fn what_if_views(
+    cat: &Catalog,
+    book: &Rulebook,
+    lang: Lang,
+    a: &Answers,
+    datasets: &[String],
+    what_if: &[ork_rules::planner::WhatIf],
+) -> Vec<WhatIfView> {
+    let l = lang.code();
+    let labels = |ids: &[String]| ids.iter().map(|x| step_label(cat, book, x, l)).collect();
+    what_if
+        .iter()
         .map(|w| {
             let mut other = a.clone();
             other.more.clear();
-            other.datasets = datasets.clone();
+            other.datasets = datasets.to_vec();
             other.traits.insert(w.trait_name.clone(), w.value);
             WhatIfView {
                 question: crate::i18n::text(lang, &format!("trait.{}", w.trait_name)).to_owned(),
                 answer: crate::i18n::text(lang, if w.value { "roadmap.yes" } else { "roadmap.no" })
                     .to_owned(),
-                added: w
-                    .added
-                    .iter()
-                    .map(|x| step_label(cat, book, x, l))
-                    .collect(),
-                removed: w
-                    .removed
-                    .iter()
-                    .map(|x| step_label(cat, book, x, l))
-                    .collect(),
+                added: labels(&w.added),
+                removed: labels(&w.removed),
                 delta: signed(w.delta_days),
                 href: format!("/roadmap/plan?{}", other.query()),
             }
         })
-        .collect();
-    let page = RoadmapPage {
+        .collect()
+}
+
+/// The roadmap page for a planned need.
+fn roadmap_page(
+    c: Chrome,
+    cat: &Catalog,
+    book: &Rulebook,
+    a: &Answers,
+    need: &Need,
+    r: &Roadmap,
+    what_if: Vec<WhatIfView>,
+) -> RoadmapPage {
+    let lang = c.t.lang;
+    let l = lang.code();
+    let steps = steps_view(cat, book, r, lang);
+    RoadmapPage {
         applicant: crate::i18n::text(lang, &format!("applicant.{}", need.applicant.kind))
             .to_owned(),
         region: need
@@ -182,17 +212,17 @@ pub async fn plan(
             .region
             .as_deref()
             .map(|x| authority_name(cat, x, lang)),
-        datasets: datasets
+        datasets: need
+            .datasets
             .iter()
             .map(|d| {
-                (
-                    d.clone(),
-                    cat.source(d)
-                        .map_or(d.clone(), |s| s.name.get(l).to_owned()),
-                )
+                let name = cat
+                    .source(d)
+                    .map_or(d.clone(), |s| s.name.get(l).to_owned());
+                (d.clone(), name)
             })
             .collect(),
-        timeline: timeline(&r, &steps),
+        timeline: timeline(r, &steps),
         total_median: r.total_median,
         total_p90: r.total_p90,
         version: r.rulebook_version.clone(),
@@ -219,8 +249,7 @@ pub async fn plan(
         edit_href: format!("/roadmap?{}", a.query()),
         steps,
         c,
-    };
-    Ok(render(lang, &page))
+    }
 }
 
 // ---------------------------------------------------------------- the precedent register
