@@ -148,6 +148,29 @@ fn client_addr(state: &AppState, req: &Request) -> ClientAddr {
     ClientAddr(ip.unwrap_or_else(|| "unknown".into()))
 }
 
+/// What the context middleware settled about a request, for rendering its errors.
+struct Ctx {
+    path: String,
+    json: bool,
+    lang: Lang,
+    auth: Auth,
+    csrf: String,
+}
+
+impl Ctx {
+    fn error(&self, state: &AppState, e: ApiError) -> Response {
+        render_error(
+            state,
+            &self.path,
+            self.json,
+            self.lang,
+            &self.auth,
+            Some(&self.csrf),
+            e,
+        )
+    }
+}
+
 async fn context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let json = wants_json(&path, req.headers());
@@ -161,15 +184,8 @@ async fn context(State(state): State<AppState>, mut req: Request, next: Next) ->
     let auth = match resolved {
         Ok(a) => a,
         Err(e) => {
-            return render_error(
-                &state,
-                &path,
-                json,
-                Lang::default(),
-                &Auth::Anonymous,
-                None,
-                e,
-            );
+            let anonymous = Auth::Anonymous;
+            return render_error(&state, &path, json, Lang::default(), &anonymous, None, e);
         }
     };
     let lang = pick_lang(&auth, &jar, req.headers());
@@ -189,43 +205,58 @@ async fn context(State(state): State<AppState>, mut req: Request, next: Next) ->
         .or(cookie_csrf.clone())
         .unwrap_or_else(secrets::random_secret);
     let set_csrf_cookie = cookie_csrf.as_deref() != Some(csrf.as_str());
+    let ctx = Ctx {
+        path,
+        json,
+        lang,
+        auth,
+        csrf,
+    };
+    req = match guard_csrf(req, &state, &ctx, cookie_csrf, session_csrf).await {
+        Ok(r) => r,
+        Err(res) => return res,
+    };
 
+    req.extensions_mut().insert(ctx.auth.clone());
+    req.extensions_mut().insert(lang);
+    req.extensions_mut().insert(client);
+    req.extensions_mut().insert(CsrfToken(ctx.csrf.clone()));
+    req.extensions_mut()
+        .insert(BodyLimit(state.config.max_body_bytes));
+    let res = next.run(req).await;
+    finish(res, &state, ctx, set_csrf_cookie)
+}
+
+/// Lets a request through the CSRF check, or answers it with the refusal.
+async fn guard_csrf(
+    req: Request,
+    state: &AppState,
+    ctx: &Ctx,
+    cookie_csrf: Option<String>,
+    session_csrf: Option<String>,
+) -> Result<Request, Response> {
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     // A valid bearer token is not ambient (a browser never adds it on its own): nothing to
     // forge. Any other Authorization header does not switch the check off.
-    let valid_bearer = matches!(&auth, Auth::User(p) if matches!(p.via, Via::Token { .. }));
+    let valid_bearer = matches!(&ctx.auth, Auth::User(p) if matches!(p.via, Via::Token { .. }));
     // CSRF protects ambient credentials (the session cookie) and the sign-in form. An API
     // call that carries no session has nothing to forge; it gets its 401 from the handler.
-    let api_without_session = path.starts_with("/api/") && session_csrf.is_none();
-    if unsafe_method && !valid_bearer && !api_without_session {
-        let (r, ok) =
-            check_csrf(req, &state, cookie_csrf.as_deref(), session_csrf.as_deref()).await;
-        req = match r {
-            Ok(r) => r,
-            Err(e) => return render_error(&state, &path, json, lang, &auth, Some(&csrf), e),
-        };
-        if !ok {
-            tracing::warn!("CSRF check failed");
-            return render_error(
-                &state,
-                &path,
-                json,
-                lang,
-                &auth,
-                Some(&csrf),
-                ApiError::csrf(),
-            );
-        }
+    let api_without_session = ctx.path.starts_with("/api/") && session_csrf.is_none();
+    if !unsafe_method || valid_bearer || api_without_session {
+        return Ok(req);
     }
+    let (r, ok) = check_csrf(req, state, cookie_csrf.as_deref(), session_csrf.as_deref()).await;
+    let req = r.map_err(|e| ctx.error(state, e))?;
+    if !ok {
+        tracing::warn!("CSRF check failed");
+        return Err(ctx.error(state, ApiError::csrf()));
+    }
+    Ok(req)
+}
 
-    req.extensions_mut().insert(auth.clone());
-    req.extensions_mut().insert(lang);
-    req.extensions_mut().insert(client);
-    req.extensions_mut().insert(CsrfToken(csrf.clone()));
-    req.extensions_mut()
-        .insert(BodyLimit(state.config.max_body_bytes));
-    let mut res = next.run(req).await;
-
+/// Renders errors made outside our handlers like ours, keeps API answers out of caches, and
+/// gives a browser without one its CSRF cookie.
+fn finish(mut res: Response, state: &AppState, ctx: Ctx, set_csrf_cookie: bool) -> Response {
     let texts = res.extensions_mut().remove::<ErrorTexts>();
     // Errors produced outside our handlers (router 404/405, timeouts, axum's own extractor
     // rejections, which are plain text) are rendered like ours.
@@ -239,13 +270,13 @@ async fn context(State(state): State<AppState>, mut req: Request, next: Next) ->
             .map(|t| t.0)
             .unwrap_or_else(|| ApiError::for_status(res.status()));
         let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
-        let mut rendered = render_error(&state, &path, json, lang, &auth, Some(&csrf), e);
+        let mut rendered = ctx.error(state, e);
         if let Some(v) = retry_after {
             rendered.headers_mut().insert(header::RETRY_AFTER, v);
         }
         res = rendered;
     }
-    if path.starts_with("/api/") || path == "/metrics" {
+    if ctx.path.starts_with("/api/") || ctx.path == "/metrics" {
         // API answers carry secrets and personal data (a new token, /me, the audit trail,
         // statements): no cache keeps them.
         res.headers_mut()
@@ -258,7 +289,7 @@ async fn context(State(state): State<AppState>, mut req: Request, next: Next) ->
             .iter()
             .any(|v| v.as_bytes().starts_with(auth::CSRF_COOKIE.as_bytes()))
     {
-        let c = auth::cookies::csrf_cookie(&state, csrf);
+        let c = auth::cookies::csrf_cookie(state, ctx.csrf);
         if let Ok(v) = HeaderValue::from_str(&c.to_string()) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }

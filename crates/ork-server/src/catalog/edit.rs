@@ -89,39 +89,7 @@ pub async fn edit_save(
     let body_da = f.body_da.replace("\r\n", "\n");
     let body_en = f.body_en.replace("\r\n", "\n");
     let note = f.note.trim().to_owned();
-    let problem = [("da", &body_da), ("en", &body_en)]
-        .iter()
-        .find_map(|(which, body)| {
-            ork_catalog::markdown::check(body).err().map(|e| {
-                let (da_lang, en_lang) = if *which == "da" { ("dansk", "Danish") } else { ("engelsk", "English") };
-                match e {
-                    ork_catalog::markdown::MarkdownError::TooLong { bytes, max } => (
-                        format!("Den {da_lang}e tekst er på {bytes} byte; højst {max} er tilladt."),
-                        format!("The {en_lang} text is {bytes} bytes; at most {max} are allowed."),
-                    ),
-                    ork_catalog::markdown::MarkdownError::Html { line } => (
-                        format!("Den {da_lang}e tekst, linje {line}: HTML er ikke tilladt; brug Markdown."),
-                        format!("The {en_lang} text, line {line}: HTML is not allowed; use Markdown."),
-                    ),
-                    ork_catalog::markdown::MarkdownError::Link { line, url } => (
-                        format!("Den {da_lang}e tekst, linje {line}: linket '{url}' er ikke en http(s)-, mailto- eller intern adresse."),
-                        format!("The {en_lang} text, line {line}: the link '{url}' is not an http(s), mailto or site address."),
-                    ),
-                    ork_catalog::markdown::MarkdownError::Nul => (
-                        format!("Den {da_lang}e tekst indeholder et ugyldigt tegn (NUL)."),
-                        format!("The {en_lang} text contains an invalid character (NUL)."),
-                    ),
-                }
-            })
-        })
-        .or_else(|| {
-            (note.is_empty() || note.chars().count() > 200).then(|| {
-                (
-                    "Skriv kort (højst 200 tegn), hvad du har ændret.".to_owned(),
-                    "Say briefly (at most 200 characters) what you changed.".to_owned(),
-                )
-            })
-        });
+    let problem = edit_problem(&body_da, &body_en, &note);
     let again = |error: String, status: StatusCode, base: i64| {
         let mut res = render(
             lang,
@@ -190,6 +158,44 @@ pub async fn edit_save(
             Ok(again(msg, StatusCode::CONFLICT, current))
         }
     }
+}
+
+/// What is wrong with an edit, in Danish and English: a text that is not safe Markdown or
+/// too long, or a missing or too long note.
+fn edit_problem(body_da: &str, body_en: &str, note: &str) -> Option<(String, String)> {
+    [("da", body_da), ("en", body_en)]
+        .iter()
+        .find_map(|(which, body)| {
+            ork_catalog::markdown::check(body).err().map(|e| {
+                let (da_lang, en_lang) = if *which == "da" { ("dansk", "Danish") } else { ("engelsk", "English") };
+                match e {
+                    ork_catalog::markdown::MarkdownError::TooLong { bytes, max } => (
+                        format!("Den {da_lang}e tekst er på {bytes} byte; højst {max} er tilladt."),
+                        format!("The {en_lang} text is {bytes} bytes; at most {max} are allowed."),
+                    ),
+                    ork_catalog::markdown::MarkdownError::Html { line } => (
+                        format!("Den {da_lang}e tekst, linje {line}: HTML er ikke tilladt; brug Markdown."),
+                        format!("The {en_lang} text, line {line}: HTML is not allowed; use Markdown."),
+                    ),
+                    ork_catalog::markdown::MarkdownError::Link { line, url } => (
+                        format!("Den {da_lang}e tekst, linje {line}: linket '{url}' er ikke en http(s)-, mailto- eller intern adresse."),
+                        format!("The {en_lang} text, line {line}: the link '{url}' is not an http(s), mailto or site address."),
+                    ),
+                    ork_catalog::markdown::MarkdownError::Nul => (
+                        format!("Den {da_lang}e tekst indeholder et ugyldigt tegn (NUL)."),
+                        format!("The {en_lang} text contains an invalid character (NUL)."),
+                    ),
+                }
+            })
+        })
+        .or_else(|| {
+            (note.is_empty() || note.chars().count() > 200).then(|| {
+                (
+                    "Skriv kort (højst 200 tegn), hvad du har ændret.".to_owned(),
+                    "Say briefly (at most 200 characters) what you changed.".to_owned(),
+                )
+            })
+        })
 }
 
 pub struct DiffLine {

@@ -38,8 +38,6 @@ pub(crate) fn bad(code: &'static str, da: String, en: String) -> ApiError {
     ApiError::bad_request(code, da, en)
 }
 
-/// Reads `q`, `lang`, `controller`, `data_type`, `topic` (each repeatable or
-/// comma-separated), `from_year`, `to_year` and `limit`, refusing anything else.
 /// How strictly a search is read from the address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strict {
@@ -50,6 +48,8 @@ pub enum Strict {
     Api,
 }
 
+/// Reads `q`, `lang`, `controller`, `data_type`, `topic` (each repeatable or
+/// comma-separated), `from_year`, `to_year` and `limit`, refusing anything else.
 pub fn parse_search(raw: Option<&str>, strict: Strict) -> Result<SearchParams, ApiError> {
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|_| {
@@ -64,28 +64,6 @@ pub fn parse_search(raw: Option<&str>, strict: Strict) -> Result<SearchParams, A
         ..Default::default()
     };
     let mut lang = None;
-    let digits = |v: &str| -> Option<String> {
-        let v = if strict == Strict::Form { v.trim() } else { v };
-        (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit())).then(|| v.to_owned())
-    };
-    let year = |k: &str, v: &str| -> Result<i32, ApiError> {
-        digits(v)
-            .and_then(|d| d.parse::<i32>().ok())
-            .filter(|y| (1800..=2100).contains(y))
-            .ok_or_else(|| {
-                bad(
-                    "invalid_year",
-                    format!(
-                        "{k} skal være et årstal, fx 2015 (fik '{}').",
-                        v.chars().take(20).collect::<String>()
-                    ),
-                    format!(
-                        "{k} must be a year, e.g. 2015 (got '{}').",
-                        v.chars().take(20).collect::<String>()
-                    ),
-                )
-            })
-    };
     for (k, v) in pairs {
         // An empty field of a form means "not given".
         if strict == Strict::Form && v.trim().is_empty() && k != "q" {
@@ -124,46 +102,75 @@ pub fn parse_search(raw: Option<&str>, strict: Strict) -> Result<SearchParams, A
             "topic" => query.topics.extend(many()),
             "data_type" => {
                 for t in many() {
-                    query.data_types.push(DataType::parse(&t).ok_or_else(|| {
-                        bad(
-                            "unknown_facet",
-                            format!("Ukendt datatype '{}'. Mulige: register, operational, wet, genomic.", t.chars().take(40).collect::<String>()),
-                            format!("Unknown data type '{}'. Possible: register, operational, wet, genomic.", t.chars().take(40).collect::<String>()),
-                        )
-                    })?);
+                    query.data_types.push(data_type(&t)?);
                 }
             }
-            "from_year" => query.from_year = Some(year("from_year", &v)?),
-            "to_year" => query.to_year = Some(year("to_year", &v)?),
-            "limit" => {
-                query.limit = digits(&v)
-                    .and_then(|d| d.parse::<usize>().ok())
-                    .filter(|n| (1..=500).contains(n))
-                    .ok_or_else(|| {
-                        bad(
-                            "invalid_limit",
-                            "limit skal være et tal fra 1 til 500.".into(),
-                            "limit must be a number from 1 to 500.".into(),
-                        )
-                    })?;
-            }
+            "from_year" => query.from_year = Some(year("from_year", &v, strict)?),
+            "to_year" => query.to_year = Some(year("to_year", &v, strict)?),
+            "limit" => query.limit = limit(&v, strict)?,
             // The portal's form fields that are not search parameters.
             "_csrf" => {}
-            other => {
-                let other: String = other.chars().take(40).collect();
-                return Err(bad(
-                    "unknown_parameter",
-                    format!(
-                        "Ukendt søgeparameter '{other}'. Brug q, lang, controller, data_type, topic, from_year, to_year eller limit."
-                    ),
-                    format!(
-                        "Unknown search parameter '{other}'. Use q, lang, controller, data_type, topic, from_year, to_year or limit."
-                    ),
-                ));
-            }
+            other => return Err(unknown_search_parameter(other)),
         }
     }
     Ok(SearchParams { query, lang })
+}
+
+/// A number as the address carries it: digits (the form also allows spaces around them).
+fn digits(v: &str, strict: Strict) -> Option<&str> {
+    let v = if strict == Strict::Form { v.trim() } else { v };
+    (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit())).then_some(v)
+}
+
+fn year(k: &str, v: &str, strict: Strict) -> Result<i32, ApiError> {
+    digits(v, strict)
+        .and_then(|d| d.parse::<i32>().ok())
+        .filter(|y| (1800..=2100).contains(y))
+        .ok_or_else(|| {
+            let got: String = v.chars().take(20).collect();
+            bad(
+                "invalid_year",
+                format!("{k} skal være et årstal, fx 2015 (fik '{got}')."),
+                format!("{k} must be a year, e.g. 2015 (got '{got}')."),
+            )
+        })
+}
+
+fn limit(v: &str, strict: Strict) -> Result<usize, ApiError> {
+    digits(v, strict)
+        .and_then(|d| d.parse::<usize>().ok())
+        .filter(|n| (1..=500).contains(n))
+        .ok_or_else(|| {
+            bad(
+                "invalid_limit",
+                "limit skal være et tal fra 1 til 500.".into(),
+                "limit must be a number from 1 to 500.".into(),
+            )
+        })
+}
+
+fn data_type(t: &str) -> Result<DataType, ApiError> {
+    DataType::parse(t).ok_or_else(|| {
+        let t: String = t.chars().take(40).collect();
+        bad(
+            "unknown_facet",
+            format!("Ukendt datatype '{t}'. Mulige: register, operational, wet, genomic."),
+            format!("Unknown data type '{t}'. Possible: register, operational, wet, genomic."),
+        )
+    })
+}
+
+fn unknown_search_parameter(other: &str) -> ApiError {
+    let other: String = other.chars().take(40).collect();
+    bad(
+        "unknown_parameter",
+        format!(
+            "Ukendt søgeparameter '{other}'. Brug q, lang, controller, data_type, topic, from_year, to_year eller limit."
+        ),
+        format!(
+            "Unknown search parameter '{other}'. Use q, lang, controller, data_type, topic, from_year, to_year or limit."
+        ),
+    )
 }
 
 /// Runs a search, wording refusals for people.
