@@ -493,3 +493,36 @@ impl Builder {
         Some(b)
     }
 }
+
+impl Builder {
+    /// A button that edits the form: `add` a criterion (at most 50), `remove-<i>` one,
+    /// `addsub-<i>` an event to a group (at most 20); anything else changes nothing (the
+    /// form comes back with a changed kind's fields).
+    pub fn apply(&mut self, action: &str) {
+        match action {
+            "add" if self.rows.len() < 50 => self.rows.push(Row {
+                kind: "diagnosis".into(),
+                ..Row::default()
+            }),
+            a if a.starts_with("remove-") => {
+                if let Ok(i) = a["remove-".len()..].parse::<usize>()
+                    && i < self.rows.len()
+                {
+                    self.rows.remove(i);
+                }
+            }
+            a if a.starts_with("addsub-") => {
+                if let Ok(i) = a["addsub-".len()..].parse::<usize>()
+                    && let Some(r) = self.rows.get_mut(i)
+                    && r.subs.len() < 20
+                {
+                    r.subs.push(Sub {
+                        kind: "diagnosis".into(),
+                        codes: String::new(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -98,41 +98,9 @@ pub async fn run(
     } = ask;
     let qt = state.quicktests.clone();
     let Some(ix) = qt.index() else {
-        let (da, en) = match qt.status() {
-            IndexStatus::Building => (
-                "Hurtige tests starter: registrene indlæses. Prøv igen om lidt.".to_owned(),
-                "Quick tests are starting: the registers are being loaded. Try again shortly."
-                    .to_owned(),
-            ),
-            IndexStatus::Failed(m) => (
-                format!("Hurtige tests er ikke tilgængelige: {m}"),
-                format!("Quick tests are not available: {m}"),
-            ),
-            _ => (
-                "Hurtige tests er ikke sat op på denne server (ingen registre).".to_owned(),
-                "Quick tests are not set up on this server (no registers).".to_owned(),
-            ),
-        };
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "quicktests_unavailable",
-            da,
-            en,
-        ));
+        return Err(unavailable(&qt.status()));
     };
-    // An organisation that is not found is never charged (nor given the dearest tariff).
-    let organisation = match ork_domain::OrgId::parse(org) {
-        Ok(id) => state.store.get_org(&id).await?,
-        Err(_) => None,
-    };
-    let Some(organisation) = organisation else {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "organisation_not_found",
-            format!("Organisationen {org:?} findes ikke."),
-            format!("The organisation {org:?} does not exist."),
-        ));
-    };
+    let organisation = charged_organisation(state, org).await?;
     let kind = organisation.kind.code();
     let user = qt.user(p.user.id);
     let mut history = user.lock().await;
@@ -180,6 +148,51 @@ pub async fn run(
         out["cohort_id"] = json!(cid);
     }
     Ok(out)
+}
+
+/// Why quick tests cannot be answered now (503).
+fn unavailable(status: &IndexStatus) -> ApiError {
+    let (da, en) = match status {
+        IndexStatus::Building => (
+            "Hurtige tests starter: registrene indlæses. Prøv igen om lidt.".to_owned(),
+            "Quick tests are starting: the registers are being loaded. Try again shortly."
+                .to_owned(),
+        ),
+        IndexStatus::Failed(m) => (
+            format!("Hurtige tests er ikke tilgængelige: {m}"),
+            format!("Quick tests are not available: {m}"),
+        ),
+        _ => (
+            "Hurtige tests er ikke sat op på denne server (ingen registre).".to_owned(),
+            "Quick tests are not set up on this server (no registers).".to_owned(),
+        ),
+    };
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "quicktests_unavailable",
+        da,
+        en,
+    )
+}
+
+/// The organisation a quick test is charged to. One that is not found is a 404, never
+/// charged (nor given the dearest tariff).
+async fn charged_organisation(
+    state: &AppState,
+    org: &str,
+) -> Result<ork_store::Organisation, ApiError> {
+    let organisation = match ork_domain::OrgId::parse(org) {
+        Ok(id) => state.store.get_org(&id).await?,
+        Err(_) => None,
+    };
+    organisation.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "organisation_not_found",
+            format!("Organisationen {org:?} findes ikke."),
+            format!("The organisation {org:?} does not exist."),
+        )
+    })
 }
 
 /// One month's statement of an organisation's quick tests.

@@ -6,7 +6,7 @@
 //! it whole and the page comes back with every answer kept, so it works without
 //! JavaScript; htmx swaps only the builder when it is there.
 
-use super::builder::{Builder, EVENT_KINDS, KINDS, Row, Sub, list_id};
+use super::builder::{Builder, EVENT_KINDS, KINDS, Row, list_id};
 use super::service::{self as qapi, Ask};
 use super::view::{REGION_NAMES, ResultView, region_name, result_view};
 use crate::auth::{ClientAddr, WebUser};
@@ -376,28 +376,6 @@ pub async fn submit(
     let mut saved = None;
     let mut status = axum::http::StatusCode::OK;
     match action.as_str() {
-        "add" if b.rows.len() < 50 => b.rows.push(Row {
-            kind: "diagnosis".into(),
-            ..Row::default()
-        }),
-        a if a.starts_with("remove-") => {
-            if let Ok(i) = a["remove-".len()..].parse::<usize>()
-                && i < b.rows.len()
-            {
-                b.rows.remove(i);
-            }
-        }
-        a if a.starts_with("addsub-") => {
-            if let Ok(i) = a["addsub-".len()..].parse::<usize>()
-                && let Some(r) = b.rows.get_mut(i)
-                && r.subs.len() < 20
-            {
-                r.subs.push(Sub {
-                    kind: "diagnosis".into(),
-                    codes: String::new(),
-                });
-            }
-        }
         "count" | "save" => {
             let text = b.definition().to_string();
             match ork_quicktest::parse(&text) {
@@ -439,7 +417,7 @@ pub async fn submit(
                 }
             }
         }
-        _ => {}
+        edit => b.apply(edit),
     }
     let mut pg = page(c, &b, errors);
     pg.result = result;
