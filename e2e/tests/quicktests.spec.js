@@ -170,3 +170,20 @@ test('a broad cohort shows numbers in its pyramid, and the statement lists every
   await page.getByTestId('lang-switch').click();
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Hurtige tests');
 });
+
+test('the code fields search the full code lists as one types', async ({ page }) => {
+  await signIn(page, demoUser('applicant'));
+  await page.goto('/quicktests');
+  // Multiple sclerosis is not in the list of common codes the page carries: typing finds it.
+  const codes = page.getByTestId('qt-row-0').getByLabel('Koder');
+  await codes.pressSequentially('sklerose', { delay: 20 });
+  await expect(page.locator('datalist option[value="G35"]')).toHaveCount(1);
+  await expect(codes).toHaveAttribute('list', /-found$/);
+  // After htmx swaps the builder in anew, the new fields search too.
+  await page.getByTestId('qt-add').click();
+  await settled(page);
+  const second = page.getByTestId('qt-row-1').getByLabel('Koder');
+  await second.pressSequentially('G35', { delay: 20 });
+  await expect(page.locator('datalist[id$="-found"] option[value="G35"]').first()).toBeAttached();
+  await expect(second).toHaveAttribute('list', /-found$/);
+});

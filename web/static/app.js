@@ -10,11 +10,22 @@ document.addEventListener("DOMContentLoaded", function () {
     b.hidden = false;
     b.addEventListener("click", function () { window.print(); });
   });
-  // Code fields of the cohort builder: the page lists the codes in common use; as one types,
-  // the full lists (all ICD-10, ATC and SKS codes, Danish and English labels) are searched
-  // for the code being written. Without script the common codes and typing any code work.
+  wireCodeSearch(document);
+  // htmx swaps the cohort builder in anew after every button: wire its new fields too.
+  document.body.addEventListener("htmx:load", function (e) { wireCodeSearch(e.target); });
+  // A form that comes back with errors: move focus to the list of them.
+  var errors = document.querySelector("[data-testid='roadmap-errors']");
+  if (errors) { errors.focus(); }
+});
+
+// Code fields of the cohort builder: the page lists the codes in common use; as one types,
+// the full lists (all ICD-10, ATC and SKS codes, Danish and English labels) are searched
+// for the code being written. Without script the common codes and typing any code work.
+function wireCodeSearch(root) {
   var systems = { "codes-icd10": "icd10", "codes-atc": "atc", "codes-sks": "sks", "codes-npu": "npu" };
-  document.querySelectorAll("input.ork-codes[list]").forEach(function (input) {
+  root.querySelectorAll("input.ork-codes[list]").forEach(function (input) {
+    if (input.dataset.codeSearch) { return; }
+    input.dataset.codeSearch = "on";
     var system = systems[input.getAttribute("list")];
     if (!system) { return; }
     var found = document.createElement("datalist");
@@ -49,7 +60,4 @@ document.addEventListener("DOMContentLoaded", function () {
       }, 200);
     });
   });
-  // A form that comes back with errors: move focus to the list of them.
-  var errors = document.querySelector("[data-testid='roadmap-errors']");
-  if (errors) { errors.focus(); }
-});
+}

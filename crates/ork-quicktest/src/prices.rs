@@ -92,8 +92,9 @@ impl PriceList {
 
     /// A price as the answer's `price` object.
     pub fn json(&self, p: &Price) -> serde_json::Value {
-        let kr = |ore: u64| ore as f64 / 100.0;
-        let vat = p.total * self.vat_percent / 100;
+        let ore = |o: u64| ork_domain::Ore(i64::try_from(o).unwrap_or(i64::MAX));
+        let kr = |o: u64| ore(o).kroner_number();
+        let vat = u64::try_from(ore(p.total).percent(self.vat_percent).0).unwrap_or(0);
         serde_json::json!({
             "currency": self.currency,
             "price_list": self.version,

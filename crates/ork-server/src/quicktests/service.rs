@@ -6,7 +6,7 @@ use super::IndexStatus;
 use crate::auth::{ClientAddr, Principal};
 use crate::{ApiError, AppState};
 use axum::http::StatusCode;
-use ork_domain::{Lang, Role};
+use ork_domain::{Lang, Ore, Role};
 use ork_quicktest::answer::Earlier;
 use serde_json::{Value, json};
 
@@ -205,16 +205,16 @@ pub struct Statement {
 }
 
 impl Statement {
-    pub fn total_ore(&self) -> i64 {
-        self.lines.iter().map(|l| l.price_ore).sum()
+    pub fn total_ore(&self) -> Ore {
+        self.lines.iter().map(|l| Ore(l.price_ore)).sum()
     }
 
-    pub fn vat_ore(&self) -> i64 {
-        self.total_ore() * self.vat_percent as i64 / 100
+    pub fn vat_ore(&self) -> Ore {
+        self.total_ore().percent(self.vat_percent)
     }
 
     pub fn json(&self) -> Value {
-        let kr = |o: i64| o as f64 / 100.0;
+        let kr = |o: Ore| o.kroner_number();
         json!({
             "org": self.org,
             "month": self.month,
@@ -226,7 +226,7 @@ impl Statement {
                 "cohort_id": l.cohort_id,
                 "tariff": l.tariff,
                 "price_list": l.price_list,
-                "amount": kr(l.price_ore),
+                "amount": kr(Ore(l.price_ore)),
             })).collect::<Vec<_>>(),
             "count": self.lines.len(),
             "amount": kr(self.total_ore()),
@@ -237,7 +237,6 @@ impl Statement {
 
     /// The statement as CSV: one row per quick test, then the totals.
     pub fn csv(&self) -> String {
-        let kr = |o: i64| format!("{}.{:02}", o / 100, o % 100);
         let mut w = csv_writer();
         let _ = w.write_record([
             "id",
@@ -258,7 +257,7 @@ impl Statement {
                 l.tariff.clone(),
                 l.price_list.clone(),
                 self.currency.clone(),
-                kr(l.price_ore),
+                Ore(l.price_ore).kroner(),
             ]);
         }
         let total = self.total_ore();
@@ -268,7 +267,7 @@ impl Statement {
             ("vat", vat),
             ("total_incl_vat", total + vat),
         ] {
-            let _ = w.write_record(["", "", "", "", "", label, &self.currency, &kr(v)]);
+            let _ = w.write_record(["", "", "", "", "", label, &self.currency, &v.kroner()]);
         }
         String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
     }

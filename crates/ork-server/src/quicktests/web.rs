@@ -460,7 +460,7 @@ pub async fn statement(
         get("month").filter(|m| !m.is_empty()),
     )
     .await?;
-    let kr = |o: i64| format!("{} {}.{:02}", s.currency, o / 100, o % 100);
+    let kr = |o: ork_domain::Ore| format!("{} {}", s.currency, o.kroner());
     let mut months = state.store.org_quicktest_months(&s.org).await?;
     if !months.contains(&s.month) {
         months.insert(0, s.month.clone());
@@ -479,7 +479,7 @@ pub async fn statement(
                     l.user_email.clone(),
                     l.cohort_id.clone().unwrap_or_default(),
                     l.tariff.clone(),
-                    kr(l.price_ore),
+                    kr(ork_domain::Ore(l.price_ore)),
                 )
             })
             .collect(),
