@@ -12,13 +12,14 @@ use std::path::Path;
 
 static CONTENT: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/catalog");
 
-/// The ids of the five regions, as used in `epj-REGION`, `lab-REGION`, `pacs-REGION`.
+/// The ids of the five regions, as used in `epj-REGION`, `lab-REGION`, `pacs-REGION`, in
+/// Danmarks Statistik's order (`ork_domain::REGIONS`).
 pub const REGIONS: [&str; 5] = [
-    "hovedstaden",
-    "sjaelland",
-    "syddanmark",
-    "midtjylland",
-    "nordjylland",
+    ork_domain::REGIONS[0].id,
+    ork_domain::REGIONS[1].id,
+    ork_domain::REGIONS[2].id,
+    ork_domain::REGIONS[3].id,
+    ork_domain::REGIONS[4].id,
 ];
 
 /// Why the catalog could not be loaded: every problem found, one per line.

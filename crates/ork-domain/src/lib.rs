@@ -1,5 +1,5 @@
 //! The vocabulary of Dataorkestrator as plain types: organisation ids and kinds, roles,
-//! e-mail addresses, languages, money.
+//! e-mail addresses, languages, money, regions.
 //!
 //! Everything here is parsed, not validated: a value of one of these types is known to be
 //! well-formed, so code that receives it need not check again. This crate does no IO and
@@ -10,10 +10,12 @@ mod ids;
 mod lang;
 mod money;
 mod org;
+mod region;
 mod role;
 
 pub use ids::{Email, OrgId, ParseError, PersonName};
 pub use lang::Lang;
 pub use money::Ore;
 pub use org::{AuthorityRole, OrgKind};
+pub use region::{FIRST_REGION_CODE, REGIONS, Region};
 pub use role::Role;

@@ -14,7 +14,13 @@ pub const MAX_DEPTH: usize = 16;
 /// How many leaf criteria a definition may hold (a sequence counts its two events).
 pub const MAX_LEAVES: usize = 200;
 /// Region codes.
-pub const REGIONS: [u16; 5] = [1081, 1082, 1083, 1084, 1085];
+pub const REGIONS: [u16; 5] = [
+    ork_domain::REGIONS[0].code,
+    ork_domain::REGIONS[1].code,
+    ork_domain::REGIONS[2].code,
+    ork_domain::REGIONS[3].code,
+    ork_domain::REGIONS[4].code,
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sex {

@@ -988,8 +988,8 @@ pub fn evaluate(ix: &Index, c: &Cohort) -> Evaluation {
                 Breakdown::AgeBand => (ages.age(ix.persons.born[p as usize]).min(90) / 10) as usize,
                 Breakdown::Region => bef
                     .map(|b| b.region(p as usize))
-                    .filter(|r| (1081..=1085).contains(r))
-                    .map_or(0, |r| usize::from(r - 1080)),
+                    .and_then(ork_domain::Region::ordinal)
+                    .map_or(0, |i| i + 1),
                 Breakdown::Year => first_year
                     .get(i)
                     .filter(|y| (1900..=2155).contains(*y))

@@ -257,8 +257,9 @@ fn generate_into(
         let computed: Vec<(health::History, more::Extras)> = chunk
             .par_iter()
             .map(|p| {
-                // Region index 0..5 (1081..1085) of where the person lives.
-                let region = (refdata.municipalities[p.kom].reg - 1081) as usize;
+                // Region index 0..5 (by code) of where the person lives.
+                let reg = u16::try_from(refdata.municipalities[p.kom].reg).unwrap_or(0);
+                let region = ork_domain::Region::ordinal(reg).expect("a region code");
                 let h = health::history(p, opts.seed, from, to, region);
                 let x = more::extras(opts.seed, p, &h, from, to, region);
                 (h, x)

@@ -3,26 +3,23 @@
 
 use serde_json::Value;
 
-pub const REGION_NAMES: [(&str, &str, &str); 5] = [
-    ("1081", "Region Nordjylland", "North Denmark Region"),
-    ("1082", "Region Midtjylland", "Central Denmark Region"),
-    ("1083", "Region Syddanmark", "Region of Southern Denmark"),
-    ("1084", "Region Hovedstaden", "Capital Region of Denmark"),
-    ("1085", "Region Sjælland", "Region Zealand"),
-];
-
+/// A region code's name, "not stated" for none.
 pub(super) fn region_name(code: &str, lang: ork_domain::Lang) -> String {
-    REGION_NAMES
-        .iter()
-        .find(|r| r.0 == code)
-        .map(|r| match lang {
-            ork_domain::Lang::Da => r.1.to_owned(),
-            ork_domain::Lang::En => r.2.to_owned(),
-        })
+    code.parse::<u16>()
+        .ok()
+        .and_then(ork_domain::Region::by_code)
+        .map(|r| r.name(lang).to_owned())
         .unwrap_or_else(|| match lang {
             ork_domain::Lang::Da => "Uoplyst".into(),
             ork_domain::Lang::En => "Not stated".into(),
         })
+}
+
+/// The region codes in code order, as the region chart lists them.
+pub(super) fn region_codes() -> Vec<String> {
+    let mut codes: Vec<u16> = ork_domain::REGIONS.iter().map(|r| r.code).collect();
+    codes.sort_unstable();
+    codes.iter().map(u16::to_string).collect()
 }
 
 fn esc(s: &str) -> String {
@@ -276,14 +273,14 @@ fn pyramid_chart(t: &crate::i18n::Tr, cells: &[Value]) -> String {
 /// Counts by region (and "unknown region" when a cell has none).
 fn region_chart(t: &crate::i18n::Tr, cells: &[Value]) -> String {
     let (lang, at_least) = (t.lang, t.t("qt.at_least"));
-    let mut codes: Vec<&str> = REGION_NAMES.iter().map(|r| r.0).collect();
+    let mut codes = region_codes();
     if cells.iter().any(|c| c["region"] == "") {
-        codes.push("");
+        codes.push(String::new());
     }
     let bars: Vec<Bar> = codes
         .iter()
         .map(|code| {
-            let (value, partial) = shown_sum(cells.iter().filter(|c| c["region"] == *code));
+            let (value, partial) = shown_sum(cells.iter().filter(|c| c["region"] == code.as_str()));
             Bar {
                 label: region_name(code, lang),
                 value,

@@ -8,7 +8,7 @@
 
 use super::builder::{Builder, EVENT_KINDS, KINDS, Row, list_id};
 use super::service::{self as qapi, Ask};
-use super::view::{REGION_NAMES, ResultView, region_name, result_view};
+use super::view::{ResultView, region_codes, region_name, result_view};
 use crate::auth::{ClientAddr, WebUser};
 use crate::web::{Chrome, render};
 use crate::{ApiError, AppState};
@@ -236,12 +236,12 @@ fn page(c: Chrome, b: &Builder, errors: Vec<(String, String)>) -> Page {
                 selected: b.sex == *s,
             })
             .collect(),
-        regions: REGION_NAMES
-            .iter()
-            .map(|r| Opt {
-                value: r.0.into(),
-                label: region_name(r.0, lang),
-                selected: b.regions.iter().any(|x| x == r.0),
+        regions: region_codes()
+            .into_iter()
+            .map(|code| Opt {
+                label: region_name(&code, lang),
+                selected: b.regions.contains(&code),
+                value: code,
             })
             .collect(),
         combine_any: b.combine == "any",
