@@ -76,6 +76,28 @@ impl WriteTx {
         Ok(id)
     }
 
+    /// Creates a user and grants them roles, in this transaction, each step with its audit
+    /// event: what the operator's page and `orkestrator user add` both do.
+    pub async fn create_user_with_roles(
+        &mut self,
+        src: &AuditSource,
+        u: &NewUser,
+        grants: &[(OrgId, Role)],
+    ) -> Result<()> {
+        self.create_user(src, u).await?;
+        if grants.is_empty() {
+            return Ok(());
+        }
+        let user = self
+            .user_by_email_tx(&u.email)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("user {} just created", u.email)))?;
+        for (org, role) in grants {
+            self.add_membership(src, &user, org, *role).await?;
+        }
+        Ok(())
+    }
+
     /// Grants a role for an organisation. Granting one already held changes nothing and
     /// returns `false`.
     pub async fn add_membership(

@@ -181,8 +181,9 @@ fn main() -> ExitCode {
 }
 
 async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+    // Only the commands that need the database open (or create) it.
+    let store = || ops::open_store(&config);
     match command {
-        // Files only: these need no database, so none is opened or created.
         Command::Registers(c) => ops::registers(c, &config),
         Command::Catalog(c) => ops::catalog(c, &config),
         Command::Roadmap {
@@ -212,15 +213,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             &config,
         ),
         Command::Audit(ops::AuditCommand::Verify { file: Some(file) }) => ops::verify_file(&file),
-        command => run_with_store(command, config).await,
-    }
-}
-
-async fn run_with_store(command: Command, config: Config) -> anyhow::Result<ExitCode> {
-    let store = ops::open_store(&config).await?;
-    match command {
+        Command::Audit(c) => ops::audit(&store().await?, c).await,
         Command::Serve { .. } => {
-            ops::serve(store, &config).await?;
+            ops::serve(store().await?, &config).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo {
@@ -228,6 +223,7 @@ async fn run_with_store(command: Command, config: Config) -> anyhow::Result<Exit
             registers_persons,
             ..
         } => {
+            let store = store().await?;
             demo::prepare(&store).await?;
             demo::registers(&config.data_dir, registers_persons)?;
             if !no_serve {
@@ -236,40 +232,12 @@ async fn run_with_store(command: Command, config: Config) -> anyhow::Result<Exit
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
+            let store = store().await?;
             println!("Migrations are up to date ({}).", store.backend().name());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Org(c) => ops::org(&store, c).await,
-        Command::User(c) => ops::user(&store, c).await,
-        Command::Token(c) => ops::token(&store, c).await,
-        Command::Audit(c) => ops::audit(&store, c).await,
-        Command::Registers(c) => ops::registers(c, &config),
-        Command::Catalog(c) => ops::catalog(c, &config),
-        Command::Roadmap {
-            need,
-            format,
-            lang,
-            repeat,
-        } => ops::roadmap(&need, &format, &lang, repeat, &config).await,
-        Command::Quicktest {
-            data,
-            exact,
-            timings,
-            tariff,
-            lang,
-            sql,
-            cohorts,
-        } => ops::quicktest(
-            &ops::QuicktestOptions {
-                data: data.as_deref(),
-                exact,
-                timings,
-                tariff: &tariff,
-                lang: &lang,
-                sql,
-                cohorts: &cohorts,
-            },
-            &config,
-        ),
+        Command::Org(c) => ops::org(&store().await?, c).await,
+        Command::User(c) => ops::user(&store().await?, c).await,
+        Command::Token(c) => ops::token(&store().await?, c).await,
     }
 }

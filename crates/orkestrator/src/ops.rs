@@ -815,25 +815,17 @@ pub async fn user(store: &Store, cmd: UserCommand) -> anyhow::Result<ExitCode> {
                 None
             };
             let mut tx = store.write().await?;
-            tx.create_user(
-                &src,
-                &NewUser {
-                    email: email.clone(),
-                    name,
-                    password_hash,
-                    lang: Lang::Da,
-                },
-            )
-            .await?;
-            if let Some(org) = &org {
-                let user = tx
-                    .user_by_email_tx(&email)
-                    .await?
-                    .context("user just created")?;
-                for r in &roles {
-                    tx.add_membership(&src, &user, org, *r).await?;
-                }
-            }
+            let new = NewUser {
+                email: email.clone(),
+                name,
+                password_hash,
+                lang: Lang::Da,
+            };
+            let grants: Vec<(OrgId, Role)> = org
+                .iter()
+                .flat_map(|o| roles.iter().map(|r| (o.clone(), *r)))
+                .collect();
+            tx.create_user_with_roles(&src, &new, &grants).await?;
             tx.commit().await?;
             println!("Added user {email}.");
         }

@@ -211,23 +211,14 @@ pub async fn add_user(
         };
         let src = p.audit_source(&client, p.org_for(Role::Operator));
         let mut tx = state.store.write().await?;
-        tx.create_user(
-            &src,
-            &NewUser {
-                email: email.clone(),
-                name,
-                password_hash,
-                lang: Lang::Da,
-            },
-        )
-        .await?;
-        if let Some((org, role)) = grant {
-            let user = tx
-                .user_by_email_tx(&email)
-                .await?
-                .ok_or_else(ApiError::internal)?;
-            tx.add_membership(&src, &user, &org, role).await?;
-        }
+        let new = NewUser {
+            email,
+            name,
+            password_hash,
+            lang: Lang::Da,
+        };
+        let grants: Vec<(OrgId, Role)> = grant.into_iter().collect();
+        tx.create_user_with_roles(&src, &new, &grants).await?;
         tx.commit().await?;
         Ok(())
     }
