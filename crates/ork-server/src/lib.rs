@@ -11,6 +11,7 @@ pub mod api;
 pub mod auth;
 mod body;
 mod config;
+mod dates;
 mod error;
 pub mod i18n;
 mod middleware;

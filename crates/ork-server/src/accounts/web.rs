@@ -1,5 +1,6 @@
 use super::service::{self as tokens, token_status};
 use crate::auth::{ClientAddr, WebUser};
+use crate::dates::date;
 use crate::web::{Chrome, render};
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -26,16 +27,6 @@ struct AccountPage {
     error: Option<String>,
     /// The token lifetimes the platform allows, for the form: (default, maximum) in days.
     days: (i64, i64),
-}
-
-fn date(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::macros::format_description!("[year]-[month]-[day]"))
-                .ok()
-        })
-        .unwrap_or_default()
 }
 
 fn rows(tokens: &[ApiToken]) -> Vec<TokenRow> {

@@ -8,7 +8,7 @@ mod ratelimit;
 pub mod secrets;
 pub mod session;
 
-pub use principal::{ApiUser, Auth, ClientAddr, Principal, Via, WebUser, resolve};
+pub use principal::{ApiUser, Auth, ClientAddr, Principal, TokenRejection, Via, WebUser, resolve};
 pub use provider::{
     Credentials, LocalPassword, SignInError, SignInProvider, hash_password, validate_new_password,
 };

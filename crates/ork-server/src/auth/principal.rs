@@ -61,8 +61,51 @@ pub enum Auth {
     Anonymous,
     User(Box<Principal>),
     SessionExpired,
-    /// A bearer token was given but is unknown, expired or revoked; the code says which.
-    TokenRejected(&'static str),
+    /// A bearer token was given but cannot be used; the reason says why.
+    TokenRejected(TokenRejection),
+}
+
+/// Why a bearer token was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRejection {
+    /// Not `Bearer ork_…`.
+    Malformed,
+    Unknown,
+    Revoked,
+    Expired,
+    /// The token's account is disabled.
+    AccountDisabled,
+}
+
+impl TokenRejection {
+    /// The stable error code the API answers with.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Malformed => "token_malformed",
+            Self::Unknown => "token_unknown",
+            Self::Revoked => "token_revoked",
+            Self::Expired => "token_expired",
+            Self::AccountDisabled => "account_disabled",
+        }
+    }
+
+    /// The 401 the API answers with.
+    pub fn error(self) -> ApiError {
+        let (da, en) = match self {
+            Self::Revoked => (
+                "API-nøglen er tilbagekaldt.",
+                "The API token has been revoked.",
+            ),
+            Self::Expired => ("API-nøglen er udløbet.", "The API token has expired."),
+            Self::Malformed => (
+                "Authorization-headeren skal være 'Bearer ork_…'.",
+                "The Authorization header must be 'Bearer ork_…'.",
+            ),
+            Self::AccountDisabled => ("Kontoen er deaktiveret.", "The account is disabled."),
+            Self::Unknown => ("API-nøglen er ukendt.", "The API token is unknown."),
+        };
+        ApiError::new(StatusCode::UNAUTHORIZED, self.code(), da, en)
+    }
 }
 
 /// The request's credentials as resolved, signed in or not (pages that show more to
@@ -111,16 +154,16 @@ pub async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Auth, ApiE
     let now = now_unix();
     if headers.contains_key(header::AUTHORIZATION) {
         let Some(token) = bearer(headers).filter(|t| t.starts_with(TOKEN_PREFIX)) else {
-            return Ok(Auth::TokenRejected("token_malformed"));
+            return Ok(Auth::TokenRejected(TokenRejection::Malformed));
         };
         let Some(record) = state.store.token_by_hash(&sha256_hex(token)).await? else {
-            return Ok(Auth::TokenRejected("token_unknown"));
+            return Ok(Auth::TokenRejected(TokenRejection::Unknown));
         };
         if record.revoked_at.is_some() {
-            return Ok(Auth::TokenRejected("token_revoked"));
+            return Ok(Auth::TokenRejected(TokenRejection::Revoked));
         }
         if record.expires_at <= now {
-            return Ok(Auth::TokenRejected("token_expired"));
+            return Ok(Auth::TokenRejected(TokenRejection::Expired));
         }
         return principal(state, record.user_id, Via::Token { id: record.id }).await;
     }
@@ -152,7 +195,7 @@ async fn principal(state: &AppState, user_id: i64, via: Via) -> Result<Auth, Api
     };
     if user.disabled {
         return Ok(match via {
-            Via::Token { .. } => Auth::TokenRejected("account_disabled"),
+            Via::Token { .. } => Auth::TokenRejected(TokenRejection::AccountDisabled),
             Via::Session { .. } => Auth::SessionExpired,
         });
     }
@@ -188,24 +231,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
                 "Din session er udløbet. Log ind igen.",
                 "Your session has expired. Please sign in again.",
             )),
-            Auth::TokenRejected(code) => Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                code,
-                match code {
-                    "token_revoked" => "API-nøglen er tilbagekaldt.",
-                    "token_expired" => "API-nøglen er udløbet.",
-                    "token_malformed" => "Authorization-headeren skal være 'Bearer ork_…'.",
-                    "account_disabled" => "Kontoen er deaktiveret.",
-                    _ => "API-nøglen er ukendt.",
-                },
-                match code {
-                    "token_revoked" => "The API token has been revoked.",
-                    "token_expired" => "The API token has expired.",
-                    "token_malformed" => "The Authorization header must be 'Bearer ork_…'.",
-                    "account_disabled" => "The account is disabled.",
-                    _ => "The API token is unknown.",
-                },
-            )),
+            Auth::TokenRejected(why) => Err(why.error()),
         }
     }
 }

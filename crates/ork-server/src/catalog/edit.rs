@@ -267,9 +267,7 @@ pub async fn history(
                 .organisation(&v.org_id)
                 .map(|o| o.name.get(l).to_owned())
                 .unwrap_or(v.org_id.clone()),
-            at: time::OffsetDateTime::from_unix_timestamp(v.created_at)
-                .map(|t| t.date().to_string())
-                .unwrap_or_default(),
+            at: crate::dates::date(v.created_at),
             note: v.note.clone(),
             diff: d,
         });

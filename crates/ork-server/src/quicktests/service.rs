@@ -4,6 +4,7 @@
 
 use super::IndexStatus;
 use crate::auth::{ClientAddr, Principal};
+pub use crate::dates::iso;
 use crate::{ApiError, AppState};
 use axum::http::StatusCode;
 use ork_domain::{Lang, Ore, Role};
@@ -275,16 +276,6 @@ impl Statement {
 
 fn csv_writer() -> csv::Writer<Vec<u8>> {
     csv::Writer::from_writer(Vec::new())
-}
-
-pub fn iso(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
 }
 
 /// A month as `YYYY-MM`, or a 400.

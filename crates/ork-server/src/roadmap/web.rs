@@ -7,6 +7,7 @@
 use super::form::*;
 use super::view::*;
 use crate::auth::Auth;
+use crate::dates::date;
 use crate::web::{Chrome, render};
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -379,12 +380,6 @@ async fn versions(state: &AppState) -> Result<Vec<ork_store::RulebookVersion>, A
         });
     }
     Ok(v)
-}
-
-fn date(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .map(|t| t.date().to_string())
-        .unwrap_or_default()
 }
 
 /// GET /rulebook: the rulebook in force, its shared assessments and every approval with its
