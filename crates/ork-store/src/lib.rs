@@ -132,9 +132,9 @@ impl Store {
         self.backend
     }
 
-    /// The raw pool, for read queries inside this crate and for tests that tamper with
-    /// rows on purpose.
-    pub fn pool(&self) -> &AnyPool {
+    /// The raw pool, for read queries inside this crate. Not public: every write goes
+    /// through [`Store::write`] with its audit event.
+    pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
 

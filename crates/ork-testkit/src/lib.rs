@@ -69,6 +69,15 @@ impl TestDb {
     }
 
     /// A scratch directory that lives as long as the database (data dir, exports).
+    /// A connection pool of the test's own, beside the store's, for tests that tamper with
+    /// rows on purpose (the store does not hand out its pool).
+    pub async fn raw_pool(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyPool::connect(&self.url)
+            .await
+            .expect("a raw pool on the test database")
+    }
+
     pub fn dir(&self) -> PathBuf {
         self.dir.path().to_path_buf()
     }

@@ -304,8 +304,9 @@ async fn roles_body(db: TestDb) {
     let verify: serde_json::Value = aud.get("/api/v1/audit/verify").await.json().await.unwrap();
     assert_eq!(verify["intact"], true);
     // Tampering shows in the portal and the API, naming the event.
+    let raw = app.raw_pool().await;
     sqlx::query("UPDATE audit_log SET actor = 'someone@else.dk' WHERE seq = 3")
-        .execute(app.store.pool())
+        .execute(&raw)
         .await
         .unwrap();
     let checked = aud.get("/audit/verify").await.text().await.unwrap();
@@ -319,7 +320,7 @@ async fn roles_body(db: TestDb) {
         (Some(false), Some(3))
     );
     sqlx::query("UPDATE audit_log SET actor = 'test-setup' WHERE seq = 3")
-        .execute(app.store.pool())
+        .execute(&raw)
         .await
         .unwrap();
     let events: serde_json::Value = aud

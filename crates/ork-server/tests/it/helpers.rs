@@ -93,6 +93,11 @@ impl TestApp {
         }
     }
 
+    /// A pool of the test's own on the app's database, for tampering with rows on purpose.
+    pub async fn raw_pool(&self) -> sqlx::AnyPool {
+        self._db.raw_pool().await
+    }
+
     /// A restart: a new server with a new state on the same database.
     pub async fn spawn_state_on(old: TestApp, make: impl FnOnce(Store) -> AppState) -> Self {
         let addr = ork_server::spawn(make(old.store.clone())).await.unwrap();

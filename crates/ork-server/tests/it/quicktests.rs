@@ -487,7 +487,6 @@ both_backends!(
     unreadable_body
 );
 async fn unreadable_body(db: TestDb) {
-    let url = db.url.clone();
     let app = app(db).await;
     app.user("eve@ku.dk", PW, &[("ku", Role::Applicant)]).await;
     let mut eve = Browser::signed_in(&app, "eve@ku.dk", PW).await;
@@ -496,7 +495,7 @@ async fn unreadable_body(db: TestDb) {
     assert_eq!(s, StatusCode::OK);
     let b = all_diabetics_but_one(first["count"].as_u64().unwrap());
     // The logged definition no longer reads (say, after a code-list change).
-    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    let pool = app.raw_pool().await;
     sqlx::query("UPDATE quicktests SET definition = '{\"population\": {}}'")
         .execute(&pool)
         .await

@@ -17,8 +17,8 @@ async fn store_with_events(db: &TestDb) -> Store {
     store
 }
 
-async fn exec(store: &Store, sql: &str) {
-    sqlx::query(sql).execute(store.pool()).await.unwrap();
+async fn exec(raw: &sqlx::AnyPool, sql: &str) {
+    sqlx::query(sql).execute(raw).await.unwrap();
 }
 
 async fn first_bad(store: &Store) -> Option<i64> {
@@ -84,6 +84,7 @@ async fn audited_body(db: TestDb) {
 both_backends!(editing_any_row_is_detected, edit_body);
 async fn edit_body(db: TestDb) {
     let store = store_with_events(&db).await;
+    let raw = db.raw_pool().await;
     for seq in 1..=13 {
         for (col, value) in [
             ("object_id", "'x'"),
@@ -94,12 +95,12 @@ async fn edit_body(db: TestDb) {
             let before: (String,) = sqlx::query_as(&format!(
                 "SELECT {col} AS v FROM audit_log WHERE seq = {seq}"
             ))
-            .fetch_one(store.pool())
+            .fetch_one(&raw)
             .await
             .map(|r: (Option<String>,)| (r.0.unwrap_or_default(),))
             .unwrap();
             exec(
-                &store,
+                &raw,
                 &format!("UPDATE audit_log SET {col} = {value} WHERE seq = {seq}"),
             )
             .await;
@@ -110,7 +111,7 @@ async fn edit_body(db: TestDb) {
                 format!("'{}'", before.0.replace('\'', "''"))
             };
             exec(
-                &store,
+                &raw,
                 &format!("UPDATE audit_log SET {col} = {restore} WHERE seq = {seq}"),
             )
             .await;
@@ -125,62 +126,63 @@ both_backends!(
 );
 async fn structure_body(db: TestDb) {
     let store = store_with_events(&db).await;
+    let raw = db.raw_pool().await;
     let n = 13;
     for seq in 1..=n {
         // Delete, then put back.
         exec(
-            &store,
+            &raw,
             &format!("CREATE TABLE saved AS SELECT * FROM audit_log WHERE seq = {seq}"),
         )
         .await;
-        exec(&store, &format!("DELETE FROM audit_log WHERE seq = {seq}")).await;
+        exec(&raw, &format!("DELETE FROM audit_log WHERE seq = {seq}")).await;
         assert_eq!(first_bad(&store).await, Some(seq), "delete {seq}");
         // Insert: the deleted row back under a new number at the end (an added event).
-        exec(&store, &format!("INSERT INTO audit_log SELECT {} , at, actor, org, action, object_type, object_id, source, details, prev_hash, hash FROM saved", n + 1)).await;
+        exec(&raw, &format!("INSERT INTO audit_log SELECT {} , at, actor, org, action, object_type, object_id, source, details, prev_hash, hash FROM saved", n + 1)).await;
         assert!(
             first_bad(&store).await.is_some(),
             "insert copy of {seq} at the end"
         );
         exec(
-            &store,
+            &raw,
             &format!("DELETE FROM audit_log WHERE seq = {}", n + 1),
         )
         .await;
-        exec(&store, "INSERT INTO audit_log SELECT * FROM saved").await;
-        exec(&store, "DROP TABLE saved").await;
+        exec(&raw, "INSERT INTO audit_log SELECT * FROM saved").await;
+        exec(&raw, "DROP TABLE saved").await;
         assert_eq!(first_bad(&store).await, None, "restored {seq}");
     }
     // Reorder: swap the contents of two neighbouring rows, keeping the numbers.
     for seq in 1..n {
         let next = seq + 1;
         exec(
-            &store,
+            &raw,
             &format!("UPDATE audit_log SET seq = -1 WHERE seq = {seq}"),
         )
         .await;
         exec(
-            &store,
+            &raw,
             &format!("UPDATE audit_log SET seq = {seq} WHERE seq = {next}"),
         )
         .await;
         exec(
-            &store,
+            &raw,
             &format!("UPDATE audit_log SET seq = {next} WHERE seq = -1"),
         )
         .await;
         assert_eq!(first_bad(&store).await, Some(seq), "swap {seq} and {next}");
         exec(
-            &store,
+            &raw,
             &format!("UPDATE audit_log SET seq = -1 WHERE seq = {seq}"),
         )
         .await;
         exec(
-            &store,
+            &raw,
             &format!("UPDATE audit_log SET seq = {seq} WHERE seq = {next}"),
         )
         .await;
         exec(
-            &store,
+            &raw,
             &format!("UPDATE audit_log SET seq = {next} WHERE seq = -1"),
         )
         .await;
@@ -188,17 +190,9 @@ async fn structure_body(db: TestDb) {
     }
     // Inserting a forged event in the middle: a duplicate number is refused by the key,
     // so the forger must renumber, which breaks the chain at the moved event.
-    exec(
-        &store,
-        "UPDATE audit_log SET seq = seq + 100 WHERE seq >= 7",
-    )
-    .await;
-    exec(
-        &store,
-        "UPDATE audit_log SET seq = seq - 99 WHERE seq >= 107",
-    )
-    .await;
-    exec(&store, "INSERT INTO audit_log SELECT 7, at, actor, org, action, object_type, object_id, source, details, prev_hash, hash FROM audit_log WHERE seq = 3").await;
+    exec(&raw, "UPDATE audit_log SET seq = seq + 100 WHERE seq >= 7").await;
+    exec(&raw, "UPDATE audit_log SET seq = seq - 99 WHERE seq >= 107").await;
+    exec(&raw, "INSERT INTO audit_log SELECT 7, at, actor, org, action, object_type, object_id, source, details, prev_hash, hash FROM audit_log WHERE seq = 3").await;
     assert_eq!(first_bad(&store).await, Some(7), "forged insert at 7");
 }
 

@@ -24,14 +24,15 @@ async fn seeded(db: &TestDb, n: usize) -> ork_store::Store {
 
 both_backends!(verify_names_the_first_bad_event, verify_body);
 async fn verify_body(db: TestDb) {
-    let store = seeded(&db, 20).await;
+    seeded(&db, 20).await;
     let data = db.dir().join("var");
     let ok = run(&db.url, &data, &["audit", "verify"], None);
     assert!(ok.status.success(), "{}", stderr(&ok));
     assert!(stdout(&ok).contains("intact: 20 events"));
 
+    let raw = db.raw_pool().await;
     sqlx::query("UPDATE audit_log SET object_id = 'forged' WHERE seq = 7")
-        .execute(store.pool())
+        .execute(&raw)
         .await
         .unwrap();
     let bad = run(&db.url, &data, &["audit", "verify"], None);
@@ -42,12 +43,12 @@ async fn verify_body(db: TestDb) {
         stderr(&bad)
     );
     sqlx::query("UPDATE audit_log SET object_id = '6' WHERE seq = 7")
-        .execute(store.pool())
+        .execute(&raw)
         .await
         .unwrap();
 
     sqlx::query("DELETE FROM audit_log WHERE seq = 20")
-        .execute(store.pool())
+        .execute(&raw)
         .await
         .unwrap();
     let bad = run(&db.url, &data, &["audit", "verify"], None);
