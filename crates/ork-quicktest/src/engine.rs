@@ -6,121 +6,8 @@
 
 use crate::cohort::{Breakdown, Cohort, Criterion, Event, EventKind, Population, Sex};
 use crate::index::{Day, Events, Index, RunDays, ValueTest, jan1, year_of};
+pub use crate::set::Set;
 use time::{Date, Month};
-
-/// A set of person ids.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Set {
-    words: Vec<u64>,
-    n: usize,
-}
-
-impl Set {
-    pub fn empty(n: usize) -> Self {
-        Self {
-            words: vec![0; n.div_ceil(64)],
-            n,
-        }
-    }
-
-    pub fn full(n: usize) -> Self {
-        let mut s = Self {
-            words: vec![!0; n.div_ceil(64)],
-            n,
-        };
-        s.trim();
-        s
-    }
-
-    fn trim(&mut self) {
-        if !self.n.is_multiple_of(64)
-            && let Some(last) = self.words.last_mut()
-        {
-            *last &= (1u64 << (self.n % 64)) - 1;
-        }
-    }
-
-    /// The bits, 64 persons a word.
-    pub fn words(&self) -> &[u64] {
-        &self.words
-    }
-
-    pub fn insert(&mut self, i: u32) {
-        self.words[i as usize / 64] |= 1 << (i % 64);
-    }
-
-    pub fn contains(&self, i: u32) -> bool {
-        self.words[i as usize / 64] & (1 << (i % 64)) != 0
-    }
-
-    pub fn and(&mut self, o: &Set) {
-        self.words
-            .iter_mut()
-            .zip(&o.words)
-            .for_each(|(a, b)| *a &= b);
-    }
-
-    pub fn or(&mut self, o: &Set) {
-        self.words
-            .iter_mut()
-            .zip(&o.words)
-            .for_each(|(a, b)| *a |= b);
-    }
-
-    /// Removes the members of `o`.
-    pub fn and_not(&mut self, o: &Set) {
-        self.words
-            .iter_mut()
-            .zip(&o.words)
-            .for_each(|(a, b)| *a &= !b);
-    }
-
-    pub fn not(&mut self) {
-        self.words.iter_mut().for_each(|w| *w = !*w);
-        self.trim();
-    }
-
-    pub fn len(&self) -> u64 {
-        self.words.iter().map(|w| u64::from(w.count_ones())).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.words.iter().all(|w| *w == 0)
-    }
-
-    /// Per word: the members in the words before it (see [`Set::rank`]).
-    fn ranks(&self) -> Vec<u32> {
-        let mut before = Vec::with_capacity(self.words.len());
-        let mut members = 0u32;
-        for w in &self.words {
-            before.push(members);
-            members += w.count_ones();
-        }
-        before
-    }
-
-    /// The number of members below `p` (a member's number), given [`Set::ranks`].
-    #[inline]
-    fn rank(&self, ranks: &[u32], p: u32) -> usize {
-        let w = p as usize / 64;
-        let below = self.words[w] & ((1u64 << (p % 64)) - 1);
-        ranks[w] as usize + below.count_ones() as usize
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        self.words.iter().enumerate().flat_map(|(i, &w)| {
-            let mut w = w;
-            std::iter::from_fn(move || {
-                if w == 0 {
-                    return None;
-                }
-                let b = w.trailing_zeros();
-                w &= w - 1;
-                Some(i as u32 * 64 + b)
-            })
-        })
-    }
-}
 
 const EPOCH_JULIAN: i32 = 2_440_588;
 
@@ -156,43 +43,6 @@ impl Ages {
     pub fn age(&self, born: Day) -> u32 {
         // The number of a >= 1 with born <= thresholds[a].
         self.thresholds[1..].partition_point(|&t| born <= t) as u32
-    }
-}
-
-/// How many populations the cache keeps.
-const CACHED_POPULATIONS: usize = 16;
-
-/// The latest populations built: most quick tests vary the criteria, not the population,
-/// and building one is a pass over every person. A clone starts empty.
-#[derive(Default)]
-pub struct PopulationCache(std::sync::Mutex<Vec<(Population, std::sync::Arc<Set>)>>);
-
-impl Clone for PopulationCache {
-    fn clone(&self) -> Self {
-        Self::default()
-    }
-}
-
-impl std::fmt::Debug for PopulationCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PopulationCache")
-    }
-}
-
-impl PopulationCache {
-    /// The population, from the cache or built (and then kept, the oldest dropped).
-    pub fn get(&self, ix: &Index, p: &Population) -> std::sync::Arc<Set> {
-        let lock = || self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, s)) = lock().iter().find(|(q, _)| q == p) {
-            return s.clone();
-        }
-        let s = std::sync::Arc::new(population(ix, p));
-        let mut c = lock();
-        if c.len() >= CACHED_POPULATIONS {
-            c.remove(0);
-        }
-        c.push((p.clone(), s.clone()));
-        s
     }
 }
 
@@ -942,7 +792,9 @@ fn first_years(ix: &Index, c: &Cohort, set: &Set) -> Vec<i32> {
 
 /// Counts a cohort exactly and keeps the persons behind the total and each cell.
 pub fn evaluate(ix: &Index, c: &Cohort) -> Evaluation {
-    let pop = ix.populations.get(ix, &c.population);
+    let pop = ix
+        .populations
+        .get(&c.population, || population(ix, &c.population));
     let pop: &Set = &pop;
     let year = c.population.alive_on.year();
     let set = match &c.criteria {

@@ -670,7 +670,7 @@ pub struct Index {
     /// Indexed by `EventKind as usize` in [`EventKind::ALL`] order.
     pub events: Vec<Events>,
     /// The latest populations built, for the next definitions on the same population.
-    pub populations: crate::engine::PopulationCache,
+    pub populations: crate::cache::PopulationCache,
 }
 
 fn parquet_files(dir: &Path, table: &str) -> Vec<PathBuf> {

@@ -9,6 +9,7 @@
 //! price from the price list.
 
 pub mod answer;
+pub mod cache;
 pub mod codes;
 pub mod cohort;
 pub mod engine;
@@ -16,6 +17,7 @@ pub mod index;
 pub mod prices;
 pub mod reference;
 pub mod sdc;
+pub mod set;
 
 pub use cohort::{Cohort, CohortError, Criterion, parse};
 
