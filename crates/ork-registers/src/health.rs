@@ -608,7 +608,7 @@ pub fn history(p: &Person, seed: u64, from: i32, to: i32, region: usize) -> Hist
             if !active.is_empty() && rng.gen_bool(0.5) {
                 let icd = CHRONIC[*active.choose(&mut rng).expect("non-empty")].icd;
                 // LPR2 also knew the underlying disease (type G); LPR3 dropped it.
-                let kind = if day < jan1(crate::registers::LPR3_FROM) && rng.gen_bool(0.2) {
+                let kind = if day < jan1(crate::schema::LPR3_FROM) && rng.gen_bool(0.2) {
                     'G'
                 } else {
                     'B'

@@ -370,7 +370,7 @@ fn regions(s: &stats::TableStats) -> serde_json::Map<String, serde_json::Value> 
         .enumerate()
         .map(|(i, c)| {
             (
-                more::REGION_IDS[i].to_owned(),
+                more::region_id(i).to_owned(),
                 serde_json::json!({
                     "rows": c.rows_by_year.values().sum::<u64>(),
                     "unique_persons": c.persons.len(),

@@ -95,13 +95,14 @@ pub fn income(seed: u64, p: &Person, year: i32, age: i32, level: u8) -> (f64, f6
     )
 }
 
-pub const REGION_IDS: [&str; 5] = [
-    "nordjylland",
-    "midtjylland",
-    "syddanmark",
-    "hovedstaden",
-    "sjaelland",
-];
+/// The catalog id of the region with this index (region codes in order: 0 is 1081,
+/// Nordjylland), from `ork_domain::REGIONS`.
+pub fn region_id(index: usize) -> &'static str {
+    u16::try_from(index)
+        .ok()
+        .and_then(|i| ork_domain::Region::by_code(ork_domain::FIRST_REGION_CODE + i))
+        .map_or("", |r| r.id)
+}
 
 pub struct LabResult {
     pub micros: i64,
@@ -150,7 +151,7 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// `region` is the index (into [`REGION_IDS`]) of the region the person lives in.
+/// `region` is the index (see [`region_id`]) of the region the person lives in.
 pub fn extras(seed: u64, p: &Person, h: &History, from: i32, to: i32, region: usize) -> Extras {
     let mut e = Extras::default();
     let start = from.max(p.born).max(p.immigrated.unwrap_or(i32::MIN));

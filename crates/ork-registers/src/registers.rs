@@ -6,7 +6,7 @@
 //! Cancer Register and for causes of death; LPR2 until 2018 and LPR3 from 2019.
 
 use crate::health::History;
-use crate::more::{Extras, REGION_IDS, final_level, hfaudd, income, level_at};
+use crate::more::{Extras, final_level, hfaudd, income, level_at, region_id};
 use crate::population::{BefRow, Person};
 use crate::schema::{self, Table};
 use crate::stats::{TableStats, Who};
@@ -16,8 +16,7 @@ use arrow::array::ArrayRef;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The first year of LPR3 (LPR2 ends with 2018).
-pub const LPR3_FROM: i32 = 2019;
+pub use crate::schema::LPR3_FROM;
 
 /// Hospital (SHAK-like, synthetic) for LPR2: region digit and a department block.
 fn hospital(s: &mut Strs, region: usize, salt: i32) {
@@ -400,7 +399,7 @@ fn yearly_extras(sink: &mut Vec<Batch>, year: i32, ps: &[Person], hs: &[History]
             b.2.push(r.npu);
             b.3.push(r.value);
             b.4.push(r.unit);
-            b.5.push(REGION_IDS[r.region]);
+            b.5.push(region_id(r.region));
         }
         for s in x.studies.iter().filter(|s| s.day >= y0 && s.day < y1) {
             who_i.person_at(p.id, s.region);
@@ -408,7 +407,7 @@ fn yearly_extras(sink: &mut Vec<Batch>, year: i32, ps: &[Person], hs: &[History]
             im.1.push(s.day);
             im.2.push(s.modality);
             im.3.push(s.body);
-            im.4.push(REGION_IDS[s.region]);
+            im.4.push(region_id(s.region));
         }
     }
     let lmdb = cols![l.0, l.1, l.2, l.3, l.4, l.5, l.6, l.7];

@@ -4,6 +4,9 @@
 use arrow::datatypes::{DataType, Field, Schema};
 use std::sync::Arc;
 
+/// The first year of LPR3 (LPR2 ends with 2018).
+pub const LPR3_FROM: i32 = 2019;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnType {
     Utf8,

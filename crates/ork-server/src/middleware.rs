@@ -2,7 +2,7 @@
 //! headers → context (client address, who is asking, language, CSRF check, error
 //! rendering) → timeout → body limit → routes.
 
-use crate::auth::{self, ApiUser, Auth, ClientAddr, Via, secrets};
+use crate::auth::{self, ApiUser, Auth, ClientAddr, CsrfToken, Via, secrets};
 use crate::body::{BodyLimit, read_limited};
 use crate::error::ErrorTexts;
 use crate::{ApiError, AppState, telemetry, web};
@@ -27,10 +27,6 @@ use tracing::Level;
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const CSRF_HEADER: &str = "x-csrf-token";
 pub(crate) const CSRF_FIELD: &str = "_csrf";
-
-/// The CSRF token to put in this response's forms.
-#[derive(Debug, Clone)]
-pub struct CsrfToken(pub String);
 
 pub(crate) fn stack(routes: Router<AppState>, state: AppState) -> Router {
     let config = state.config.clone();

@@ -19,3 +19,7 @@ pub use ratelimit::RateLimiter;
 pub const SESSION_COOKIE: &str = "ork_session";
 pub const CSRF_COOKIE: &str = "ork_csrf";
 pub const LANG_COOKIE: &str = "ork_lang";
+
+/// The CSRF token to put in this response's forms, set by the context middleware.
+#[derive(Debug, Clone)]
+pub struct CsrfToken(pub String);

@@ -6,9 +6,8 @@
 
 mod home;
 
-use crate::auth::Auth;
+use crate::auth::{Auth, CsrfToken};
 use crate::i18n::Tr;
-use crate::middleware::CsrfToken;
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
