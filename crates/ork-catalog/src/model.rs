@@ -2,10 +2,12 @@
 //! variables, coverage and access route. Built by [`crate::load`] from the files in
 //! `catalog/` and the register generator's manifest, and checked there.
 
+use ork_domain::Lang;
 use std::collections::BTreeMap;
 
 /// A text in Danish and English.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Text {
     pub da: String,
     pub en: String,
@@ -19,9 +21,13 @@ impl Text {
         }
     }
 
-    /// The text in `lang` ("da" or "en"; anything else reads as Danish).
-    pub fn get(&self, lang: &str) -> &str {
-        if lang == "en" { &self.en } else { &self.da }
+    /// The text in `lang`.
+    #[must_use]
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Da => &self.da,
+            Lang::En => &self.en,
+        }
     }
 }
 

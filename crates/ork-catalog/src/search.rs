@@ -7,6 +7,7 @@
 //! a hit on a variable ("HbA1c", "aktionsdiagnose") filters like its source.
 
 use crate::model::{Catalog, DataType, Text};
+use ork_domain::Lang;
 use std::collections::{BTreeMap, HashMap};
 use tantivy::collector::{Collector, SegmentCollector, TopDocs};
 use tantivy::query::{
@@ -270,7 +271,7 @@ impl SearchIndex {
         }
         writer.commit().map_err(err)?;
         let reader = index.reader().map_err(err)?;
-        let order = |lang: &str| {
+        let order = |lang: Lang| {
             let mut v: Vec<usize> = (0..catalog.sources.len()).collect();
             v.sort_by_key(|&i| catalog.sources[i].name.get(lang).to_lowercase());
             v
@@ -282,8 +283,8 @@ impl SearchIndex {
             en,
             ident,
             facts,
-            by_name_da: order("da"),
-            by_name_en: order("en"),
+            by_name_da: order(Lang::Da),
+            by_name_en: order(Lang::En),
         })
     }
 
@@ -419,7 +420,7 @@ impl SearchIndex {
 
     /// Searches. Every word must match somewhere (in either language); stop words alone
     /// match everything.
-    pub fn search(&self, catalog: &Catalog, q: &Query, lang: &str) -> Result<Results, SearchError> {
+    pub fn search(&self, catalog: &Catalog, q: &Query, lang: Lang) -> Result<Results, SearchError> {
         self.check(catalog, q)?;
         let err = |e: tantivy::TantivyError| SearchError::Engine(e.to_string());
         let searcher = self.reader.searcher();
@@ -467,10 +468,9 @@ impl SearchIndex {
             });
         }
         // Matching sources: best hit first, then the rest by name.
-        let order = if lang == "en" {
-            &self.by_name_en
-        } else {
-            &self.by_name_da
+        let order = match lang {
+            Lang::En => &self.by_name_en,
+            Lang::Da => &self.by_name_da,
         };
         let mut sources: Vec<usize> = Vec::new();
         let mut seen = vec![false; self.facts.len()];

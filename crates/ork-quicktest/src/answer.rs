@@ -5,10 +5,11 @@
 //! number are found again by evaluating the definition anew (the index is deterministic),
 //! and only when its size is close enough to a new number's to matter.
 
-use crate::cohort::Cohort;
+use crate::cohort::{Breakdown, Cohort};
 use crate::engine::{Evaluation, Set, evaluate};
 use crate::index::Index;
 use crate::sdc::{Policy, Protected, protect, protect_with, round_shown};
+use ork_domain::Lang;
 
 /// How many of a user's earlier answers the differencing check compares with.
 pub const HISTORY: usize = 200;
@@ -246,8 +247,8 @@ pub fn answer(ix: &Index, policy: &Policy, c: &Cohort, earlier: &[Earlier]) -> A
     }
 }
 
-fn controller_name(key: &str, lang: &str) -> &'static str {
-    match (key, lang == "da") {
+fn controller_name(key: &str, lang: Lang) -> &'static str {
+    match (key, lang == Lang::Da) {
         ("sds", true) => "Sundhedsdatastyrelsen",
         ("sds", false) => "the Danish Health Data Authority",
         ("dst", true) => "Danmarks Statistik",
@@ -259,10 +260,10 @@ fn controller_name(key: &str, lang: &str) -> &'static str {
     }
 }
 
-/// The answer's `rules`: what was applied, in the user's language (`da` or English).
-pub fn rules(policy: &Policy, c: &Cohort, a: &Answer, lang: &str) -> Vec<String> {
+/// The answer's `rules`: what was applied, in the user's language.
+pub fn rules(policy: &Policy, c: &Cohort, a: &Answer, lang: Lang) -> Vec<String> {
     let t = a.protected.threshold;
-    let da = lang == "da";
+    let da = lang == Lang::Da;
     let regimes = policy
         .controllers(c)
         .iter()
@@ -324,25 +325,103 @@ pub fn rules(policy: &Policy, c: &Cohort, a: &Answer, lang: &str) -> Vec<String>
     out
 }
 
-/// The documented result JSON of a protected answer (without `price`, which the caller
-/// adds from its price list).
-pub fn to_json(policy: &Policy, c: &Cohort, a: &Answer, lang: &str) -> serde_json::Value {
-    serde_json::json!({
-        "count": a.count,
-        "suppressed": a.count.is_none(),
-        "cells": a.counts.cells.iter().zip(&a.cells).map(|(cell, shown)| {
-            let mut o = serde_json::Map::new();
-            for (b, v) in &cell.keys {
-                o.insert(b.key().to_owned(), serde_json::Value::String(v.clone()));
-            }
-            o.insert("count".into(), serde_json::json!(shown));
-            o.insert("suppressed".into(), shown.is_none().into());
-            serde_json::Value::Object(o)
-        }).collect::<Vec<_>>(),
-        "threshold": a.protected.threshold,
-        "rounding": a.rounding,
-        "rules": rules(policy, c, a, lang),
-    })
+/// One cell of a shown breakdown: the values of its keys (only the breakdown's keys are
+/// present) and its protected count.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShownCell {
+    /// `F` or `M`, when the breakdown is by sex.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sex: Option<String>,
+    /// `0-9`, `10-19`, … `90+`, when the breakdown is by age band.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub age_band: Option<String>,
+    /// The region code (1081–1085), or empty when not stated, when the breakdown is by
+    /// region.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub region: Option<String>,
+    /// The year of the first matching event, or empty when none, when the breakdown is by
+    /// year.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub year: Option<String>,
+    /// The count after disclosure control and rounding; `null` when hidden.
+    pub count: Option<u64>,
+    /// Whether the count is hidden.
+    pub suppressed: bool,
+}
+
+impl ShownCell {
+    /// The cell's value for a breakdown key (empty when the cell has none).
+    #[must_use]
+    pub fn value(&self, b: Breakdown) -> &str {
+        match b {
+            Breakdown::Sex => &self.sex,
+            Breakdown::AgeBand => &self.age_band,
+            Breakdown::Region => &self.region,
+            Breakdown::Year => &self.year,
+        }
+        .as_deref()
+        .unwrap_or("")
+    }
+
+    fn set(&mut self, b: Breakdown, v: String) {
+        *match b {
+            Breakdown::Sex => &mut self.sex,
+            Breakdown::AgeBand => &mut self.age_band,
+            Breakdown::Region => &mut self.region,
+            Breakdown::Year => &mut self.year,
+        } = Some(v);
+    }
+}
+
+/// A protected answer as it is shown (`docs/disclosure-control.md`): the total and the
+/// cells after suppression and rounding, the threshold and rounding base applied, and the
+/// rules in the user's language.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Report {
+    /// The number of persons after disclosure control and rounding; `null` when hidden.
+    pub count: Option<u64>,
+    /// Whether the total is hidden.
+    pub suppressed: bool,
+    /// One per combination of the breakdown's values that has persons (none without a
+    /// breakdown).
+    pub cells: Vec<ShownCell>,
+    /// Counts from 1 to `threshold` − 1 are not shown.
+    pub threshold: u64,
+    /// Shown counts are multiples of this (1: not rounded).
+    pub rounding: u64,
+    /// The rules applied, in the user's language.
+    pub rules: Vec<String>,
+}
+
+/// A protected answer as it is shown, with its rules in `lang`.
+#[must_use]
+pub fn report(policy: &Policy, c: &Cohort, a: &Answer, lang: Lang) -> Report {
+    Report {
+        count: a.count,
+        suppressed: a.count.is_none(),
+        cells: a
+            .counts
+            .cells
+            .iter()
+            .zip(&a.cells)
+            .map(|(cell, shown)| {
+                let mut out = ShownCell {
+                    count: *shown,
+                    suppressed: shown.is_none(),
+                    ..ShownCell::default()
+                };
+                for (b, v) in &cell.keys {
+                    out.set(*b, v.clone());
+                }
+                out
+            })
+            .collect(),
+        threshold: a.protected.threshold,
+        rounding: a.rounding,
+        rules: rules(policy, c, a, lang),
+    }
 }
 
 #[cfg(test)]

@@ -195,9 +195,12 @@ pub struct CohortError {
 }
 
 impl CohortError {
-    /// The problem with its path, in a language (`da` or anything else for English).
-    pub fn message(&self, lang: &str) -> String {
-        let text = if lang == "da" { &self.da } else { &self.en };
+    /// The problem with its path, in a language.
+    pub fn message(&self, lang: ork_domain::Lang) -> String {
+        let text = match lang {
+            ork_domain::Lang::Da => &self.da,
+            ork_domain::Lang::En => &self.en,
+        };
         if self.path.is_empty() {
             text.clone()
         } else {
@@ -945,6 +948,9 @@ mod tests {
         let big = format!("{}{}", with_criteria("{}"), " ".repeat(MAX_BYTES));
         assert!(error_of(&big).contains("larger than 1024 kB"));
         let e = parse("{").unwrap_err();
-        assert!(e.message("da").contains("ikke gyldig JSON"), "{e:?}");
+        assert!(
+            e.message(ork_domain::Lang::Da).contains("ikke gyldig JSON"),
+            "{e:?}"
+        );
     }
 }

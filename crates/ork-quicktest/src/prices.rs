@@ -3,6 +3,7 @@
 //! organisation's kind chooses the tariff.
 
 use crate::cohort::{Cohort, Criterion, EventKind};
+use ork_domain::Ore;
 use std::collections::BTreeMap;
 
 /// One tariff: amounts in øre, excluding VAT.
@@ -90,23 +91,65 @@ impl PriceList {
         }
     }
 
-    /// A price as the answer's `price` object.
-    pub fn json(&self, p: &Price) -> serde_json::Value {
-        let ore = |o: u64| ork_domain::Ore(i64::try_from(o).unwrap_or(i64::MAX));
-        let kr = |o: u64| ore(o).kroner_number();
-        let vat = u64::try_from(ore(p.total).percent(self.vat_percent).0).unwrap_or(0);
-        serde_json::json!({
-            "currency": self.currency,
-            "price_list": self.version,
-            "tariff": p.tariff,
-            "base": kr(p.base),
-            "registers": p.items.iter().map(|(r, f)| serde_json::json!({"register": r, "amount": kr(*f)})).collect::<Vec<_>>(),
-            "amount": kr(p.total),
-            "amount_ore": p.total,
-            "vat": kr(vat),
-            "amount_with_vat": kr(p.total + vat),
-        })
+    /// A price as the answer shows it: in kroner with VAT, and exactly in øre.
+    #[must_use]
+    pub fn charge(&self, p: &Price) -> Charge {
+        let ore = |o: u64| Ore(i64::try_from(o).unwrap_or(i64::MAX));
+        let vat = ore(p.total).percent(self.vat_percent);
+        Charge {
+            currency: self.currency.clone(),
+            price_list: self.version.clone(),
+            tariff: p.tariff.clone(),
+            base: ore(p.base).kroner_number(),
+            registers: p
+                .items
+                .iter()
+                .map(|(r, f)| RegisterFee {
+                    register: r.clone(),
+                    amount: ore(*f).kroner_number(),
+                })
+                .collect(),
+            amount: ore(p.total).kroner_number(),
+            amount_ore: p.total,
+            vat: vat.kroner_number(),
+            amount_with_vat: (ore(p.total) + vat).kroner_number(),
+        }
     }
+}
+
+/// One register's fee in a price.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegisterFee {
+    /// The register's name in the registers folder (`lpr`, `lmdb`, …).
+    pub register: String,
+    /// Its fee in kroner, excluding VAT.
+    pub amount: f64,
+}
+
+/// A quick test's price as the answer shows it (amounts in kroner, exact to the øre).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Charge {
+    /// `DKK`.
+    pub currency: String,
+    /// The price list's version.
+    pub price_list: String,
+    /// The tariff of the organisation charged (`public`, `private` or `internal` in the shipped
+    /// price list).
+    pub tariff: String,
+    /// The fee for the population, in kroner excluding VAT.
+    pub base: f64,
+    /// The fee for each register read beyond the population.
+    pub registers: Vec<RegisterFee>,
+    /// The total in kroner, excluding VAT.
+    pub amount: f64,
+    /// The total in øre, excluding VAT (exact).
+    pub amount_ore: u64,
+    /// The VAT in kroner.
+    pub vat: f64,
+    /// The total in kroner, including VAT.
+    pub amount_with_vat: f64,
 }
 
 /// The registers a definition reads beyond the population (CPR/BEF), each once, by their
@@ -188,9 +231,13 @@ mod tests {
             "private",
             "an unknown kind pays the dearest"
         );
-        let j = p.json(&public);
-        assert_eq!(j["amount_ore"], public.total);
-        assert_eq!(j["currency"], "DKK");
+        let c = p.charge(&public);
+        assert_eq!(c.amount_ore, public.total);
+        assert_eq!(c.currency, "DKK");
+        assert_eq!(
+            c.amount_with_vat,
+            Ore(i64::try_from(public.total).unwrap() * 125 / 100).kroner_number()
+        );
     }
 
     #[test]

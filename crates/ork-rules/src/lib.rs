@@ -5,9 +5,11 @@
 //!
 //! The planner (`planner.rs`) turns a data need into a dependency graph of steps with
 //! expected durations, the critical path, blockers and, for amendments, what carries over.
+//! `report.rs` gives the roadmap, precedents and rulebook as the API's typed bodies.
 //! `versions.rs` snapshots a rulebook version and lists what changed between two.
 
 pub mod planner;
+pub mod report;
 pub mod rulebook;
 pub mod versions;
 

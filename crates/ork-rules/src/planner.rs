@@ -5,10 +5,12 @@
 
 use crate::rulebook::{APPLICANT_KINDS, Rulebook, Step, TRAITS};
 use ork_catalog::{Catalog, DataType, Text};
+use ork_domain::Lang;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Who applies.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Applicant {
     pub kind: String,
@@ -19,6 +21,7 @@ pub struct Applicant {
 
 /// A data need: the basket plus the project's traits.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Need {
     pub applicant: Applicant,
@@ -26,6 +29,7 @@ pub struct Need {
     pub traits: BTreeMap<String, bool>,
     /// An earlier need whose approvals exist (an amendment re-runs only what changed).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     pub previous: Option<Box<Need>>,
 }
 
@@ -36,6 +40,17 @@ pub struct NeedError {
     pub code: &'static str,
     pub da: String,
     pub en: String,
+}
+
+impl NeedError {
+    /// The reason in a language.
+    #[must_use]
+    pub fn message(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Da => &self.da,
+            Lang::En => &self.en,
+        }
+    }
 }
 
 fn need_error(code: &'static str, da: String, en: String) -> NeedError {
@@ -588,72 +603,10 @@ impl Durations for History {
     }
 }
 
-/// The full answer of `POST /api/v1/roadmap` and `orkestrator roadmap`: the roadmap with
-/// precedents per step and, under `what_if`, every single-trait change that would alter it.
-pub fn roadmap_json(
-    catalog: &Catalog,
-    book: &Rulebook,
-    need: &Need,
-    durations: &dyn Durations,
-) -> Result<serde_json::Value, NeedError> {
-    let r = plan(catalog, book, need, durations)?;
-    let mut out = to_json_with_precedents(&r, book);
-    out["what_if"] = what_if_json(&what_if_from(catalog, book, need, durations, &r));
-    Ok(out)
-}
-
-/// The roadmap as the API and `orkestrator roadmap` give it (the documented contract), each
-/// step with up to three similar earlier decisions from the precedent register.
-pub fn to_json_with_precedents(r: &Roadmap, book: &Rulebook) -> serde_json::Value {
-    let mut v = to_json(r);
-    if let Some(steps) = v["steps"].as_array_mut() {
-        for (json, s) in steps.iter_mut().zip(&r.steps) {
-            json["precedents"] = book
-                .precedents_for(&s.rule, &s.datasets)
-                .into_iter()
-                .take(3)
-                .map(|p| serde_json::json!({"id": p.id, "outcome": p.outcome, "decided": p.decided, "example": p.example}))
-                .collect();
-        }
-    }
-    v
-}
-
-/// The roadmap as the API and `orkestrator roadmap` give it (the documented contract).
-pub fn to_json(r: &Roadmap) -> serde_json::Value {
-    use serde_json::json;
-    json!({
-        "rulebook_version": r.rulebook_version,
-        "steps": r.steps.iter().map(|s| json!({
-            "id": s.id,
-            "kind": s.kind,
-            "authority": s.authority,
-            "datasets": s.datasets,
-            "depends_on": s.depends_on,
-            "name": {"da": s.name.da, "en": s.name.en},
-            "why": {"rule": s.rule, "da": s.why.da, "en": s.why.en},
-            "legal_basis": {"da": s.legal_basis.da, "en": s.legal_basis.en},
-            "expected_days": {"median": s.expected.median, "p90": s.expected.p90, "cases": s.expected.cases, "synthetic_cases": s.expected.synthetic},
-            "earliest_start_day": s.earliest_start_day,
-            "earliest_finish_day": s.earliest_finish_day,
-            "parallel": r.parallel(s),
-        })).collect::<Vec<_>>(),
-        "critical_path": r.critical_path,
-        "total_days": {"median": r.total_median, "p90": r.total_p90},
-        "blockers": r.blockers.iter().map(|b| json!({
-            "step": b.step,
-            "da": b.text.da, "en": b.text.en,
-            "unblock": {"da": b.unblock.da, "en": b.unblock.en},
-        })).collect::<Vec<_>>(),
-        "replaced": r.replaced.iter().map(|x| json!({"step": x.step, "by": x.by})).collect::<Vec<_>>(),
-        "carried_over": r.carried_over,
-    })
-}
-
 /// The roadmap as plain text, for a terminal.
-pub fn to_text(r: &Roadmap, lang: &str) -> String {
+pub fn to_text(r: &Roadmap, lang: Lang) -> String {
     use std::fmt::Write;
-    let da = lang == "da";
+    let da = lang == Lang::Da;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -781,16 +734,4 @@ pub fn what_if_from(
         });
     }
     out
-}
-
-/// [`what_if`] as JSON, for the roadmap's `what_if` key.
-pub fn what_if_json(w: &[WhatIf]) -> serde_json::Value {
-    w.iter()
-        .map(|x| {
-            serde_json::json!({
-                "trait": x.trait_name, "value": x.value,
-                "added": x.added, "removed": x.removed, "delta_days": x.delta_days,
-            })
-        })
-        .collect()
 }

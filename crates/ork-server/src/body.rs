@@ -21,13 +21,7 @@ pub async fn read_limited(body: Body, limit: usize) -> Result<Bytes, ApiError> {
     let mut buf = bytes::BytesMut::new();
     let mut seen = 0usize;
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| {
-            ApiError::bad_request(
-                "body_unreadable",
-                "Forespørgslens indhold kunne ikke læses.",
-                "The request body could not be read.",
-            )
-        })?;
+        let chunk = chunk.map_err(|_| ApiError::invalid("body_unreadable", &[]))?;
         seen = seen.saturating_add(chunk.len());
         if seen <= limit {
             buf.extend_from_slice(&chunk);

@@ -1,6 +1,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ork_domain::Lang;
+use std::fmt::Display;
 
 /// One error type for the API and the portal. It carries a stable machine code and the
 /// message in both languages; the response is rendered by the context middleware, which
@@ -32,6 +33,19 @@ impl ApiError {
         }
     }
 
+    /// An error whose texts are the message `key` (`i18n/messages.rs`) with its placeholders
+    /// filled from `args`; its code is the key up to a dot.
+    pub fn of(status: StatusCode, key: &'static str, args: &[(&str, &dyn Display)]) -> Self {
+        let code = key.split('.').next().unwrap_or(key);
+        let (da, en) = crate::i18n::message(key, args);
+        Self::new(status, code, da, en)
+    }
+
+    /// [`ApiError::of`] with 400 Bad Request.
+    pub fn invalid(key: &'static str, args: &[(&str, &dyn Display)]) -> Self {
+        Self::of(StatusCode::BAD_REQUEST, key, args)
+    }
+
     pub fn message(&self, lang: Lang) -> &str {
         match lang {
             Lang::Da => &self.da,
@@ -44,108 +58,43 @@ impl ApiError {
     }
 
     pub fn unauthenticated() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "Du er ikke logget ind.",
-            "You are not signed in.",
-        )
+        Self::of(StatusCode::UNAUTHORIZED, "unauthenticated", &[])
     }
 
     pub fn forbidden() -> Self {
-        Self::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "Du har ikke en rolle, der giver adgang til dette.",
-            "You do not have a role that gives access to this.",
-        )
+        Self::of(StatusCode::FORBIDDEN, "forbidden", &[])
     }
 
     pub fn not_found() -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "Findes ikke.",
-            "Not found.",
-        )
+        Self::of(StatusCode::NOT_FOUND, "not_found", &[])
     }
 
     pub fn csrf() -> Self {
-        Self::new(
-            StatusCode::FORBIDDEN,
-            "csrf_failed",
-            "Formularen er udløbet eller kom ikke fra denne side (CSRF-kontrol). Genindlæs siden, og prøv igen.",
-            "The form has expired or did not come from this site (CSRF check). Reload the page and try again.",
-        )
+        Self::of(StatusCode::FORBIDDEN, "csrf_failed", &[])
     }
 
     pub fn internal() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Der opstod en fejl hos os. Prøv igen om lidt.",
-            "An error occurred on our side. Please try again shortly.",
-        )
+        Self::of(StatusCode::INTERNAL_SERVER_ERROR, "internal", &[])
     }
 
     /// The generic error for a bare status produced outside our handlers (router 404/405,
     /// timeouts, body limits).
     pub fn for_status(status: StatusCode) -> Self {
-        let (code, da, en) = match status.as_u16() {
-            400 => (
-                "bad_request",
-                "Forespørgslen kunne ikke forstås.",
-                "The request could not be understood.",
-            ),
-            401 => (
-                "unauthenticated",
-                "Du er ikke logget ind.",
-                "You are not signed in.",
-            ),
-            403 => (
-                "forbidden",
-                "Du har ikke adgang til dette.",
-                "You do not have access to this.",
-            ),
-            404 => (
-                "not_found",
-                "Siden eller ressourcen findes ikke.",
-                "The page or resource does not exist.",
-            ),
-            405 => (
-                "method_not_allowed",
-                "Metoden er ikke tilladt her.",
-                "This method is not allowed here.",
-            ),
-            408 => (
-                "timeout",
-                "Forespørgslen tog for lang tid.",
-                "The request took too long.",
-            ),
-            413 => (
-                "body_too_large",
-                "Forespørgslens indhold er for stort.",
-                "The request body is too large.",
-            ),
-            415 => (
-                "unsupported_media_type",
-                "Forkert indholdstype.",
-                "Wrong content type.",
-            ),
-            422 => (
-                "unprocessable",
-                "Indholdet kunne ikke behandles.",
-                "The content could not be processed.",
-            ),
-            429 => (
-                "rate_limited",
-                "For mange forespørgsler. Vent lidt, og prøv igen.",
-                "Too many requests. Wait a little and try again.",
-            ),
+        let key = match status.as_u16() {
+            400 => "bad_request",
+            401 => "unauthenticated",
+            403 => "forbidden.status",
+            404 => "not_found.status",
+            405 => "method_not_allowed",
+            408 => "timeout",
+            413 => "body_too_large",
+            415 => "unsupported_media_type.status",
+            422 => "unprocessable",
+            429 => "rate_limited",
             s if s >= 500 => return Self::internal(),
-            _ => ("error", "Forespørgslen mislykkedes.", "The request failed."),
+            _ => "error",
         };
-        Self::new(status, code, da, en)
+        Self::of(status, key, &[])
     }
 }
 

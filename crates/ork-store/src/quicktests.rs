@@ -2,7 +2,8 @@
 //! organisation (the query log behind the differencing check and the monthly statement),
 //! and saved cohorts with stable ids. Each write appends its audit event.
 
-use crate::{AuditSource, Result, Store, WriteTx, now_unix};
+use crate::{AuditSource, Result, Store, StoreError, WriteTx, now_unix};
+use ork_domain::OrgId;
 use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -11,7 +12,7 @@ use sqlx::any::AnyRow;
 #[derive(Debug, Clone)]
 pub struct NewQuickTest<'a> {
     pub user_id: i64,
-    pub org_id: &'a str,
+    pub org_id: &'a OrgId,
     pub cohort_id: Option<&'a str>,
     pub definition: &'a str,
     pub index_id: &'a str,
@@ -30,7 +31,7 @@ pub struct QuickTest {
     pub id: i64,
     pub user_id: i64,
     pub user_email: String,
-    pub org_id: String,
+    pub org_id: OrgId,
     pub asked_at: i64,
     pub month: String,
     pub cohort_id: Option<String>,
@@ -50,7 +51,7 @@ pub struct NewCohort<'a> {
     pub name: &'a str,
     pub definition: &'a str,
     pub owner_user_id: i64,
-    pub org_id: &'a str,
+    pub org_id: &'a OrgId,
     pub shared: bool,
 }
 
@@ -62,7 +63,7 @@ pub struct SavedCohort {
     pub definition: String,
     pub owner_user_id: i64,
     pub owner_email: String,
-    pub org_id: String,
+    pub org_id: OrgId,
     /// Visible to everyone in the organisation, not only the owner.
     pub shared: bool,
     pub created_at: i64,
@@ -76,6 +77,11 @@ pub fn month_of(unix: i64) -> String {
     format!("{:04}-{:02}", t.year(), t.month() as u8)
 }
 
+/// An organisation id as stored.
+fn org(id: String) -> Result<OrgId> {
+    OrgId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 const QT_COLUMNS: &str = "q.id, q.user_id, u.email, q.org_id, q.asked_at, q.month, q.cohort_id, q.definition, q.index_id, q.shown, q.result, q.tariff, q.price_list, q.price_ore";
 
 fn qt_from_row(r: &AnyRow) -> Result<QuickTest> {
@@ -83,7 +89,7 @@ fn qt_from_row(r: &AnyRow) -> Result<QuickTest> {
         id: r.try_get(0)?,
         user_id: r.try_get(1)?,
         user_email: r.try_get(2)?,
-        org_id: r.try_get(3)?,
+        org_id: org(r.try_get(3)?)?,
         asked_at: r.try_get(4)?,
         month: r.try_get(5)?,
         cohort_id: r.try_get(6)?,
@@ -106,7 +112,7 @@ fn cohort_from_row(r: &AnyRow) -> Result<SavedCohort> {
         definition: r.try_get(2)?,
         owner_user_id: r.try_get(3)?,
         owner_email: r.try_get(4)?,
-        org_id: r.try_get(5)?,
+        org_id: org(r.try_get(5)?)?,
         shared: r.try_get::<i64, _>(6)? != 0,
         created_at: r.try_get(7)?,
         updated_at: r.try_get(8)?,
@@ -123,7 +129,7 @@ impl WriteTx {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(q.user_id)
-        .bind(q.org_id.to_owned())
+        .bind(q.org_id.to_string())
         .bind(now)
         .bind(month_of(now))
         .bind(q.cohort_id.map(str::to_owned))
@@ -143,7 +149,7 @@ impl WriteTx {
             "quicktest",
             &id.to_string(),
             json!({
-                "org": q.org_id, "cohort": q.cohort_id, "tariff": q.tariff,
+                "org": q.org_id.as_str(), "cohort": q.cohort_id, "tariff": q.tariff,
                 "price_ore": q.price_ore, "price_list": q.price_list,
                 "definition_bytes": q.definition.len(), "index": q.index_id,
             }),
@@ -168,7 +174,7 @@ impl WriteTx {
             .bind(name.to_owned())
             .bind(definition.to_owned())
             .bind(owner_user_id)
-            .bind(org_id.to_owned())
+            .bind(org_id.to_string())
             .bind(i64::from(shared))
             .bind(now)
             .execute(self.conn())
@@ -178,7 +184,7 @@ impl WriteTx {
             "cohort.save",
             "cohort",
             id,
-            json!({"name": name, "org": org_id, "shared": shared, "definition_bytes": definition.len()}),
+            json!({"name": name, "org": org_id.as_str(), "shared": shared, "definition_bytes": definition.len()}),
         )
         .await?;
         Ok(())
@@ -236,11 +242,11 @@ impl Store {
     }
 
     /// An organisation's quick tests in a month (`YYYY-MM`), in order: its statement.
-    pub async fn org_quicktests(&self, org_id: &str, month: &str) -> Result<Vec<QuickTest>> {
+    pub async fn org_quicktests(&self, org_id: &OrgId, month: &str) -> Result<Vec<QuickTest>> {
         let rows = sqlx::query(&format!(
             "SELECT {QT_COLUMNS} FROM quicktests q JOIN users u ON u.id = q.user_id WHERE q.org_id = $1 AND q.month = $2 ORDER BY q.id"
         ))
-        .bind(org_id.to_owned())
+        .bind(org_id.to_string())
         .bind(month.to_owned())
         .fetch_all(self.pool())
         .await?;
@@ -248,11 +254,11 @@ impl Store {
     }
 
     /// The months in which an organisation ran quick tests, newest first.
-    pub async fn org_quicktest_months(&self, org_id: &str) -> Result<Vec<String>> {
+    pub async fn org_quicktest_months(&self, org_id: &OrgId) -> Result<Vec<String>> {
         let rows = sqlx::query(
             "SELECT DISTINCT month FROM quicktests WHERE org_id = $1 ORDER BY month DESC",
         )
-        .bind(org_id.to_owned())
+        .bind(org_id.to_string())
         .fetch_all(self.pool())
         .await?;
         rows.iter()
@@ -272,7 +278,7 @@ impl Store {
         &self,
         id: &str,
         user_id: i64,
-        orgs: &[String],
+        orgs: &[OrgId],
     ) -> Result<Option<SavedCohort>> {
         let row = sqlx::query(&format!(
             "SELECT {COHORT_COLUMNS} FROM cohorts c JOIN users u ON u.id = c.owner_user_id WHERE c.id = $1"
@@ -287,7 +293,7 @@ impl Store {
 
     /// The cohorts a user may see: their own and those shared in their organisations,
     /// newest first.
-    pub async fn cohorts_for(&self, user_id: i64, orgs: &[String]) -> Result<Vec<SavedCohort>> {
+    pub async fn cohorts_for(&self, user_id: i64, orgs: &[OrgId]) -> Result<Vec<SavedCohort>> {
         let rows = sqlx::query(&format!(
             "SELECT {COHORT_COLUMNS} FROM cohorts c JOIN users u ON u.id = c.owner_user_id WHERE c.owner_user_id = $1 OR c.shared = 1 ORDER BY c.created_at DESC, c.id"
         ))

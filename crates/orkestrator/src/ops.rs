@@ -198,7 +198,7 @@ pub fn catalog(cmd: CatalogCommand, config: &Config) -> anyhow::Result<ExitCode>
                         ..Default::default()
                     };
                     let t = std::time::Instant::now();
-                    let r = index.search(&catalog, &query, "da")?;
+                    let r = index.search(&catalog, &query, Lang::Da)?;
                     times.push(t.elapsed().as_secs_f64() * 1e6);
                     hits += r.sources.len();
                 }
@@ -264,10 +264,10 @@ pub async fn roadmap(
     repeat: Option<usize>,
     config: &Config,
 ) -> anyhow::Result<ExitCode> {
-    if !["json", "text"].contains(&format) || !["da", "en"].contains(&lang) {
+    let Some(lang) = Lang::parse(lang).filter(|_| ["json", "text"].contains(&format)) else {
         eprintln!("orkestrator: --format is json or text, --lang da or en");
         return Ok(ExitCode::from(2));
-    }
+    };
     let text = match std::fs::read_to_string(need) {
         Ok(t) => t,
         Err(e) => {
@@ -319,7 +319,9 @@ pub async fn roadmap(
             plans.push(t.elapsed().as_secs_f64() * 1e6);
             let t = std::time::Instant::now();
             std::hint::black_box(
-                ork_rules::planner::roadmap_json(&catalog, &book, &need, &history).ok(),
+                ork_rules::report::roadmap(&catalog, &book, &need, &history)
+                    .map(|(_, r)| serde_json::to_string(&r))
+                    .ok(),
             );
             answers.push(t.elapsed().as_secs_f64() * 1e6);
         }
@@ -339,8 +341,8 @@ pub async fn roadmap(
         return Ok(ExitCode::SUCCESS);
     }
     let out = if format == "json" {
-        ork_rules::planner::roadmap_json(&catalog, &book, &need, &history)
-            .map(|v| serde_json::to_string_pretty(&v).unwrap_or_default() + "\n")
+        ork_rules::report::roadmap(&catalog, &book, &need, &history)
+            .map(|(_, r)| serde_json::to_string_pretty(&r).unwrap_or_default() + "\n")
     } else {
         ork_rules::plan(&catalog, &book, &need, &history)
             .map(|r| ork_rules::planner::to_text(&r, lang))
@@ -351,7 +353,7 @@ pub async fn roadmap(
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!("orkestrator: {}", if lang == "da" { &e.da } else { &e.en });
+            eprintln!("orkestrator: {}", e.message(lang));
             Ok(ExitCode::from(2))
         }
     }
@@ -442,7 +444,7 @@ pub fn quicktest(o: &QuicktestOptions, config: &Config) -> anyhow::Result<ExitCo
         );
         return Ok(ExitCode::from(2));
     }
-    let lang = if o.lang == "da" { "da" } else { "en" };
+    let lang = Lang::parse(o.lang).unwrap_or(Lang::En);
     let mut parsed = Vec::new();
     for path in o.cohorts {
         let text = match std::fs::read_to_string(path) {
@@ -489,8 +491,9 @@ pub fn quicktest(o: &QuicktestOptions, config: &Config) -> anyhow::Result<ExitCo
             ork_quicktest::engine::count(&index, c).exact_json()
         } else {
             let a = ork_quicktest::answer::answer(&index, &policy, c, &earlier);
-            let mut out = ork_quicktest::answer::to_json(&policy, c, &a, lang);
-            out["price"] = prices.json(&prices.price(c, o.tariff));
+            let mut out =
+                serde_json::to_value(ork_quicktest::answer::report(&policy, c, &a, lang))?;
+            out["price"] = serde_json::to_value(prices.charge(&prices.price(c, o.tariff)))?;
             earlier.push(ork_quicktest::answer::Earlier {
                 cohort: Some(c.clone()),
                 shown: a.shown,
@@ -737,8 +740,8 @@ fn read_password() -> anyhow::Result<String> {
         .read_line(&mut line)
         .context("cannot read the password from standard input")?;
     let pw = line.trim_end_matches(['\r', '\n']).to_owned();
-    if let Err((_, en)) = validate_new_password(&pw) {
-        bail!("{en}");
+    if let Err(key) = validate_new_password(&pw) {
+        bail!("{}", ork_server::i18n::message(key, &[]).1);
     }
     Ok(pw)
 }

@@ -125,13 +125,9 @@ pub async fn revoke(
     ApiUser(p): ApiUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id: i64 = id.parse().map_err(|_| {
-        ApiError::bad_request(
-            "invalid_id",
-            "Id skal være et heltal.",
-            "The id must be an integer.",
-        )
-    })?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::invalid("invalid_id", &[]))?;
     service::revoke(&state, &p, &client, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

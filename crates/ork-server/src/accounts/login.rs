@@ -173,13 +173,7 @@ pub async fn set_language(
     Extension(a): Extension<Auth>,
     Form(f): Form<LangForm>,
 ) -> Result<Response, ApiError> {
-    let lang = Lang::parse(&f.lang).ok_or_else(|| {
-        ApiError::bad_request(
-            "invalid_language",
-            "Sproget skal være da eller en.",
-            "The language must be da or en.",
-        )
-    })?;
+    let lang = Lang::parse(&f.lang).ok_or_else(|| ApiError::invalid("invalid_language", &[]))?;
     if let Auth::User(p) = &a
         && p.user.lang != lang
     {

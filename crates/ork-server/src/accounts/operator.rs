@@ -108,10 +108,9 @@ async fn failed(state: &AppState, c: Chrome, e: ApiError) -> Result<Response, Ap
 }
 
 fn invalid(e: ork_domain::ParseError) -> ApiError {
-    ApiError::bad_request(
+    ApiError::invalid(
         "invalid_input",
-        format!("Ugyldig værdi – {}: {}", e.what, e.expected),
-        format!("Invalid value – {}: {}", e.what, e.expected),
+        &[("what", &e.what), ("expected", &e.expected)],
     )
 }
 
@@ -135,13 +134,8 @@ pub async fn add_org(
     let result: Result<(), ApiError> = async {
         let id = OrgId::parse(f.id.trim()).map_err(invalid)?;
         let role = f.authority_role.as_deref().filter(|r| !r.is_empty());
-        let kind = OrgKind::parse(&f.kind, role).map_err(|m| {
-            ApiError::bad_request(
-                "invalid_kind",
-                format!("Ugyldig type: {m}"),
-                format!("Invalid kind: {m}"),
-            )
-        })?;
+        let kind = OrgKind::parse(&f.kind, role)
+            .map_err(|m| ApiError::invalid("invalid_kind", &[("problem", &m)]))?;
         let mut tx = state.store.write().await?;
         let src = p.audit_source(&client, p.org_for(Role::Operator));
         tx.create_org(
@@ -188,17 +182,12 @@ pub async fn add_user(
             (Some(o), Some(r)) => Some((OrgId::parse(o).map_err(invalid)?, parse_role(r)?)),
             (None, None) => None,
             _ => {
-                return Err(ApiError::bad_request(
-                    "invalid_input",
-                    "Angiv både organisation og rolle – eller ingen af dem.",
-                    "Give both organisation and role – or neither.",
-                ));
+                return Err(ApiError::invalid("invalid_input.grant", &[]));
             }
         };
         let password_hash = match f.password.as_deref().filter(|s| !s.is_empty()) {
             Some(pw) => {
-                validate_new_password(pw)
-                    .map_err(|(da, en)| ApiError::bad_request("weak_password", da, en))?;
+                validate_new_password(pw).map_err(|key| ApiError::invalid(key, &[]))?;
                 let pw = pw.to_owned();
                 Some(
                     tokio::task::spawn_blocking(move || hash_password(&pw))
@@ -227,13 +216,7 @@ pub async fn add_user(
 }
 
 fn parse_role(r: &str) -> Result<Role, ApiError> {
-    Role::parse(r).ok_or_else(|| {
-        ApiError::bad_request(
-            "invalid_role",
-            format!("Ukendt rolle: {r}"),
-            format!("Unknown role: {r}"),
-        )
-    })
+    Role::parse(r).ok_or_else(|| ApiError::invalid("invalid_role", &[("role", &r)]))
 }
 
 #[derive(serde::Deserialize)]
@@ -278,11 +261,7 @@ async fn change_role(
         let org = OrgId::parse(f.org.trim()).map_err(invalid)?;
         let role = parse_role(&f.role)?;
         if !grant && email == p.user.email && role == Role::Operator {
-            return Err(ApiError::bad_request(
-                "self_revoke",
-                "Du kan ikke fjerne din egen driftsrolle.",
-                "You cannot remove your own operator role.",
-            ));
+            return Err(ApiError::invalid("self_revoke", &[]));
         }
         let src = p.audit_source(client, p.org_for(Role::Operator));
         let mut tx = state.store.write().await?;
@@ -324,19 +303,11 @@ pub async fn set_account_state(
             "disable" => true,
             "enable" => false,
             _ => {
-                return Err(ApiError::bad_request(
-                    "invalid_action",
-                    "Handlingen skal være disable eller enable.",
-                    "The action must be disable or enable.",
-                ));
+                return Err(ApiError::invalid("invalid_action.account", &[]));
             }
         };
         if disabled && email == p.user.email {
-            return Err(ApiError::bad_request(
-                "self_disable",
-                "Du kan ikke deaktivere din egen konto.",
-                "You cannot disable your own account.",
-            ));
+            return Err(ApiError::invalid("self_disable", &[]));
         }
         let src = p.audit_source(&client, p.org_for(Role::Operator));
         let mut tx = state.store.write().await?;
@@ -353,10 +324,9 @@ pub async fn set_account_state(
 }
 
 fn no_such_user(email: &Email) -> ApiError {
-    ApiError::new(
+    ApiError::of(
         StatusCode::NOT_FOUND,
-        "not_found",
-        format!("Ingen bruger med e-mail {email}."),
-        format!("No user with e-mail {email}."),
+        "not_found.user",
+        &[("email", &email)],
     )
 }

@@ -36,19 +36,11 @@ pub fn validate(
     let (default_days, max_days) = lifetimes(state);
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::bad_request(
-            "invalid_name",
-            "Navnet skal være 1–100 tegn.",
-            "The name must be 1–100 characters.",
-        ));
+        return Err(ApiError::invalid("invalid_name", &[]));
     }
     let days = days.unwrap_or(default_days);
     if !(1..=max_days).contains(&days) {
-        return Err(ApiError::bad_request(
-            "invalid_expiry",
-            format!("expires_in_days skal være mellem 1 og {max_days}."),
-            format!("expires_in_days must be between 1 and {max_days}."),
-        ));
+        return Err(ApiError::invalid("invalid_expiry", &[("max", &max_days)]));
     }
     Ok((name.to_owned(), days))
 }
@@ -64,12 +56,7 @@ pub async fn issue(
     days: i64,
 ) -> Result<(ApiToken, String), ApiError> {
     if !matches!(p.via, Via::Session { .. }) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "session_required",
-            "API-nøgler kan kun oprettes, når man er logget ind i portalen, ikke med en API-nøgle.",
-            "API tokens can only be created when signed in to the portal, not with an API token.",
-        ));
+        return Err(ApiError::of(StatusCode::FORBIDDEN, "session_required", &[]));
     }
     let secret = secrets::new_api_token();
     let mut tx = state.store.write().await?;
@@ -101,12 +88,7 @@ pub async fn revoke(
         .revoke_token(&p.audit_source(client, None), p.user.id, id)
         .await?
     {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "Du har ingen aktiv API-nøgle med det id.",
-            "You have no active API token with that id.",
-        ));
+        return Err(ApiError::of(StatusCode::NOT_FOUND, "not_found.token", &[]));
     }
     tx.commit().await?;
     Ok(())

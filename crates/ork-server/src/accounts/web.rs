@@ -90,13 +90,10 @@ pub async fn create_token(
         .filter(|d| !d.is_empty())
     {
         None => Ok(None),
-        Some(d) => d.parse::<i64>().map(Some).map_err(|_| {
-            ApiError::bad_request(
-                "invalid_expiry",
-                "Antal dage skal være et heltal.",
-                "Days must be a whole number.",
-            )
-        }),
+        Some(d) => d
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| ApiError::invalid("invalid_expiry.days", &[])),
     };
     let lang = c.t.lang;
     let validated = days.and_then(|d| tokens::validate(&state, &f.name, d));

@@ -20,11 +20,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .and_then(|v| v.split(';').next())
             .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
         if !is_json {
-            return Err(ApiError::new(
+            return Err(ApiError::of(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
-                "Indholdet skal være JSON (Content-Type: application/json).",
-                "The body must be JSON (Content-Type: application/json).",
+                &[],
             ));
         }
         let limit = req
@@ -37,11 +36,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             Err(e) => {
                 // serde's message names the field and position but never echoes the input.
                 let msg = e.to_string();
-                Err(ApiError::bad_request(
-                    "invalid_json",
-                    format!("Ugyldig JSON: {msg}"),
-                    format!("Invalid JSON: {msg}"),
-                ))
+                Err(ApiError::invalid("invalid_json", &[("problem", &msg)]))
             }
         }
     }

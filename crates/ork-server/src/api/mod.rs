@@ -10,13 +10,8 @@ pub use json::ApiJson;
 
 /// A query string as its (name, value) pairs, or a 400 when it cannot be read.
 pub fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, crate::ApiError> {
-    serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|_| {
-        crate::ApiError::bad_request(
-            "invalid_query_string",
-            "Parametrene kunne ikke læses.",
-            "The parameters could not be read.",
-        )
-    })
+    serde_urlencoded::from_str(raw.unwrap_or(""))
+        .map_err(|_| crate::ApiError::invalid("invalid_query_string", &[]))
 }
 
 use crate::AppState;
@@ -123,6 +118,62 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for UserLang {
     }
 }
 
+/// Schemas written out by hand as JSON, for bodies whose shape serde does not describe (the
+/// cohort language, JSON-LD), read into utoipa's model.
+pub fn hand_schemas(
+    json: &str,
+) -> Vec<(
+    String,
+    utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+)> {
+    let all: std::collections::BTreeMap<String, _> =
+        serde_json::from_str(json).expect("a hand-written schema file is read by its test");
+    all.into_iter().collect()
+}
+
+/// A type whose OpenAPI schema is the entry `$name` of a hand-written schema file; the
+/// file's other entries are the parts it refers to.
+macro_rules! hand_schema {
+    ($(#[$doc:meta])* $name:ident, $file:literal) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl $name {
+            pub const FILE: &'static str = include_str!($file);
+        }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                crate::api::hand_schemas(Self::FILE)
+                    .into_iter()
+                    .find(|(k, _)| k == stringify!($name))
+                    .map(|(_, s)| s)
+                    .expect(concat!($file, " has ", stringify!($name)))
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
+            }
+
+            fn schemas(
+                schemas: &mut Vec<(
+                    String,
+                    utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+                )>,
+            ) {
+                schemas.extend(
+                    crate::api::hand_schemas(Self::FILE)
+                        .into_iter()
+                        .filter(|(k, _)| k != stringify!($name)),
+                );
+            }
+        }
+    };
+}
+pub(crate) use hand_schema;
+
 /// The OpenAPI document as served: what the handlers' annotations say, completed with what
 /// holds for every operation or depends on this server's data, so that it states exactly
 /// what the server does:
@@ -167,6 +218,7 @@ pub fn document(openapi: &utoipa::openapi::OpenApi, state: &AppState) -> String 
         days["maximum"] = serde_json::json!(max_days);
     }
     let c = &state.catalog.catalog;
+    need_schema(&mut doc, c);
     for (name, ids) in [
         (
             "controller",
@@ -193,4 +245,55 @@ pub fn document(openapi: &utoipa::openapi::OpenApi, state: &AppState) -> String 
         }
     }
     serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// The data need's closed vocabularies, which the planner checks: applicant kinds and
+/// regions, the catalog's source ids, and the nine traits (each required, true or false).
+fn need_schema(doc: &mut serde_json::Value, c: &ork_catalog::Catalog) {
+    use ork_rules::rulebook::{APPLICANT_KINDS, TRAITS};
+    use serde_json::json;
+    if let Some(a) = doc.pointer_mut("/components/schemas/Applicant/properties") {
+        a["kind"] = json!({"type": "string", "enum": APPLICANT_KINDS});
+        let regions: Vec<serde_json::Value> = ork_catalog::load::REGIONS
+            .iter()
+            .map(|r| json!(r))
+            .chain([serde_json::Value::Null])
+            .collect();
+        a["region"] = json!({
+            "type": ["string", "null"], "enum": regions,
+            "description": "The applicant's region (or its Danish partner's)",
+        });
+    }
+    if let Some(n) = doc.pointer_mut("/components/schemas/Need/properties") {
+        let ids: Vec<&str> = c.sources.iter().map(|s| s.id.as_str()).collect();
+        n["datasets"] = json!({
+            "type": "array", "minItems": 1, "items": {"type": "string", "enum": ids},
+            "description": "Catalog source ids",
+        });
+        let traits: serde_json::Map<String, serde_json::Value> = TRAITS
+            .iter()
+            .map(|t| ((*t).to_owned(), json!({"type": "boolean"})))
+            .collect();
+        n["traits"] = json!({
+            "type": "object", "properties": traits, "required": TRAITS,
+            "additionalProperties": false,
+            "description": "The project's nine traits, each true or false",
+        });
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    /// Every keyword of a hand-written schema file survives the reading (utoipa drops what
+    /// its model does not know, which would loosen the published schema unseen).
+    pub(crate) fn reads_unchanged(file: &str) {
+        let written: serde_json::Value = serde_json::from_str(file).unwrap();
+        let read = serde_json::to_value(
+            super::hand_schemas(file)
+                .into_iter()
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        )
+        .unwrap();
+        assert_eq!(read, written);
+    }
 }

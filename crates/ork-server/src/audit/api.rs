@@ -5,19 +5,30 @@ use axum::Json;
 use axum::extract::{Query, State};
 use utoipa::ToSchema;
 
+/// One event of the hash-chained audit trail.
 #[derive(serde::Serialize, ToSchema)]
 pub struct AuditEvent {
+    /// The event's place in the chain, from 1.
     pub seq: i64,
+    /// RFC 3339, UTC.
     pub at: String,
+    /// The user's e-mail, or none for the system.
     pub actor: Option<String>,
+    /// The organisation the actor acted for.
     pub org: Option<String>,
+    /// What happened (`session.sign_in`, `quicktest.run`, `cohort.save`, …).
     pub action: String,
     pub object_type: String,
     pub object_id: String,
+    /// Where it came from: the client's address, or `cli` for the command line.
     pub source: String,
+    /// The action's own facts (names, counts, prices; never a secret or a count of
+    /// persons): a JSON object whose keys depend on the action.
     #[schema(value_type = Object)]
     pub details: serde_json::Value,
+    /// The previous event's hash (hex).
     pub prev_hash: String,
+    /// This event's hash over its fields and `prev_hash` (hex).
     pub hash: String,
 }
 

@@ -89,22 +89,9 @@ impl TokenRejection {
         }
     }
 
-    /// The 401 the API answers with.
+    /// The 401 the API answers with (its message is the code's, `i18n/messages.rs`).
     pub fn error(self) -> ApiError {
-        let (da, en) = match self {
-            Self::Revoked => (
-                "API-nøglen er tilbagekaldt.",
-                "The API token has been revoked.",
-            ),
-            Self::Expired => ("API-nøglen er udløbet.", "The API token has expired."),
-            Self::Malformed => (
-                "Authorization-headeren skal være 'Bearer ork_…'.",
-                "The Authorization header must be 'Bearer ork_…'.",
-            ),
-            Self::AccountDisabled => ("Kontoen er deaktiveret.", "The account is disabled."),
-            Self::Unknown => ("API-nøglen er ukendt.", "The API token is unknown."),
-        };
-        ApiError::new(StatusCode::UNAUTHORIZED, self.code(), da, en)
+        ApiError::of(StatusCode::UNAUTHORIZED, self.code(), &[])
     }
 }
 
@@ -225,11 +212,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
         match auth_of(parts) {
             Auth::User(p) => Ok(Self(*p)),
             Auth::Anonymous => Err(ApiError::unauthenticated()),
-            Auth::SessionExpired => Err(ApiError::new(
+            Auth::SessionExpired => Err(ApiError::of(
                 StatusCode::UNAUTHORIZED,
                 "session_expired",
-                "Din session er udløbet. Log ind igen.",
-                "Your session has expired. Please sign in again.",
+                &[],
             )),
             Auth::TokenRejected(why) => Err(why.error()),
         }

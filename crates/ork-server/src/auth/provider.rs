@@ -103,18 +103,12 @@ fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 /// The rule for new passwords: at least 12 characters, at most 1024.
-pub fn validate_new_password(password: &str) -> Result<(), (&'static str, &'static str)> {
+pub fn validate_new_password(password: &str) -> Result<(), &'static str> {
     let n = password.chars().count();
     if n < 12 {
-        Err((
-            "Adgangskoden skal være mindst 12 tegn.",
-            "The password must be at least 12 characters.",
-        ))
+        Err("weak_password.short")
     } else if n > 1024 {
-        Err((
-            "Adgangskoden må højst være 1024 tegn.",
-            "The password must be at most 1024 characters.",
-        ))
+        Err("weak_password.long")
     } else {
         Ok(())
     }

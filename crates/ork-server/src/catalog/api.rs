@@ -3,7 +3,7 @@
 //! take over). Reading the catalog needs no sign-in; the basket does.
 
 use super::dto::*;
-use super::service::{Strict, bad, find, parse_search, run_search};
+use super::service::{Strict, find, parse_search, run_search};
 use crate::api::UserLang;
 use crate::auth::{ApiUser, ClientAddr};
 use crate::{ApiError, AppState};
@@ -52,21 +52,21 @@ pub async fn search(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SearchResponse>, ApiError> {
     let p = parse_search(raw.as_deref(), Strict::Api)?;
-    let lang = p.lang.unwrap_or_else(|| lang.code().to_owned());
+    let lang = p.lang.unwrap_or(lang);
     let cs = &state.catalog;
-    let r = run_search(cs, &p.query, &lang)?;
+    let r = run_search(cs, &p.query, lang)?;
     let c = &cs.catalog;
     Ok(Json(SearchResponse {
         query: p.query.q.clone(),
-        lang: lang.clone(),
+        lang: lang.code().to_owned(),
         total_sources: r.sources.len(),
         sources: r
             .sources
             .iter()
             .map(|&i| summary(c, &c.sources[i]))
             .collect(),
-        hits: hits_dto(c, &r, &lang),
-        facets: facets_dto(c, &r, &lang),
+        hits: hits_dto(c, &r, lang),
+        facets: facets_dto(c, &r, lang),
     }))
 }
 
@@ -76,7 +76,7 @@ pub async fn search(
     params(("format" = Option<String>, Query, description = "turtle (default; also ttl) or jsonld (also json-ld)", pattern = "^(turtle|ttl|jsonld|json-ld)$")),
     responses(
         (status = 200, description = "The catalog as RDF: Turtle, or JSON-LD when asked for",
-            content((String = "text/turtle"), (Object = "application/ld+json"))),
+            content((String = "text/turtle"), (DcatJsonLd = "application/ld+json"))),
         (status = 400, body = crate::api::ErrorBody)))]
 pub async fn dcat(
     State(state): State<AppState>,
@@ -94,13 +94,8 @@ pub async fn dcat(
         .and_then(|h| h.to_str().ok())
         .is_some_and(|a| a.contains("application/ld+json"));
     let format = match asked {
-        Some(f) => ork_catalog::dcat::Format::parse(f).ok_or_else(|| {
-            bad(
-                "invalid_format",
-                "format skal være turtle eller jsonld.".into(),
-                "format must be turtle or jsonld.".into(),
-            )
-        })?,
+        Some(f) => ork_catalog::dcat::Format::parse(f)
+            .ok_or_else(|| ApiError::invalid("invalid_format.dcat", &[]))?,
         None if accept_jsonld => ork_catalog::dcat::Format::JsonLd,
         None => ork_catalog::dcat::Format::Turtle,
     };
@@ -173,11 +168,6 @@ pub async fn basket_remove(
     if removed {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_in_basket",
-            "Datakilden er ikke i din kurv.",
-            "The data source is not in your basket.",
-        ))
+        Err(ApiError::of(StatusCode::NOT_FOUND, "not_in_basket", &[]))
     }
 }

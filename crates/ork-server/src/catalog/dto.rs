@@ -4,7 +4,14 @@
 use super::CatalogState;
 use ork_catalog::search::Results;
 use ork_catalog::{Catalog, Source, Text};
+use ork_domain::Lang;
 use utoipa::ToSchema;
+
+crate::api::hand_schema!(
+    /// The catalog as JSON-LD, as `GET /api/v1/catalog/dcat` writes it (`dcat-jsonld.json`).
+    DcatJsonLd,
+    "dcat-jsonld.json"
+);
 
 #[derive(serde::Serialize, ToSchema, Clone)]
 pub struct TextDto {
@@ -310,7 +317,7 @@ pub struct SearchResponse {
     pub facets: FacetsDto,
 }
 
-pub fn facets_dto(c: &Catalog, r: &Results, lang: &str) -> FacetsDto {
+pub fn facets_dto(c: &Catalog, r: &Results, lang: Lang) -> FacetsDto {
     FacetsDto {
         controllers: r
             .facets
@@ -361,7 +368,7 @@ pub fn facets_dto(c: &Catalog, r: &Results, lang: &str) -> FacetsDto {
     }
 }
 
-pub fn hits_dto(c: &Catalog, r: &Results, lang: &str) -> Vec<HitDto> {
+pub fn hits_dto(c: &Catalog, r: &Results, lang: Lang) -> Vec<HitDto> {
     r.hits
         .iter()
         .map(|h| {
@@ -394,5 +401,13 @@ impl From<&Text> for TextDto {
             da: t.da.clone(),
             en: t.en.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_json_ld_schema_reads_unchanged() {
+        crate::api::tests::reads_unchanged(super::DcatJsonLd::FILE);
     }
 }

@@ -29,12 +29,7 @@ fn require_steward(auth: &Auth, s: &Source) -> Result<(), ApiError> {
     match auth.principal() {
         None => Err(ApiError::unauthenticated()),
         Some(_) if steward_of(auth, s) => Ok(()),
-        Some(_) => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "not_steward",
-            "Kun dataforvaltere hos kildens dataansvarlige kan redigere dens dokumentation.",
-            "Only data stewards of the source's controller can edit its documentation.",
-        )),
+        Some(_) => Err(ApiError::of(StatusCode::FORBIDDEN, "not_steward", &[])),
     }
 }
 
@@ -52,7 +47,7 @@ pub async fn edit_form(
     Ok(render(
         lang,
         &EditPage {
-            name: s.name.get(lang.code()).to_owned(),
+            name: s.name.get(lang).to_owned(),
             base_version: doc.version,
             body_da: doc.text.da,
             body_en: doc.text.en,
@@ -94,7 +89,7 @@ pub async fn edit_save(
         let mut res = render(
             lang,
             &EditPage {
-                name: s.name.get(lang.code()).to_owned(),
+                name: s.name.get(lang).to_owned(),
                 base_version: base,
                 body_da: body_da.clone(),
                 body_en: body_en.clone(),
@@ -146,15 +141,7 @@ pub async fn edit_save(
         }
         ork_store::DocSave::Conflict { current } => {
             drop(tx);
-            let msg = if lang == Lang::Da {
-                format!(
-                    "En anden har gemt version {current}, mens du redigerede. Din tekst er bevaret herunder; se historikken, og gem igen."
-                )
-            } else {
-                format!(
-                    "Someone else saved version {current} while you were editing. Your text is kept below; check the history and save again."
-                )
-            };
+            let msg = crate::i18n::say(lang, "doc_conflict", &[("version", &current)]);
             Ok(again(msg, StatusCode::CONFLICT, current))
         }
     }
@@ -163,38 +150,35 @@ pub async fn edit_save(
 /// What is wrong with an edit, in Danish and English: a text that is not safe Markdown or
 /// too long, or a missing or too long note.
 fn edit_problem(body_da: &str, body_en: &str, note: &str) -> Option<(String, String)> {
-    [("da", body_da), ("en", body_en)]
+    use crate::i18n::message;
+    use ork_catalog::markdown::{MarkdownError, check};
+    [(Lang::Da, body_da), (Lang::En, body_en)]
         .iter()
         .find_map(|(which, body)| {
-            ork_catalog::markdown::check(body).err().map(|e| {
-                let (da_lang, en_lang) = if *which == "da" { ("dansk", "Danish") } else { ("engelsk", "English") };
-                match e {
-                    ork_catalog::markdown::MarkdownError::TooLong { bytes, max } => (
-                        format!("Den {da_lang}e tekst er på {bytes} byte; højst {max} er tilladt."),
-                        format!("The {en_lang} text is {bytes} bytes; at most {max} are allowed."),
-                    ),
-                    ork_catalog::markdown::MarkdownError::Html { line } => (
-                        format!("Den {da_lang}e tekst, linje {line}: HTML er ikke tilladt; brug Markdown."),
-                        format!("The {en_lang} text, line {line}: HTML is not allowed; use Markdown."),
-                    ),
-                    ork_catalog::markdown::MarkdownError::Link { line, url } => (
-                        format!("Den {da_lang}e tekst, linje {line}: linket '{url}' er ikke en http(s)-, mailto- eller intern adresse."),
-                        format!("The {en_lang} text, line {line}: the link '{url}' is not an http(s), mailto or site address."),
-                    ),
-                    ork_catalog::markdown::MarkdownError::Nul => (
-                        format!("Den {da_lang}e tekst indeholder et ugyldigt tegn (NUL)."),
-                        format!("The {en_lang} text contains an invalid character (NUL)."),
-                    ),
+            let e = check(body).err()?;
+            let side =
+                |da: &'static str, en: &'static str| if *which == Lang::Da { da } else { en };
+            Some(match &e {
+                MarkdownError::TooLong { bytes, max } => message(
+                    side("doc_invalid.too_long_da", "doc_invalid.too_long_en"),
+                    &[("bytes", bytes), ("max", max)],
+                ),
+                MarkdownError::Html { line } => message(
+                    side("doc_invalid.html_da", "doc_invalid.html_en"),
+                    &[("line", line)],
+                ),
+                MarkdownError::Link { line, url } => message(
+                    side("doc_invalid.link_da", "doc_invalid.link_en"),
+                    &[("line", line), ("url", url)],
+                ),
+                MarkdownError::Nul => {
+                    message(side("doc_invalid.nul_da", "doc_invalid.nul_en"), &[])
                 }
             })
         })
         .or_else(|| {
-            (note.is_empty() || note.chars().count() > 200).then(|| {
-                (
-                    "Skriv kort (højst 200 tegn), hvad du har ændret.".to_owned(),
-                    "Say briefly (at most 200 characters) what you changed.".to_owned(),
-                )
-            })
+            (note.is_empty() || note.chars().count() > 200)
+                .then(|| message("doc_invalid.note", &[]))
         })
 }
 
@@ -247,7 +231,7 @@ pub async fn history(
     let cat = &state.catalog.catalog;
     let s = find(cat, &id)?;
     let lang = c.t.lang;
-    let l = lang.code();
+    let l = lang;
     let mut versions = state.store.doc_versions(&s.id).await?;
     versions.reverse();
     let mut prev = (s.docs.da.clone(), s.docs.en.clone());

@@ -6,36 +6,29 @@ use crate::ApiError;
 use axum::http::StatusCode;
 use ork_catalog::search::{Query, Results, SearchError};
 use ork_catalog::{Catalog, DataType, Source};
+use ork_domain::Lang;
 
 /// The source, or a 404 that suggests the ids closest to the one asked for.
 pub fn find<'a>(c: &'a Catalog, id: &str) -> Result<&'a Source, ApiError> {
     c.source(id).ok_or_else(|| {
         let shown: String = id.chars().take(60).collect();
         let near = c.suggest(&shown);
-        let (da, en) = if near.is_empty() {
-            (
-                format!("Datakilden '{shown}' findes ikke i kataloget."),
-                format!("There is no data source '{shown}' in the catalog."),
-            )
+        if near.is_empty() {
+            ApiError::of(StatusCode::NOT_FOUND, "source_not_found", &[("id", &shown)])
         } else {
-            let list = near.join(", ");
-            (
-                format!("Datakilden '{shown}' findes ikke i kataloget. Mente du: {list}?"),
-                format!("There is no data source '{shown}' in the catalog. Did you mean: {list}?"),
+            ApiError::of(
+                StatusCode::NOT_FOUND,
+                "source_not_found.suggest",
+                &[("id", &shown), ("near", &near.join(", "))],
             )
-        };
-        ApiError::new(StatusCode::NOT_FOUND, "source_not_found", da, en)
+        }
     })
 }
 
 /// A parsed search request.
 pub struct SearchParams {
     pub query: Query,
-    pub lang: Option<String>,
-}
-
-pub(crate) fn bad(code: &'static str, da: String, en: String) -> ApiError {
-    ApiError::bad_request(code, da, en)
+    pub lang: Option<Lang>,
 }
 
 /// How strictly a search is read from the address.
@@ -51,14 +44,8 @@ pub enum Strict {
 /// Reads `q`, `lang`, `controller`, `data_type`, `topic` (each repeatable or
 /// comma-separated), `from_year`, `to_year` and `limit`, refusing anything else.
 pub fn parse_search(raw: Option<&str>, strict: Strict) -> Result<SearchParams, ApiError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|_| {
-            bad(
-                "invalid_query_string",
-                "Søgeparametrene kunne ikke læses.".into(),
-                "The search parameters could not be read.".into(),
-            )
-        })?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or(""))
+        .map_err(|_| ApiError::invalid("invalid_query_string.search", &[]))?;
     let mut query = Query {
         limit: 50,
         ..Default::default()
@@ -73,11 +60,7 @@ pub fn parse_search(raw: Option<&str>, strict: Strict) -> Result<SearchParams, A
         let list = matches!(k.as_str(), "controller" | "topic" | "data_type");
         if strict == Strict::Api && v.is_empty() && k != "q" && !list {
             let k: String = k.chars().take(40).collect();
-            return Err(bad(
-                "empty_parameter",
-                format!("Parameteren '{k}' er tom; udelad den, eller giv den en værdi."),
-                format!("The parameter '{k}' is empty; leave it out or give it a value."),
-            ));
+            return Err(ApiError::invalid("empty_parameter", &[("name", &k)]));
         }
         let many = || {
             v.split(',')
@@ -88,14 +71,10 @@ pub fn parse_search(raw: Option<&str>, strict: Strict) -> Result<SearchParams, A
         };
         match k.as_str() {
             "q" => query.q = v,
-            "lang" => match v.as_str() {
-                "da" | "en" => lang = Some(v),
-                _ => {
-                    return Err(bad(
-                        "invalid_lang",
-                        "lang skal være da eller en.".into(),
-                        "lang must be da or en.".into(),
-                    ));
+            "lang" => match Lang::parse(&v) {
+                Some(l) => lang = Some(l),
+                None => {
+                    return Err(ApiError::invalid("invalid_lang", &[]));
                 }
             },
             "controller" => query.controllers.extend(many()),
@@ -128,11 +107,7 @@ fn year(k: &str, v: &str, strict: Strict) -> Result<i32, ApiError> {
         .filter(|y| (1800..=2100).contains(y))
         .ok_or_else(|| {
             let got: String = v.chars().take(20).collect();
-            bad(
-                "invalid_year",
-                format!("{k} skal være et årstal, fx 2015 (fik '{got}')."),
-                format!("{k} must be a year, e.g. 2015 (got '{got}')."),
-            )
+            ApiError::invalid("invalid_year", &[("name", &k), ("got", &got)])
         })
 }
 
@@ -140,59 +115,31 @@ fn limit(v: &str, strict: Strict) -> Result<usize, ApiError> {
     digits(v, strict)
         .and_then(|d| d.parse::<usize>().ok())
         .filter(|n| (1..=500).contains(n))
-        .ok_or_else(|| {
-            bad(
-                "invalid_limit",
-                "limit skal være et tal fra 1 til 500.".into(),
-                "limit must be a number from 1 to 500.".into(),
-            )
-        })
+        .ok_or_else(|| ApiError::invalid("invalid_limit.search", &[]))
 }
 
 fn data_type(t: &str) -> Result<DataType, ApiError> {
     DataType::parse(t).ok_or_else(|| {
         let t: String = t.chars().take(40).collect();
-        bad(
-            "unknown_facet",
-            format!("Ukendt datatype '{t}'. Mulige: register, operational, wet, genomic."),
-            format!("Unknown data type '{t}'. Possible: register, operational, wet, genomic."),
-        )
+        ApiError::invalid("unknown_facet.data_type", &[("value", &t)])
     })
 }
 
 fn unknown_search_parameter(other: &str) -> ApiError {
     let other: String = other.chars().take(40).collect();
-    bad(
-        "unknown_parameter",
-        format!(
-            "Ukendt søgeparameter '{other}'. Brug q, lang, controller, data_type, topic, from_year, to_year eller limit."
-        ),
-        format!(
-            "Unknown search parameter '{other}'. Use q, lang, controller, data_type, topic, from_year, to_year or limit."
-        ),
-    )
+    ApiError::invalid("unknown_parameter.search", &[("name", &other)])
 }
 
 /// Runs a search, wording refusals for people.
-pub fn run_search(cs: &CatalogState, q: &Query, lang: &str) -> Result<Results, ApiError> {
+pub fn run_search(cs: &CatalogState, q: &Query, lang: Lang) -> Result<Results, ApiError> {
     cs.index()
         .search(&cs.catalog, q, lang)
         .map_err(|e| match e {
-            SearchError::TooLong { chars, max } => bad(
-                "query_too_long",
-                format!(
-                    "Søgningen er på {chars} tegn; der søges på højst {max} tegn. Forkort den."
-                ),
-                format!(
-                    "The query is {chars} characters long; at most {max} are searched. Shorten it."
-                ),
-            ),
+            SearchError::TooLong { chars, max } => {
+                ApiError::invalid("query_too_long", &[("chars", &chars), ("max", &max)])
+            }
             SearchError::UnknownFacet { facet, value } => {
                 let value: String = value.chars().take(40).collect();
-                let (da, en) = match facet {
-                    "controller" => ("dataansvarlig", "controller"),
-                    _ => ("emne", "topic"),
-                };
                 let known: Vec<&str> = if facet == "controller" {
                     cs.catalog
                         .controllers
@@ -202,17 +149,16 @@ pub fn run_search(cs: &CatalogState, q: &Query, lang: &str) -> Result<Results, A
                 } else {
                     cs.catalog.topics.iter().map(|t| t.id.as_str()).collect()
                 };
-                bad(
-                    "unknown_facet",
-                    format!("Ukendt {da} '{value}'. Mulige: {}.", known.join(", ")),
-                    format!("Unknown {en} '{value}'. Possible: {}.", known.join(", ")),
-                )
+                let key = if facet == "controller" {
+                    "unknown_facet.controller"
+                } else {
+                    "unknown_facet.topic"
+                };
+                ApiError::invalid(key, &[("value", &value), ("known", &known.join(", "))])
             }
-            SearchError::EmptyYears { from, to } => bad(
-                "invalid_year",
-                format!("Fra-året {from} ligger efter til-året {to}."),
-                format!("The from year {from} is after the to year {to}."),
-            ),
+            SearchError::EmptyYears { from, to } => {
+                ApiError::invalid("invalid_year.order", &[("from", &from), ("to", &to)])
+            }
             SearchError::Engine(m) => {
                 tracing::error!(error = %m, "catalog search failed");
                 ApiError::internal()

@@ -51,7 +51,7 @@ pub struct SourceRow {
 }
 
 fn row(c: &Catalog, s: &Source, lang: Lang) -> SourceRow {
-    let l = lang.code();
+    let l = lang;
     SourceRow {
         id: s.id.clone(),
         name: s.name.get(l).to_owned(),
@@ -121,7 +121,7 @@ pub async fn search(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let lang = c.t.lang;
-    let l = lang.code();
+    let l = lang;
     let cs = &state.catalog;
     let cat = &cs.catalog;
     let parsed = parse_search(raw.as_deref(), Strict::Form);
@@ -192,7 +192,7 @@ pub async fn search(
 }
 
 /// The variables among the hits, at most 12.
-fn variable_hits(cat: &Catalog, r: &ork_catalog::search::Results, l: &str) -> Vec<VariableHit> {
+fn variable_hits(cat: &Catalog, r: &ork_catalog::search::Results, l: Lang) -> Vec<VariableHit> {
     r.hits
         .iter()
         .filter_map(|h| {
@@ -216,7 +216,7 @@ fn facet_groups(
     cat: &Catalog,
     query: &ork_catalog::search::Query,
     f: &ork_catalog::search::Facets,
-    l: &str,
+    l: Lang,
 ) -> Vec<FacetGroup> {
     let count =
         |list: &[(String, u64)], id: &str| list.iter().find(|(k, _)| k == id).map_or(0, |x| x.1);
@@ -327,7 +327,7 @@ struct SourcePage<'a> {
     c: Chrome,
     s: &'a Source,
     r: SourceRow,
-    l: &'static str,
+    l: Lang,
     chart: Option<Chart>,
     approvers: Vec<Approver>,
     laws: Vec<(String, String)>,
@@ -355,7 +355,7 @@ pub async fn source(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let lang = c.t.lang;
-    let l = lang.code();
+    let l = lang;
     let cat = &state.catalog.catalog;
     let s = find(cat, &id)?;
     let doc = state.catalog.doc(&s.id);
@@ -423,7 +423,7 @@ pub async fn compare(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let lang = c.t.lang;
-    let l = lang.code();
+    let l = lang;
     let cat = &state.catalog.catalog;
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
@@ -438,11 +438,7 @@ pub async fn compare(
         }
     }
     if ids.is_empty() || ids.len() > 4 {
-        return Err(ApiError::bad_request(
-            "compare_count",
-            "Vælg mellem én og fire datakilder at sammenligne.",
-            "Choose between one and four data sources to compare.",
-        ));
+        return Err(ApiError::invalid("compare_count", &[]));
     }
     let sources: Vec<&Source> = ids
         .iter()
@@ -489,16 +485,7 @@ pub async fn compare(
         line("catalog.lead_time", &|s| {
             s.access
                 .lead_time_days
-                .map(|d| {
-                    format!(
-                        "{d} {}",
-                        if lang == Lang::Da {
-                            "arbejdsdage"
-                        } else {
-                            "working days"
-                        }
-                    )
-                })
+                .map(|d| format!("{d} {}", crate::i18n::text(lang, "catalog.working_days")))
                 .unwrap_or_else(none)
         }),
         line("catalog.delivery", &|s| s.access.delivery.get(l).to_owned()),
@@ -564,11 +551,7 @@ pub async fn basket_change(
             tx.basket_remove(&src, p.user.id, &s.id).await?;
         }
         _ => {
-            return Err(ApiError::bad_request(
-                "invalid_action",
-                "Handlingen skal være add eller remove.",
-                "The action must be add or remove.",
-            ));
+            return Err(ApiError::invalid("invalid_action.basket", &[]));
         }
     }
     tx.commit().await?;

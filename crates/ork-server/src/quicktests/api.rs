@@ -2,8 +2,10 @@
 //! protected counts out (`docs/disclosure-control.md`), priced and logged per organisation;
 //! the monthly statement; cohorts saved under stable ids.
 
+use super::dto::{CohortDefinition, CohortList, SavedCohortBody};
 use super::service::{
-    Ask, acting_org, check_name, find_cohort, iso, org_ids, parse_definition, run, save, statement,
+    Ask, QuickTestAnswer, StatementBody, acting_org, check_name, find_cohort, org_ids,
+    parse_definition, parse_text, run, save, statement,
 };
 use crate::api::ApiJson;
 use crate::api::UserLang;
@@ -13,7 +15,7 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Counts a cohort definition with disclosure control: counts and cells from 1 to the
 /// threshold − 1 are hidden (`null`, `suppressed: true`), more cells are hidden so that none
@@ -22,8 +24,8 @@ use serde_json::{Value, json};
 /// and logged; a definition that is refused costs nothing and is not logged.
 #[utoipa::path(post, path = "/api/v1/quicktests", tag = "quicktests", security(("bearer" = []), ("session" = [])),
     params(("org" = Option<String>, Query, description = "The organisation to charge (default: your first as applicant)")),
-    request_body(content = Object, description = "A cohort definition (docs/cohort-language.md)"),
-    responses((status = 200, description = "{count, suppressed, cells, threshold, rounding, rules, price, id}", body = Object),
+    request_body(content = CohortDefinition, description = "A cohort definition (docs/cohort-language.md)"),
+    responses((status = 200, description = "The protected counts, the rules applied, the price and the quick test's id", body = QuickTestAnswer),
         (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody),
         (status = 403, body = crate::api::ErrorBody), (status = 413, body = crate::api::ErrorBody),
         (status = 503, body = crate::api::ErrorBody)))]
@@ -34,10 +36,10 @@ pub async fn create(
     UserLang(lang): UserLang,
     RawQuery(raw): RawQuery,
     ApiJson(body): ApiJson<Value>,
-) -> Result<Json<Value>, ApiError> {
-    // Kept as compact JSON: the text as sent may be mostly whitespace.
+) -> Result<Json<QuickTestAnswer>, ApiError> {
+    let cohort = parse_definition(&body)?;
+    // Logged as compact JSON: the text as sent may be mostly whitespace.
     let definition = body.to_string();
-    let cohort = parse_definition(&definition)?;
     let org = charged_org(&p, raw.as_deref())?;
     Ok(Json(
         run(
@@ -61,13 +63,9 @@ fn query(raw: Option<&str>, allowed: &[&str]) -> Result<Vec<(String, String)>, A
     let pairs = crate::api::query_pairs(raw)?;
     for (k, _) in &pairs {
         if !allowed.contains(&k.as_str()) {
-            return Err(ApiError::bad_request(
-                "unknown_parameter",
-                format!("Ukendt parameter {k:?}; mulige er: {}.", allowed.join(", ")),
-                format!(
-                    "Unknown parameter {k:?}; the possible ones are: {}.",
-                    allowed.join(", ")
-                ),
+            return Err(ApiError::invalid(
+                "unknown_parameter.list",
+                &[("name", &k), ("allowed", &allowed.join(", "))],
             ));
         }
     }
@@ -76,7 +74,7 @@ fn query(raw: Option<&str>, allowed: &[&str]) -> Result<Vec<(String, String)>, A
 
 /// The organisation a question is charged to: `?org=` (the only parameter a question
 /// takes), else the user's default (see [`acting_org`]).
-fn charged_org(p: &Principal, raw: Option<&str>) -> Result<String, ApiError> {
+fn charged_org(p: &Principal, raw: Option<&str>) -> Result<ork_domain::OrgId, ApiError> {
     let named = query(raw, &["org"])?
         .into_iter()
         .find(|(k, _)| k == "org")
@@ -93,7 +91,7 @@ fn charged_org(p: &Principal, raw: Option<&str>) -> Result<String, ApiError> {
         ("format" = Option<String>, Query, description = "json (default) or csv", pattern = "^(json|csv)$"),
     ),
     responses((status = 200, description = "The statement: JSON, or CSV with format=csv",
-            content((Object = "application/json"), (String = "text/csv"))), (status = 400, body = crate::api::ErrorBody),
+            content((StatementBody = "application/json"), (String = "text/csv"))), (status = 400, body = crate::api::ErrorBody),
         (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
 pub async fn statement_get(
     State(state): State<AppState>,
@@ -104,7 +102,7 @@ pub async fn statement_get(
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let s = statement(&state, &p, get("org"), get("month")).await?;
     match get("format").unwrap_or("json") {
-        "json" => Ok(Json(s.json()).into_response()),
+        "json" => Ok(Json(s.body()).into_response()),
         "csv" => Ok((
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -119,10 +117,9 @@ pub async fn statement_get(
             s.csv(),
         )
             .into_response()),
-        other => Err(ApiError::bad_request(
-            "invalid_format",
-            format!("Formatet {other:?} findes ikke; mulige er json og csv."),
-            format!("There is no format {other:?}; the possible ones are json and csv."),
+        other => Err(ApiError::invalid(
+            "invalid_format.statement",
+            &[("format", &other)],
         )),
     }
 }
@@ -138,7 +135,7 @@ pub struct NewCohort {
     )]
     pub name: String,
     /// The definition (docs/cohort-language.md).
-    #[schema(value_type = Object)]
+    #[schema(value_type = CohortDefinition)]
     pub definition: Value,
     /// Visible to everyone in the organisation (default: only you).
     #[serde(default)]
@@ -161,73 +158,62 @@ pub struct CohortChange {
     pub shared: Option<bool>,
 }
 
-pub fn cohort_json(c: &ork_store::SavedCohort) -> Value {
-    json!({
-        "id": c.id,
-        "name": c.name,
-        "definition": serde_json::from_str::<Value>(&c.definition).unwrap_or(Value::Null),
-        "owner": c.owner_email,
-        "org": c.org_id,
-        "shared": c.shared,
-        "created_at": iso(c.created_at),
-        "updated_at": iso(c.updated_at),
-    })
-}
-
 /// Saves a cohort definition under a name, with a stable id another part of the platform
 /// (the application's study population) can refer to.
 #[utoipa::path(post, path = "/api/v1/cohorts", tag = "quicktests", security(("bearer" = []), ("session" = [])),
     request_body = NewCohort,
-    responses((status = 201, description = "The saved cohort", body = Object), (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody)))]
+    responses((status = 201, description = "The saved cohort", body = SavedCohortBody), (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody)))]
 pub async fn cohort_create(
     State(state): State<AppState>,
     client: ClientAddr,
     ApiUser(p): ApiUser,
     ApiJson(c): ApiJson<NewCohort>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<SavedCohortBody>), ApiError> {
     let saved = save(
         &state,
         &p,
         &client,
         &c.name,
-        &c.definition.to_string(),
+        &c.definition,
         c.shared,
         c.org.as_deref(),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(cohort_json(&saved))))
+    Ok((StatusCode::CREATED, Json(SavedCohortBody::from(&saved))))
 }
 
 /// Your cohorts and those shared in your organisations, newest first.
 #[utoipa::path(get, path = "/api/v1/cohorts", tag = "quicktests", security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = Object), (status = 401, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = CohortList), (status = 401, body = crate::api::ErrorBody)))]
 pub async fn cohort_list(
     State(state): State<AppState>,
     ApiUser(p): ApiUser,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CohortList>, ApiError> {
     let list = state.store.cohorts_for(p.user.id, &org_ids(&p)).await?;
-    Ok(Json(
-        json!({"cohorts": list.iter().map(cohort_json).collect::<Vec<_>>()}),
-    ))
+    Ok(Json(CohortList {
+        cohorts: list.iter().map(SavedCohortBody::from).collect(),
+    }))
 }
 
 /// One saved cohort (yours, or shared in your organisation).
 #[utoipa::path(get, path = "/api/v1/cohorts/{id}", tag = "quicktests", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path, description = "Cohort id")),
-    responses((status = 200, body = Object), (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = SavedCohortBody), (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
 pub async fn cohort_get(
     State(state): State<AppState>,
     ApiUser(p): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(cohort_json(&find_cohort(&state, &p, &id).await?)))
+) -> Result<Json<SavedCohortBody>, ApiError> {
+    Ok(Json(SavedCohortBody::from(
+        &find_cohort(&state, &p, &id).await?,
+    )))
 }
 
 /// Renames your cohort or changes whether it is shared in the organisation.
 #[utoipa::path(patch, path = "/api/v1/cohorts/{id}", tag = "quicktests", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path, description = "Cohort id")),
     request_body = CohortChange,
-    responses((status = 200, body = Object), (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody),
+    responses((status = 200, body = SavedCohortBody), (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody),
         (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
 pub async fn cohort_update(
     State(state): State<AppState>,
@@ -235,15 +221,10 @@ pub async fn cohort_update(
     ApiUser(p): ApiUser,
     Path(id): Path<String>,
     ApiJson(change): ApiJson<CohortChange>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SavedCohortBody>, ApiError> {
     let c = find_cohort(&state, &p, &id).await?;
     if c.owner_user_id != p.user.id {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "not_owner",
-            "Kun den, der gemte kohorten, kan ændre den.",
-            "Only the person who saved the cohort can change it.",
-        ));
+        return Err(ApiError::of(StatusCode::FORBIDDEN, "not_owner", &[]));
     }
     let name = match &change.name {
         Some(n) => check_name(n)?,
@@ -252,7 +233,7 @@ pub async fn cohort_update(
     let shared = change.shared.unwrap_or(c.shared);
     let mut tx = state.store.write().await?;
     tx.update_cohort(
-        &p.audit_source(&client, Some(c.org_id.clone())),
+        &p.audit_source(&client, Some(c.org_id.to_string())),
         &id,
         p.user.id,
         &name,
@@ -260,13 +241,15 @@ pub async fn cohort_update(
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(cohort_json(&find_cohort(&state, &p, &id).await?)))
+    Ok(Json(SavedCohortBody::from(
+        &find_cohort(&state, &p, &id).await?,
+    )))
 }
 
 /// Runs a saved cohort as a quick test (priced and logged like any other, with the cohort's id).
 #[utoipa::path(post, path = "/api/v1/cohorts/{id}/quicktest", tag = "quicktests", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path, description = "Cohort id"), ("org" = Option<String>, Query, description = "The organisation to charge")),
-    responses((status = 200, body = Object), (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody),
+    responses((status = 200, body = QuickTestAnswer), (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody),
         (status = 404, body = crate::api::ErrorBody), (status = 503, body = crate::api::ErrorBody)))]
 pub async fn cohort_run(
     State(state): State<AppState>,
@@ -275,9 +258,9 @@ pub async fn cohort_run(
     UserLang(lang): UserLang,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<QuickTestAnswer>, ApiError> {
     let c = find_cohort(&state, &p, &id).await?;
-    let cohort = parse_definition(&c.definition)?;
+    let cohort = parse_text(&c.definition)?;
     let org = charged_org(&p, raw.as_deref())?;
     Ok(Json(
         run(
@@ -329,20 +312,12 @@ pub async fn codes(RawQuery(raw): RawQuery) -> Result<Json<Vec<CodeEntry>>, ApiE
         Some("sks") => System::Sks,
         Some("npu") => System::Npu,
         _ => {
-            return Err(ApiError::bad_request(
-                "invalid_system",
-                "system skal være icd10, atc, sks eller npu.",
-                "system must be icd10, atc, sks or npu.",
-            ));
+            return Err(ApiError::invalid("invalid_system", &[]));
         }
     };
     let q = get("q").unwrap_or("");
     if q.trim().is_empty() || q.chars().count() > 100 {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "q skal være 1–100 tegn.",
-            "q must be 1–100 characters.",
-        ));
+        return Err(ApiError::invalid("invalid_query", &[]));
     }
     let limit = match get("limit") {
         None => 20,
@@ -350,13 +325,7 @@ pub async fn codes(RawQuery(raw): RawQuery) -> Result<Json<Vec<CodeEntry>>, ApiE
             .filter(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
             .and_then(|l| l.parse::<usize>().ok())
             .filter(|n| (1..=100).contains(n))
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "invalid_limit",
-                    "limit skal være et heltal fra 1 til 100.",
-                    "limit must be a whole number from 1 to 100.",
-                )
-            })?,
+            .ok_or_else(|| ApiError::invalid("invalid_limit.codes", &[]))?,
     };
     Ok(Json(
         CodeList::of(system)

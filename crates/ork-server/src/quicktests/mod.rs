@@ -3,6 +3,7 @@
 
 pub mod api;
 mod builder;
+pub mod dto;
 pub mod service;
 mod state;
 mod view;

@@ -7,9 +7,8 @@ use crate::auth::{ClientAddr, Principal};
 pub use crate::dates::iso;
 use crate::{ApiError, AppState};
 use axum::http::StatusCode;
-use ork_domain::{Lang, Ore, Role};
+use ork_domain::{Lang, Ore, OrgId, Role};
 use ork_quicktest::answer::Earlier;
-use serde_json::{Value, json};
 
 /// The roles that may run quick tests, save cohorts and read statements for their
 /// organisation. A citizen never does: a citizen's membership pays for nothing.
@@ -24,58 +23,57 @@ pub const QUICKTEST_ROLES: [Role; 5] = [
 /// The organisation a user acts for in quick tests: the one named (they must hold a role
 /// there that may run quick tests), else the first where they are an applicant, else the
 /// first where they hold such a role.
-pub fn acting_org(p: &Principal, named: Option<&str>) -> Result<String, ApiError> {
+pub fn acting_org(p: &Principal, named: Option<&str>) -> Result<OrgId, ApiError> {
     let may = |m: &&ork_store::Membership| QUICKTEST_ROLES.contains(&m.role);
     if let Some(id) = named {
         let mut there = p.memberships.iter().filter(|m| m.org_id.as_str() == id);
-        let first = there.clone().next().ok_or_else(|| {
-            ApiError::new(
-                StatusCode::FORBIDDEN,
-                "not_a_member",
-                format!("Du er ikke medlem af organisationen {id:?}."),
-                format!("You are not a member of the organisation {id:?}."),
-            )
-        })?;
+        let first = there
+            .clone()
+            .next()
+            .ok_or_else(|| ApiError::of(StatusCode::FORBIDDEN, "not_a_member", &[("org", &id)]))?;
         return there
             .find(may)
-            .map(|m| m.org_id.to_string())
-            .ok_or_else(|| no_quicktest_role(&first.org_id.to_string()));
+            .map(|m| m.org_id.clone())
+            .ok_or_else(|| no_quicktest_role(&first.org_id));
     }
     if p.memberships.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "no_organisation",
-            "Hurtige tests betales af en organisation, og du er ikke medlem af nogen. Bed din organisations administrator om at tilføje dig.",
-            "Quick tests are paid for by an organisation, and you are not a member of one. Ask your organisation's administrator to add you.",
-        ));
+        return Err(ApiError::of(StatusCode::FORBIDDEN, "no_organisation", &[]));
     }
-    p.org_for(Role::Applicant)
-        .or_else(|| p.memberships.iter().find(may).map(|m| m.org_id.to_string()))
-        .ok_or_else(|| no_quicktest_role(&p.memberships[0].org_id.to_string()))
+    p.memberships
+        .iter()
+        .find(|m| m.role == Role::Applicant)
+        .or_else(|| p.memberships.iter().find(may))
+        .map(|m| m.org_id.clone())
+        .ok_or_else(|| no_quicktest_role(&p.memberships[0].org_id))
 }
 
-fn no_quicktest_role(org: &str) -> ApiError {
-    ApiError::new(
+fn no_quicktest_role(org: &OrgId) -> ApiError {
+    let org = org.as_str();
+    ApiError::of(
         StatusCode::FORBIDDEN,
         "quicktest_role_required",
-        format!(
-            "Din rolle i {org:?} giver ikke adgang til hurtige tests. Det kræver rollen ansøger, rådgiver, sagsbehandler, dataansvarlig eller driftsansvarlig."
-        ),
-        format!(
-            "Your role in {org:?} does not give access to quick tests. That takes the role applicant, advisor, case handler, data steward or operator."
-        ),
+        &[("org", &org)],
     )
 }
 
-/// A definition checked in full, or a 400 naming the element in the user's language.
-pub fn parse_definition(text: &str) -> Result<ork_quicktest::Cohort, ApiError> {
-    ork_quicktest::parse(text)
-        .map_err(|e| ApiError::bad_request("invalid_cohort", e.message("da"), e.message("en")))
+fn invalid_cohort(e: &ork_quicktest::CohortError) -> ApiError {
+    ApiError::bad_request("invalid_cohort", e.message(Lang::Da), e.message(Lang::En))
+}
+
+/// A definition read as JSON, checked in full, or a 400 naming the element in the user's
+/// language.
+pub fn parse_definition(v: &serde_json::Value) -> Result<ork_quicktest::Cohort, ApiError> {
+    ork_quicktest::cohort::from_value(v).map_err(|e| invalid_cohort(&e))
+}
+
+/// A definition given as text (a saved cohort, the builder's JSON box), checked in full.
+pub fn parse_text(text: &str) -> Result<ork_quicktest::Cohort, ApiError> {
+    ork_quicktest::parse(text).map_err(|e| invalid_cohort(&e))
 }
 
 /// One question: the definition as logged, checked, charged to `org`, maybe a saved cohort.
 pub struct Ask<'a> {
-    pub org: &'a str,
+    pub org: &'a OrgId,
     pub definition: &'a str,
     pub cohort: ork_quicktest::Cohort,
     pub cohort_id: Option<&'a str>,
@@ -90,7 +88,7 @@ pub async fn run(
     client: &ClientAddr,
     ask: Ask<'_>,
     lang: Lang,
-) -> Result<Value, ApiError> {
+) -> Result<QuickTestAnswer, ApiError> {
     let Ask {
         org,
         definition,
@@ -116,15 +114,18 @@ pub async fn run(
     .map_err(|e| anyhow::anyhow!(e))?;
     let tariff = qt.prices.tariff_for(kind).to_owned();
     let price = qt.prices.price(&cohort, &tariff);
-    let mut out = ork_quicktest::answer::to_json(&qt.policy, &cohort, &a, lang.code());
-    out["price"] = qt.prices.json(&price);
+    let mut out = QuickTestAnswer {
+        report: ork_quicktest::answer::report(&qt.policy, &cohort, &a, lang),
+        price: qt.prices.charge(&price),
+        id: 0,
+        cohort_id: cohort_id.map(str::to_owned),
+    };
     let shown = serde_json::to_string(&a.shown).map_err(|e| anyhow::anyhow!(e))?;
-    let mut stored = out.clone();
-    stored.as_object_mut().map(|o| o.remove("rules"));
+    let logged = serde_json::to_string(&Logged::of(&out)).map_err(|e| anyhow::anyhow!(e))?;
     let mut tx = state.store.write().await?;
-    let id = tx
+    out.id = tx
         .log_quicktest(
-            &p.audit_source(client, Some(org.to_owned())),
+            &p.audit_source(client, Some(org.to_string())),
             &ork_store::NewQuickTest {
                 user_id: p.user.id,
                 org_id: org,
@@ -132,7 +133,7 @@ pub async fn run(
                 definition,
                 index_id: &ix.id,
                 shown: &shown,
-                result: &stored.to_string(),
+                result: &logged,
                 tariff: &tariff,
                 price_list: &qt.prices.version,
                 price_ore: i64::try_from(price.total).unwrap_or(i64::MAX),
@@ -144,61 +145,85 @@ pub async fn run(
         cohort: Some(cohort),
         shown: a.shown,
     });
-    out["id"] = json!(id);
-    if let Some(cid) = cohort_id {
-        out["cohort_id"] = json!(cid);
-    }
     Ok(out)
+}
+
+/// A quick test's answer: the protected counts with their rules, the price, and the id it
+/// is logged under.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct QuickTestAnswer {
+    #[serde(flatten)]
+    pub report: ork_quicktest::answer::Report,
+    pub price: ork_quicktest::prices::Charge,
+    /// The quick test's id in the organisation's statement.
+    pub id: i64,
+    /// The saved cohort run, when it was one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cohort_id: Option<String>,
+}
+
+/// What the quick-test log keeps of an answer: its shown numbers and price (not the rules'
+/// wording, which follows the reader's language).
+#[derive(serde::Serialize)]
+struct Logged<'a> {
+    count: Option<u64>,
+    suppressed: bool,
+    cells: &'a [ork_quicktest::answer::ShownCell],
+    threshold: u64,
+    rounding: u64,
+    price: &'a ork_quicktest::prices::Charge,
+}
+
+impl<'a> Logged<'a> {
+    fn of(a: &'a QuickTestAnswer) -> Self {
+        let r = &a.report;
+        Self {
+            count: r.count,
+            suppressed: r.suppressed,
+            cells: &r.cells,
+            threshold: r.threshold,
+            rounding: r.rounding,
+            price: &a.price,
+        }
+    }
 }
 
 /// Why quick tests cannot be answered now (503).
 fn unavailable(status: &IndexStatus) -> ApiError {
-    let (da, en) = match status {
-        IndexStatus::Building => (
-            "Hurtige tests starter: registrene indlæses. Prøv igen om lidt.".to_owned(),
-            "Quick tests are starting: the registers are being loaded. Try again shortly."
-                .to_owned(),
-        ),
-        IndexStatus::Failed(m) => (
-            format!("Hurtige tests er ikke tilgængelige: {m}"),
-            format!("Quick tests are not available: {m}"),
-        ),
-        _ => (
-            "Hurtige tests er ikke sat op på denne server (ingen registre).".to_owned(),
-            "Quick tests are not set up on this server (no registers).".to_owned(),
-        ),
-    };
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "quicktests_unavailable",
-        da,
-        en,
-    )
+    let s = StatusCode::SERVICE_UNAVAILABLE;
+    match status {
+        IndexStatus::Building => ApiError::of(s, "quicktests_unavailable.building", &[]),
+        IndexStatus::Failed(m) => {
+            ApiError::of(s, "quicktests_unavailable.failed", &[("reason", m)])
+        }
+        _ => ApiError::of(s, "quicktests_unavailable.off", &[]),
+    }
 }
 
 /// The organisation a quick test is charged to. One that is not found is a 404, never
 /// charged (nor given the dearest tariff).
 async fn charged_organisation(
     state: &AppState,
-    org: &str,
+    org: &OrgId,
 ) -> Result<ork_store::Organisation, ApiError> {
-    let organisation = match ork_domain::OrgId::parse(org) {
-        Ok(id) => state.store.get_org(&id).await?,
-        Err(_) => None,
-    };
-    organisation.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "organisation_not_found",
-            format!("Organisationen {org:?} findes ikke."),
-            format!("The organisation {org:?} does not exist."),
-        )
-    })
+    state
+        .store
+        .get_org(org)
+        .await?
+        .ok_or_else(|| organisation_not_found(org.as_str()))
+}
+
+fn organisation_not_found(org: &str) -> ApiError {
+    ApiError::of(
+        StatusCode::NOT_FOUND,
+        "organisation_not_found",
+        &[("org", &org)],
+    )
 }
 
 /// One month's statement of an organisation's quick tests.
 pub struct Statement {
-    pub org: String,
+    pub org: OrgId,
     pub month: String,
     pub lines: Vec<ork_store::QuickTest>,
     pub currency: String,
@@ -214,26 +239,31 @@ impl Statement {
         self.total_ore().percent(self.vat_percent)
     }
 
-    pub fn json(&self) -> Value {
+    /// The statement as the API gives it (amounts in kroner, excluding VAT per line).
+    pub fn body(&self) -> StatementBody {
         let kr = |o: Ore| o.kroner_number();
-        json!({
-            "org": self.org,
-            "month": self.month,
-            "currency": self.currency,
-            "quicktests": self.lines.iter().map(|l| json!({
-                "id": l.id,
-                "asked_at": iso(l.asked_at),
-                "user": l.user_email,
-                "cohort_id": l.cohort_id,
-                "tariff": l.tariff,
-                "price_list": l.price_list,
-                "amount": kr(Ore(l.price_ore)),
-            })).collect::<Vec<_>>(),
-            "count": self.lines.len(),
-            "amount": kr(self.total_ore()),
-            "vat": kr(self.vat_ore()),
-            "amount_with_vat": kr(self.total_ore() + self.vat_ore()),
-        })
+        StatementBody {
+            org: self.org.to_string(),
+            month: self.month.clone(),
+            currency: self.currency.clone(),
+            quicktests: self
+                .lines
+                .iter()
+                .map(|l| StatementLine {
+                    id: l.id,
+                    asked_at: iso(l.asked_at),
+                    user: l.user_email.clone(),
+                    cohort_id: l.cohort_id.clone(),
+                    tariff: l.tariff.clone(),
+                    price_list: l.price_list.clone(),
+                    amount: kr(Ore(l.price_ore)),
+                })
+                .collect(),
+            count: self.lines.len(),
+            amount: kr(self.total_ore()),
+            vat: kr(self.vat_ore()),
+            amount_with_vat: kr(self.total_ore() + self.vat_ore()),
+        }
     }
 
     /// The statement as CSV: one row per quick test, then the totals.
@@ -274,6 +304,40 @@ impl Statement {
     }
 }
 
+/// One quick test on a statement.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct StatementLine {
+    pub id: i64,
+    /// When it was asked (RFC 3339, UTC).
+    pub asked_at: String,
+    /// The e-mail of the user who asked.
+    pub user: String,
+    /// The saved cohort run, if it was one.
+    pub cohort_id: Option<String>,
+    pub tariff: String,
+    pub price_list: String,
+    /// In kroner, excluding VAT.
+    pub amount: f64,
+}
+
+/// An organisation's quick tests in a month with their prices and the totals.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct StatementBody {
+    pub org: String,
+    /// `YYYY-MM`.
+    pub month: String,
+    pub currency: String,
+    pub quicktests: Vec<StatementLine>,
+    /// How many quick tests.
+    pub count: usize,
+    /// The total in kroner, excluding VAT.
+    pub amount: f64,
+    /// The VAT in kroner.
+    pub vat: f64,
+    /// The total in kroner, including VAT.
+    pub amount_with_vat: f64,
+}
+
 fn csv_writer() -> csv::Writer<Vec<u8>> {
     csv::Writer::from_writer(Vec::new())
 }
@@ -291,11 +355,7 @@ pub fn parse_month(s: &str) -> Result<String, ApiError> {
     if ok {
         Ok(s.to_owned())
     } else {
-        Err(ApiError::bad_request(
-            "invalid_month",
-            format!("Måneden {s:?} skal skrives ÅÅÅÅ-MM, f.eks. 2026-12."),
-            format!("The month {s:?} must be written YYYY-MM, e.g. 2026-12."),
-        ))
+        Err(ApiError::invalid("invalid_month", &[("month", &s)]))
     }
 }
 
@@ -308,14 +368,18 @@ pub async fn statement(
     month: Option<&str>,
 ) -> Result<Statement, ApiError> {
     let org = match org {
-        Some(o) if p.has_role(Role::Operator) || p.has_role(Role::Auditor) => o.to_owned(),
+        Some(o) if p.has_role(Role::Operator) || p.has_role(Role::Auditor) => {
+            OrgId::parse(o).map_err(|_| organisation_not_found(o))?
+        }
         None if !p
             .memberships
             .iter()
             .any(|m| QUICKTEST_ROLES.contains(&m.role)) =>
         {
-            p.org_for(Role::Auditor)
-                .map_or_else(|| acting_org(p, None), Ok)?
+            match p.memberships.iter().find(|m| m.role == Role::Auditor) {
+                Some(m) => m.org_id.clone(),
+                None => acting_org(p, None)?,
+            }
         }
         named => acting_org(p, named)?,
     };
@@ -339,18 +403,10 @@ pub const MAX_NAME: usize = 200;
 pub fn check_name(name: &str) -> Result<String, ApiError> {
     let n = name.trim();
     if n.is_empty() {
-        return Err(ApiError::bad_request(
-            "name_missing",
-            "Giv kohorten et navn.",
-            "Give the cohort a name.",
-        ));
+        return Err(ApiError::invalid("name_missing", &[]));
     }
     if n.chars().count() > MAX_NAME || n.chars().any(char::is_control) {
-        return Err(ApiError::bad_request(
-            "name_invalid",
-            format!("Navnet må højst have {MAX_NAME} tegn og ingen kontroltegn."),
-            format!("The name may have at most {MAX_NAME} characters and no control characters."),
-        ));
+        return Err(ApiError::invalid("name_invalid", &[("max", &MAX_NAME)]));
     }
     Ok(n.to_owned())
 }
@@ -366,8 +422,8 @@ pub fn new_cohort_id() -> String {
     format!("coh-{s}")
 }
 
-pub(crate) fn org_ids(p: &Principal) -> Vec<String> {
-    p.memberships.iter().map(|m| m.org_id.to_string()).collect()
+pub(crate) fn org_ids(p: &Principal) -> Vec<OrgId> {
+    p.memberships.iter().map(|m| m.org_id.clone()).collect()
 }
 
 /// Saves a cohort under a new stable id (201), after checking its definition in full.
@@ -376,17 +432,18 @@ pub async fn save(
     p: &Principal,
     client: &ClientAddr,
     name: &str,
-    definition: &str,
+    definition: &serde_json::Value,
     shared: bool,
     org: Option<&str>,
 ) -> Result<ork_store::SavedCohort, ApiError> {
     let name = check_name(name)?;
     parse_definition(definition)?;
+    let definition = &definition.to_string();
     let org = acting_org(p, org)?;
     let id = new_cohort_id();
     let mut tx = state.store.write().await?;
     tx.save_cohort(
-        &p.audit_source(client, Some(org.clone())),
+        &p.audit_source(client, Some(org.to_string())),
         &ork_store::NewCohort {
             id: &id,
             name: &name,
@@ -406,12 +463,7 @@ pub async fn save(
 }
 
 fn cohort_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "cohort_not_found",
-        "Kohorten findes ikke, eller den er ikke delt med dig.",
-        "The cohort does not exist, or it is not shared with you.",
-    )
+    ApiError::of(StatusCode::NOT_FOUND, "cohort_not_found", &[])
 }
 
 /// A saved cohort you may see.

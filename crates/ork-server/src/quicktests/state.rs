@@ -221,11 +221,10 @@ impl UserHistory {
                 unreadable,
                 "earlier quick tests have unreadable shown numbers; refusing the user's quick tests"
             );
-            return Err(ApiError::new(
+            return Err(ApiError::of(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "history_unreadable",
-                "Dine tidligere hurtige tests kan ikke læses, så beskyttelsen mod differencing kan ikke kontrolleres. Kontakt platformens drift.",
-                "Your earlier quick tests cannot be read, so the protection against differencing cannot be checked. Please contact the platform's operators.",
+                &[],
             ));
         }
         self.earlier = earlier;

@@ -1,7 +1,9 @@
 //! A quick-test answer on the page: the table of cells and server-made SVG charts (the
 //! age/sex pyramid, bars by region and by year), with suppressed cells shown as such.
 
-use serde_json::Value;
+use super::service::QuickTestAnswer;
+use ork_quicktest::answer::ShownCell;
+use ork_quicktest::cohort::Breakdown;
 
 /// A region code's name, "not stated" for none.
 pub(super) fn region_name(code: &str, lang: ork_domain::Lang) -> String {
@@ -9,10 +11,7 @@ pub(super) fn region_name(code: &str, lang: ork_domain::Lang) -> String {
         .ok()
         .and_then(ork_domain::Region::by_code)
         .map(|r| r.name(lang).to_owned())
-        .unwrap_or_else(|| match lang {
-            ork_domain::Lang::Da => "Uoplyst".into(),
-            ork_domain::Lang::En => "Not stated".into(),
-        })
+        .unwrap_or_else(|| crate::i18n::text(lang, "qt.region_unknown").to_owned())
 }
 
 /// The region codes in code order, as the region chart lists them.
@@ -37,11 +36,11 @@ pub struct Bar {
     pub partial: bool,
 }
 
-fn shown_sum<'a>(cells: impl Iterator<Item = &'a Value>) -> (u64, bool) {
+fn shown_sum<'a>(cells: impl Iterator<Item = &'a ShownCell>) -> (u64, bool) {
     let mut sum = 0;
     let mut partial = false;
     for c in cells {
-        match c["count"].as_u64() {
+        match c.count {
             Some(n) => sum += n,
             None => partial = true,
         }
@@ -178,44 +177,40 @@ pub(super) const BANDS: [&str; 10] = [
     "0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90+",
 ];
 
-pub(super) fn result_view(t: &crate::i18n::Tr, breakdown: &[String], v: &Value) -> ResultView {
+pub(super) fn result_view(
+    t: &crate::i18n::Tr,
+    breakdown: &[Breakdown],
+    a: &QuickTestAnswer,
+) -> ResultView {
     let lang = t.lang;
-    let cells: Vec<Value> = v["cells"].as_array().cloned().unwrap_or_default();
-    let has = |k: &str| breakdown.iter().any(|b| b == k);
+    let cells = &a.report.cells;
+    let has = |k: Breakdown| breakdown.contains(&k);
     let mut charts = Vec::new();
-    if has("sex") && has("age_band") {
-        charts.push(pyramid_chart(t, &cells));
+    if has(Breakdown::Sex) && has(Breakdown::AgeBand) {
+        charts.push(pyramid_chart(t, cells));
     }
-    if has("region") {
-        charts.push(region_chart(t, &cells));
+    if has(Breakdown::Region) {
+        charts.push(region_chart(t, cells));
     }
-    if has("year") {
-        charts.push(year_chart(t, &cells));
+    if has(Breakdown::Year) {
+        charts.push(year_chart(t, cells));
     }
-    let price = &v["price"];
+    let price = &a.price;
     ResultView {
-        count: v["count"].as_u64(),
-        threshold: v["threshold"].as_u64().unwrap_or(0),
+        count: a.report.count,
+        threshold: a.report.threshold,
         price: format!(
             "{} {:.2} ({} {:.2} {})",
-            price["currency"].as_str().unwrap_or(""),
-            price["amount"].as_f64().unwrap_or(0.0),
+            price.currency,
+            price.amount,
             t.t("qt.with_vat"),
-            price["amount_with_vat"].as_f64().unwrap_or(0.0),
-            price["tariff"].as_str().unwrap_or("")
+            price.amount_with_vat,
+            price.tariff
         ),
-        rules: v["rules"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        rules: a.report.rules.clone(),
         headers: breakdown
             .iter()
-            .map(|b| t.t(&format!("qt.bd.{b}")).to_owned())
+            .map(|b| t.t(&format!("qt.bd.{}", b.key())).to_owned())
             .collect(),
         rows: cells
             .iter()
@@ -224,36 +219,34 @@ pub(super) fn result_view(t: &crate::i18n::Tr, breakdown: &[String], v: &Value) 
                     breakdown
                         .iter()
                         .map(|b| {
-                            let x = c[b.as_str()].as_str().unwrap_or("");
-                            match b.as_str() {
-                                "region" => region_name(x, lang),
-                                "sex" if x == "M" => t.t("qt.men").to_owned(),
-                                "sex" => t.t("qt.women").to_owned(),
+                            let x = c.value(*b);
+                            match b {
+                                Breakdown::Region => region_name(x, lang),
+                                Breakdown::Sex if x == "M" => t.t("qt.men").to_owned(),
+                                Breakdown::Sex => t.t("qt.women").to_owned(),
                                 _ => x.to_owned(),
                             }
                         })
                         .collect(),
-                    c["count"].as_u64(),
+                    c.count,
                 )
             })
             .collect(),
         charts,
-        id: v["id"].as_i64().unwrap_or(0),
+        id: a.id,
     }
 }
 
 /// The age/sex pyramid of the shown cells.
-fn pyramid_chart(t: &crate::i18n::Tr, cells: &[Value]) -> String {
+fn pyramid_chart(t: &crate::i18n::Tr, cells: &[ShownCell]) -> String {
     let at_least = t.t("qt.at_least");
     let side = |sex: &str| -> Vec<Bar> {
         BANDS
             .iter()
             .map(|band| {
-                let (value, partial) = shown_sum(
-                    cells
-                        .iter()
-                        .filter(|c| c["sex"] == sex && c["age_band"] == *band),
-                );
+                let (value, partial) = shown_sum(cells.iter().filter(|c| {
+                    c.value(Breakdown::Sex) == sex && c.value(Breakdown::AgeBand) == *band
+                }));
                 Bar {
                     label: (*band).into(),
                     value,
@@ -271,16 +264,17 @@ fn pyramid_chart(t: &crate::i18n::Tr, cells: &[Value]) -> String {
 }
 
 /// Counts by region (and "unknown region" when a cell has none).
-fn region_chart(t: &crate::i18n::Tr, cells: &[Value]) -> String {
+fn region_chart(t: &crate::i18n::Tr, cells: &[ShownCell]) -> String {
     let (lang, at_least) = (t.lang, t.t("qt.at_least"));
     let mut codes = region_codes();
-    if cells.iter().any(|c| c["region"] == "") {
+    if cells.iter().any(|c| c.value(Breakdown::Region).is_empty()) {
         codes.push(String::new());
     }
     let bars: Vec<Bar> = codes
         .iter()
         .map(|code| {
-            let (value, partial) = shown_sum(cells.iter().filter(|c| c["region"] == code.as_str()));
+            let (value, partial) =
+                shown_sum(cells.iter().filter(|c| c.value(Breakdown::Region) == code));
             Bar {
                 label: region_name(code, lang),
                 value,
@@ -292,18 +286,16 @@ fn region_chart(t: &crate::i18n::Tr, cells: &[Value]) -> String {
 }
 
 /// Counts by year.
-fn year_chart(t: &crate::i18n::Tr, cells: &[Value]) -> String {
+fn year_chart(t: &crate::i18n::Tr, cells: &[ShownCell]) -> String {
     let at_least = t.t("qt.at_least");
-    let mut years: Vec<String> = cells
-        .iter()
-        .filter_map(|c| c["year"].as_str().map(str::to_owned))
-        .collect();
+    let mut years: Vec<String> = cells.iter().filter_map(|c| c.year.clone()).collect();
     years.sort();
     years.dedup();
     let bars: Vec<Bar> = years
         .iter()
         .map(|y| {
-            let (value, partial) = shown_sum(cells.iter().filter(|c| c["year"] == y.as_str()));
+            let (value, partial) =
+                shown_sum(cells.iter().filter(|c| c.value(Breakdown::Year) == y));
             Bar {
                 label: if y.is_empty() {
                     t.t("qt.no_year").to_owned()

@@ -296,7 +296,7 @@ async fn cohorts_of(
     state: &AppState,
     p: &crate::auth::Principal,
 ) -> Result<Vec<CohortLine>, ApiError> {
-    let orgs: Vec<String> = p.memberships.iter().map(|m| m.org_id.to_string()).collect();
+    let orgs = qapi::org_ids(p);
     Ok(state
         .store
         .cohorts_for(p.user.id, &orgs)
@@ -336,10 +336,9 @@ pub async fn form(
                 }
             }
             other => {
-                return Err(ApiError::bad_request(
-                    "unknown_parameter",
-                    format!("Ukendt parameter {other:?}; den mulige er cohort."),
-                    format!("Unknown parameter {other:?}; the possible one is cohort."),
+                return Err(ApiError::invalid(
+                    "unknown_parameter.builder",
+                    &[("name", &other)],
                 ));
             }
         }
@@ -377,8 +376,9 @@ pub async fn submit(
     let mut status = axum::http::StatusCode::OK;
     match action.as_str() {
         "count" | "save" => {
-            let text = b.definition().to_string();
-            match ork_quicktest::parse(&text) {
+            let definition = b.definition();
+            let text = definition.to_string();
+            match ork_quicktest::cohort::from_value(&definition) {
                 Err(e) => {
                     let row = anchor_of(&e.path);
                     let prefix = row
@@ -386,12 +386,13 @@ pub async fn submit(
                         .and_then(|i| i.parse::<usize>().ok())
                         .map(|i| format!("{} {}: ", c.t.t("qt.criterion"), i + 1))
                         .unwrap_or_default();
-                    errors.push((row, format!("{prefix}{}", e.message(lang.code()))));
+                    errors.push((row, format!("{prefix}{}", e.message(lang))));
                     status = axum::http::StatusCode::BAD_REQUEST;
                 }
                 Ok(cohort) if action == "count" => {
                     let org = qapi::acting_org(&p, None)?;
-                    let v = qapi::run(
+                    let breakdown = cohort.breakdown.clone();
+                    let answer = qapi::run(
                         &state,
                         &p,
                         &client,
@@ -404,10 +405,12 @@ pub async fn submit(
                         lang,
                     )
                     .await?;
-                    result = Some(result_view(&c.t, &b.breakdown, &v));
+                    result = Some(result_view(&c.t, &breakdown, &answer));
                 }
                 Ok(_) => {
-                    match qapi::save(&state, &p, &client, &b.name, &text, b.shared, None).await {
+                    match qapi::save(&state, &p, &client, &b.name, &definition, b.shared, None)
+                        .await
+                    {
                         Ok(s) => saved = Some((s.id, s.name)),
                         Err(e) => {
                             errors.push(("name".into(), e.message(lang).to_owned()));
@@ -467,7 +470,7 @@ pub async fn statement(
     }
     let lang = c.t.lang;
     let page = StatementPage {
-        org: s.org.clone(),
+        org: s.org.to_string(),
         month: s.month.clone(),
         months,
         lines: s

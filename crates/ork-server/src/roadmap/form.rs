@@ -26,11 +26,7 @@ pub(super) struct Answers {
 
 pub(super) fn unknown_parameter(name: &str) -> ApiError {
     let name: String = name.chars().take(40).collect();
-    ApiError::bad_request(
-        "unknown_parameter",
-        format!("Ukendt parameter '{name}'."),
-        format!("Unknown parameter '{name}'."),
-    )
+    ApiError::invalid("unknown_parameter.form", &[("name", &name)])
 }
 
 impl Answers {
@@ -45,13 +41,7 @@ impl Answers {
                 "datasets" if !v.is_empty() && !a.datasets.contains(&v) => a.datasets.push(v),
                 "datasets" => {}
                 "more" if v.chars().count() > MORE_MAX => {
-                    return Err(ApiError::bad_request(
-                        "too_long",
-                        format!("Feltet med andre datakilder må højst være på {MORE_MAX} tegn."),
-                        format!(
-                            "The other data sources field may be at most {MORE_MAX} characters."
-                        ),
-                    ));
+                    return Err(ApiError::invalid("too_long", &[("max", &MORE_MAX)]));
                 }
                 "more" => a.more = v,
                 t if TRAITS.contains(&t) => match v.as_str() {
@@ -63,11 +53,7 @@ impl Answers {
                     }
                     "" => {}
                     _ => {
-                        return Err(ApiError::bad_request(
-                            "invalid_trait",
-                            format!("Svaret på '{t}' skal være yes eller no."),
-                            format!("The answer to '{t}' must be yes or no."),
-                        ));
+                        return Err(ApiError::invalid("invalid_trait", &[("trait", &t)]));
                     }
                 },
                 other => return Err(unknown_parameter(other)),
@@ -151,7 +137,7 @@ pub(super) fn form_page(
     basket: &[String],
     errors: Vec<FormError>,
 ) -> FormPage {
-    let l = c.t.lang.code();
+    let l = c.t.lang;
     let t = &c.t;
     // The basket's sources, ticked unless the address says which are ticked.
     let mut datasets: Vec<Choice> = Vec::new();

@@ -18,20 +18,15 @@ pub fn parse_precedent_query(
         match k.as_str() {
             "q" if v.chars().count() <= 200 => q = v,
             "q" => {
-                return Err(ApiError::bad_request(
-                    "query_too_long",
-                    "Søgningen må højst være på 200 tegn.",
-                    "The query may be at most 200 characters.",
-                ));
+                return Err(ApiError::invalid("query_too_long.precedents", &[]));
             }
             "rule" if v.is_empty() => {}
             "rule" => rule = Some(v),
             other => {
                 let other: String = other.chars().take(40).collect();
-                return Err(ApiError::bad_request(
-                    "unknown_parameter",
-                    format!("Ukendt parameter '{other}'. Brug q eller rule."),
-                    format!("Unknown parameter '{other}'. Use q or rule."),
+                return Err(ApiError::invalid(
+                    "unknown_parameter.precedents",
+                    &[("name", &other)],
                 ));
             }
         }
@@ -40,11 +35,7 @@ pub fn parse_precedent_query(
         && book.step(r).is_none()
     {
         let r: String = r.chars().take(60).collect();
-        return Err(ApiError::bad_request(
-            "unknown_rule",
-            format!("Regelbogen har intet trin '{r}'."),
-            format!("The rulebook has no step '{r}'."),
-        ));
+        return Err(ApiError::invalid("unknown_rule", &[("rule", &r)]));
     }
     Ok(PrecedentQuery { q, rule })
 }

@@ -7,7 +7,7 @@ use ork_rules::Rulebook;
 use ork_rules::planner::Roadmap;
 
 /// The name of a roadmap step id (`rule` or `rule:region`), with the region or controller.
-pub(super) fn step_label(cat: &Catalog, book: &Rulebook, id: &str, l: &str) -> String {
+pub(super) fn step_label(cat: &Catalog, book: &Rulebook, id: &str, l: Lang) -> String {
     let (rule, per) = id.split_once(':').unwrap_or((id, ""));
     let name = book
         .step(rule)
@@ -22,7 +22,7 @@ pub(super) fn step_label(cat: &Catalog, book: &Rulebook, id: &str, l: &str) -> S
 
 pub(super) fn authority_name(cat: &Catalog, id: &str, lang: Lang) -> String {
     match cat.organisation(id) {
-        Some(o) => o.name.get(lang.code()).to_owned(),
+        Some(o) => o.name.get(lang).to_owned(),
         None if id == "own_institution" => {
             crate::i18n::text(lang, "roadmap.own_institution").to_owned()
         }
@@ -185,7 +185,7 @@ pub(super) fn signed(d: i64) -> String {
 }
 
 pub(super) fn steps_view(cat: &Catalog, book: &Rulebook, r: &Roadmap, lang: Lang) -> Vec<StepView> {
-    let l = lang.code();
+    let l = lang;
     r.steps
         .iter()
         .enumerate()

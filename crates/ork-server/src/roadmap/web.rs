@@ -83,7 +83,7 @@ pub async fn plan(
             Err(e) => {
                 errors.push(FormError {
                     anchor: "more".into(),
-                    text: if lang == Lang::Da { e.da } else { e.en },
+                    text: e.message(lang).to_owned(),
                 });
                 None
             }
@@ -139,18 +139,16 @@ fn form_errors(cat: &Catalog, lang: Lang, a: &Answers, datasets: &[String]) -> V
             .map(|d| d.as_str())
             .collect::<Vec<_>>()
             .join(", ");
-        let mut text = match lang {
-            Lang::Da => format!("Disse datakilder findes ikke i datalandkortet: {list}."),
-            Lang::En => format!("These data sources are not in the data catalogue: {list}."),
-        };
+        let mut text = crate::i18n::say(lang, "unknown_datasets", &[("list", &list)]);
         for d in &unknown {
             let s = cat.suggest(d);
             if !s.is_empty() {
-                let s = s.join(", ");
-                text.push_str(&match lang {
-                    Lang::Da => format!(" Mente du {s} i stedet for '{d}'?"),
-                    Lang::En => format!(" Did you mean {s} instead of '{d}'?"),
-                });
+                text.push(' ');
+                text.push_str(&crate::i18n::say(
+                    lang,
+                    "unknown_datasets.suggest",
+                    &[("near", &s.join(", ")), ("id", d)],
+                ));
             }
         }
         errors.push(FormError {
@@ -170,7 +168,7 @@ fn what_if_views(
     datasets: &[String],
     what_if: &[ork_rules::planner::WhatIf],
 ) -> Vec<WhatIfView> {
-    let l = lang.code();
+    let l = lang;
     let labels = |ids: &[String]| ids.iter().map(|x| step_label(cat, book, x, l)).collect();
     what_if
         .iter()
@@ -203,7 +201,7 @@ fn roadmap_page(
     what_if: Vec<WhatIfView>,
 ) -> RoadmapPage {
     let lang = c.t.lang;
-    let l = lang.code();
+    let l = lang;
     let steps = steps_view(cat, book, r, lang);
     RoadmapPage {
         applicant: crate::i18n::text(lang, &format!("applicant.{}", need.applicant.kind))
@@ -285,7 +283,7 @@ pub async fn precedents(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let lang = c.t.lang;
-    let l = lang.code();
+    let l = lang;
     let cat = &state.catalog.catalog;
     let book = &state.rules.book;
     let f = super::service::parse_precedent_query(raw.as_deref(), book)?;
@@ -386,7 +384,7 @@ async fn versions(state: &AppState) -> Result<Vec<ork_store::RulebookVersion>, A
 /// authority, legal basis, deadline and current estimate; the versions the platform has run.
 pub async fn rulebook(State(state): State<AppState>, c: Chrome) -> Result<Response, ApiError> {
     let lang = c.t.lang;
-    let l = lang.code();
+    let l = lang;
     let cat = &state.catalog.catalog;
     let book = &state.rules.book;
     let history = state.rules.history();
@@ -467,7 +465,7 @@ pub async fn changes(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let lang = c.t.lang;
-    let l = lang.code();
+    let l = lang;
     let book = &state.rules.book;
     let pairs = crate::api::query_pairs(raw.as_deref())?;
     let known: Vec<String> = versions(&state)
@@ -487,17 +485,10 @@ pub async fn changes(
         match k.as_str() {
             "from" | "to" if !known.contains(&v) => {
                 let v: String = v.chars().take(40).collect();
-                return Err(ApiError::new(
+                return Err(ApiError::of(
                     StatusCode::NOT_FOUND,
                     "unknown_version",
-                    format!(
-                        "Regelbogen findes ikke i version '{v}'. Kendte versioner: {}.",
-                        known.join(", ")
-                    ),
-                    format!(
-                        "There is no rulebook version '{v}'. Known versions: {}.",
-                        known.join(", ")
-                    ),
+                    &[("version", &v), ("known", &known.join(", "))],
                 ));
             }
             "from" => from = v,
@@ -523,7 +514,7 @@ pub async fn changes(
             use ork_rules::versions::ChangeKind;
             let key = format!("{}s", ch.item);
             let named = |s: &serde_json::Value| {
-                let n = &s[&key][&ch.id]["name"][l];
+                let n = &s[&key][&ch.id]["name"][l.code()];
                 n.as_str().map(str::to_owned)
             };
             let name = named(&new).or_else(|| named(&old)).unwrap_or_default();

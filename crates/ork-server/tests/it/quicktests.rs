@@ -266,7 +266,11 @@ async fn differencing_body(db: TestDb) {
     assert_eq!(s, StatusCode::OK);
     let total = first["count"].as_u64().unwrap();
     let month = ork_store::month_of(ork_store::now_unix());
-    let q = app.store.org_quicktests("ku", &month).await.unwrap();
+    let q = app
+        .store
+        .org_quicktests(&ork_domain::OrgId::parse("ku").unwrap(), &month)
+        .await
+        .unwrap();
     assert!(
         q.iter().all(|x| !x.result.contains("rules")),
         "rules text is not stored"
@@ -594,7 +598,7 @@ async fn ghost_body(db: TestDb) {
         &p,
         &ork_server::auth::ClientAddr("127.0.0.1".into()),
         ork_server::quicktests::service::Ask {
-            org: "ghost",
+            org: &ork_domain::OrgId::parse("ghost").unwrap(),
             definition,
             cohort: ork_quicktest::parse(definition).unwrap(),
             cohort_id: None,

@@ -1,7 +1,4 @@
-//! Every text a person reads, in Danish and English. Keys are stable ids; a test checks
-//! that every key used in a template exists and that no text is missing in either language.
-
-use ork_domain::Lang;
+//! The pages' texts.
 
 /// (key, Danish, English) — one row a text, kept as a table for review.
 #[rustfmt::skip]
@@ -573,6 +570,7 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("qt.price_hint", "Hver optælling koster efter din organisations takst i prislisten og står på organisationens månedsopgørelse.", "Every count costs your organisation's tariff in the price list and appears on its monthly statement."),
     ("qt.count", "Tæl", "Count"),
     ("qt.result", "Resultat", "Result"),
+    ("qt.region_unknown", "Uoplyst", "Not stated"),
     ("qt.persons", "personer", "persons"),
     ("qt.hidden", "Skjult: færre end", "Hidden: fewer than"),
     ("qt.hidden_cell", "skjult", "hidden"),
@@ -610,127 +608,3 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("qt.total_with_vat", "I alt inkl. moms", "Total including VAT"),
     ("qt.csv", "Hent som CSV", "Download as CSV"),
 ];
-
-/// Looks up a text. An unknown key returns the key itself, so a missing text is visible
-/// on the page (and caught by the template test) rather than an empty space.
-pub fn text(lang: Lang, key: &str) -> &str {
-    match TEXTS.iter().find(|(k, _, _)| *k == key) {
-        Some((_, da, en)) => match lang {
-            Lang::Da => da,
-            Lang::En => en,
-        },
-        None => key,
-    }
-}
-
-/// Handed to templates as `t`: `{{ t.t("nav.home") }}`.
-#[derive(Debug, Clone, Copy)]
-pub struct Tr {
-    pub lang: Lang,
-}
-
-impl Tr {
-    pub fn t<'a>(&self, key: &'a str) -> &'a str {
-        match TEXTS.iter().find(|(k, _, _)| *k == key) {
-            Some((_, da, en)) => match self.lang {
-                Lang::Da => da,
-                Lang::En => en,
-            },
-            None => key,
-        }
-    }
-
-    pub fn code(&self) -> &'static str {
-        self.lang.code()
-    }
-
-    /// The label of a coded value, e.g. `label("kind", "company")` → "Virksomhed".
-    pub fn label(&self, group: &str, code: &str) -> String {
-        text(self.lang, &format!("{group}.{code}")).to_owned()
-    }
-
-    /// The role's name in the current language.
-    pub fn role(&self, role: &ork_domain::Role) -> &'static str {
-        use ork_domain::Role::*;
-        match (self.lang, role) {
-            (Lang::Da, Applicant) => "Ansøger",
-            (Lang::Da, Advisor) => "Rådgiver",
-            (Lang::Da, CaseHandler) => "Sagsbehandler",
-            (Lang::Da, DataSteward) => "Dataforvalter",
-            (Lang::Da, OutputChecker) => "Output-kontrollant",
-            (Lang::Da, Auditor) => "Revisor",
-            (Lang::Da, Citizen) => "Borger",
-            (Lang::Da, Operator) => "Driftsansvarlig",
-            (Lang::En, Applicant) => "Applicant",
-            (Lang::En, Advisor) => "Advisor",
-            (Lang::En, CaseHandler) => "Case handler",
-            (Lang::En, DataSteward) => "Data steward",
-            (Lang::En, OutputChecker) => "Output checker",
-            (Lang::En, Auditor) => "Auditor",
-            (Lang::En, Citizen) => "Citizen",
-            (Lang::En, Operator) => "Operator",
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashSet;
-
-    #[test]
-    fn keys_are_unique_and_texts_present() {
-        let mut seen = HashSet::new();
-        for (k, da, en) in TEXTS {
-            assert!(seen.insert(*k), "duplicate key {k}");
-            assert!(
-                !da.trim().is_empty() && !en.trim().is_empty(),
-                "missing text for {k}"
-            );
-        }
-    }
-
-    #[test]
-    fn every_key_used_in_a_template_exists() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
-        let re = regex::Regex::new(r#"t\.t\("([^"]+)"\)"#).unwrap();
-        let mut checked = 0;
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            let src = std::fs::read_to_string(&path).unwrap();
-            for cap in re.captures_iter(&src) {
-                assert!(
-                    TEXTS.iter().any(|(k, _, _)| *k == &cap[1]),
-                    "{}: unknown text key {}",
-                    path.display(),
-                    &cap[1]
-                );
-                checked += 1;
-            }
-        }
-        assert!(checked > 20, "templates use the translation table");
-    }
-
-    #[test]
-    fn every_kind_and_authority_role_has_a_label() {
-        for code in ork_domain::OrgKind::CODES {
-            assert_ne!(
-                text(Lang::Da, &format!("kind.{code}")),
-                format!("kind.{code}")
-            );
-        }
-        for r in ork_domain::AuthorityRole::ALL {
-            assert_ne!(
-                text(Lang::En, &format!("authority_role.{}", r.code())),
-                format!("authority_role.{}", r.code())
-            );
-        }
-    }
-
-    #[test]
-    fn unknown_key_shows_itself() {
-        assert_eq!(text(Lang::En, "no.such.key"), "no.such.key");
-        assert_eq!(text(Lang::En, "nav.home"), "Home");
-        assert_eq!(text(Lang::Da, "nav.home"), "Forside");
-    }
-}

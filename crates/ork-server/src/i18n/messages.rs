@@ -1,0 +1,191 @@
+//! The error messages, in Danish and English. The key is the error's code (the `code` of
+//! the API's error body), or the code and a variant after a dot when one code has several
+//! wordings; `{name}` is filled from the arguments the call gives.
+
+use std::fmt::Display;
+
+/// (key, Danish, English) — one row a message, kept as a table for review.
+#[rustfmt::skip]
+pub static MESSAGES: &[(&str, &str, &str)] = &[
+    ("account_disabled", "Kontoen er deaktiveret.", "The account is disabled."),
+    ("bad_request", "Forespørgslen kunne ikke forstås.", "The request could not be understood."),
+    ("body_too_large", "Forespørgslens indhold er for stort.", "The request body is too large."),
+    ("body_unreadable", "Forespørgslens indhold kunne ikke læses.", "The request body could not be read."),
+    ("cohort_not_found", "Kohorten findes ikke, eller den er ikke delt med dig.", "The cohort does not exist, or it is not shared with you."),
+    ("compare_count", "Vælg mellem én og fire datakilder at sammenligne.", "Choose between one and four data sources to compare."),
+    ("csrf_failed", "Formularen er udløbet eller kom ikke fra denne side (CSRF-kontrol). Genindlæs siden, og prøv igen.", "The form has expired or did not come from this site (CSRF check). Reload the page and try again."),
+    ("doc_conflict", "En anden har gemt version {version}, mens du redigerede. Din tekst er bevaret herunder; se historikken, og gem igen.", "Someone else saved version {version} while you were editing. Your text is kept below; check the history and save again."),
+    ("doc_invalid.html_da", "Den danske tekst, linje {line}: HTML er ikke tilladt; brug Markdown.", "The Danish text, line {line}: HTML is not allowed; use Markdown."),
+    ("doc_invalid.html_en", "Den engelske tekst, linje {line}: HTML er ikke tilladt; brug Markdown.", "The English text, line {line}: HTML is not allowed; use Markdown."),
+    ("doc_invalid.link_da", "Den danske tekst, linje {line}: linket '{url}' er ikke en http(s)-, mailto- eller intern adresse.", "The Danish text, line {line}: the link '{url}' is not an http(s), mailto or site address."),
+    ("doc_invalid.link_en", "Den engelske tekst, linje {line}: linket '{url}' er ikke en http(s)-, mailto- eller intern adresse.", "The English text, line {line}: the link '{url}' is not an http(s), mailto or site address."),
+    ("doc_invalid.note", "Skriv kort (højst 200 tegn), hvad du har ændret.", "Say briefly (at most 200 characters) what you changed."),
+    ("doc_invalid.nul_da", "Den danske tekst indeholder et ugyldigt tegn (NUL).", "The Danish text contains an invalid character (NUL)."),
+    ("doc_invalid.nul_en", "Den engelske tekst indeholder et ugyldigt tegn (NUL).", "The English text contains an invalid character (NUL)."),
+    ("doc_invalid.too_long_da", "Den danske tekst er på {bytes} byte; højst {max} er tilladt.", "The Danish text is {bytes} bytes; at most {max} are allowed."),
+    ("doc_invalid.too_long_en", "Den engelske tekst er på {bytes} byte; højst {max} er tilladt.", "The English text is {bytes} bytes; at most {max} are allowed."),
+    ("empty_parameter", "Parameteren '{name}' er tom; udelad den, eller giv den en værdi.", "The parameter '{name}' is empty; leave it out or give it a value."),
+    ("error", "Forespørgslen mislykkedes.", "The request failed."),
+    ("forbidden", "Du har ikke en rolle, der giver adgang til dette.", "You do not have a role that gives access to this."),
+    ("forbidden.status", "Du har ikke adgang til dette.", "You do not have access to this."),
+    ("history_unreadable", "Dine tidligere hurtige tests kan ikke læses, så beskyttelsen mod differencing kan ikke kontrolleres. Kontakt platformens drift.", "Your earlier quick tests cannot be read, so the protection against differencing cannot be checked. Please contact the platform's operators."),
+    ("internal", "Der opstod en fejl hos os. Prøv igen om lidt.", "An error occurred on our side. Please try again shortly."),
+    ("invalid_action.account", "Handlingen skal være disable eller enable.", "The action must be disable or enable."),
+    ("invalid_action.basket", "Handlingen skal være add eller remove.", "The action must be add or remove."),
+    ("invalid_expiry", "expires_in_days skal være mellem 1 og {max}.", "expires_in_days must be between 1 and {max}."),
+    ("invalid_expiry.days", "Antal dage skal være et heltal.", "Days must be a whole number."),
+    ("invalid_format.dcat", "format skal være turtle eller jsonld.", "format must be turtle or jsonld."),
+    ("invalid_format.statement", "Formatet '{format}' findes ikke; mulige er json og csv.", "There is no format '{format}'; the possible ones are json and csv."),
+    ("invalid_id", "Id skal være et heltal.", "The id must be an integer."),
+    ("invalid_input", "Ugyldig værdi – {what}: {expected}", "Invalid value – {what}: {expected}"),
+    ("invalid_input.grant", "Angiv både organisation og rolle – eller ingen af dem.", "Give both organisation and role – or neither."),
+    ("invalid_json", "Ugyldig JSON: {problem}", "Invalid JSON: {problem}"),
+    ("invalid_kind", "Ugyldig type: {problem}", "Invalid kind: {problem}"),
+    ("invalid_lang", "lang skal være da eller en.", "lang must be da or en."),
+    ("invalid_language", "Sproget skal være da eller en.", "The language must be da or en."),
+    ("invalid_limit.codes", "limit skal være et heltal fra 1 til 100.", "limit must be a whole number from 1 to 100."),
+    ("invalid_limit.search", "limit skal være et tal fra 1 til 500.", "limit must be a number from 1 to 500."),
+    ("invalid_month", "Måneden '{month}' skal skrives ÅÅÅÅ-MM, f.eks. 2026-12.", "The month '{month}' must be written YYYY-MM, e.g. 2026-12."),
+    ("invalid_name", "Navnet skal være 1–100 tegn.", "The name must be 1–100 characters."),
+    ("invalid_query", "q skal være 1–100 tegn.", "q must be 1–100 characters."),
+    ("invalid_query_string", "Parametrene kunne ikke læses.", "The parameters could not be read."),
+    ("invalid_query_string.search", "Søgeparametrene kunne ikke læses.", "The search parameters could not be read."),
+    ("invalid_role", "Ukendt rolle: {role}", "Unknown role: {role}"),
+    ("invalid_system", "system skal være icd10, atc, sks eller npu.", "system must be icd10, atc, sks or npu."),
+    ("invalid_trait", "Svaret på '{trait}' skal være yes eller no.", "The answer to '{trait}' must be yes or no."),
+    ("invalid_year", "{name} skal være et årstal, fx 2015 (fik '{got}').", "{name} must be a year, e.g. 2015 (got '{got}')."),
+    ("invalid_year.order", "Fra-året {from} ligger efter til-året {to}.", "The from year {from} is after the to year {to}."),
+    ("method_not_allowed", "Metoden er ikke tilladt her.", "This method is not allowed here."),
+    ("name_invalid", "Navnet må højst have {max} tegn og ingen kontroltegn.", "The name may have at most {max} characters and no control characters."),
+    ("name_missing", "Giv kohorten et navn.", "Give the cohort a name."),
+    ("no_organisation", "Hurtige tests betales af en organisation, og du er ikke medlem af nogen. Bed din organisations administrator om at tilføje dig.", "Quick tests are paid for by an organisation, and you are not a member of one. Ask your organisation's administrator to add you."),
+    ("not_a_member", "Du er ikke medlem af organisationen '{org}'.", "You are not a member of the organisation '{org}'."),
+    ("not_found", "Findes ikke.", "Not found."),
+    ("not_found.status", "Siden eller ressourcen findes ikke.", "The page or resource does not exist."),
+    ("not_found.token", "Du har ingen aktiv API-nøgle med det id.", "You have no active API token with that id."),
+    ("not_found.user", "Ingen bruger med e-mail {email}.", "No user with e-mail {email}."),
+    ("not_in_basket", "Datakilden er ikke i din kurv.", "The data source is not in your basket."),
+    ("not_owner", "Kun den, der gemte kohorten, kan ændre den.", "Only the person who saved the cohort can change it."),
+    ("not_steward", "Kun dataforvaltere hos kildens dataansvarlige kan redigere dens dokumentation.", "Only data stewards of the source's controller can edit its documentation."),
+    ("organisation_not_found", "Organisationen '{org}' findes ikke.", "The organisation '{org}' does not exist."),
+    ("query_too_long", "Søgningen er på {chars} tegn; der søges på højst {max} tegn. Forkort den.", "The query is {chars} characters long; at most {max} are searched. Shorten it."),
+    ("query_too_long.precedents", "Søgningen må højst være på 200 tegn.", "The query may be at most 200 characters."),
+    ("quicktest_role_required", "Din rolle i '{org}' giver ikke adgang til hurtige tests. Det kræver rollen ansøger, rådgiver, sagsbehandler, dataansvarlig eller driftsansvarlig.", "Your role in '{org}' does not give access to quick tests. That takes the role applicant, advisor, case handler, data steward or operator."),
+    ("quicktests_unavailable.building", "Hurtige tests starter: registrene indlæses. Prøv igen om lidt.", "Quick tests are starting: the registers are being loaded. Try again shortly."),
+    ("quicktests_unavailable.failed", "Hurtige tests er ikke tilgængelige: {reason}", "Quick tests are not available: {reason}"),
+    ("quicktests_unavailable.off", "Hurtige tests er ikke sat op på denne server (ingen registre).", "Quick tests are not set up on this server (no registers)."),
+    ("rate_limited", "For mange forespørgsler. Vent lidt, og prøv igen.", "Too many requests. Wait a little and try again."),
+    ("self_disable", "Du kan ikke deaktivere din egen konto.", "You cannot disable your own account."),
+    ("self_revoke", "Du kan ikke fjerne din egen driftsrolle.", "You cannot remove your own operator role."),
+    ("session_expired", "Din session er udløbet. Log ind igen.", "Your session has expired. Please sign in again."),
+    ("session_required", "API-nøgler kan kun oprettes, når man er logget ind i portalen, ikke med en API-nøgle.", "API tokens can only be created when signed in to the portal, not with an API token."),
+    ("source_not_found", "Datakilden '{id}' findes ikke i kataloget.", "There is no data source '{id}' in the catalog."),
+    ("source_not_found.suggest", "Datakilden '{id}' findes ikke i kataloget. Mente du: {near}?", "There is no data source '{id}' in the catalog. Did you mean: {near}?"),
+    ("timeout", "Forespørgslen tog for lang tid.", "The request took too long."),
+    ("token_expired", "API-nøglen er udløbet.", "The API token has expired."),
+    ("token_malformed", "Authorization-headeren skal være 'Bearer ork_…'.", "The Authorization header must be 'Bearer ork_…'."),
+    ("token_revoked", "API-nøglen er tilbagekaldt.", "The API token has been revoked."),
+    ("token_unknown", "API-nøglen er ukendt.", "The API token is unknown."),
+    ("too_long", "Feltet med andre datakilder må højst være på {max} tegn.", "The other data sources field may be at most {max} characters."),
+    ("unauthenticated", "Du er ikke logget ind.", "You are not signed in."),
+    ("unknown_datasets", "Disse datakilder findes ikke i datalandkortet: {list}.", "These data sources are not in the data catalogue: {list}."),
+    ("unknown_datasets.suggest", "Mente du {near} i stedet for '{id}'?", "Did you mean {near} instead of '{id}'?"),
+    ("unknown_facet.controller", "Ukendt dataansvarlig '{value}'. Mulige: {known}.", "Unknown controller '{value}'. Possible: {known}."),
+    ("unknown_facet.data_type", "Ukendt datatype '{value}'. Mulige: register, operational, wet, genomic.", "Unknown data type '{value}'. Possible: register, operational, wet, genomic."),
+    ("unknown_facet.topic", "Ukendt emne '{value}'. Mulige: {known}.", "Unknown topic '{value}'. Possible: {known}."),
+    ("unknown_parameter.builder", "Ukendt parameter '{name}'; den mulige er cohort.", "Unknown parameter '{name}'; the possible one is cohort."),
+    ("unknown_parameter.form", "Ukendt parameter '{name}'.", "Unknown parameter '{name}'."),
+    ("unknown_parameter.list", "Ukendt parameter '{name}'; mulige er: {allowed}.", "Unknown parameter '{name}'; the possible ones are: {allowed}."),
+    ("unknown_parameter.precedents", "Ukendt parameter '{name}'. Brug q eller rule.", "Unknown parameter '{name}'. Use q or rule."),
+    ("unknown_parameter.search", "Ukendt søgeparameter '{name}'. Brug q, lang, controller, data_type, topic, from_year, to_year eller limit.", "Unknown search parameter '{name}'. Use q, lang, controller, data_type, topic, from_year, to_year or limit."),
+    ("unknown_rule", "Regelbogen har intet trin '{rule}'.", "The rulebook has no step '{rule}'."),
+    ("unknown_version", "Regelbogen findes ikke i version '{version}'. Kendte versioner: {known}.", "There is no rulebook version '{version}'. Known versions: {known}."),
+    ("unprocessable", "Indholdet kunne ikke behandles.", "The content could not be processed."),
+    ("unsupported_media_type", "Indholdet skal være JSON (Content-Type: application/json).", "The body must be JSON (Content-Type: application/json)."),
+    ("unsupported_media_type.status", "Forkert indholdstype.", "Wrong content type."),
+    ("weak_password.long", "Adgangskoden må højst være 1024 tegn.", "The password must be at most 1024 characters."),
+    ("weak_password.short", "Adgangskoden skal være mindst 12 tegn.", "The password must be at least 12 characters."),
+];
+
+/// The template with each `{name}` replaced by its argument, in one pass (an argument's
+/// own text is never read as a placeholder).
+fn fill(template: &str, args: &[(&str, &dyn Display)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            args.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (v.to_string(), close))
+        });
+        match value {
+            Some((v, close)) => {
+                out.push_str(&v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The `{name}` placeholders of a template, in order.
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                out.push(&after[..close]);
+                rest = &after[close + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// A message in one language with its placeholders filled (pages' own messages).
+pub fn say(lang: ork_domain::Lang, key: &str, args: &[(&str, &dyn Display)]) -> String {
+    let (da, en) = message(key, args);
+    match lang {
+        ork_domain::Lang::Da => da,
+        ork_domain::Lang::En => en,
+    }
+}
+
+/// A message in both languages with its `{name}` placeholders filled. An unknown key
+/// gives the key itself (the tests check that every key used exists).
+pub fn message(key: &str, args: &[(&str, &dyn Display)]) -> (String, String) {
+    match MESSAGES.iter().find(|(k, _, _)| *k == key) {
+        Some((_, da, en)) => (fill(da, args), fill(en, args)),
+        None => (key.to_owned(), key.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled_once() {
+        let (da, en) = message(
+            "unknown_parameter.list",
+            &[("name", &"{allowed}"), ("allowed", &"org, month")],
+        );
+        assert_eq!(da, "Ukendt parameter '{allowed}'; mulige er: org, month.");
+        assert_eq!(
+            en,
+            "Unknown parameter '{allowed}'; the possible ones are: org, month."
+        );
+        assert_eq!(message("no.such", &[]).1, "no.such");
+    }
+}
