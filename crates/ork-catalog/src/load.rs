@@ -542,8 +542,8 @@ pub fn load(files: &Files, manifest: Option<&Manifest>) -> Result<Catalog, LoadE
             max_age: raw.coverage.max_age,
             records_by_year: BTreeMap::new(),
         };
-        // The synthetic registers' tables and variables come from the generator's schema
-        // (compiled in, so always there); their counts from its manifest, when generated.
+        // The synthetic registers' tables and variables come from their schema (`ork-schema`,
+        // compiled in, so always there); their counts from the manifest, when generated.
         let record_tables: Vec<&String> = if raw.record_tables.is_empty() {
             raw.synthetic_tables.iter().collect()
         } else {
@@ -551,10 +551,7 @@ pub fn load(files: &Files, manifest: Option<&Manifest>) -> Result<Catalog, LoadE
         };
         let mut records = 0u64;
         for name in &raw.synthetic_tables {
-            let Some(st) = ork_registers::schema::TABLES
-                .iter()
-                .find(|t| t.name == name)
-            else {
+            let Some(st) = ork_schema::tables::TABLES.iter().find(|t| t.name == name) else {
                 p(format!(
                     "synthetic table {name:?} is not one the generator writes"
                 ));

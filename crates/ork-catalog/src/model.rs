@@ -24,10 +24,7 @@ impl Text {
     /// The text in `lang`.
     #[must_use]
     pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Da => &self.da,
-            Lang::En => &self.en,
-        }
+        lang.pick(&self.da, &self.en)
     }
 }
 

@@ -15,6 +15,15 @@ impl Lang {
         }
     }
 
+    /// The one of two values that is in this language.
+    #[must_use]
+    pub fn pick<T>(self, da: T, en: T) -> T {
+        match self {
+            Self::Da => da,
+            Self::En => en,
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Self::Da => "da",

@@ -1,5 +1,5 @@
 //! The vocabulary of Dataorkestrator as plain types: organisation ids and kinds, roles,
-//! e-mail addresses, languages, money, regions.
+//! e-mail addresses, languages, money, regions; and the message catalogues' machinery.
 //!
 //! Everything here is parsed, not validated: a value of one of these types is known to be
 //! well-formed, so code that receives it need not check again. This crate does no IO and
@@ -8,6 +8,7 @@
 
 mod ids;
 mod lang;
+pub mod messages;
 mod money;
 mod org;
 mod region;

@@ -247,81 +247,48 @@ pub fn answer(ix: &Index, policy: &Policy, c: &Cohort, earlier: &[Earlier]) -> A
     }
 }
 
-fn controller_name(key: &str, lang: Lang) -> &'static str {
-    match (key, lang == Lang::Da) {
-        ("sds", true) => "Sundhedsdatastyrelsen",
-        ("sds", false) => "the Danish Health Data Authority",
-        ("dst", true) => "Danmarks Statistik",
-        ("dst", false) => "Statistics Denmark",
-        ("ssi", true) => "Statens Serum Institut",
-        ("ssi", false) => "Statens Serum Institut",
-        (_, true) => "regionerne",
-        (_, false) => "the regions",
-    }
+fn text(lang: Lang, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let (da, en) = ork_domain::messages::message(crate::messages::MESSAGES, key, args);
+    lang.pick(da, en)
 }
 
-/// The answer's `rules`: what was applied, in the user's language.
+/// The answer's `rules`: what was applied, in the user's language (`messages.rs`).
 pub fn rules(policy: &Policy, c: &Cohort, a: &Answer, lang: Lang) -> Vec<String> {
     let t = a.protected.threshold;
-    let da = lang == Lang::Da;
     let regimes = policy
         .controllers(c)
         .iter()
-        .map(|(k, v)| format!("{} {v}", controller_name(k, lang)))
+        .map(|(k, v)| {
+            let who = match *k {
+                "sds" | "dst" | "ssi" => format!("controller.{k}"),
+                _ => "controller.regions".to_owned(),
+            };
+            format!("{} {v}", text(lang, &who, &[]))
+        })
         .collect::<Vec<_>>()
         .join(", ");
-    let mut out = vec![if da {
-        format!(
-            "Tærskel {t}: antal fra 1 til {} vises ikke (den strengeste blandt de dataansvarlige, hvis data indgår: {regimes}). Nul vises.",
-            t - 1
-        )
-    } else {
-        format!(
-            "Threshold {t}: counts from 1 to {} are not shown (the strictest of the data controllers whose data are read: {regimes}). Zero is shown.",
-            t - 1
-        )
-    }];
-    out.push(if da {
-        "Sekundær undertrykkelse: flere celler skjules, så ingen skjult celle kan regnes ud fra totalen og de andre celler.".into()
-    } else {
-        "Secondary suppression: further cells are hidden so that no hidden cell can be worked out from the total and the other cells.".into()
-    });
-    out.push(if da {
-        format!(
-            "Differensangreb: et tal, hvis personer afviger fra et af dine seneste {HISTORY} svar med færre end {t} personer, vises ikke{}.",
-            match a.differencing {
-                0 => String::new(),
-                n => format!(" ({n} tal i dette svar er skjult af den grund)"),
-            }
-        )
-    } else {
-        format!(
-            "Differencing: a number whose persons differ from one of your last {HISTORY} answers by fewer than {t} persons is not shown{}.",
-            match a.differencing {
-                0 => String::new(),
-                1 => " (1 number in this answer is hidden for that reason)".into(),
-                n => format!(" ({n} numbers in this answer are hidden for that reason)"),
-            }
-        )
-    });
+    let hidden = match a.differencing {
+        0 => String::new(),
+        1 => text(lang, "rule.differencing.hidden_one", &[]),
+        n => text(lang, "rule.differencing.hidden_many", &[("n", &n)]),
+    };
+    let mut out = vec![
+        text(
+            lang,
+            "rule.threshold",
+            &[("t", &t), ("below", &(t - 1)), ("regimes", &regimes)],
+        ),
+        text(lang, "rule.secondary", &[]),
+        text(
+            lang,
+            "rule.differencing",
+            &[("history", &HISTORY), ("t", &t), ("hidden", &hidden)],
+        ),
+    ];
     if a.rounding > 1 {
-        out.push(if da {
-            format!(
-                "Viste antal er afrundet til nærmeste multiplum af {}.",
-                a.rounding
-            )
-        } else {
-            format!(
-                "Shown counts are rounded to the nearest multiple of {}.",
-                a.rounding
-            )
-        });
+        out.push(text(lang, "rule.rounding", &[("base", &a.rounding)]));
     }
-    out.push(if da {
-        "Grænser: kombinationer af tre eller flere svar og svar, som flere brugere deler, fanges ikke; hver hurtig test logges pr. bruger og organisation (docs/disclosure-control.md).".into()
-    } else {
-        "Limits: combinations of three or more answers, and answers pooled by several users, are not caught; every quick test is logged per user and organisation (docs/disclosure-control.md).".into()
-    });
+    out.push(text(lang, "rule.limits", &[]));
     out
 }
 

@@ -1,5 +1,5 @@
 //! The code lists a cohort definition's codes are checked against, embedded in
-//! `ork-registers` with their sources (`data/codes/SOURCES.md`): the full ICD-10 (WHO 2019
+//! `ork-schema` with their sources (`data/codes/SOURCES.md`): the full ICD-10 (WHO 2019
 //! and the SKS `D` codes with their Danish sub-codes), ATC (the SKS `M` codes) and SKS
 //! procedures (`B`, `K`, `U`), with the labels of the lists in common use laid over them; the
 //! NPU laboratory codes in common use. A code in a definition is a *prefix*: it is accepted
@@ -7,7 +7,7 @@
 //! one (`A10BA02` refines `A10BA`), so finer codes than the list holds still work. A code that
 //! exists but never occurs in the registers counts 0.
 
-use ork_registers::refdata::{
+use ork_schema::refdata::{
     ATC_CSV, ICD10_CSV, ICD10_WHO_TSV, NPU_CSV, SKS_FULL_TSV, SKS_PROCEDURES_CSV,
 };
 use std::collections::BTreeMap;

@@ -197,10 +197,7 @@ pub struct CohortError {
 impl CohortError {
     /// The problem with its path, in a language.
     pub fn message(&self, lang: ork_domain::Lang) -> String {
-        let text = match lang {
-            ork_domain::Lang::Da => &self.da,
-            ork_domain::Lang::En => &self.en,
-        };
+        let text = lang.pick(&self.da, &self.en);
         if self.path.is_empty() {
             text.clone()
         } else {
@@ -211,11 +208,13 @@ impl CohortError {
 
 type R<T> = Result<T, CohortError>;
 
-fn err<T>(path: &str, da: impl Into<String>, en: impl Into<String>) -> R<T> {
+/// The problem `key` of the catalogue (`messages.rs`) at an element's path.
+fn err<T>(path: &str, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> R<T> {
+    let (da, en) = ork_domain::messages::message(crate::messages::MESSAGES, key, args);
     Err(CohortError {
         path: path.to_owned(),
-        da: da.into(),
-        en: en.into(),
+        da,
+        en,
     })
 }
 
@@ -228,10 +227,8 @@ fn join(path: &str, key: &str) -> String {
 }
 
 fn object<'a>(v: &'a Value, path: &str) -> R<&'a Map<String, Value>> {
-    v.as_object().map_or_else(
-        || err(path, "skal være et JSON-objekt", "must be a JSON object"),
-        Ok,
-    )
+    v.as_object()
+        .map_or_else(|| err(path, "not_object", &[]), Ok)
 }
 
 fn only_keys(m: &Map<String, Value>, path: &str, allowed: &[&str]) -> R<()> {
@@ -240,8 +237,8 @@ fn only_keys(m: &Map<String, Value>, path: &str, allowed: &[&str]) -> R<()> {
             let k: String = k.chars().take(40).collect();
             err(
                 &join(path, &k),
-                format!("ukendt nøgle; mulige: {}", allowed.join(", ")),
-                format!("unknown key; possible: {}", allowed.join(", ")),
+                "unknown_key",
+                &[("known", &allowed.join(", "))],
             )
         }
         None => Ok(()),
@@ -252,41 +249,28 @@ fn date(v: &Value, path: &str) -> R<Date> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     v.as_str()
         .and_then(|s| Date::parse(s, &format).ok())
-        .map_or_else(
-            || {
-                err(
-                    path,
-                    "skal være en dato som \"2020-01-01\"",
-                    "must be a date like \"2020-01-01\"",
-                )
-            },
-            Ok,
-        )
+        .map_or_else(|| err(path, "not_date", &[]), Ok)
 }
 
 fn whole(v: &Value, path: &str, min: i64, max: i64) -> R<i64> {
     match v.as_i64() {
         Some(n) if (min..=max).contains(&n) => Ok(n),
-        _ => err(
-            path,
-            format!("skal være et helt tal fra {min} til {max}"),
-            format!("must be a whole number from {min} to {max}"),
-        ),
+        _ => err(path, "not_whole", &[("min", &min), ("max", &max)]),
     }
 }
 
 fn number(v: &Value, path: &str) -> R<f64> {
     v.as_f64()
         .filter(|x| x.is_finite())
-        .map_or_else(|| err(path, "skal være et tal", "must be a number"), Ok)
+        .map_or_else(|| err(path, "not_number", &[]), Ok)
 }
 
 fn strings<'a>(v: &'a Value, path: &str) -> R<Vec<(String, &'a str)>> {
     let Some(a) = v.as_array() else {
-        return err(path, "skal være en liste", "must be a list");
+        return err(path, "not_list", &[]);
     };
     if a.is_empty() {
-        return err(path, "må ikke være tom", "must not be empty");
+        return err(path, "empty_list", &[]);
     }
     a.iter()
         .enumerate()
@@ -294,7 +278,7 @@ fn strings<'a>(v: &'a Value, path: &str) -> R<Vec<(String, &'a str)>> {
             let p = format!("{path}[{i}]");
             match x.as_str() {
                 Some(s) => Ok((p, s)),
-                None => err(&p, "skal være en tekst", "must be a string"),
+                None => err(&p, "not_string", &[]),
             }
         })
         .collect()
@@ -312,11 +296,7 @@ fn period(m: &Map<String, Value>, path: &str) -> R<(Option<Date>, Option<Date>)>
     if let (Some(f), Some(t)) = (from, to)
         && f > t
     {
-        return err(
-            path,
-            format!("perioden er omvendt: from {f} ligger efter to {t}"),
-            format!("the period is inverted: from {f} is after to {t}"),
-        );
+        return err(path, "inverted_period", &[("from", &f), ("to", &t)]);
     }
     Ok((from, to))
 }
@@ -328,11 +308,7 @@ fn event(kind: EventKind, v: &Value, path: &str) -> R<Event> {
     if let Some((key, required, system)) = kind.codes_key() {
         match m.get(key) {
             None if required => {
-                return err(
-                    &join(path, key),
-                    "mangler (en liste af koder)",
-                    "is missing (a list of codes)",
-                );
+                return err(&join(path, key), "missing_codes", &[]);
             }
             None => {}
             Some(list) => {
@@ -341,28 +317,20 @@ fn event(kind: EventKind, v: &Value, path: &str) -> R<Event> {
                 for (p, code) in strings(list, &list_path)? {
                     let code = code.trim();
                     if !known.accepts(code) {
-                        let hint_en = if system == System::Icd10
-                            && code.starts_with('D')
-                            && known.accepts(&code[1..])
-                        {
-                            format!(
-                                " (write ICD-10 codes without the SKS \"D\": \"{}\")",
-                                &code[1..]
-                            )
-                        } else {
-                            String::new()
-                        };
-                        let hint_da = if hint_en.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" (skriv ICD-10-koder uden SKS-\"D\": \"{}\")", &code[1..])
-                        };
                         let shown: String = code.chars().take(20).collect();
-                        return err(
-                            &p,
-                            format!("ukendt {}-kode \"{shown}\"{hint_da}", system.name()),
-                            format!("unknown {} code \"{shown}\"{hint_en}", system.name()),
-                        );
+                        let args: [(&str, &dyn std::fmt::Display); 3] = [
+                            ("system", &system.name()),
+                            ("code", &shown),
+                            ("without", &code.get(1..).unwrap_or("")),
+                        ];
+                        let sks_d = system == System::Icd10
+                            && code.starts_with('D')
+                            && known.accepts(&code[1..]);
+                        return if sks_d {
+                            err(&p, "unknown_code.sks_d", &args)
+                        } else {
+                            err(&p, "unknown_code", &args[..2])
+                        };
                     }
                     codes.push(code.to_owned());
                 }
@@ -381,8 +349,8 @@ fn event(kind: EventKind, v: &Value, path: &str) -> R<Event> {
                 let t: String = t.chars().take(20).collect();
                 return err(
                     &p,
-                    format!("ukendt type \"{t}\"; mulige: {}", allowed.join(", ")),
-                    format!("unknown type \"{t}\"; possible: {}", allowed.join(", ")),
+                    "unknown_type",
+                    &[("type", &t), ("known", &allowed.join(", "))],
                 );
             }
             types.push(t.to_owned());
@@ -404,11 +372,7 @@ fn event(kind: EventKind, v: &Value, path: &str) -> R<Event> {
     if let (Some(a), Some(b)) = (min, max)
         && a > b
     {
-        return err(
-            path,
-            format!("min {a} er større end max {b}"),
-            format!("min {a} is greater than max {b}"),
-        );
+        return err(path, "inverted_range", &[("min", &a), ("max", &b)]);
     }
     Ok(Event {
         kind,
@@ -427,18 +391,14 @@ fn single_event(v: &Value, path: &str) -> R<Event> {
     let m = object(v, path)?;
     let keys: Vec<&str> = EventKind::ALL.iter().map(|k| k.key()).collect();
     if m.len() != 1 {
-        return err(
-            path,
-            format!("skal have præcis én af: {}", keys.join(", ")),
-            format!("must have exactly one of: {}", keys.join(", ")),
-        );
+        return err(path, "one_event", &[("known", &keys.join(", "))]);
     }
     let (k, inner) = m.iter().next().expect("one key");
     if inner.get("min_count").is_some() {
         return err(
             &join(&join(path, k), "min_count"),
-            "bruges ikke i en sekvens",
-            "is not used inside a sequence",
+            "min_count_in_sequence",
+            &[],
         );
     }
     match EventKind::ALL.iter().find(|e| e.key() == k) {
@@ -447,8 +407,8 @@ fn single_event(v: &Value, path: &str) -> R<Event> {
             let k: String = k.chars().take(40).collect();
             err(
                 &join(path, &k),
-                format!("ukendt hændelse; mulige: {}", keys.join(", ")),
-                format!("unknown event; possible: {}", keys.join(", ")),
+                "unknown_event",
+                &[("known", &keys.join(", "))],
             )
         }
     }
@@ -477,42 +437,26 @@ impl Walk {
     fn leaf(&mut self, path: &str, n: usize) -> R<()> {
         self.leaves += n;
         if self.leaves > MAX_LEAVES {
-            return err(
-                path,
-                format!("definitionen har mere end {MAX_LEAVES} kriterier"),
-                format!("the definition has more than {MAX_LEAVES} criteria"),
-            );
+            return err(path, "too_many_criteria", &[("max", &MAX_LEAVES)]);
         }
         Ok(())
     }
 
     fn criterion(&mut self, v: &Value, path: &str, depth: usize) -> R<Criterion> {
         if depth > MAX_DEPTH {
-            return err(
-                path,
-                format!("kriterierne er indlejret dybere end {MAX_DEPTH} niveauer"),
-                format!("criteria are nested deeper than {MAX_DEPTH} levels"),
-            );
+            return err(path, "too_deep", &[("max", &MAX_DEPTH)]);
         }
         let m = object(v, path)?;
         let all_keys: Vec<&str> = CRITERIA.iter().copied().chain(["lab"]).collect();
         if m.len() != 1 {
-            return err(
-                path,
-                format!("skal have præcis én af: {}", all_keys.join(", ")),
-                format!("must have exactly one of: {}", all_keys.join(", ")),
-            );
+            return err(path, "one_criterion", &[("known", &all_keys.join(", "))]);
         }
         let (k, inner) = m.iter().next().expect("one key");
         let p = join(path, k);
         match k.as_str() {
             "all" | "any" => {
                 let Some(items) = inner.as_array().filter(|a| !a.is_empty()) else {
-                    return err(
-                        &p,
-                        "skal være en ikke-tom liste af kriterier",
-                        "must be a non-empty list of criteria",
-                    );
+                    return err(&p, "empty_group", &[]);
                 };
                 let parts = items
                     .iter()
@@ -535,11 +479,11 @@ impl Walk {
                 only_keys(s, &p, &["first", "then", "min_days", "max_days"])?;
                 let first = match s.get("first") {
                     Some(v) => single_event(v, &join(&p, "first"))?,
-                    None => return err(&join(&p, "first"), "mangler", "is missing"),
+                    None => return err(&join(&p, "first"), "missing", &[]),
                 };
                 let then = match s.get("then") {
                     Some(v) => single_event(v, &join(&p, "then"))?,
-                    None => return err(&join(&p, "then"), "mangler", "is missing"),
+                    None => return err(&join(&p, "then"), "missing", &[]),
                 };
                 let min_days = match s.get("min_days") {
                     Some(v) => whole(v, &join(&p, "min_days"), 0, 36_600)? as i32,
@@ -552,8 +496,8 @@ impl Walk {
                 if min_days > max_days {
                     return err(
                         &p,
-                        format!("min_days {min_days} er større end max_days {max_days}"),
-                        format!("min_days {min_days} is greater than max_days {max_days}"),
+                        "inverted_days",
+                        &[("min", &min_days), ("max", &max_days)],
                     );
                 }
                 self.leaf(&p, 2)?;
@@ -572,11 +516,7 @@ impl Walk {
                     .and_then(Value::as_array)
                     .filter(|a| !a.is_empty())
                 else {
-                    return err(
-                        &join(&p, "levels"),
-                        "skal være en ikke-tom liste af niveauer 1-7",
-                        "must be a non-empty list of levels 1-7",
-                    );
+                    return err(&join(&p, "levels"), "levels", &[]);
                 };
                 let levels = list
                     .iter()
@@ -602,16 +542,12 @@ impl Walk {
                     .map(|v| number(v, &join(&p, "max")))
                     .transpose()?;
                 if min.is_none() && max.is_none() {
-                    return err(&p, "kræver min eller max", "needs min or max");
+                    return err(&p, "income_bounds", &[]);
                 }
                 if let (Some(a), Some(b)) = (min, max)
                     && a > b
                 {
-                    return err(
-                        &p,
-                        format!("min {a} er større end max {b}"),
-                        format!("min {a} is greater than max {b}"),
-                    );
+                    return err(&p, "inverted_range", &[("min", &a), ("max", &b)]);
                 }
                 let year = e
                     .get("year")
@@ -630,8 +566,8 @@ impl Walk {
                     let other: String = other.chars().take(40).collect();
                     err(
                         &join(path, &other),
-                        format!("ukendt kriterium; mulige: {}", all_keys.join(", ")),
-                        format!("unknown criterion; possible: {}", all_keys.join(", ")),
+                        "unknown_criterion",
+                        &[("known", &all_keys.join(", "))],
                     )
                 }
             },
@@ -649,26 +585,22 @@ fn population(v: &Value) -> R<Population> {
     )?;
     let alive_on = match m.get("alive_on") {
         Some(v) => date(v, "population.alive_on")?,
-        None => return err("population.alive_on", "mangler", "is missing"),
+        None => return err("population.alive_on", "missing", &[]),
     };
     let age = match m.get("age") {
         None => None,
         Some(v) => {
             let pair = v.as_array().filter(|a| a.len() == 2);
             let Some(pair) = pair else {
-                return err(
-                    "population.age",
-                    "skal være [fra, til], fx [40, 60]",
-                    "must be [from, to], e.g. [40, 60]",
-                );
+                return err("population.age", "age_pair", &[]);
             };
             let lo = whole(&pair[0], "population.age[0]", 0, 130)? as u32;
             let hi = whole(&pair[1], "population.age[1]", 0, 130)? as u32;
             if lo > hi {
                 return err(
                     "population.age",
-                    format!("alderen er omvendt: {lo} er større end {hi}"),
-                    format!("the age range is inverted: {lo} is greater than {hi}"),
+                    "inverted_age",
+                    &[("from", &lo), ("to", &hi)],
                 );
             }
             Some((lo, hi))
@@ -679,46 +611,31 @@ fn population(v: &Value) -> R<Population> {
         Some(Some("M")) => Some(Sex::M),
         Some(Some("F")) => Some(Sex::F),
         Some(_) => {
-            return err(
-                "population.sex",
-                "skal være \"M\" eller \"F\"",
-                "must be \"M\" or \"F\"",
-            );
+            return err("population.sex", "sex", &[]);
         }
     };
-    let codes =
-        |key: &str, ok: &dyn Fn(u16) -> bool, what_da: &str, what_en: &str| -> R<Vec<u16>> {
-            let Some(v) = m.get(key) else {
-                return Ok(Vec::new());
-            };
-            let p = format!("population.{key}");
-            strings(v, &p)?
-                .into_iter()
-                .map(|(p, s)| match s.parse::<u16>() {
-                    Ok(n) if ok(n) => Ok(n),
-                    _ => {
-                        let s: String = s.chars().take(20).collect();
-                        err(
-                            &p,
-                            format!("ukendt {what_da} \"{s}\""),
-                            format!("unknown {what_en} \"{s}\""),
-                        )
-                    }
-                })
-                .collect()
+    let codes = |key: &str, ok: &dyn Fn(u16) -> bool, key_unknown: &'static str| -> R<Vec<u16>> {
+        let Some(v) = m.get(key) else {
+            return Ok(Vec::new());
         };
-    let regions = codes(
-        "regions",
-        &|n| REGIONS.contains(&n),
-        "regionskode",
-        "region code",
-    )?;
+        let p = format!("population.{key}");
+        strings(v, &p)?
+            .into_iter()
+            .map(|(p, s)| match s.parse::<u16>() {
+                Ok(n) if ok(n) => Ok(n),
+                _ => {
+                    let s: String = s.chars().take(20).collect();
+                    err(&p, key_unknown, &[("code", &s)])
+                }
+            })
+            .collect()
+    };
+    let regions = codes("regions", &|n| REGIONS.contains(&n), "unknown_region_code")?;
     let known = crate::municipality_codes();
     let municipalities = codes(
         "municipalities",
         &|n| known.contains(&n),
-        "kommunekode",
-        "municipality code",
+        "unknown_municipality_code",
     )?;
     Ok(Population {
         alive_on,
@@ -732,20 +649,14 @@ fn population(v: &Value) -> R<Population> {
 /// Parses and checks a definition given as JSON text.
 pub fn parse(text: &str) -> R<Cohort> {
     if text.len() > MAX_BYTES {
-        return err(
-            "",
-            format!("definitionen er større end {} kB", MAX_BYTES / 1024),
-            format!("the definition is larger than {} kB", MAX_BYTES / 1024),
-        );
+        return err("", "too_large", &[("kb", &(MAX_BYTES / 1024))]);
     }
-    let v: Value = serde_json::from_str(text).map_err(|e| CohortError {
-        path: String::new(),
-        da: format!(
-            "ikke gyldig JSON (linje {}, kolonne {})",
-            e.line(),
-            e.column()
-        ),
-        en: format!("not valid JSON (line {}, column {})", e.line(), e.column()),
+    let v: Value = serde_json::from_str(text).or_else(|e| {
+        err(
+            "",
+            "invalid_json",
+            &[("line", &e.line()), ("column", &e.column())],
+        )
     })?;
     from_value(&v)
 }
@@ -756,7 +667,7 @@ pub fn from_value(v: &Value) -> R<Cohort> {
     only_keys(m, "", &["population", "criteria", "breakdown"])?;
     let population = match m.get("population") {
         Some(p) => population(p)?,
-        None => return err("population", "mangler", "is missing"),
+        None => return err("population", "missing", &[]),
     };
     let criteria = m
         .get("criteria")
@@ -765,7 +676,7 @@ pub fn from_value(v: &Value) -> R<Cohort> {
     let mut breakdown = Vec::new();
     if let Some(b) = m.get("breakdown") {
         let Some(list) = b.as_array() else {
-            return err("breakdown", "skal være en liste", "must be a list");
+            return err("breakdown", "not_list", &[]);
         };
         let names: Vec<&str> = Breakdown::ALL.iter().map(|x| x.0).collect();
         for (i, x) in list.iter().enumerate() {
@@ -775,23 +686,15 @@ pub fn from_value(v: &Value) -> R<Cohort> {
                 .and_then(|s| Breakdown::ALL.iter().find(|(k, _)| *k == s));
             match found {
                 Some((_, b)) if !breakdown.contains(b) => breakdown.push(*b),
-                Some(_) => return err(&p, "står der to gange", "appears twice"),
+                Some(_) => return err(&p, "twice", &[]),
                 None => {
-                    return err(
-                        &p,
-                        format!("ukendt opdeling; mulige: {}", names.join(", ")),
-                        format!("unknown breakdown; possible: {}", names.join(", ")),
-                    );
+                    return err(&p, "unknown_breakdown", &[("known", &names.join(", "))]);
                 }
             }
         }
     }
     if breakdown.contains(&Breakdown::Year) && criteria.as_ref().and_then(first_event).is_none() {
-        return err(
-            "breakdown",
-            "year kræver, at det første kriterium er en hændelse eller en sekvens",
-            "year needs the first criterion to be an event or a sequence",
-        );
+        return err("breakdown", "year_needs_event", &[]);
     }
     Ok(Cohort {
         population,

@@ -4,11 +4,15 @@
 //! lexicographically (so a code prefix is a contiguous range of code ids) with each code's
 //! events as postings sorted by person and day.
 
+mod columns;
+
 use crate::cohort::{EventKind, SAMPLE_TYPES};
 use arrow::array::{
     Array, AsArray, Date32Array, Float64Array, Int32Array, StringArray, TimestampMicrosecondArray,
 };
 use arrow::record_batch::RecordBatch;
+use columns::*;
+use ork_schema::tables::{self, Table};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::collections::{BTreeMap, HashMap};
@@ -689,11 +693,11 @@ fn parquet_files(dir: &Path, table: &str) -> Vec<PathBuf> {
 /// Reads the named columns of every file of a table, batch by batch.
 fn scan(
     dir: &Path,
-    table: &str,
+    table: &Table,
     columns: &[&str],
     mut each: impl FnMut(&RecordBatch) -> Result<(), String>,
 ) -> Result<(), IndexError> {
-    for path in parquet_files(dir, table) {
+    for path in parquet_files(dir, table.name) {
         let file = std::fs::File::open(&path).map_err(|e| file_err(&path, e))?;
         let builder =
             ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| file_err(&path, e))?;
@@ -996,7 +1000,7 @@ impl Index {
 
     /// Builds the index from a folder written by `orkestrator registers generate`.
     pub fn build(dir: &Path) -> Result<Self, IndexError> {
-        if parquet_files(dir, "cpr").is_empty() {
+        if parquet_files(dir, tables::CPR.name).is_empty() {
             return Err(IndexError::Missing(dir.to_owned()));
         }
         let mut ix = Index::default();
@@ -1004,15 +1008,15 @@ impl Index {
         let mut rows: Vec<(u64, Day, u8, Day)> = Vec::new();
         scan(
             dir,
-            "cpr",
-            &["pnr", "foed_dag", "koen", "doed_dato", "udvandret_dato"],
+            &tables::CPR,
+            &[PNR, FOED_DAG, KOEN, DOED_DATO, UDVANDRET_DATO],
             |b| {
                 let (pnr, born, sex, died, emig) = (
-                    strs(b, "pnr")?,
-                    dates(b, "foed_dag")?,
-                    ints(b, "koen")?,
-                    dates(b, "doed_dato")?,
-                    dates(b, "udvandret_dato")?,
+                    strs(b, PNR)?,
+                    dates(b, FOED_DAG)?,
+                    ints(b, KOEN)?,
+                    dates(b, DOED_DATO)?,
+                    dates(b, UDVANDRET_DATO)?,
                 );
                 for i in 0..b.num_rows() {
                     let n: u64 = pnr.value(i).parse().map_err(|_| "a pnr is not a number")?;
@@ -1051,13 +1055,9 @@ impl Index {
         // The population per year, education and income per year.
         {
             let bef = &mut ix.bef;
-            scan(dir, "bef", &["pnr", "aar", "kom", "reg"], |b| {
-                let (pnr, aar, kom, reg) = (
-                    strs(b, "pnr")?,
-                    ints(b, "aar")?,
-                    ints(b, "kom")?,
-                    ints(b, "reg")?,
-                );
+            scan(dir, &tables::BEF, &[PNR, AAR, KOM, REG], |b| {
+                let (pnr, aar, kom, reg) =
+                    (strs(b, PNR)?, ints(b, AAR)?, ints(b, KOM)?, ints(b, REG)?);
                 for i in 0..b.num_rows() {
                     let y = bef.entry(aar.value(i)).or_insert_with(|| Bef {
                         place: vec![0; n],
@@ -1082,8 +1082,8 @@ impl Index {
         }
         {
             let edu = &mut ix.education;
-            scan(dir, "udda", &["pnr", "aar", "hfaudd"], |b| {
-                let (pnr, aar, h) = (strs(b, "pnr")?, ints(b, "aar")?, strs(b, "hfaudd")?);
+            scan(dir, &tables::UDDA, &[PNR, AAR, HFAUDD], |b| {
+                let (pnr, aar, h) = (strs(b, PNR)?, ints(b, AAR)?, strs(b, HFAUDD)?);
                 for i in 0..b.num_rows() {
                     let level = opt_str(h, i)
                         .and_then(|v| v.bytes().next())
@@ -1096,12 +1096,8 @@ impl Index {
         }
         {
             let inc = &mut ix.income;
-            scan(dir, "ind", &["pnr", "aar", "perindkialt_13"], |b| {
-                let (pnr, aar, v) = (
-                    strs(b, "pnr")?,
-                    ints(b, "aar")?,
-                    floats(b, "perindkialt_13")?,
-                );
+            scan(dir, &tables::IND, &[PNR, AAR, PERINDKIALT_13], |b| {
+                let (pnr, aar, v) = (strs(b, PNR)?, ints(b, AAR)?, floats(b, PERINDKIALT_13)?);
                 for i in 0..b.num_rows() {
                     let value = if v.is_null(i) {
                         f32::NAN
@@ -1119,35 +1115,35 @@ impl Index {
         let (mut diag, mut proc_) = (Buckets::with(Extra::Sub), Buckets::default());
         for (contacts, start_col, start_ts, diags, dcode, dtype, procs, pcode, pdate, pts) in [
             (
-                "lpr_adm",
-                "d_inddto",
+                &tables::LPR_ADM,
+                D_INDDTO,
                 false,
-                "lpr_diag",
-                "c_diag",
-                "c_diagtype",
-                "lpr_sksopr",
-                "c_opr",
-                "d_odto",
+                &tables::LPR_DIAG,
+                C_DIAG,
+                C_DIAGTYPE,
+                &tables::LPR_SKSOPR,
+                C_OPR,
+                D_ODTO,
                 false,
             ),
             (
-                "lpr_a_kontakt",
-                "kont_starttidspunkt",
+                &tables::LPR_A_KONTAKT,
+                KONT_STARTTIDSPUNKT,
                 true,
-                "lpr_a_diagnose",
-                "diag_kode",
-                "diag_kode_type",
-                "lpr_a_procedure",
-                "proc_kode",
-                "proc_tidspunkt",
+                &tables::LPR_A_DIAGNOSE,
+                DIAG_KODE,
+                DIAG_KODE_TYPE,
+                &tables::LPR_A_PROCEDURE,
+                PROC_KODE,
+                PROC_TIDSPUNKT,
                 true,
             ),
         ] {
-            let key_col = if start_ts { "dw_ek_kontakt" } else { "recnum" };
+            let key_col = if start_ts { DW_EK_KONTAKT } else { RECNUM };
             // A contact without a start dates none of its events: they are not counted.
             let mut contact: HashMap<u64, (u32, Option<Day>)> = HashMap::new();
-            scan(dir, contacts, &[key_col, "pnr", start_col], |b| {
-                let (k, pnr) = (strs(b, key_col)?, strs(b, "pnr")?);
+            scan(dir, contacts, &[key_col, PNR, start_col], |b| {
+                let (k, pnr) = (strs(b, key_col)?, strs(b, PNR)?);
                 let start = day_column(b, start_col, start_ts)?;
                 for (i, day) in start.iter().enumerate() {
                     let key = contact_key(k.value(i)).ok_or("a contact key is malformed")?;
@@ -1189,8 +1185,8 @@ impl Index {
         let (diag, proc_) = (diag.finish(), proc_.finish());
         // The single-table event registers.
         let mut rx = Buckets::default();
-        scan(dir, "lmdb", &["pnr", "eksd", "atc"], |b| {
-            let (pnr, d, atc) = (strs(b, "pnr")?, dates(b, "eksd")?, strs(b, "atc")?);
+        scan(dir, &tables::LMDB, &[PNR, EKSD, ATC], |b| {
+            let (pnr, d, atc) = (strs(b, PNR)?, dates(b, EKSD)?, strs(b, ATC)?);
             for i in 0..b.num_rows() {
                 if let (Some(day), Some(code)) = (opt_date(d, i), opt_str(atc, i)) {
                     rx.push(code, id(pnr.value(i))?, day, 0, f32::NAN);
@@ -1200,12 +1196,8 @@ impl Index {
         })?;
         let rx = rx.finish();
         let mut cancer = Buckets::default();
-        scan(dir, "cancer", &["pnr", "d_diagnosedato", "c_icd10"], |b| {
-            let (pnr, d, c) = (
-                strs(b, "pnr")?,
-                dates(b, "d_diagnosedato")?,
-                strs(b, "c_icd10")?,
-            );
+        scan(dir, &tables::CANCER, &[PNR, D_DIAGNOSEDATO, C_ICD10], |b| {
+            let (pnr, d, c) = (strs(b, PNR)?, dates(b, D_DIAGNOSEDATO)?, strs(b, C_ICD10)?);
             for i in 0..b.num_rows() {
                 if let (Some(day), Some(code)) = (opt_date(d, i), opt_str(c, i)) {
                     let code = code.strip_prefix('D').unwrap_or(code);
@@ -1218,13 +1210,13 @@ impl Index {
         let mut death = Buckets::default();
         scan(
             dir,
-            "dodsaarsager",
-            &["pnr", "doedsdato", "doedsaarsag_tilgrundliggende"],
+            &tables::DODSAARSAGER,
+            &[PNR, DOEDSDATO, DOEDSAARSAG_TILGRUNDLIGGENDE],
             |b| {
                 let (pnr, d, c) = (
-                    strs(b, "pnr")?,
-                    dates(b, "doedsdato")?,
-                    strs(b, "doedsaarsag_tilgrundliggende")?,
+                    strs(b, PNR)?,
+                    dates(b, DOEDSDATO)?,
+                    strs(b, DOEDSAARSAG_TILGRUNDLIGGENDE)?,
                 );
                 for i in 0..b.num_rows() {
                     // A death without a cause still counts when no cause is asked for.
@@ -1239,12 +1231,8 @@ impl Index {
         )?;
         let death = death.finish();
         let mut bio = Buckets::with(Extra::Sub);
-        scan(dir, "biobank", &["pnr", "proevedato", "proevetype"], |b| {
-            let (pnr, d, t) = (
-                strs(b, "pnr")?,
-                dates(b, "proevedato")?,
-                strs(b, "proevetype")?,
-            );
+        scan(dir, &tables::BIOBANK, &[PNR, PROEVEDATO, PROEVETYPE], |b| {
+            let (pnr, d, t) = (strs(b, PNR)?, dates(b, PROEVEDATO)?, strs(b, PROEVETYPE)?);
             for i in 0..b.num_rows() {
                 // An unknown or missing type matches no type filter.
                 let sub = opt_str(t, i)
@@ -1260,11 +1248,11 @@ impl Index {
         let mut lab = Buckets::with(Extra::Value);
         scan(
             dir,
-            "lab",
-            &["pnr", "proevetid", "npu_kode", "vaerdi"],
+            &tables::LAB,
+            &[PNR, PROEVETID, NPU_KODE, VAERDI],
             |b| {
-                let (pnr, code, v) = (strs(b, "pnr")?, strs(b, "npu_kode")?, floats(b, "vaerdi")?);
-                let when = ts_days(b, "proevetid")?;
+                let (pnr, code, v) = (strs(b, PNR)?, strs(b, NPU_KODE)?, floats(b, VAERDI)?);
+                let when = ts_days(b, PROEVETID)?;
                 for (i, day) in when.iter().enumerate() {
                     let value = if v.is_null(i) {
                         f32::NAN

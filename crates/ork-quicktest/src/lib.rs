@@ -14,6 +14,7 @@ pub mod codes;
 pub mod cohort;
 pub mod engine;
 pub mod index;
+pub mod messages;
 pub mod prices;
 pub mod reference;
 pub mod sdc;
@@ -23,11 +24,11 @@ pub use cohort::{Cohort, CohortError, Criterion, parse};
 
 use std::sync::OnceLock;
 
-/// The municipality codes of Denmark (from `ork-registers`' embedded reference data).
+/// The municipality codes of Denmark (from `ork-schema`'s embedded reference data).
 pub fn municipality_codes() -> &'static [u16] {
     static CODES: OnceLock<Vec<u16>> = OnceLock::new();
     CODES.get_or_init(|| {
-        ork_registers::refdata::RefData::load()
+        ork_schema::refdata::RefData::load()
             .municipalities
             .iter()
             .filter_map(|m| u16::try_from(m.kom).ok())

@@ -3,8 +3,10 @@
 //! one folder per register, with a `manifest.json` that documents every column.
 //!
 //! Real register data can never be here; every later part (catalog, quick tests,
-//! workspaces, benchmarks) runs on this synthetic Denmark. The facts it is built from are
-//! embedded from `data/` with their sources.
+//! workspaces, benchmarks) runs on this synthetic Denmark. The facts it is built from and
+//! the tables' description live in `ork-schema` (its `data/` with their sources, and
+//! `tables.rs`), which readers of the files use without this generator; `schema` re-exports
+//! the tables and adds their Arrow schemas.
 //!
 //! Every register of the issue is generated: `cpr`, `bef`, `ind`, `udda`, LPR2 (until 2018)
 //! and LPR3 (from 2019), `lmdb`, `dodsaarsager`, `cancer`, `dlcr`, `biobank`, `lab`,
@@ -15,11 +17,13 @@ pub mod dates;
 pub mod health;
 pub mod more;
 pub mod population;
-pub mod refdata;
 mod registers;
 pub mod schema;
 pub mod stats;
 mod write;
+
+/// The facts the synthetic Denmark is built from, kept with the schema in `ork-schema`.
+pub use ork_schema::refdata;
 
 use rand::SeedableRng;
 use std::path::{Path, PathBuf};

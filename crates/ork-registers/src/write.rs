@@ -6,7 +6,7 @@
 //! runs within their time and memory budget.
 
 use crate::GenerateError;
-use crate::schema::Table;
+use crate::schema::{Table, arrow_schema};
 use arrow::array::{ArrayRef, ArrowPrimitiveType, PrimitiveBuilder, RecordBatch, StringBuilder};
 use arrow::datatypes::{Date32Type, Float64Type, Int32Type, TimestampMicrosecondType};
 use parquet::arrow::ArrowWriter;
@@ -101,7 +101,7 @@ pub struct Writer {
 
 impl Writer {
     pub fn create(path: &Path, table: &Table) -> Result<Self, GenerateError> {
-        let schema = table.arrow_schema();
+        let schema = arrow_schema(table);
         let file = std::fs::File::create(path).map_err(|e| GenerateError::io(path, e))?;
         let inner = ArrowWriter::try_new(file, schema.clone(), Some(properties()))
             .map_err(|e| GenerateError::Internal(e.to_string()))?;

@@ -46,15 +46,19 @@ impl NeedError {
     /// The reason in a language.
     #[must_use]
     pub fn message(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Da => &self.da,
-            Lang::En => &self.en,
-        }
+        lang.pick(&self.da, &self.en)
     }
 }
 
-fn need_error(code: &'static str, da: String, en: String) -> NeedError {
-    NeedError { code, da, en }
+/// The need error whose texts are the message `key` (`messages.rs`); its code is the key up
+/// to a dot.
+fn need_error(key: &'static str, args: &[(&str, &dyn std::fmt::Display)]) -> NeedError {
+    let (da, en) = crate::messages::message(key, args);
+    NeedError {
+        code: key.split('.').next().unwrap_or(key),
+        da,
+        en,
+    }
 }
 
 /// Expected days for a step: median and 90th percentile, and how many decided cases they
@@ -160,16 +164,10 @@ pub fn check_need(catalog: &Catalog, need: &Need) -> Result<(), NeedError> {
     if !APPLICANT_KINDS.contains(&need.applicant.kind.as_str()) {
         return Err(need_error(
             "unknown_applicant_kind",
-            format!(
-                "Ukendt ansøgertype '{}'. Mulige: {}.",
-                need.applicant.kind,
-                APPLICANT_KINDS.join(", ")
-            ),
-            format!(
-                "Unknown applicant kind '{}'. Possible: {}.",
-                need.applicant.kind,
-                APPLICANT_KINDS.join(", ")
-            ),
+            &[
+                ("kind", &need.applicant.kind),
+                ("known", &APPLICANT_KINDS.join(", ")),
+            ],
         ));
     }
     if let Some(r) = &need.applicant.region
@@ -177,14 +175,10 @@ pub fn check_need(catalog: &Catalog, need: &Need) -> Result<(), NeedError> {
     {
         return Err(need_error(
             "unknown_region",
-            format!(
-                "Ukendt region '{r}'. Mulige: {}.",
-                ork_catalog::load::REGIONS.join(", ")
-            ),
-            format!(
-                "Unknown region '{r}'. Possible: {}.",
-                ork_catalog::load::REGIONS.join(", ")
-            ),
+            &[
+                ("region", r),
+                ("known", &ork_catalog::load::REGIONS.join(", ")),
+            ],
         ));
     }
     let unknown: Vec<&str> = need
@@ -195,18 +189,10 @@ pub fn check_need(catalog: &Catalog, need: &Need) -> Result<(), NeedError> {
         .collect();
     if !unknown.is_empty() {
         let list = unknown.join(", ");
-        return Err(need_error(
-            "unknown_datasets",
-            format!("Disse datakilder findes ikke i kataloget: {list}."),
-            format!("These data sources are not in the catalogue: {list}."),
-        ));
+        return Err(need_error("unknown_datasets", &[("list", &list)]));
     }
     if need.datasets.is_empty() {
-        return Err(need_error(
-            "no_datasets",
-            "Databehovet nævner ingen datakilder.".into(),
-            "The data need names no data sources.".into(),
-        ));
+        return Err(need_error("no_datasets", &[]));
     }
     let missing: Vec<&str> = TRAITS
         .iter()
@@ -215,11 +201,7 @@ pub fn check_need(catalog: &Catalog, need: &Need) -> Result<(), NeedError> {
         .collect();
     if !missing.is_empty() {
         let list = missing.join(", ");
-        return Err(need_error(
-            "missing_traits",
-            format!("Disse projektforhold mangler (sand eller falsk): {list}."),
-            format!("These project traits are missing (true or false): {list}."),
-        ));
+        return Err(need_error("missing_traits", &[("list", &list)]));
     }
     let unknown: Vec<&str> = need
         .traits
@@ -229,24 +211,18 @@ pub fn check_need(catalog: &Catalog, need: &Need) -> Result<(), NeedError> {
         .collect();
     if !unknown.is_empty() {
         let list = unknown.join(", ");
-        return Err(need_error(
-            "unknown_traits",
-            format!("Ukendte projektforhold: {list}."),
-            format!("Unknown project traits: {list}."),
-        ));
+        return Err(need_error("unknown_traits", &[("list", &list)]));
     }
-    for (data_type, flag, da, en) in [
+    for (data_type, flag, key) in [
         (
             DataType::Wet,
             "biological_material",
-            "biologisk materiale",
-            "biological material",
+            "contradictory_traits.biological_material",
         ),
         (
             DataType::Genomic,
             "genome_data_reuse",
-            "genomdata",
-            "genome data",
+            "contradictory_traits.genome_data_reuse",
         ),
     ] {
         let with: Vec<&str> = need
@@ -257,11 +233,7 @@ pub fn check_need(catalog: &Catalog, need: &Need) -> Result<(), NeedError> {
             .collect();
         if !with.is_empty() && need.traits.get(flag) == Some(&false) {
             let list = with.join(", ");
-            return Err(need_error(
-                "contradictory_traits",
-                format!("Projektet siger nej til {da} ({flag} = false), men kurven har {list}."),
-                format!("The project says no {en} ({flag} = false), but the basket has {list}."),
-            ));
+            return Err(need_error(key, &[("list", &list)]));
         }
     }
     if let Some(p) = &need.previous {

@@ -227,49 +227,12 @@ pub fn roadmap(
     Ok((r, report))
 }
 
-/// An earlier decision, anonymised, with its reasons and the rule it applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub struct PrecedentReport {
-    pub id: String,
-    /// The rulebook step it decided.
-    pub rule: String,
-    pub authority: String,
-    /// ISO date.
-    pub decided: String,
-    /// One of `approved`, `approved_with_conditions`, `rejected`, `not_required`.
-    pub outcome: String,
-    /// An illustrative example shipped with the platform, not a real decision.
-    pub example: bool,
-    pub applicant_kind: String,
-    pub datasets: Vec<String>,
-    pub summary: Text,
-    pub reasons: Text,
-}
-
-impl From<&Precedent> for PrecedentReport {
-    fn from(p: &Precedent) -> Self {
-        Self {
-            id: p.id.clone(),
-            rule: p.rule.clone(),
-            authority: p.authority.clone(),
-            decided: p.decided.clone(),
-            outcome: p.outcome.clone(),
-            example: p.example,
-            applicant_kind: p.applicant_kind.clone(),
-            datasets: p.datasets.clone(),
-            summary: p.summary.clone(),
-            reasons: p.reasons.clone(),
-        }
-    }
-}
-
 /// Matching decisions, newest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct PrecedentList {
     pub rulebook_version: String,
-    pub precedents: Vec<PrecedentReport>,
+    pub precedents: Vec<Precedent>,
 }
 
 /// A shared assessment of the rulebook.

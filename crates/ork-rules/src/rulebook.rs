@@ -2,7 +2,7 @@
 
 use include_dir::{Dir, include_dir};
 use ork_catalog::{Catalog, DataType, Text};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use toml::Spanned;
 
@@ -301,8 +301,10 @@ struct RawPrecedent {
     reasons: Text,
 }
 
-/// An earlier decision, anonymised, with its reasons and the rule it applied.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An earlier decision, anonymised, with its reasons and the rule it applied (also the
+/// API's body for it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Precedent {
     pub id: String,
     pub rule: String,

@@ -47,10 +47,7 @@ impl ApiError {
     }
 
     pub fn message(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Da => &self.da,
-            Lang::En => &self.en,
-        }
+        lang.pick(&self.da, &self.en)
     }
 
     pub fn bad_request(code: &'static str, da: impl Into<String>, en: impl Into<String>) -> Self {

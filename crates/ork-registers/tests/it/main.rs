@@ -3,7 +3,7 @@
 mod cpr_numbers;
 
 use arrow::array::{Array, Date32Array, Int32Array, RecordBatch, StringArray};
-use ork_registers::{GenerateError, GenerateOptions, cpr, dates, generate};
+use ork_registers::{GenerateError, GenerateOptions, cpr, dates, generate, refdata};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -1059,14 +1059,8 @@ fn diseases_follow_age_drugs_comorbidity_and_death() {
     );
 }
 
-/// The first column of an embedded code list.
-fn code_list(file: &str) -> HashSet<String> {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("data/codes")
-            .join(file),
-    )
-    .unwrap();
+/// The first column of an embedded code list (`ork-schema`'s `data/codes/`).
+fn code_list(text: &str) -> HashSet<String> {
     text.lines()
         .skip(1)
         .filter_map(|l| l.split(',').next())
@@ -1078,10 +1072,10 @@ fn code_list(file: &str) -> HashSet<String> {
 fn every_code_comes_from_a_real_code_list() {
     let dir = run20k();
     let (icd, atc, sks, npu) = (
-        code_list("icd10_common.csv"),
-        code_list("atc_common.csv"),
-        code_list("sks_procedures_common.csv"),
-        code_list("npu_lab_common.csv"),
+        code_list(refdata::ICD10_CSV),
+        code_list(refdata::ATC_CSV),
+        code_list(refdata::SKS_PROCEDURES_CSV),
+        code_list(refdata::NPU_CSV),
     );
     for c in contacts(dir) {
         for d in c.3 {

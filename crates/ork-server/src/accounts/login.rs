@@ -71,16 +71,7 @@ pub async fn submit(
         });
     if let Some(retry) = limited {
         tracing::warn!("sign-in rate limited");
-        let lang = c.t.lang;
-        let mut res = render(
-            lang,
-            &LoginPage {
-                next,
-                email: f.email.trim().to_owned(),
-                error: Some("login.rate_limited"),
-                c,
-            },
-        );
+        let mut res = again(c, next, &f.email, "login.rate_limited");
         *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
         res.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(retry.as_secs()));
@@ -104,37 +95,49 @@ pub async fn submit(
         }
         Err(SignInError::WrongCredentials | SignInError::Disabled | SignInError::NotMine) => {
             state.limiter.record(&email_key);
-            let object_id = failed_sign_in_subject(&state, &f.email).await?;
-            let mut tx = state.store.write().await?;
-            tx.audit(
-                &AuditSource {
-                    actor: None,
-                    org: None,
-                    source: client.0.clone(),
-                },
-                "session.sign_in_failed",
-                "user",
-                &object_id,
-                json!({"method": state.password.method()}),
-            )
-            .await?;
-            tx.commit().await?;
+            audit_failure(&state, &client, &f.email).await?;
             tracing::info!("sign-in failed");
-            let lang = c.t.lang;
-            let mut res = render(
-                lang,
-                &LoginPage {
-                    next,
-                    email: f.email.trim().to_owned(),
-                    error: Some("login.failed"),
-                    c,
-                },
-            );
+            let mut res = again(c, next, &f.email, "login.failed");
             *res.status_mut() = StatusCode::UNAUTHORIZED;
             Ok(res)
         }
         Err(SignInError::Store(e)) => Err(e.into()),
     }
+}
+
+/// The sign-in page again with the address typed and a problem (a text key).
+fn again(c: Chrome, next: String, email: &str, error: &'static str) -> Response {
+    let lang = c.t.lang;
+    render(
+        lang,
+        &LoginPage {
+            next,
+            email: email.trim().to_owned(),
+            error: Some(error),
+            c,
+        },
+    )
+}
+
+/// A failed sign-in in the audit trail (never the text typed, see
+/// [`failed_sign_in_subject`]).
+async fn audit_failure(state: &AppState, client: &ClientAddr, email: &str) -> Result<(), ApiError> {
+    let object_id = failed_sign_in_subject(state, email).await?;
+    let mut tx = state.store.write().await?;
+    tx.audit(
+        &AuditSource {
+            actor: None,
+            org: None,
+            source: client.0.clone(),
+        },
+        "session.sign_in_failed",
+        "user",
+        &object_id,
+        json!({"method": state.password.method()}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// What a failed sign-in names in the audit trail: the account, when the text typed is a

@@ -4,9 +4,10 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
-/// A JSON body. Unlike `axum::Json`, its rejections are our errors: 415 for a wrong content
-/// type, 413 for a body over the limit, 400 with serde's precise message for malformed JSON,
-/// unknown fields (DTOs deny them), wrong types or invalid UTF-8.
+/// A JSON object as the body. Unlike `axum::Json`, its rejections are our errors: 415 for a
+/// wrong content type, 413 for a body over the limit, 400 for anything but an object, and
+/// 400 with serde's precise message for malformed JSON, unknown fields (DTOs deny them),
+/// wrong types or invalid UTF-8.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
@@ -31,6 +32,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .get::<BodyLimit>()
             .map_or(1024 * 1024, |l| l.0);
         let bytes = read_limited(req.into_body(), limit).await?;
+        // Every body of the API is a JSON object; serde would also read a struct from an
+        // array (`[null, null]`), which the OpenAPI document does not allow.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::invalid("invalid_json.not_object", &[]));
+        }
         match serde_json::from_slice::<T>(&bytes) {
             Ok(v) => Ok(Self(v)),
             Err(e) => {

@@ -6,7 +6,7 @@ use std::fmt::Display;
 
 /// (key, Danish, English) — one row a message, kept as a table for review.
 #[rustfmt::skip]
-pub static MESSAGES: &[(&str, &str, &str)] = &[
+pub static MESSAGES: &ork_domain::messages::Catalogue = &[
     ("account_disabled", "Kontoen er deaktiveret.", "The account is disabled."),
     ("bad_request", "Forespørgslen kunne ikke forstås.", "The request could not be understood."),
     ("body_too_large", "Forespørgslens indhold er for stort.", "The request body is too large."),
@@ -40,6 +40,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("invalid_input", "Ugyldig værdi – {what}: {expected}", "Invalid value – {what}: {expected}"),
     ("invalid_input.grant", "Angiv både organisation og rolle – eller ingen af dem.", "Give both organisation and role – or neither."),
     ("invalid_json", "Ugyldig JSON: {problem}", "Invalid JSON: {problem}"),
+    ("invalid_json.not_object", "Indholdet skal være et JSON-objekt.", "The body must be a JSON object."),
     ("invalid_kind", "Ugyldig type: {problem}", "Invalid kind: {problem}"),
     ("invalid_lang", "lang skal være da eller en.", "lang must be da or en."),
     ("invalid_language", "Sproget skal være da eller en.", "The language must be da or en."),
@@ -107,68 +108,16 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("weak_password.short", "Adgangskoden skal være mindst 12 tegn.", "The password must be at least 12 characters."),
 ];
 
-/// The template with each `{name}` replaced by its argument, in one pass (an argument's
-/// own text is never read as a placeholder).
-fn fill(template: &str, args: &[(&str, &dyn Display)]) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let value = after.find('}').and_then(|close| {
-            let name = &after[..close];
-            args.iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| (v.to_string(), close))
-        });
-        match value {
-            Some((v, close)) => {
-                out.push_str(&v);
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push('{');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The `{name}` placeholders of a template, in order.
-pub fn placeholders(template: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        match after.find('}') {
-            Some(close) => {
-                out.push(&after[..close]);
-                rest = &after[close + 1..];
-            }
-            None => break,
-        }
-    }
-    out
-}
-
 /// A message in one language with its placeholders filled (pages' own messages).
 pub fn say(lang: ork_domain::Lang, key: &str, args: &[(&str, &dyn Display)]) -> String {
     let (da, en) = message(key, args);
-    match lang {
-        ork_domain::Lang::Da => da,
-        ork_domain::Lang::En => en,
-    }
+    lang.pick(da, en)
 }
 
 /// A message in both languages with its `{name}` placeholders filled. An unknown key
 /// gives the key itself (the tests check that every key used exists).
 pub fn message(key: &str, args: &[(&str, &dyn Display)]) -> (String, String) {
-    match MESSAGES.iter().find(|(k, _, _)| *k == key) {
-        Some((_, da, en)) => (fill(da, args), fill(en, args)),
-        None => (key.to_owned(), key.to_owned()),
-    }
+    ork_domain::messages::message(MESSAGES, key, args)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use ork_domain::Lang;
 mod messages;
 mod pages;
 
-pub use messages::{MESSAGES, message, placeholders, say};
+pub use messages::{MESSAGES, message, say};
 pub use pages::TEXTS;
 
 /// Looks up a text. An unknown key returns the key itself, so a missing text is visible
@@ -138,15 +138,7 @@ mod tests {
 
     #[test]
     fn messages_are_unique_complete_and_agree_on_placeholders() {
-        let mut seen = HashSet::new();
-        for (k, da, en) in MESSAGES {
-            assert!(seen.insert(*k), "duplicate message {k}");
-            assert!(!da.trim().is_empty() && !en.trim().is_empty(), "{k}");
-            let (mut a, mut b) = (placeholders(da), placeholders(en));
-            a.sort_unstable();
-            b.sort_unstable();
-            assert_eq!(a, b, "{k}: the languages name different placeholders");
-        }
+        ork_domain::messages::check(MESSAGES).unwrap();
     }
 
     #[test]

@@ -162,7 +162,8 @@ pub struct CohortChange {
 /// (the application's study population) can refer to.
 #[utoipa::path(post, path = "/api/v1/cohorts", tag = "quicktests", security(("bearer" = []), ("session" = [])),
     request_body = NewCohort,
-    responses((status = 201, description = "The saved cohort", body = SavedCohortBody), (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody)))]
+    responses((status = 201, description = "The saved cohort", body = SavedCohortBody), (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody),
+        (status = 403, description = "Not a member of `org`, or no role there that may run quick tests", body = crate::api::ErrorBody)))]
 pub async fn cohort_create(
     State(state): State<AppState>,
     client: ClientAddr,

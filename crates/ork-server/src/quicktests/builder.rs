@@ -287,93 +287,115 @@ impl Builder {
                     if i >= 200 {
                         continue;
                     }
-                    let r = rows.entry(i).or_default();
-                    if let Some(sub) = field.strip_prefix('s')
-                        && let Some((j, f)) = sub.split_once('_')
-                        && let Ok(j) = j.parse::<usize>()
-                        && j < 50
-                    {
-                        while r.subs.len() <= j {
-                            r.subs.push(Sub::default());
-                        }
-                        match f {
-                            "kind" => r.subs[j].kind = v.clone(),
-                            "codes" => r.subs[j].codes = v.clone(),
-                            _ => {}
-                        }
-                        continue;
-                    }
-                    match field {
-                        "kind" => r.kind = v.clone(),
-                        "not" => r.not = true,
-                        "codes" => r.codes = v.clone(),
-                        "types" => r.types.push(v.clone()),
-                        "from" => r.from = v.clone(),
-                        "to" => r.to = v.clone(),
-                        "min_count" => r.min_count = v.clone(),
-                        "min" => r.min = v.clone(),
-                        "max" => r.max = v.clone(),
-                        "levels" => r.levels = v.clone(),
-                        "year" => r.year = v.clone(),
-                        "first_kind" => r.first_kind = v.clone(),
-                        "then_kind" => r.then_kind = v.clone(),
-                        "then_codes" => r.then_codes = v.clone(),
-                        "min_days" => r.min_days = v.clone(),
-                        "max_days" => r.max_days = v.clone(),
-                        _ => {}
-                    }
+                    rows.entry(i).or_default().set(field, v);
                 }
             }
         }
         b.rows = rows
             .into_values()
             .filter(|r| KINDS.contains(&r.kind.as_str()))
+            .map(Row::completed)
             .collect();
-        for r in &mut b.rows {
-            r.subs.retain(|s| EVENT_KINDS.contains(&s.kind.as_str()));
-            if r.kind == "any" && r.subs.is_empty() {
-                r.subs.push(Sub {
-                    kind: "diagnosis".into(),
-                    codes: String::new(),
-                });
-            }
-            if r.kind == "sequence" {
-                if !EVENT_KINDS.contains(&r.first_kind.as_str()) {
-                    r.first_kind = "diagnosis".into();
-                }
-                if !EVENT_KINDS.contains(&r.then_kind.as_str()) {
-                    r.then_kind = "prescription".into();
-                }
-            }
-        }
         b
     }
 }
 
-pub(super) fn row_from(v: &Value) -> Option<Row> {
-    let (k, body) = v.as_object()?.iter().next()?;
-    let s = |m: &Value, key: &str| match m.get(key) {
+impl Row {
+    /// One field of the row from the form (`kind`, `codes`, … or `s{j}_…` for the group's
+    /// j-th event).
+    fn set(&mut self, field: &str, v: &str) {
+        let r = self;
+        let v = v.to_owned();
+        if let Some(sub) = field.strip_prefix('s')
+            && let Some((j, f)) = sub.split_once('_')
+            && let Ok(j) = j.parse::<usize>()
+            && j < 50
+        {
+            while r.subs.len() <= j {
+                r.subs.push(Sub::default());
+            }
+            match f {
+                "kind" => r.subs[j].kind = v,
+                "codes" => r.subs[j].codes = v,
+                _ => {}
+            }
+            return;
+        }
+        match field {
+            "kind" => r.kind = v,
+            "not" => r.not = true,
+            "codes" => r.codes = v,
+            "types" => r.types.push(v),
+            "from" => r.from = v,
+            "to" => r.to = v,
+            "min_count" => r.min_count = v,
+            "min" => r.min = v,
+            "max" => r.max = v,
+            "levels" => r.levels = v,
+            "year" => r.year = v,
+            "first_kind" => r.first_kind = v,
+            "then_kind" => r.then_kind = v,
+            "then_codes" => r.then_codes = v,
+            "min_days" => r.min_days = v,
+            "max_days" => r.max_days = v,
+            _ => {}
+        }
+    }
+
+    /// A row as read, completed: a group's events of known kinds (at least one), a
+    /// sequence's kinds known.
+    fn completed(mut self) -> Self {
+        self.subs.retain(|s| EVENT_KINDS.contains(&s.kind.as_str()));
+        if self.kind == "any" && self.subs.is_empty() {
+            self.subs.push(Sub {
+                kind: "diagnosis".into(),
+                codes: String::new(),
+            });
+        }
+        if self.kind == "sequence" {
+            if !EVENT_KINDS.contains(&self.first_kind.as_str()) {
+                self.first_kind = "diagnosis".into();
+            }
+            if !EVENT_KINDS.contains(&self.then_kind.as_str()) {
+                self.then_kind = "prescription".into();
+            }
+        }
+        self
+    }
+}
+
+/// A field of a definition's object as the form shows it (text or number; else empty).
+fn s(m: &Value, key: &str) -> String {
+    match m.get(key) {
         Some(Value::String(x)) => x.clone(),
         Some(Value::Number(n)) => n.to_string(),
         _ => String::new(),
-    };
-    let codes = |m: &Value, kind: &str| {
-        m.get(code_key(kind))
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .unwrap_or_default()
-    };
-    let single = |ev: &Value| -> Option<(String, String)> {
-        let (k, b) = ev.as_object()?.iter().next()?;
-        EVENT_KINDS
-            .contains(&k.as_str())
-            .then(|| (k.clone(), codes(b, k)))
-    };
+    }
+}
+
+/// An event criterion's codes as the form's space-separated field.
+fn codes(m: &Value, kind: &str) -> String {
+    m.get(code_key(kind))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+/// A one-key event object (`{"diagnosis": {...}}`) as its kind and codes.
+fn single(ev: &Value) -> Option<(String, String)> {
+    let (k, b) = ev.as_object()?.iter().next()?;
+    EVENT_KINDS
+        .contains(&k.as_str())
+        .then(|| (k.clone(), codes(b, k)))
+}
+
+pub(super) fn row_from(v: &Value) -> Option<Row> {
+    let (k, body) = v.as_object()?.iter().next()?;
     let mut r = Row {
         kind: k.clone(),
         ..Row::default()

@@ -6,7 +6,7 @@ use crate::api::ApiJson;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::State;
-use ork_rules::report::{PrecedentList, PrecedentReport, RoadmapReport, RulebookReport};
+use ork_rules::report::{PrecedentList, RoadmapReport, RulebookReport};
 
 /// The roadmap for a data need: steps with authority, dependencies, why (rule and text in
 /// Danish and English), legal basis, expected days (median, p90, evidence count), earliest
@@ -47,7 +47,7 @@ pub async fn precedents(
             .search_precedents(&f.q)
             .into_iter()
             .filter(|p| f.rule.as_ref().is_none_or(|r| &p.rule == r))
-            .map(PrecedentReport::from)
+            .cloned()
             .collect(),
     }))
 }

@@ -465,7 +465,6 @@ pub async fn changes(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let lang = c.t.lang;
-    let l = lang;
     let book = &state.rules.book;
     let pairs = crate::api::query_pairs(raw.as_deref())?;
     let known: Vec<String> = versions(&state)
@@ -514,7 +513,7 @@ pub async fn changes(
             use ork_rules::versions::ChangeKind;
             let key = format!("{}s", ch.item);
             let named = |s: &serde_json::Value| {
-                let n = &s[&key][&ch.id]["name"][l.code()];
+                let n = &s[&key][&ch.id]["name"][lang.code()];
                 n.as_str().map(str::to_owned)
             };
             let name = named(&new).or_else(|| named(&old)).unwrap_or_default();

@@ -54,6 +54,14 @@ async fn bad_input_body(db: TestDb) {
             "Invalid JSON: invalid unicode",
         ),
         (
+            "application/json",
+            br#" ["a", null]"#.to_vec(),
+            "an array where an object belongs (serde reads a struct from one)",
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "The body must be a JSON object.",
+        ),
+        (
             "text/plain",
             br#"{"name": "a"}"#.to_vec(),
             "wrong content type",
