@@ -92,7 +92,8 @@ fn charged_org(p: &Principal, raw: Option<&str>) -> Result<ork_domain::OrgId, Ap
     ),
     responses((status = 200, description = "The statement: JSON, or CSV with format=csv",
             content((StatementBody = "application/json"), (String = "text/csv"))), (status = 400, body = crate::api::ErrorBody),
-        (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
+        (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody),
+        (status = 404, description = "An auditor or operator named an organisation that does not exist", body = crate::api::ErrorBody)))]
 pub async fn statement_get(
     State(state): State<AppState>,
     ApiUser(p): ApiUser,

@@ -369,7 +369,12 @@ pub async fn statement(
 ) -> Result<Statement, ApiError> {
     let org = match org {
         Some(o) if p.has_role(Role::Operator) || p.has_role(Role::Auditor) => {
-            OrgId::parse(o).map_err(|_| organisation_not_found(o))?
+            // Any organisation's, but one that exists: a mistyped id is a 404, not an
+            // empty statement.
+            match OrgId::parse(o) {
+                Ok(id) if state.store.get_org(&id).await?.is_some() => id,
+                _ => return Err(organisation_not_found(o)),
+            }
         }
         None if !p
             .memberships

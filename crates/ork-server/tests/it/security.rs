@@ -98,6 +98,17 @@ async fn role_body(db: TestDb) {
     let mut ida = Browser::signed_in(&app, "ida@ku.dk", PW).await;
     let res = ida.get("/api/v1/quicktests/statement").await;
     assert_eq!(res.status(), StatusCode::OK);
+    // An auditor reads any organisation's, but one that exists.
+    app.user("aud@dt.dk", PW, &[("datatilsynet", Role::Auditor)])
+        .await;
+    let mut aud = Browser::signed_in(&app, "aud@dt.dk", PW).await;
+    let res = aud.get("/api/v1/quicktests/statement?org=ku").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    for missing in ["no-such-org", "Not An Id"] {
+        let q = serde_urlencoded::to_string([("org", missing)]).unwrap();
+        let res = aud.get(&format!("/api/v1/quicktests/statement?{q}")).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{missing}");
+    }
 }
 
 both_backends!(tokens_are_created_only_from_a_session, mint_body);
