@@ -13,16 +13,10 @@ crate::api::hand_schema!(
     "dcat-jsonld.json"
 );
 
-#[derive(serde::Serialize, ToSchema, Clone)]
-pub struct TextDto {
-    pub da: String,
-    pub en: String,
-}
-
 #[derive(serde::Serialize, ToSchema)]
 pub struct OrgRef {
     pub id: String,
-    pub name: TextDto,
+    pub name: Text,
 }
 
 #[derive(serde::Serialize, ToSchema)]
@@ -36,7 +30,7 @@ pub struct CoverageDto {
     pub from_year: i32,
     /// Absent while the source is still updated.
     pub to_year: Option<i32>,
-    pub population: TextDto,
+    pub population: Text,
     /// Rows of the synthetic register here, or the real-world figure where given.
     pub records: Option<u64>,
     pub unique_persons: Option<u64>,
@@ -51,8 +45,8 @@ pub struct CoverageDto {
 pub struct SourceSummary {
     /// The stable id roadmaps, applications, quick tests and permits use.
     pub id: String,
-    pub name: TextDto,
-    pub summary: TextDto,
+    pub name: Text,
+    pub summary: Text,
     pub controller: OrgRef,
     /// register, operational, wet or genomic.
     pub data_type: String,
@@ -70,8 +64,8 @@ pub struct VariableDto {
     /// string, integer, decimal, date, timestamp or boolean.
     #[serde(rename = "type")]
     pub kind: String,
-    pub label: TextDto,
-    pub description: TextDto,
+    pub label: Text,
+    pub description: Text,
     pub code_list: Option<String>,
     pub unit: Option<String>,
     pub valid_from: Option<i32>,
@@ -81,8 +75,8 @@ pub struct VariableDto {
 #[derive(serde::Serialize, ToSchema)]
 pub struct TableDto {
     pub name: String,
-    pub label: TextDto,
-    pub description: TextDto,
+    pub label: Text,
+    pub description: Text,
     /// Rows in the synthetic register, when generated here.
     pub rows: Option<u64>,
     pub variables: Vec<VariableDto>,
@@ -92,39 +86,39 @@ pub struct TableDto {
 pub struct LawDto {
     pub id: String,
     pub iri: String,
-    pub label: TextDto,
+    pub label: Text,
 }
 
 #[derive(serde::Serialize, ToSchema)]
 pub struct AccessDto {
     /// Organisations that must approve.
     pub approvers: Vec<OrgRef>,
-    pub delivery: TextDto,
-    pub fees: TextDto,
+    pub delivery: Text,
+    pub fees: Text,
     /// Typical working days from a complete application to data.
     pub lead_time_days: Option<u32>,
-    pub lead_time: TextDto,
+    pub lead_time: Text,
     pub legislation: Vec<LawDto>,
-    pub retention: TextDto,
+    pub retention: Text,
 }
 
 #[derive(serde::Serialize, ToSchema)]
 pub struct NoteDto {
     pub table: Option<String>,
     pub column: Option<String>,
-    pub text: TextDto,
+    pub text: Text,
 }
 
 #[derive(serde::Serialize, ToSchema)]
 pub struct HistoryDto {
     pub date: String,
-    pub text: TextDto,
+    pub text: Text,
 }
 
 #[derive(serde::Serialize, ToSchema)]
 pub struct DocDto {
     /// Markdown, as the steward wrote it.
-    pub markdown: TextDto,
+    pub markdown: Text,
     /// 0 is the page shipped with the catalog; stewards' saves count up.
     pub version: i64,
     pub author: Option<String>,
@@ -159,26 +153,22 @@ fn org_ref(c: &Catalog, id: &str) -> OrgRef {
         id: id.to_owned(),
         name: c
             .organisation(id)
-            .map(|x| TextDto::from(&x.name))
-            .unwrap_or_else(|| TextDto {
-                da: id.to_owned(),
-                en: id.to_owned(),
-            }),
+            .map_or_else(|| Text::new(id, id), |x| x.name.clone()),
     }
 }
 
 pub fn summary(c: &Catalog, s: &Source) -> SourceSummary {
     SourceSummary {
         id: s.id.clone(),
-        name: (&s.name).into(),
-        summary: (&s.summary).into(),
+        name: s.name.clone(),
+        summary: s.summary.clone(),
         controller: org_ref(c, &s.controller),
         data_type: s.data_type.id().into(),
         topics: s.topics.clone(),
         coverage: CoverageDto {
             from_year: s.coverage.from_year,
             to_year: s.coverage.to_year,
-            population: (&s.coverage.population).into(),
+            population: s.coverage.population.clone(),
             records: s.coverage.records,
             unique_persons: s.coverage.unique_persons,
             min_age: s.coverage.min_age,
@@ -209,10 +199,10 @@ pub fn detail(cs: &CatalogState, s: &Source) -> SourceDetail {
         landing_page: s.landing_page.clone(),
         access: AccessDto {
             approvers: s.access.approvers.iter().map(|a| org_ref(c, a)).collect(),
-            delivery: (&s.access.delivery).into(),
-            fees: (&s.access.fees).into(),
+            delivery: s.access.delivery.clone(),
+            fees: s.access.fees.clone(),
             lead_time_days: s.access.lead_time_days,
-            lead_time: (&s.access.lead_time).into(),
+            lead_time: s.access.lead_time.clone(),
             legislation: s
                 .access
                 .legislation
@@ -221,10 +211,10 @@ pub fn detail(cs: &CatalogState, s: &Source) -> SourceDetail {
                 .map(|l| LawDto {
                     id: l.id.clone(),
                     iri: l.iri.clone(),
-                    label: (&l.label).into(),
+                    label: l.label.clone(),
                 })
                 .collect(),
-            retention: (&s.access.retention).into(),
+            retention: s.access.retention.clone(),
         },
         quality_issues: s
             .quality_issues
@@ -232,7 +222,7 @@ pub fn detail(cs: &CatalogState, s: &Source) -> SourceDetail {
             .map(|q| NoteDto {
                 table: q.table.clone(),
                 column: q.column.clone(),
-                text: (&q.text).into(),
+                text: q.text.clone(),
             })
             .collect(),
         history: s
@@ -240,11 +230,11 @@ pub fn detail(cs: &CatalogState, s: &Source) -> SourceDetail {
             .iter()
             .map(|h| HistoryDto {
                 date: h.date.clone(),
-                text: (&h.text).into(),
+                text: h.text.clone(),
             })
             .collect(),
         documentation: DocDto {
-            markdown: (&doc.text).into(),
+            markdown: doc.text.clone(),
             version: doc.version,
             author: doc.author,
             saved_at: doc.saved_at,
@@ -254,8 +244,8 @@ pub fn detail(cs: &CatalogState, s: &Source) -> SourceDetail {
             .iter()
             .map(|t| TableDto {
                 name: t.name.clone(),
-                label: (&t.label).into(),
-                description: (&t.description).into(),
+                label: t.label.clone(),
+                description: t.description.clone(),
                 rows: t.rows,
                 variables: t
                     .variables
@@ -263,8 +253,8 @@ pub fn detail(cs: &CatalogState, s: &Source) -> SourceDetail {
                     .map(|v| VariableDto {
                         name: v.name.clone(),
                         kind: v.kind.clone(),
-                        label: (&v.label).into(),
-                        description: (&v.description).into(),
+                        label: v.label.clone(),
+                        description: v.description.clone(),
                         code_list: v.code_list.clone(),
                         unit: v.unit.clone(),
                         valid_from: v.valid_from,
@@ -393,15 +383,6 @@ pub fn hits_dto(c: &Catalog, r: &Results, lang: Lang) -> Vec<HitDto> {
             }
         })
         .collect()
-}
-
-impl From<&Text> for TextDto {
-    fn from(t: &Text) -> Self {
-        Self {
-            da: t.da.clone(),
-            en: t.en.clone(),
-        }
-    }
 }
 
 #[cfg(test)]
