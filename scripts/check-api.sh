@@ -137,6 +137,14 @@ parameters = { "path.id" = { dictionary = "cohorts", probability = 0.5 } }
 [[operations]]
 include-path-regex = '^/api/v1/(quicktests|cohorts|cohorts/[^/]+/quicktest|roadmap|catalog/search)$'
 checks = { positive_data_acceptance = { expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429"] } }
+
+# Applications: a need that fits the schema may still be one the planner refuses (traits
+# that contradict the datasets); a patch's answers are saved with their errors but a
+# submission is refused with every one of them (422); a decision or message depends on the
+# part's state (409); an upload's type is found from its bytes, which no schema states (415).
+[[operations]]
+include-path-regex = '^/api/v1/(applications|applications/.*|uploads|parts/.*)$'
+checks = { positive_data_acceptance = { expected-statuses = ["2xx", "400", "401", "403", "404", "409", "413", "415", "422", "429"] } }
 EOF
 # The quick-test index is built in the background after start; until it is there, quick
 # tests answer 503. Waiting for it keeps the runs the same every time. Only the server's log

@@ -8,6 +8,7 @@
 //! `report.rs` gives the roadmap, precedents and rulebook as the API's typed bodies.
 //! `versions.rs` snapshots a rulebook version and lists what changed between two.
 
+pub mod form;
 pub mod messages;
 pub mod planner;
 pub mod report;

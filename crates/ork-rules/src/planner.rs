@@ -9,18 +9,18 @@ use ork_domain::Lang;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Who applies.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Applicant {
     pub kind: String,
     /// The applicant's region (or its Danish partner's), by catalog slug.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
 }
 
 /// A data need: the basket plus the project's traits.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Need {
@@ -28,7 +28,7 @@ pub struct Need {
     pub datasets: Vec<String>,
     pub traits: BTreeMap<String, bool>,
     /// An earlier need whose approvals exist (an amendment re-runs only what changed).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(no_recursion))]
     pub previous: Option<Box<Need>>,
 }

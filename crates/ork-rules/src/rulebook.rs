@@ -1,5 +1,6 @@
 //! Loading and checking the rulebook.
 
+use crate::form::Form;
 use include_dir::{Dir, include_dir};
 use ork_catalog::{Catalog, DataType, Text};
 use serde::{Deserialize, Serialize};
@@ -191,7 +192,7 @@ struct RawStep {
     #[serde(default)]
     documents: Vec<Text>,
     #[serde(default)]
-    form_fields: Vec<String>,
+    form_fields: Vec<Spanned<String>>,
     #[serde(default)]
     assessments: Vec<Spanned<String>>,
     #[serde(default)]
@@ -331,6 +332,8 @@ pub struct Rulebook {
     pub precedents: Vec<Precedent>,
     /// In dependency order (every step after the steps it depends on), then by id.
     pub steps: Vec<Step>,
+    /// The application form (`form.toml`; empty when the folder has none).
+    pub form: Form,
 }
 
 impl Rulebook {
@@ -378,7 +381,7 @@ impl Rulebook {
     }
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
@@ -431,6 +434,13 @@ pub fn load(files: &Files, catalog: &Catalog) -> Result<Rulebook, LoadError> {
             }
         }
     }
+    // The form: conditions may name steps, and every step's form_fields must be its fields.
+    let form = match files.0.get("form.toml") {
+        None => Some(Form::default()),
+        Some(text) => crate::form::load(text, &step_ids)
+            .map_err(|mut p| problems.append(&mut p))
+            .ok(),
+    };
     let organisation = |id: &str| id == "own_institution" || catalog.organisation(id).is_some();
     let mut steps = Vec::new();
     for (path, raw) in &raw_steps {
@@ -500,6 +510,17 @@ pub fn load(files: &Files, catalog: &Catalog) -> Result<Rulebook, LoadError> {
                 if d.get_ref() == id {
                     p(d.span(), format!("{what} names the step itself"));
                 }
+            }
+        }
+        for f in &raw.form_fields {
+            if form
+                .as_ref()
+                .is_some_and(|x| x.field(f.get_ref()).is_none())
+            {
+                p(
+                    f.span(),
+                    format!("form field {:?} is not in form.toml", f.get_ref()),
+                );
             }
         }
         for a in &raw.assessments {
@@ -668,7 +689,11 @@ pub fn load(files: &Files, catalog: &Catalog) -> Result<Rulebook, LoadError> {
             },
             fee: raw.fee.clone().unwrap_or_default(),
             documents: raw.documents.clone(),
-            form_fields: raw.form_fields.clone(),
+            form_fields: raw
+                .form_fields
+                .iter()
+                .map(|x| x.get_ref().clone())
+                .collect(),
             assessments: raw
                 .assessments
                 .iter()
@@ -828,6 +853,7 @@ pub fn load(files: &Files, catalog: &Catalog) -> Result<Rulebook, LoadError> {
                 text: Text::new(a.da, a.en),
             })
             .collect(),
+        form: form.unwrap_or_default(),
         steps: order
             .into_iter()
             .filter_map(|id| by_id.remove(&id))

@@ -14,6 +14,7 @@ mod config;
 mod dates;
 mod error;
 pub mod i18n;
+mod ids;
 mod middleware;
 mod state;
 pub mod telemetry;
@@ -21,7 +22,9 @@ pub mod web;
 
 // Features: each with its service, API handlers, pages and state (ARCHITECTURE.md).
 pub mod accounts;
+pub mod applications;
 pub mod audit;
+pub mod cases;
 pub mod catalog;
 pub mod quicktests;
 pub mod roadmap;

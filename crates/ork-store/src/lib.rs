@@ -1,6 +1,6 @@
 //! The state database: organisations, users and roles, sessions, API tokens, the audit
 //! trail, the catalog's documentation versions and baskets, the roadmap's decided cases,
-//! the quick-test log and saved cohorts, on SQLite (embedded, the
+//! the quick-test log and saved cohorts, applications and their parts, on SQLite (embedded, the
 //! default) or PostgreSQL (production), through one repository layer.
 //!
 //! Both backends go through sqlx's `Any` driver with the same query text, so every query
@@ -11,6 +11,7 @@
 //! Every state change happens in a [`WriteTx`] and appends its audit event inside the same
 //! transaction (see [`WriteTx::audit`]): if the append fails, the change is rolled back.
 
+mod applications;
 mod audit;
 mod cases;
 mod catalog;
@@ -20,8 +21,13 @@ mod quicktests;
 mod rulebook;
 mod sessions;
 mod tokens;
+mod uploads;
 mod users;
 
+pub use applications::{
+    Access, Application, Decision, NewApplication, NewDecision, NewPart, Part, PartChange,
+    PartMessage, Submission,
+};
 pub use audit::{AuditFilter, AuditSource};
 pub use cases::DecidedCase;
 pub use catalog::{DocEdit, DocSave, DocVersion};
@@ -31,6 +37,7 @@ pub use quicktests::{NewCohort, NewQuickTest, QuickTest, SavedCohort, month_of};
 pub use rulebook::{RulebookRecord, RulebookVersion};
 pub use sessions::{NewSession, Session};
 pub use tokens::{ApiToken, NewApiToken};
+pub use uploads::{NewUpload, Upload};
 pub use users::{Membership, NewUser, User};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

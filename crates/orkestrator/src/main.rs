@@ -9,6 +9,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod config;
 mod demo;
+mod demo_cases;
 mod ops;
 
 use clap::{Parser, Subcommand};
@@ -225,6 +226,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         } => {
             let store = store().await?;
             demo::prepare(&store).await?;
+            let seeded = demo_cases::seed(&store).await?;
+            if seeded > 0 {
+                println!("Demo applications: {seeded}, in every state a page can show.");
+            }
             demo::registers(&config.data_dir, registers_persons)?;
             if !no_serve {
                 ops::serve(store, &config).await?;

@@ -74,6 +74,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::catalog::api_routes())
         .merge(crate::roadmap::api_routes())
         .merge(crate::quicktests::api_routes())
+        .merge(crate::applications::api_routes())
+        .merge(crate::cases::api_routes())
 }
 
 #[derive(serde::Serialize, ToSchema)]
@@ -181,6 +183,7 @@ pub(crate) use hand_schema;
 ///   [`ApiJson`] extractor);
 /// - the precedent register's `rule` is one of the rulebook's step ids;
 /// - the catalog search's `controller` and `topic` are lists of the catalog's ids;
+/// - an application's answers are keyed by the form's field ids;
 /// - a new API token lives at most the platform's `token_max_days`.
 pub fn document(openapi: &utoipa::openapi::OpenApi, state: &AppState) -> String {
     let mut doc = serde_json::to_value(openapi).unwrap_or_default();
@@ -219,6 +222,7 @@ pub fn document(openapi: &utoipa::openapi::OpenApi, state: &AppState) -> String 
     }
     let c = &state.catalog.catalog;
     need_schema(&mut doc, c);
+    answers_schema(&mut doc, &state.rules.book.form);
     for (name, ids) in [
         (
             "controller",
@@ -245,6 +249,21 @@ pub fn document(openapi: &utoipa::openapi::OpenApi, state: &AppState) -> String 
         }
     }
     serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// An application's answers are keyed by the form's field ids: a patch naming another is a
+/// 400, and what the server gives back never has another.
+fn answers_schema(doc: &mut serde_json::Value, form: &ork_rules::form::Form) {
+    let ids: Vec<&str> = form.fields().map(|f| f.id.as_str()).collect();
+    for at in [
+        "/components/schemas/AnswersPatch/properties/answers",
+        "/components/schemas/ApplicationBody/properties/answers",
+        "/components/schemas/PartBody/properties/fields",
+    ] {
+        if let Some(m) = doc.pointer_mut(at) {
+            m["propertyNames"] = serde_json::json!({"enum": ids});
+        }
+    }
 }
 
 /// The data need's closed vocabularies, which the planner checks: applicant kinds and

@@ -418,13 +418,7 @@ pub fn check_name(name: &str) -> Result<String, ApiError> {
 
 /// A new stable cohort id: `coh-` and 12 random lowercase letters and digits.
 pub fn new_cohort_id() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
-    let mut rng = rand::rngs::OsRng;
-    let s: String = (0..12)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect();
-    format!("coh-{s}")
+    crate::ids::new_id("coh")
 }
 
 pub(crate) fn org_ids(p: &Principal) -> Vec<OrgId> {

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod api_input;
+mod applications;
 mod auth;
 mod catalog;
 mod platform;

@@ -1,0 +1,23 @@
+//! Applications: one form stated once, split field by field to each authority's part,
+//! tracked to a decision. `service.rs` is the applicant's side (drafts, answers, the form,
+//! submission); `uploads.rs` files for attachment answers; `dto.rs` the API's bodies.
+
+pub mod api;
+pub mod dto;
+pub mod service;
+pub mod uploads;
+
+use crate::AppState;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::create, api::list))
+        .routes(routes!(api::get, api::patch))
+        .routes(routes!(api::submit))
+        .routes(routes!(api::withdraw))
+        .routes(routes!(api::invite))
+        .routes(routes!(api::form))
+        .routes(routes!(uploads::create))
+}

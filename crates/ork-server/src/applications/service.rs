@@ -1,0 +1,628 @@
+//! Applications as operations, the applicant's side: who may see and change one, starting a
+//! draft from a need, saving answers (checked against the form, kept even with errors),
+//! evaluating the form, and submitting — the roadmap frozen with the application and one
+//! part per step, each holding exactly the answers its rule names. The API and the pages
+//! both call these.
+
+use super::dto::{ApplicationBody, FieldErrorBody, PartSummary, opt_iso};
+use crate::auth::{ClientAddr, Principal};
+use crate::dates::iso;
+use crate::{ApiError, AppState};
+use axum::http::StatusCode;
+use ork_cases::{AppState as AppStateCode, PartState};
+use ork_domain::{Lang, OrgId, Role};
+use ork_rules::form::{Checked, CohortProblem, CohortRef, Context, Form, FormError, References};
+use ork_rules::report::RoadmapReport;
+use ork_store::{Access, Application, NewApplication, NewPart, Part, PartChange};
+use serde_json::{Map, Value, json};
+
+/// A user's access to an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Owner,
+    Member(Access),
+}
+
+impl Standing {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Member(a) => a.code(),
+        }
+    }
+
+    /// May change the answers, submit and withdraw.
+    pub fn may_edit(self) -> bool {
+        self != Self::Member(Access::Reader)
+    }
+}
+
+/// An application the user may see, with their standing; 404 for anyone else (an
+/// application's existence is not disclosed).
+pub async fn find(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+) -> Result<(Application, Standing), ApiError> {
+    let app = state.store.application(id).await?.ok_or_else(not_found)?;
+    if app.created_by == p.user.id {
+        return Ok((app, Standing::Owner));
+    }
+    match state.store.member_access(id, p.user.id).await? {
+        Some(a) => Ok((app, Standing::Member(a))),
+        None => Err(not_found()),
+    }
+}
+
+pub fn not_found() -> ApiError {
+    ApiError::of(StatusCode::NOT_FOUND, "application_not_found", &[])
+}
+
+/// As [`find`], and the user may edit it.
+pub async fn find_editable(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+) -> Result<Application, ApiError> {
+    let (app, s) = find(state, p, id).await?;
+    if !s.may_edit() {
+        return Err(ApiError::of(StatusCode::FORBIDDEN, "reader_only", &[]));
+    }
+    Ok(app)
+}
+
+/// The organisation a user applies for: the one named (they must be an applicant there),
+/// else their first as applicant.
+pub fn applying_org(p: &Principal, named: Option<&str>) -> Result<OrgId, ApiError> {
+    let applicant = |m: &&ork_store::Membership| m.role == Role::Applicant;
+    let found = match named {
+        Some(id) => p
+            .memberships
+            .iter()
+            .filter(|m| m.org_id.as_str() == id)
+            .find(applicant),
+        None => p.memberships.iter().find(applicant),
+    };
+    found
+        .map(|m| m.org_id.clone())
+        .ok_or_else(|| ApiError::of(StatusCode::FORBIDDEN, "applicant_role_required", &[]))
+}
+
+/// A title: 1–200 characters after trimming, no control characters.
+pub fn check_title(t: &str) -> Result<String, ApiError> {
+    let t = t.trim();
+    if t.is_empty() || t.chars().count() > 200 || t.chars().any(char::is_control) {
+        return Err(ApiError::invalid("invalid_title", &[]));
+    }
+    Ok(t.to_owned())
+}
+
+/// The roadmap of a need now, or a 400 naming what is wrong with the need.
+pub fn roadmap_of(state: &AppState, need: &ork_rules::Need) -> Result<RoadmapReport, ApiError> {
+    let history = state.rules.history();
+    ork_rules::report::roadmap(&state.catalog.catalog, &state.rules.book, need, &history)
+        .map(|(_, r)| r)
+        .map_err(|e| ApiError::bad_request(e.code, e.da, e.en))
+}
+
+/// An application's roadmap: frozen at submission, else as it would be now.
+pub fn roadmap(state: &AppState, app: &Application) -> Result<RoadmapReport, ApiError> {
+    match &app.roadmap {
+        Some(r) => serde_json::from_str(r)
+            .map_err(|e| ApiError::from(anyhow::anyhow!("frozen roadmap: {e}"))),
+        None => roadmap_of(state, &need(app)?),
+    }
+}
+
+pub fn need(app: &Application) -> Result<ork_rules::Need, ApiError> {
+    serde_json::from_str(&app.need).map_err(|e| ApiError::from(anyhow::anyhow!("stored need: {e}")))
+}
+
+pub fn answers(app: &Application) -> Map<String, Value> {
+    serde_json::from_str(&app.answers).unwrap_or_default()
+}
+
+/// The rule of a roadmap step id (`RULE` or `RULE:REGION`).
+pub fn rule_of(step: &str) -> &str {
+    step.split(':').next().unwrap_or(step)
+}
+
+/// What the form may refer to for this user: their saved cohorts and those shared in their
+/// organisations, and their own and their organisations' uploads.
+pub struct UserRefs {
+    cohorts: Vec<String>,
+    uploads: Vec<String>,
+}
+
+impl UserRefs {
+    pub async fn load(state: &AppState, p: &Principal) -> Result<Self, ApiError> {
+        let orgs: Vec<OrgId> = p.memberships.iter().map(|m| m.org_id.clone()).collect();
+        let cohorts = state.store.cohorts_for(p.user.id, &orgs).await?;
+        let uploads = state.store.uploads_for(p.user.id, &orgs).await?;
+        Ok(Self {
+            cohorts: cohorts.into_iter().map(|c| c.id).collect(),
+            uploads: uploads.into_iter().map(|u| u.id).collect(),
+        })
+    }
+}
+
+impl References for UserRefs {
+    fn cohort(&self, c: &CohortRef) -> Result<(), CohortProblem> {
+        match c {
+            CohortRef::Saved(id) if self.cohorts.contains(id) => Ok(()),
+            CohortRef::Saved(_) => Err(CohortProblem::Unknown),
+            CohortRef::Definition(v) => {
+                ork_quicktest::cohort::from_value(v)
+                    .map(drop)
+                    .map_err(|e| CohortProblem::Invalid {
+                        da: e.message(Lang::Da).to_owned(),
+                        en: e.message(Lang::En).to_owned(),
+                    })
+            }
+        }
+    }
+
+    fn upload(&self, id: &str) -> bool {
+        self.uploads.iter().any(|u| u == id)
+    }
+}
+
+/// Checks answers against the form for this need and roadmap.
+pub fn check(
+    state: &AppState,
+    need: &ork_rules::Need,
+    roadmap: &RoadmapReport,
+    answers: &Map<String, Value>,
+    refs: &dyn References,
+) -> Checked {
+    let ctx = Context {
+        steps: roadmap.steps.iter().map(|s| rule_of(&s.id)).collect(),
+        traits: &need.traits,
+        catalog: &state.catalog.catalog,
+        refs,
+    };
+    state.rules.book.form.check(answers, &ctx)
+}
+
+pub fn error_bodies(errors: &[FormError], lang: Lang) -> Vec<FieldErrorBody> {
+    errors
+        .iter()
+        .map(|e| FieldErrorBody {
+            field: e.field.clone(),
+            at: e.at.clone(),
+            code: e.code.clone(),
+            message: e.message(lang).to_owned(),
+        })
+        .collect()
+}
+
+/// A part's due and expected dates as the clock stands now.
+pub fn part_summary(p: &Part, now: i64) -> PartSummary {
+    PartSummary {
+        id: p.id.clone(),
+        step: p.step.clone(),
+        authority: p.authority.to_string(),
+        state: p.state.code().to_owned(),
+        due: p
+            .deadline_days
+            .and_then(|d| p.clock.due(d, now))
+            .map(crate::dates::date),
+        expected: p.clock.due(p.expected_days, now).map(crate::dates::date),
+    }
+}
+
+/// The application as the API shows it to this user.
+pub async fn body(
+    state: &AppState,
+    p: &Principal,
+    app: &Application,
+    standing: Standing,
+    lang: Lang,
+) -> Result<ApplicationBody, ApiError> {
+    let need = need(app)?;
+    let roadmap = roadmap(state, app)?;
+    let answers = answers(app);
+    let refs = UserRefs::load(state, p).await?;
+    let errors = if editable(state, app).await? {
+        error_bodies(&check(state, &need, &roadmap, &answers, &refs).errors, lang)
+    } else {
+        Vec::new()
+    };
+    let now = ork_store::now_unix();
+    let parts = state.store.parts_of(&app.id).await?;
+    Ok(ApplicationBody {
+        id: app.id.clone(),
+        title: app.title.clone(),
+        state: app.state.code().to_owned(),
+        org: app.org_id.to_string(),
+        created_by: app.creator_email.clone(),
+        access: standing.code().to_owned(),
+        need,
+        answers,
+        errors,
+        roadmap,
+        parts: parts.iter().map(|x| part_summary(x, now)).collect(),
+        revision: app.revision,
+        created_at: iso(app.created_at),
+        updated_at: iso(app.updated_at),
+        submitted_at: opt_iso(app.submitted_at),
+    })
+}
+
+/// Starts a draft from a need: the title, the datasets of the need and the applicant's
+/// e-mail as contact are filled in.
+pub async fn create(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    title: &str,
+    need: &ork_rules::Need,
+    org: Option<&str>,
+) -> Result<Application, ApiError> {
+    let title = check_title(title)?;
+    let org = applying_org(p, org)?;
+    roadmap_of(state, need)?;
+    let datasets: Vec<Value> = need
+        .datasets
+        .iter()
+        .map(|d| json!({"id": d, "variables": []}))
+        .collect();
+    let answers = json!({
+        "project_title": title,
+        "contact_email": p.user.email.as_str(),
+        "data_description": datasets,
+    });
+    let id = crate::ids::new_id("app");
+    let need_json = serde_json::to_string(need).map_err(|e| ApiError::from(anyhow::anyhow!(e)))?;
+    let mut tx = state.store.write().await?;
+    tx.create_application(
+        &p.audit_source(client, Some(org.to_string())),
+        &NewApplication {
+            id: &id,
+            title: &title,
+            org_id: &org,
+            created_by: p.user.id,
+            need: &need_json,
+            answers: &answers.to_string(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    state.store.application(&id).await?.ok_or_else(not_found)
+}
+
+/// Whether the applicant may change the answers: a draft, or a submitted application with
+/// a part that waits on the applicant (a rejection to answer by resubmitting, a request for
+/// information).
+pub async fn editable(state: &AppState, app: &Application) -> Result<bool, ApiError> {
+    Ok(match app.state {
+        AppStateCode::Draft => true,
+        AppStateCode::Submitted => state
+            .store
+            .parts_of(&app.id)
+            .await?
+            .iter()
+            .any(|p| p.state.waits_on_applicant()),
+        AppStateCode::Granted | AppStateCode::Withdrawn => false,
+    })
+}
+
+/// Saves answers to a draft: unknown field ids are a 400 naming them; otherwise the answers
+/// are merged (`null` removes one), checked, and kept as given for visible fields, even
+/// with errors (returned with the application).
+pub async fn save(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    id: &str,
+    patch: &Map<String, Value>,
+) -> Result<Application, ApiError> {
+    let app = find_editable(state, p, id).await?;
+    if !editable(state, &app).await? {
+        return Err(ApiError::of(StatusCode::CONFLICT, "not_editable", &[]));
+    }
+    if let Some(u) = state.rules.book.form.unknown(patch) {
+        let list: Vec<String> = u.0.iter().map(|f| f.chars().take(60).collect()).collect();
+        return Err(ApiError::invalid(
+            "unknown_fields",
+            &[("list", &list.join(", "))],
+        ));
+    }
+    let mut merged = answers(&app);
+    for (k, v) in patch {
+        if v.is_null() {
+            merged.remove(k);
+        } else {
+            merged.insert(k.clone(), v.clone());
+        }
+    }
+    let need = need(&app)?;
+    let roadmap = roadmap(state, &app)?;
+    let refs = UserRefs::load(state, p).await?;
+    let checked = check(state, &need, &roadmap, &merged, &refs);
+    let title = match checked.answers.get("project_title") {
+        Some(ork_rules::form::Answer::Text(t)) => check_title(t).unwrap_or(app.title.clone()),
+        _ => app.title.clone(),
+    };
+    let fields: Vec<String> = patch.keys().cloned().collect();
+    let mut tx = state.store.write().await?;
+    let saved = tx
+        .save_answers(
+            &p.audit_source(client, Some(app.org_id.to_string())),
+            id,
+            app.revision,
+            &title,
+            &Value::Object(checked.kept).to_string(),
+            &fields,
+        )
+        .await?;
+    if !saved {
+        return Err(ApiError::of(StatusCode::CONFLICT, "changed_meanwhile", &[]));
+    }
+    tx.commit().await?;
+    state.store.application(id).await?.ok_or_else(not_found)
+}
+
+/// Why a submission did not happen.
+pub enum SubmitError {
+    /// The answers have errors: every one, nothing submitted.
+    Invalid(Vec<FormError>),
+    Api(ApiError),
+}
+
+impl From<ApiError> for SubmitError {
+    fn from(e: ApiError) -> Self {
+        Self::Api(e)
+    }
+}
+
+impl From<ork_store::StoreError> for SubmitError {
+    fn from(e: ork_store::StoreError) -> Self {
+        Self::Api(e.into())
+    }
+}
+
+/// The parts of a frozen roadmap: one per step, each with exactly the answers its rule
+/// names; a step with nothing to wait for goes to its authority at once.
+pub fn parts_for(
+    book: &ork_rules::Rulebook,
+    app: &Application,
+    roadmap: &RoadmapReport,
+    checked: &Checked,
+    now: i64,
+) -> Result<Vec<NewPart>, ApiError> {
+    let mut out = Vec::new();
+    for (i, s) in roadmap.steps.iter().enumerate() {
+        let rule = book.step(rule_of(&s.id)).ok_or_else(|| {
+            ApiError::from(anyhow::anyhow!("roadmap step {} not in the rulebook", s.id))
+        })?;
+        let authority = if s.authority == "own_institution" {
+            app.org_id.clone()
+        } else {
+            OrgId::parse(&s.authority)
+                .map_err(|e| ApiError::from(anyhow::anyhow!("authority {}: {e}", s.authority)))?
+        };
+        let fields: Map<String, Value> = Form::deliver(rule, &checked.answers)
+            .into_iter()
+            .map(|(k, v)| (k, v.to_json()))
+            .collect();
+        let waits = !s.depends_on.is_empty();
+        out.push(NewPart {
+            id: format!("{}-{:02}", app.id, i + 1),
+            step: s.id.clone(),
+            rule: rule.id.clone(),
+            authority,
+            state: if waits {
+                PartState::Waiting
+            } else {
+                PartState::Submitted
+            },
+            fields: Value::Object(fields).to_string(),
+            depends_on: s.depends_on.clone(),
+            deadline_days: rule.deadline_days,
+            expected_days: s.expected_days.median,
+            opened_at: (!waits).then_some(now),
+        });
+    }
+    Ok(out)
+}
+
+/// Submits a draft: the answers must pass every check (else every error, nothing
+/// submitted); the roadmap is computed and frozen, and the parts written.
+pub async fn submit(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    id: &str,
+) -> Result<Application, SubmitError> {
+    let app = find_editable(state, p, id).await?;
+    if app.state == AppStateCode::Submitted {
+        return resubmit(state, p, client, app).await;
+    }
+    if app.state != AppStateCode::Draft {
+        return Err(ApiError::of(StatusCode::CONFLICT, "not_a_draft", &[]).into());
+    }
+    let need = need(&app)?;
+    let roadmap = roadmap_of(state, &need)?;
+    if let Some(b) = roadmap.blockers.first() {
+        let step = b.step.clone();
+        return Err(ApiError::of(StatusCode::CONFLICT, "blocked", &[("step", &step)]).into());
+    }
+    let answers = answers(&app);
+    let refs = UserRefs::load(state, p).await?;
+    let checked = check(state, &need, &roadmap, &answers, &refs);
+    if !checked.errors.is_empty() {
+        return Err(SubmitError::Invalid(checked.errors));
+    }
+    let now = ork_store::now_unix();
+    let parts = parts_for(&state.rules.book, &app, &roadmap, &checked, now)?;
+    let roadmap_json =
+        serde_json::to_string(&roadmap).map_err(|e| ApiError::from(anyhow::anyhow!(e)))?;
+    let kept: Map<String, Value> = checked
+        .answers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_json()))
+        .collect();
+    let mut tx = state.store.write().await?;
+    let done = tx
+        .submit_application(
+            &p.audit_source(client, Some(app.org_id.to_string())),
+            &ork_store::Submission {
+                id,
+                revision: app.revision,
+                answers: &Value::Object(kept).to_string(),
+                roadmap: &roadmap_json,
+                rulebook_version: &roadmap.rulebook_version,
+                parts: &parts,
+            },
+        )
+        .await?;
+    if !done {
+        return Err(ApiError::of(StatusCode::CONFLICT, "changed_meanwhile", &[]).into());
+    }
+    tx.commit().await?;
+    Ok(state.store.application(id).await?.ok_or_else(not_found)?)
+}
+
+/// Submits again after a rejection: every rejected part goes back to its authority with the
+/// answers as they are now (exactly its rule's fields), a new round and a new clock. The
+/// answers are checked against the frozen roadmap first, as at the first submission.
+async fn resubmit(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    app: Application,
+) -> Result<Application, SubmitError> {
+    let parts = state.store.parts_of(&app.id).await?;
+    let rejected: Vec<&Part> = parts
+        .iter()
+        .filter(|x| x.state == PartState::Rejected)
+        .collect();
+    if rejected.is_empty() {
+        return Err(ApiError::of(StatusCode::CONFLICT, "nothing_to_resubmit", &[]).into());
+    }
+    let need = need(&app)?;
+    let roadmap = roadmap(state, &app)?;
+    let refs = UserRefs::load(state, p).await?;
+    let checked = check(state, &need, &roadmap, &answers(&app), &refs);
+    if !checked.errors.is_empty() {
+        return Err(SubmitError::Invalid(checked.errors));
+    }
+    let now = ork_store::now_unix();
+    let src = p.audit_source(client, Some(app.org_id.to_string()));
+    let mut tx = state.store.write().await?;
+    tx.lock_application(&app.id).await?;
+    for part in rejected {
+        let rule = state.rules.book.step(&part.rule).ok_or_else(|| {
+            ApiError::from(anyhow::anyhow!("rule {} not in the rulebook", part.rule))
+        })?;
+        let fields: Map<String, Value> = Form::deliver(rule, &checked.answers)
+            .into_iter()
+            .map(|(k, v)| (k, v.to_json()))
+            .collect();
+        let fields = Value::Object(fields).to_string();
+        let to = part
+            .state
+            .apply(ork_cases::Move::Resubmit)
+            .map_err(|_| ApiError::of(StatusCode::CONFLICT, "nothing_to_resubmit", &[]))?;
+        let c = PartChange {
+            id: &part.id,
+            revision: part.revision,
+            state: to,
+            clock: ork_cases::Clock::open(now),
+            assigned_to: None,
+            round: part.round + 1,
+            decided_at: None,
+            fields: Some(&fields),
+            action: "part.resubmit",
+            details: json!({"round": part.round + 1}),
+        };
+        write_part_change(&mut tx, &src, &c).await?;
+    }
+    tx.commit().await?;
+    Ok(state
+        .store
+        .application(&app.id)
+        .await?
+        .ok_or_else(not_found)?)
+}
+
+/// Withdraws an application: every part not yet decided is withdrawn with it.
+pub async fn withdraw(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    id: &str,
+) -> Result<Application, ApiError> {
+    let app = find_editable(state, p, id).await?;
+    if !matches!(app.state, AppStateCode::Draft | AppStateCode::Submitted) {
+        return Err(ApiError::of(StatusCode::CONFLICT, "not_withdrawable", &[]));
+    }
+    let src = p.audit_source(client, Some(app.org_id.to_string()));
+    let parts = state.store.parts_of(id).await?;
+    let mut tx = state.store.write().await?;
+    // The application's row first, as every change of its parts takes it (one lock order).
+    tx.lock_application(id).await?;
+    for part in &parts {
+        if let Ok(to) = part.state.apply(ork_cases::Move::Withdraw) {
+            let mut c = PartChange::of(part, "part.withdraw", to, json!({}));
+            c.clock.pause(ork_store::now_unix());
+            write_part_change(&mut tx, &src, &c).await?;
+        }
+    }
+    tx.set_application_state(&src, id, AppStateCode::Withdrawn)
+        .await?;
+    tx.commit().await?;
+    state.store.application(id).await?.ok_or_else(not_found)
+}
+
+/// Writes a part's change, or 409 when another change came first.
+pub async fn write_part_change(
+    tx: &mut ork_store::WriteTx,
+    src: &ork_store::AuditSource,
+    c: &PartChange<'_>,
+) -> Result<(), ApiError> {
+    if tx.move_part(src, c).await? {
+        Ok(())
+    } else {
+        Err(ApiError::of(
+            StatusCode::CONFLICT,
+            "part_changed_meanwhile",
+            &[],
+        ))
+    }
+}
+
+/// Invites a user to an application as co-applicant (may edit) or reader (may only read).
+/// Only those who may edit it may invite; the user must have an account.
+pub async fn invite(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    id: &str,
+    email: &str,
+    access: &str,
+) -> Result<(), ApiError> {
+    let app = find_editable(state, p, id).await?;
+    let access = Access::parse(access).ok_or_else(|| ApiError::invalid("invalid_access", &[]))?;
+    let email =
+        ork_domain::Email::parse(email).map_err(|_| ApiError::invalid("invalid_email", &[]))?;
+    let user = state
+        .store
+        .user_by_email(&email)
+        .await?
+        .ok_or_else(|| ApiError::invalid("no_such_user", &[]))?;
+    if user.id == app.created_by {
+        return Err(ApiError::invalid("already_owner", &[]));
+    }
+    let mut tx = state.store.write().await?;
+    tx.set_member(
+        &p.audit_source(client, Some(app.org_id.to_string())),
+        id,
+        user.id,
+        access,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! Case handling: each authority's queue of parts, a part with exactly its rule's fields,
+//! assigning, messages with the applicant, and decisions with what follows them.
+
+pub mod api;
+pub mod dto;
+pub mod service;
+
+use crate::AppState;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::queue))
+        .routes(routes!(api::get))
+        .routes(routes!(api::assign))
+        .routes(routes!(api::message))
+        .routes(routes!(api::decide))
+}

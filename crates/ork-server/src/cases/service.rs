@@ -1,0 +1,363 @@
+//! Case handling as operations: an authority's queue, a part as its handlers see it (exactly
+//! its rule's fields), assigning, the message thread, decisions — of two simultaneous
+//! decisions exactly one is written, the other is told 409 — and what follows a decision:
+//! the statutory clock stops for a request for information and runs again on the answer,
+//! approved prerequisites open the parts that waited for them, a final decision feeds the
+//! roadmap's estimates, and an application whose every part approves is granted.
+
+use crate::applications::service::{self as apps, Standing};
+use crate::auth::{ClientAddr, Principal};
+use crate::{ApiError, AppState};
+use axum::http::StatusCode;
+use ork_cases::{AppState as AppStateCode, Clock, Move, Outcome, PartState};
+use ork_domain::{Email, OrgId, Role};
+use ork_store::{Application, DecidedCase, NewDecision, Part, PartChange, WriteTx};
+use serde_json::json;
+
+/// Who looks at a part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer {
+    /// A case handler of its authority.
+    Handler,
+    /// The applicant, a co-applicant or a reader of its application.
+    Applicant(Standing),
+}
+
+fn handles(p: &Principal, authority: &OrgId) -> bool {
+    p.memberships
+        .iter()
+        .any(|m| &m.org_id == authority && m.role == Role::CaseHandler)
+}
+
+pub fn part_not_found() -> ApiError {
+    ApiError::of(StatusCode::NOT_FOUND, "part_not_found", &[])
+}
+
+/// A part and its application, for a handler of its authority (once it is open to them) or
+/// for the application's applicants; 404 for anyone else.
+pub async fn find(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+) -> Result<(Part, Application, Viewer), ApiError> {
+    let part = state.store.part(id).await?.ok_or_else(part_not_found)?;
+    let app = state
+        .store
+        .application(&part.application_id)
+        .await?
+        .ok_or_else(part_not_found)?;
+    if handles(p, &part.authority) && part.state != PartState::Waiting {
+        return Ok((part, app, Viewer::Handler));
+    }
+    match apps::find(state, p, &app.id).await {
+        Ok((_, s)) => Ok((part, app, Viewer::Applicant(s))),
+        Err(_) => Err(part_not_found()),
+    }
+}
+
+async fn find_for_handler(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+) -> Result<(Part, Application), ApiError> {
+    match find(state, p, id).await? {
+        (part, app, Viewer::Handler) => Ok((part, app)),
+        _ => Err(ApiError::of(
+            StatusCode::FORBIDDEN,
+            "case_handler_required",
+            &[],
+        )),
+    }
+}
+
+/// The parts open to the authorities where the user is a case handler, optionally in one
+/// state, by due date (none last) or in arrival order.
+pub async fn queue(
+    state: &AppState,
+    p: &Principal,
+    only: Option<PartState>,
+    by_due: bool,
+) -> Result<Vec<(Part, Application)>, ApiError> {
+    let orgs: Vec<&OrgId> = p
+        .memberships
+        .iter()
+        .filter(|m| m.role == Role::CaseHandler)
+        .map(|m| &m.org_id)
+        .collect();
+    if orgs.is_empty() {
+        return Err(ApiError::of(
+            StatusCode::FORBIDDEN,
+            "case_handler_required",
+            &[],
+        ));
+    }
+    let now = ork_store::now_unix();
+    let mut out = Vec::new();
+    for org in orgs {
+        for part in state.store.parts_for(org, only).await? {
+            if part.state == PartState::Waiting {
+                continue;
+            }
+            if let Some(app) = state.store.application(&part.application_id).await? {
+                out.push((part, app));
+            }
+        }
+    }
+    if by_due {
+        out.sort_by_key(|(x, _)| {
+            (
+                x.deadline_days
+                    .and_then(|d| x.clock.due(d, now))
+                    .unwrap_or(i64::MAX),
+                x.id.clone(),
+            )
+        });
+    }
+    Ok(out)
+}
+
+fn refused(from: PartState) -> ApiError {
+    if from == PartState::Waiting {
+        ApiError::of(StatusCode::CONFLICT, "part_not_open", &[])
+    } else {
+        ApiError::of(
+            StatusCode::CONFLICT,
+            "part_closed",
+            &[("state", &from.code())],
+        )
+    }
+}
+
+/// Assigns a part to a case handler of its authority (default: the caller).
+pub async fn assign(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    id: &str,
+    handler: Option<&str>,
+) -> Result<Part, ApiError> {
+    let (part, _) = find_for_handler(state, p, id).await?;
+    let to = part
+        .state
+        .apply(Move::Assign)
+        .map_err(|r| refused(r.from))?;
+    let user = match handler {
+        None => p.user.clone(),
+        Some(e) => {
+            let email = Email::parse(e).map_err(|_| ApiError::invalid("not_a_handler", &[]))?;
+            let u = state
+                .store
+                .user_by_email(&email)
+                .await?
+                .ok_or_else(|| ApiError::invalid("not_a_handler", &[]))?;
+            let ms = state.store.memberships(u.id).await?;
+            if !ms
+                .iter()
+                .any(|m| m.org_id == part.authority && m.role == Role::CaseHandler)
+            {
+                return Err(ApiError::invalid("not_a_handler", &[]));
+            }
+            u
+        }
+    };
+    let mut c = PartChange::of(&part, "part.assign", to, json!({"handler": user.id}));
+    c.assigned_to = Some(user.id);
+    let mut tx = state.store.write().await?;
+    apps::write_part_change(
+        &mut tx,
+        &p.audit_source(client, Some(part.authority.to_string())),
+        &c,
+    )
+    .await?;
+    tx.commit().await?;
+    state.store.part(id).await?.ok_or_else(part_not_found)
+}
+
+/// A message on a part. The applicant's message on a part that waits for information is
+/// the answer: the part goes back in review and its clock runs again.
+pub async fn message(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    id: &str,
+    body: &str,
+) -> Result<Part, ApiError> {
+    let body = body.trim();
+    if body.is_empty() || body.chars().count() > 10_000 {
+        return Err(ApiError::invalid("invalid_message", &[]));
+    }
+    let (part, app, viewer) = find(state, p, id).await?;
+    let from_authority = match viewer {
+        Viewer::Handler => true,
+        Viewer::Applicant(s) if s.may_edit() => false,
+        Viewer::Applicant(_) => {
+            return Err(ApiError::of(StatusCode::FORBIDDEN, "reader_only", &[]));
+        }
+    };
+    if matches!(part.state, PartState::Waiting | PartState::Withdrawn) {
+        return Err(refused(part.state));
+    }
+    let org = if from_authority {
+        part.authority.to_string()
+    } else {
+        app.org_id.to_string()
+    };
+    let src = p.audit_source(client, Some(org));
+    let mut tx = state.store.write().await?;
+    tx.add_part_message(&src, id, p.user.id, from_authority, body)
+        .await?;
+    if !from_authority && part.state == PartState::InformationRequested {
+        let to = part
+            .state
+            .apply(Move::Answer)
+            .map_err(|r| refused(r.from))?;
+        let mut c = PartChange::of(&part, "part.answer", to, json!({}));
+        c.clock.resume(ork_store::now_unix());
+        apps::write_part_change(&mut tx, &src, &c).await?;
+    }
+    tx.commit().await?;
+    state.store.part(id).await?.ok_or_else(part_not_found)
+}
+
+/// A decision as given, checked.
+pub struct Decision {
+    pub outcome: Outcome,
+    pub reason_codes: Vec<String>,
+    pub text: String,
+    pub conditions: Vec<String>,
+}
+
+impl Decision {
+    /// Checks a decision's parts: a known outcome, reason codes of a–z, 0–9 and _, words for
+    /// anything but an approval, conditions exactly for an approval with conditions.
+    pub fn parse(
+        outcome: &str,
+        reason_codes: Vec<String>,
+        text: &str,
+        conditions: Vec<String>,
+    ) -> Result<Self, ApiError> {
+        let outcome =
+            Outcome::parse(outcome).ok_or_else(|| ApiError::invalid("invalid_outcome", &[]))?;
+        let code_ok = |c: &String| {
+            (1..=40).contains(&c.len())
+                && c.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        };
+        if reason_codes.len() > 20 || !reason_codes.iter().all(code_ok) {
+            return Err(ApiError::invalid("invalid_reason_codes", &[]));
+        }
+        let text = text.trim().to_owned();
+        if text.chars().count() > 10_000 || (text.is_empty() && outcome != Outcome::Approved) {
+            return Err(ApiError::invalid("decision_text_required", &[]));
+        }
+        let with_conditions = outcome == Outcome::ApprovedWithConditions;
+        let each_ok = |c: &String| !c.trim().is_empty() && c.chars().count() <= 2000;
+        if conditions.len() > 20
+            || !conditions.iter().all(each_ok)
+            || with_conditions == conditions.is_empty()
+        {
+            return Err(ApiError::invalid("invalid_conditions", &[]));
+        }
+        Ok(Self {
+            outcome,
+            reason_codes,
+            text,
+            conditions,
+        })
+    }
+}
+
+/// Decides a part (see the module's doc for what follows).
+pub async fn decide(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    id: &str,
+    d: &Decision,
+) -> Result<Part, ApiError> {
+    let (part, app) = find_for_handler(state, p, id).await?;
+    let to = part
+        .state
+        .apply(Move::Decide(d.outcome))
+        .map_err(|r| refused(r.from))?;
+    let now = ork_store::now_unix();
+    let details =
+        json!({"outcome": d.outcome.code(), "reason_codes": d.reason_codes, "round": part.round});
+    let mut c = PartChange::of(&part, "part.decide", to, details);
+    if d.outcome == Outcome::InformationRequested {
+        c.clock.pause(now);
+    } else {
+        c.decided_at = Some(now);
+    }
+    let days = part.clock.running_days(now).max(0);
+    let src = p.audit_source(client, Some(part.authority.to_string()));
+    let mut tx = state.store.write().await?;
+    tx.lock_application(&app.id).await?;
+    apps::write_part_change(&mut tx, &src, &c).await?;
+    let list = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+    tx.record_decision(&NewDecision {
+        part_id: id,
+        round: part.round,
+        decided_by: p.user.id,
+        outcome: d.outcome.code(),
+        reason_codes: &list(&d.reason_codes),
+        text: &d.text,
+        conditions: &list(&d.conditions),
+    })
+    .await?;
+    if d.outcome.is_final() {
+        let case = DecidedCase {
+            rule: part.rule.clone(),
+            authority: part.authority.to_string(),
+            days,
+            outcome: d.outcome.code().to_owned(),
+            synthetic: false,
+        };
+        tx.record_decided_cases(&src, &[case]).await?;
+    }
+    let parts = tx.parts_of_tx(&app.id).await?;
+    if to.approves() {
+        follow_approval(&mut tx, &src, &app, &parts, now).await?;
+    }
+    tx.commit().await?;
+    if d.outcome.is_final() {
+        state
+            .rules
+            .record(&part.rule, u32::try_from(days).unwrap_or(u32::MAX));
+    }
+    state.store.part(id).await?.ok_or_else(part_not_found)
+}
+
+/// After an approval: every waiting part whose prerequisites now all approve goes to its
+/// authority, its clock starting now; when every part approves, the application is granted.
+async fn follow_approval(
+    tx: &mut WriteTx,
+    src: &ork_store::AuditSource,
+    app: &Application,
+    parts: &[Part],
+    now: i64,
+) -> Result<(), ApiError> {
+    let approves = |step: &str| {
+        parts
+            .iter()
+            .find(|x| x.step == step)
+            .is_none_or(|x| x.state.approves())
+    };
+    for w in parts.iter().filter(|x| x.state == PartState::Waiting) {
+        if w.depends_on.iter().all(|d| approves(d)) {
+            let mut c = PartChange::of(
+                w,
+                "part.open",
+                PartState::Submitted,
+                json!({"authority": w.authority.as_str()}),
+            );
+            c.clock = Clock::open(now);
+            apps::write_part_change(tx, src, &c).await?;
+        }
+    }
+    if parts.iter().all(|x| x.state.approves()) {
+        tx.set_application_state(src, &app.id, AppStateCode::Granted)
+            .await?;
+    }
+    Ok(())
+}

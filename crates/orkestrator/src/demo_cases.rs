@@ -1,0 +1,365 @@
+//! The demo's applications: for the demo users, one in every state a page can show — a
+//! draft, one waiting on the applicant (information requested), one in review at several
+//! authorities, one with a rejection, and one granted — made through the same services the
+//! API uses, so they are what a user would have made. Idempotent: seeded once.
+
+use anyhow::{Context, anyhow};
+use ork_domain::Email;
+use ork_server::applications::service as apps;
+use ork_server::auth::{ClientAddr, Principal, Via};
+use ork_server::cases::service::{self as cases, Decision};
+use ork_server::{ApiError, AppState};
+use ork_store::Store;
+use serde_json::{Map, Value, json};
+
+fn err(e: ApiError) -> anyhow::Error {
+    anyhow!("{}: {}", e.code, e.en)
+}
+
+async fn principal(store: &Store, email: &str) -> anyhow::Result<Principal> {
+    let user = store
+        .user_by_email(&Email::parse(email)?)
+        .await?
+        .with_context(|| format!("demo user {email}"))?;
+    let memberships = store.memberships(user.id).await?;
+    Ok(Principal {
+        user,
+        memberships,
+        via: Via::Token { id: 0 },
+    })
+}
+
+fn traits(on: &[&str]) -> Value {
+    ork_rules::rulebook::TRAITS
+        .iter()
+        .map(|t| ((*t).to_owned(), Value::Bool(on.contains(t))))
+        .collect::<Map<_, _>>()
+        .into()
+}
+
+/// Case 2 of the seeds: chest X-rays from the Capital Region's PACS, diagnoses and DLCR.
+fn case_2() -> ork_rules::Need {
+    serde_json::from_value(json!({
+        "applicant": {"kind": "danish_company", "region": "hovedstaden"},
+        "datasets": ["pacs-hovedstaden", "lpr", "dlcr"],
+        "traits": traits(&["image_data_reuse", "commercial_purpose"]),
+    }))
+    .expect("a well-formed need")
+}
+
+/// A register study at a university: diagnoses, prescriptions and the population register.
+fn register_study() -> ork_rules::Need {
+    serde_json::from_value(json!({
+        "applicant": {"kind": "danish_university", "region": "hovedstaden"},
+        "datasets": ["lpr", "lmdb", "bef"],
+        "traits": traits(&[]),
+    }))
+    .expect("a well-formed need")
+}
+
+fn company_answers(protocol: &str) -> Value {
+    json!({
+        "purpose": "At udvikle og validere en model, der finder lungekræft på røntgenbilleder af thorax tidligere end i dag.",
+        "project_period": {"from": "2027-02-01", "to": "2029-12-31"},
+        "processing_basis": ["art6_1f", "art9_2j"],
+        "protocol": [protocol],
+        "funding": [{"source": "Egne midler", "amount_dkk": 2500000}],
+        "sponsor": {"name": "Demofarma A/S", "country": "DK"},
+        "institution": {"name": "Demofarma A/S", "country": "DK"},
+        "project_lead": [{"name": "Bo Berg", "email": "applicant@demofarma.demo.dk", "role": "Projektleder"}],
+        "users": [{"name": "Bo Berg", "email": "applicant@demofarma.demo.dk", "role": "Analytiker"}],
+        "responsible_manager": [{"name": "Bo Berg", "email": "applicant@demofarma.demo.dk", "role": "Ansvarlig leder"}],
+        "third_parties": false,
+        "population": {"population": {"alive_on": "2020-01-01", "age": [18, 99]}, "criteria": {"diagnosis": {"codes": ["C34"]}}},
+        "data_period": {"from": "2015-01-01", "to": "2024-12-31"},
+        "extraction_description": "Alle med røntgen af thorax 2015-2024, koblet til LPR og DLCR.",
+        "image_description": "Røntgenbilleder af thorax (PACS) fra Region Hovedstadens radiologiske afdelinger.",
+        "deletion_date": "2030-12-31",
+    })
+}
+
+fn university_answers() -> Value {
+    json!({
+        "purpose": "At undersøge, om behandling med metformin ændrer risikoen for hjertesvigt hos personer med type 2-diabetes.",
+        "project_period": {"from": "2027-01-01", "to": "2028-12-31"},
+        "processing_basis": ["art6_1e", "art9_2j"],
+        "institution": {"name": "Københavns Universitet", "cvr": "29979812", "country": "DK"},
+        "project_lead": [{"name": "Anna Andersen", "email": "applicant@ku.demo.dk", "role": "Projektleder"}],
+        "users": [{"name": "Anna Andersen", "email": "applicant@ku.demo.dk", "role": "Forsker"}],
+        "responsible_manager": [{"name": "Anna Andersen", "email": "applicant@ku.demo.dk", "role": "Institutleder"}],
+        "third_parties": false,
+        "population": {"population": {"alive_on": "2015-01-01", "age": [30, 90]}, "criteria": {"diagnosis": {"codes": ["E11"]}}},
+        "data_period": {"from": "2010-01-01", "to": "2024-12-31"},
+        "extraction_description": "Personer med type 2-diabetes 2010-2024 med diagnoser fra LPR, recepter fra Lægemiddelstatistikregisteret og bopæl fra befolkningsregisteret.",
+        "deletion_date": "2033-12-31",
+    })
+}
+
+struct Demo {
+    state: AppState,
+    client: ClientAddr,
+}
+
+impl Demo {
+    async fn draft(
+        &self,
+        p: &Principal,
+        title: &str,
+        need: &ork_rules::Need,
+        answers: &Value,
+    ) -> anyhow::Result<String> {
+        let app = apps::create(&self.state, p, &self.client, title, need, None)
+            .await
+            .map_err(err)?;
+        let map = answers.as_object().cloned().unwrap_or_default();
+        apps::save(&self.state, p, &self.client, &app.id, &map)
+            .await
+            .map_err(err)?;
+        Ok(app.id)
+    }
+
+    async fn submitted(
+        &self,
+        p: &Principal,
+        title: &str,
+        need: &ork_rules::Need,
+        answers: &Value,
+    ) -> anyhow::Result<String> {
+        let id = self.draft(p, title, need, answers).await?;
+        apps::submit(&self.state, p, &self.client, &id)
+            .await
+            .map_err(|e| match e {
+                apps::SubmitError::Api(e) => err(e),
+                apps::SubmitError::Invalid(v) => anyhow!(
+                    "demo answers have errors: {:?}",
+                    v.iter().map(|e| (&e.field, &e.code)).collect::<Vec<_>>()
+                ),
+            })?;
+        Ok(id)
+    }
+
+    async fn part(&self, app: &str, step: &str) -> anyhow::Result<String> {
+        let parts = self.state.store.parts_of(app).await?;
+        parts
+            .iter()
+            .find(|p| p.step == step)
+            .map(|p| p.id.clone())
+            .with_context(|| format!("{app} has no part {step}"))
+    }
+
+    async fn decide(
+        &self,
+        handler: &Principal,
+        app: &str,
+        step: &str,
+        outcome: &str,
+        text: &str,
+    ) -> anyhow::Result<()> {
+        let part = self.part(app, step).await?;
+        let conditions = if outcome == "approved_with_conditions" {
+            vec!["Publikationer meldes til den dataansvarlige".to_owned()]
+        } else {
+            Vec::new()
+        };
+        let d = Decision::parse(outcome, Vec::new(), text, conditions).map_err(err)?;
+        cases::decide(&self.state, handler, &self.client, &part, &d)
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+}
+
+/// The demo handlers' e-mails by authority.
+const HANDLERS: [(&str, &str); 7] = [
+    ("dst", "casehandler@dst.demo.dk"),
+    ("demofarma", "casehandler@demofarma.demo.dk"),
+    ("ku", "casehandler@ku.demo.dk"),
+    ("sds", "casehandler@sds.demo.dk"),
+    ("vek-hovedstaden", "casehandler@vek-hovedstaden.demo.dk"),
+    ("hovedstaden", "casehandler@hovedstaden.demo.dk"),
+    ("rkkp", "casehandler@rkkp.demo.dk"),
+];
+
+/// Seeds the demo's applications unless the demo applicants have some already.
+pub async fn seed(store: &Store) -> anyhow::Result<usize> {
+    let bo = principal(store, "applicant@demofarma.demo.dk").await?;
+    let anna = principal(store, "applicant@ku.demo.dk").await?;
+    if !store.applications_of(bo.user.id).await?.is_empty() {
+        return Ok(0);
+    }
+    let d = Demo {
+        state: AppState::new(store.clone(), Default::default()),
+        client: ClientAddr("cli".into()),
+    };
+    let mut h = std::collections::BTreeMap::new();
+    for (org, email) in HANDLERS {
+        h.insert(org, principal(store, email).await?);
+    }
+    let protocol = "upl-demoprotocol";
+    if store.uploads_for(bo.user.id, &[]).await?.is_empty() {
+        let mut tx = store.write().await?;
+        let pdf = b"%PDF-1.4\n% Demofarma protokol (demo)\n";
+        tx.create_upload(
+            &bo.audit_source(&d.client, Some("demofarma".into())),
+            &ork_store::NewUpload {
+                id: protocol,
+                user_id: bo.user.id,
+                org_id: Some(&bo.memberships[0].org_id),
+                filename: "protokol.pdf",
+                media_type: "application/pdf",
+                sha256: "demo",
+                content: pdf,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+    }
+
+    // A draft, half written.
+    let mut half = company_answers(protocol);
+    if let Some(m) = half.as_object_mut() {
+        m.retain(|k, _| ["purpose", "project_period", "processing_basis"].contains(&k.as_str()));
+    }
+    d.draft(
+        &bo,
+        "Røntgen-AI: kladde til næste projekt",
+        &case_2(),
+        &half,
+    )
+    .await?;
+
+    // Granted: every authority approved.
+    let granted = d
+        .submitted(
+            &bo,
+            "Tidlig opsporing af lungekræft på røntgen",
+            &case_2(),
+            &company_answers(protocol),
+        )
+        .await?;
+    d.decide(
+        &h["demofarma"],
+        &granted,
+        "record_of_processing",
+        "approved",
+        "",
+    )
+    .await?;
+    d.decide(
+        &h["sds"],
+        &granted,
+        "sds_environment_authorisation",
+        "approved",
+        "",
+    )
+    .await?;
+    d.decide(
+        &h["vek-hovedstaden"],
+        &granted,
+        "ethics_approval",
+        "approved",
+        "",
+    )
+    .await?;
+    d.decide(
+        &h["rkkp"],
+        &granted,
+        "rkkp_data_access",
+        "approved_with_conditions",
+        "Godkendt på RKKP's standardvilkår.",
+    )
+    .await?;
+    d.decide(
+        &h["hovedstaden"],
+        &granted,
+        "region_data_extraction:hovedstaden",
+        "approved",
+        "",
+    )
+    .await?;
+    d.decide(&h["sds"], &granted, "sds_data_access:sds", "approved", "")
+        .await?;
+
+    // Waiting on the applicant: the ethics committee asks for more.
+    let asked = d
+        .submitted(
+            &bo,
+            "Røntgen-AI: ekstern validering",
+            &case_2(),
+            &company_answers(protocol),
+        )
+        .await?;
+    d.decide(
+        &h["demofarma"],
+        &asked,
+        "record_of_processing",
+        "approved",
+        "",
+    )
+    .await?;
+    d.decide(
+        &h["vek-hovedstaden"],
+        &asked,
+        "ethics_approval",
+        "information_requested",
+        "Beskriv venligst, hvordan billederne pseudonymiseres, før modellen trænes.",
+    )
+    .await?;
+
+    // A rejection to answer: the region found the extraction unclear.
+    let rejected = d
+        .submitted(
+            &bo,
+            "Røntgen-AI: billeder fra 2010-2014",
+            &case_2(),
+            &company_answers(protocol),
+        )
+        .await?;
+    d.decide(
+        &h["demofarma"],
+        &rejected,
+        "record_of_processing",
+        "approved",
+        "",
+    )
+    .await?;
+    d.decide(
+        &h["vek-hovedstaden"],
+        &rejected,
+        "ethics_approval",
+        "approved",
+        "",
+    )
+    .await?;
+    d.decide(
+        &h["hovedstaden"],
+        &rejected,
+        "region_data_extraction:hovedstaden",
+        "rejected",
+        "Udtræksbeskrivelsen siger ikke, hvilke afdelinger billederne skal komme fra.",
+    )
+    .await?;
+
+    // In review at several authorities: a university's register study.
+    let review = d
+        .submitted(
+            &anna,
+            "Metformin og hjertesvigt ved type 2-diabetes",
+            &register_study(),
+            &university_answers(),
+        )
+        .await?;
+    d.decide(&h["ku"], &review, "record_of_processing", "approved", "")
+        .await?;
+    // The parts that opened: the authorities with a handler in the demo take them up.
+    for part in store.parts_of(&review).await? {
+        if part.state == ork_cases::PartState::Submitted
+            && let Some(handler) = h.get(part.authority.as_str())
+        {
+            cases::assign(&d.state, handler, &d.client, &part.id, None)
+                .await
+                .map_err(err)?;
+        }
+    }
+    Ok(5)
+}
