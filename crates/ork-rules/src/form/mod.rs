@@ -8,10 +8,12 @@
 mod answer;
 mod check;
 mod load;
+mod shape;
 
 pub use answer::{Answer, CohortRef, DatasetRequest, Organisation, Person, valid_cvr};
 pub use check::{Checked, CohortProblem, Context, FormError, References, UnknownFields};
 pub use load::load;
+pub use shape::{fits, schema};
 
 use ork_catalog::Text;
 

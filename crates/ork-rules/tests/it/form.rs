@@ -491,3 +491,46 @@ fn a_step_naming_a_field_the_form_lacks_is_refused_with_its_file_and_line() {
         "{err}"
     );
 }
+
+#[test]
+fn an_answer_of_the_wrong_shape_is_named_and_one_of_the_right_shape_fits() {
+    let form = &book().form;
+    assert!(form.misshapen(case_2().as_object().unwrap()).is_empty());
+    let bad = json!({
+        "project_title": 5,
+        "purpose": "the right shape, if short",
+        "funding": [{"source": "x", "colour": "red"}],
+        "institution": {"name": "x", "country": "DK", "cvr": 7},
+        "project_period": {"from": "2027-01-01"},
+        "project_lead": [{"name": "A", "email": "a@b.dk"}],
+        "population": 3,
+        "data_description": [{"id": "lpr", "variables": [1]}],
+        "deletion_date": null,
+    });
+    assert_eq!(
+        form.misshapen(bad.as_object().unwrap()),
+        [
+            "data_description",
+            "funding",
+            "institution",
+            "population",
+            "project_lead",
+            "project_period",
+            "project_title"
+        ]
+    );
+    // What fits is read without a shape error, and the schema says the same of each field.
+    for f in form.fields() {
+        let schema = ork_rules::form::schema(f);
+        assert_eq!(schema["anyOf"][0], json!({"type": "null"}), "{}", f.id);
+        if let Some(v) = case_2().get(&f.id) {
+            assert!(ork_rules::form::fits(f, v), "{}", f.id);
+        }
+    }
+    let answers = form.answers_schema();
+    assert_eq!(answers["additionalProperties"], json!(false));
+    assert_eq!(
+        answers["properties"]["funding"]["anyOf"][1]["items"]["properties"]["amount_dkk"],
+        json!({"type": "number"})
+    );
+}

@@ -183,7 +183,7 @@ pub(crate) use hand_schema;
 ///   [`ApiJson`] extractor);
 /// - the precedent register's `rule` is one of the rulebook's step ids;
 /// - the catalog search's `controller` and `topic` are lists of the catalog's ids;
-/// - an application's answers are keyed by the form's field ids;
+/// - an application's answers are keyed by the form's field ids, each of its field's shape;
 /// - a new API token lives at most the platform's `token_max_days`.
 pub fn document(openapi: &utoipa::openapi::OpenApi, state: &AppState) -> String {
     let mut doc = serde_json::to_value(openapi).unwrap_or_default();
@@ -251,17 +251,22 @@ pub fn document(openapi: &utoipa::openapi::OpenApi, state: &AppState) -> String 
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
-/// An application's answers are keyed by the form's field ids: a patch naming another is a
-/// 400, and what the server gives back never has another.
+/// An application's answers: an object keyed by the form's field ids, each answer of the
+/// shape its field's type takes (`ork_rules::form::schema`, which the server checks before
+/// it keeps an answer).
 fn answers_schema(doc: &mut serde_json::Value, form: &ork_rules::form::Form) {
-    let ids: Vec<&str> = form.fields().map(|f| f.id.as_str()).collect();
+    let schema = form.answers_schema();
     for at in [
         "/components/schemas/AnswersPatch/properties/answers",
         "/components/schemas/ApplicationBody/properties/answers",
         "/components/schemas/PartBody/properties/fields",
     ] {
         if let Some(m) = doc.pointer_mut(at) {
-            m["propertyNames"] = serde_json::json!({"enum": ids});
+            let description = m.get("description").cloned();
+            *m = schema.clone();
+            if let Some(d) = description {
+                m["description"] = d;
+            }
         }
     }
 }

@@ -76,14 +76,15 @@ pub async fn get(
     Ok(Json(service::body(&state, &p, &app, standing, lang).await?))
 }
 
-/// Saves answers. Unknown field ids are refused (400, naming them); otherwise the answers
-/// are saved even with errors, which come back in `errors`. A hidden field's answer is not
-/// kept.
+/// Saves answers. Unknown field ids and answers that do not have their field's shape are
+/// refused (400, naming them); otherwise the answers are saved even with errors (a date
+/// that does not exist, a text too long), which come back in `errors`. A hidden field's
+/// answer is not kept.
 #[utoipa::path(patch, path = "/api/v1/applications/{id}", tag = "applications", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path, description = "Application id")),
     request_body = AnswersPatch,
     responses((status = 200, description = "The application with what is still missing or wrong", body = ApplicationBody),
-        (status = 400, description = "Unknown field ids", body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody),
+        (status = 400, description = "Unknown field ids, or answers not of their field's shape", body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody),
         (status = 403, description = "You may only read it", body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody),
         (status = 409, description = "Not a draft any more, or saved by someone else in between (read it again)", body = crate::api::ErrorBody)))]
 pub async fn patch(

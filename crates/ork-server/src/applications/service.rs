@@ -328,6 +328,13 @@ pub async fn save(
             &[("list", &list.join(", "))],
         ));
     }
+    let misshapen = state.rules.book.form.misshapen(patch);
+    if !misshapen.is_empty() {
+        return Err(ApiError::invalid(
+            "answer_shape",
+            &[("list", &misshapen.join(", "))],
+        ));
+    }
     let mut merged = answers(&app);
     for (k, v) in patch {
         if v.is_null() {

@@ -1,7 +1,6 @@
 //! The case-handling API's bodies: an authority's queue, a part with exactly its rule's
 //! fields, decisions and messages.
 
-use crate::applications::dto::AnswerValue;
 use utoipa::ToSchema;
 
 /// A part in an authority's queue.
@@ -75,7 +74,7 @@ pub struct PartBody {
     )]
     pub state: String,
     /// Exactly the answers the rule's `form_fields` name.
-    #[schema(value_type = std::collections::BTreeMap<String, AnswerValue>)]
+    #[schema(value_type = Object)]
     pub fields: serde_json::Map<String, serde_json::Value>,
     /// The steps that must be approved before this part opens.
     pub depends_on: Vec<String>,

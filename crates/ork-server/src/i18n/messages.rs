@@ -9,6 +9,7 @@ use std::fmt::Display;
 pub static MESSAGES: &ork_domain::messages::Catalogue = &[
     ("account_disabled", "Kontoen er deaktiveret.", "The account is disabled."),
     ("already_owner", "Personen har oprettet ansøgningen og har allerede fuld adgang.", "This person created the application and already has full access."),
+    ("answer_shape", "Disse svar har ikke den form, deres felt tager (se formularen): {list}. Intet er gemt.", "These answers do not have the shape their field takes (see the form): {list}. Nothing was saved."),
     ("applicant_role_required", "Du skal være ansøger i organisationen for at søge på dens vegne.", "You must be an applicant in the organisation to apply on its behalf."),
     ("application_not_found", "Ansøgningen findes ikke, eller du har ikke adgang til den.", "The application does not exist, or you do not have access to it."),
     ("bad_request", "Forespørgslen kunne ikke forstås.", "The request could not be understood."),

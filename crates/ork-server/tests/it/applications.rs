@@ -240,6 +240,29 @@ async fn journey_body(db: TestDb) {
             .contains("horoscope"),
         "{e}"
     );
+    let (s, e) = call(
+        &mut bo,
+        Method::PATCH,
+        &path,
+        json!({"answers": {"purpose": "ok", "project_title": ["not", "a", "text"]}}),
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("answer_shape"))
+    );
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("project_title"),
+        "{e}"
+    );
+    assert_eq!(
+        get(&mut bo, &path).await.1["answers"].get("purpose"),
+        None,
+        "nothing saved"
+    );
     let (s, half) = call(
         &mut bo,
         Method::PATCH,
