@@ -109,6 +109,19 @@ token_works() {
 issue_token applicant@ku.demo.dk api-check "$work/applicant.token"
 issue_token auditor@datatilsynet.demo.dk api-check "$work/auditor.token"
 issue_token applicant@ku.demo.dk api-check-revoke "$work/revoke.token"
+# The demo's granted application has a permit: it verifies with PyJWT against the JWKS the
+# server publishes, and a changed byte, another key or alg none are refused.
+issue_token applicant@demofarma.demo.dk api-check "$work/company.token"
+printf 'Authorization: Bearer %s\n' "$(cat "$work/company.token")" >"$work/request-headers"
+curl -sS -H @"$work/request-headers" "$base/api/v1/permits" >"$work/permits.json"
+permit=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["permits"][0]["id"])' "$work/permits.json")
+curl -sS -H @"$work/request-headers" "$base/api/v1/permits/$permit/jwt" >"$work/permit.jwt"
+curl -sS "$base/.well-known/jwks.json" >"$work/jwks.json"
+rm -f "$work/request-headers"
+if ! "${ORK_SCHEMATHESIS_VENV:-/var/tmp/ork-schemathesis-venv}/bin/python" "$root/scripts/check-permit.py" "$work/permit.jwt" "$work/jwks.json"; then
+  echo "API check: the demo's permit does not verify with PyJWT as it should" >&2
+  exit 1
+fi
 # A saved cohort of the applicant's. The document describes a cohort definition as any
 # object, so schemathesis cannot write one the server accepts, and the operations on
 # /api/v1/cohorts/{id} would meet nothing but 404s; half of their ids are this one instead.

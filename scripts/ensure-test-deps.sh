@@ -23,6 +23,12 @@ if [ "$("$st_venv/bin/schemathesis" --version 2>/dev/null)" != "schemathesis, ve
   python3 -m venv "$st_venv"
   "$st_venv/bin/pip" install -q "schemathesis==$schemathesis_version"
 fi
+# PyJWT (with cryptography for EdDSA) in the same venv: scripts/check-permit.py verifies
+# the demo's permit with a standard JWT library against the published JWKS.
+if ! "$st_venv/bin/python" -c 'import jwt, cryptography' 2>/dev/null; then
+  echo "Installing PyJWT for the permit check…"
+  "$st_venv/bin/pip" install -q "pyjwt[crypto]==2.10.1"
+fi
 if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   if [ "$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null 2>&1; then
     echo "Starting PostgreSQL…"

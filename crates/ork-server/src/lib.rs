@@ -26,6 +26,7 @@ pub mod applications;
 pub mod audit;
 pub mod cases;
 pub mod catalog;
+pub mod permits;
 pub mod quicktests;
 pub mod roadmap;
 

@@ -652,6 +652,26 @@ impl WriteTx {
             .collect()
     }
 
+    /// The conditions of the decisions in force on an application's parts (each part's
+    /// latest round), as this transaction sees them.
+    pub async fn conditions_of(&mut self, application_id: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT d.conditions FROM part_decisions d JOIN parts p ON p.id = d.part_id \
+             WHERE p.application_id = $1 AND d.round = p.round ORDER BY d.id",
+        )
+        .bind(application_id.to_owned())
+        .fetch_all(self.conn())
+        .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let c: String = r.try_get(0)?;
+            let list: Vec<String> =
+                serde_json::from_str(&c).map_err(|_| corrupt("conditions", &c))?;
+            out.extend(list);
+        }
+        Ok(out)
+    }
+
     /// Moves a part if it is still at the revision read; `Ok(false)` when another change
     /// came first (the caller answers 409).
     pub async fn move_part(&mut self, src: &AuditSource, c: &PartChange<'_>) -> Result<bool> {

@@ -11,6 +11,7 @@ mod config;
 mod demo;
 mod demo_cases;
 mod ops;
+mod permits;
 
 use clap::{Parser, Subcommand};
 use config::{Config, Flags};
@@ -71,6 +72,9 @@ enum Command {
     /// Verify or export the audit trail.
     #[command(subcommand)]
     Audit(ops::AuditCommand),
+    /// Verify permits offline; rotate the key that signs them.
+    #[command(subcommand)]
+    Permit(permits::PermitCommand),
     /// Generate the synthetic Danish registers.
     #[command(subcommand)]
     Registers(ops::RegistersCommand),
@@ -186,6 +190,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
     let store = || ops::open_store(&config);
     match command {
         Command::Registers(c) => ops::registers(c, &config),
+        Command::Permit(permits::PermitCommand::Verify { file, jwks }) => {
+            permits::verify_file(&file, jwks.as_ref(), store).await
+        }
+        Command::Permit(permits::PermitCommand::RotateKey) => {
+            permits::rotate(&store().await?).await
+        }
         Command::Catalog(c) => ops::catalog(c, &config),
         Command::Roadmap {
             need,

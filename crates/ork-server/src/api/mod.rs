@@ -76,6 +76,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::quicktests::api_routes())
         .merge(crate::applications::api_routes())
         .merge(crate::cases::api_routes())
+        .merge(crate::permits::api_routes())
 }
 
 #[derive(serde::Serialize, ToSchema)]
@@ -223,6 +224,12 @@ pub fn document(openapi: &utoipa::openapi::OpenApi, state: &AppState) -> String 
     let c = &state.catalog.catalog;
     need_schema(&mut doc, c);
     answers_schema(&mut doc, &state.rules.book.form);
+    if let Some(p) = doc.pointer_mut("/components/schemas/Scope/properties/population") {
+        *p = serde_json::json!({"description": "The study population", "anyOf": [
+            {"type": "string", "description": "A saved cohort's id"},
+            {"$ref": "#/components/schemas/CohortDefinition"},
+        ]});
+    }
     for (name, ids) in [
         (
             "controller",

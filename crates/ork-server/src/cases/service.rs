@@ -317,7 +317,7 @@ pub async fn decide(
     }
     let parts = tx.parts_of_tx(&app.id).await?;
     if to.approves() {
-        follow_approval(&mut tx, &src, &app, &parts, now).await?;
+        follow_approval(state, &mut tx, &src, &app, &parts, now).await?;
     }
     tx.commit().await?;
     if d.outcome.is_final() {
@@ -331,6 +331,7 @@ pub async fn decide(
 /// After an approval: every waiting part whose prerequisites now all approve goes to its
 /// authority, its clock starting now; when every part approves, the application is granted.
 async fn follow_approval(
+    state: &AppState,
     tx: &mut WriteTx,
     src: &ork_store::AuditSource,
     app: &Application,
@@ -358,6 +359,7 @@ async fn follow_approval(
     if parts.iter().all(|x| x.state.approves()) {
         tx.set_application_state(src, &app.id, AppStateCode::Granted)
             .await?;
+        crate::permits::service::issue(state, tx, src, app, parts).await?;
     }
     Ok(())
 }

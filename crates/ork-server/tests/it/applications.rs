@@ -601,6 +601,99 @@ async fn journey_body(db: TestDb) {
             .await
             .unwrap();
     assert_eq!(real, 7, "six approvals and one rejection");
+
+    // The permit: its scope from the answers and decisions, signed, verifiable with the
+    // published keys; a changed byte is refused; revocation shows in its status.
+    let (s, list) = get(&mut bo, "/api/v1/permits").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list["permits"].as_array().unwrap().len(), 1, "{list}");
+    let permit = &list["permits"][0];
+    assert_eq!(permit["application"], id.as_str());
+    assert_eq!(permit["status"], "active");
+    let scope = &permit["scope"];
+    assert_eq!(scope["datasets"].as_array().unwrap().len(), 3);
+    assert_eq!(scope["approvals"].as_array().unwrap().len(), 6);
+    assert_eq!(scope["conditions"], json!(["Report publications to RKKP"]));
+    assert_eq!(scope["data_from"], "2015-01-01");
+    assert!(
+        scope["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["email"] == "bo@demofarma.example")
+    );
+    let pid = permit["id"].as_str().unwrap().to_owned();
+    let res = bo.get(&format!("/api/v1/permits/{pid}/jwt")).await;
+    assert_eq!(res.headers()["content-type"], "application/jwt");
+    let token = res.text().await.unwrap();
+    let jwks: ork_cases::permit::Jwks = app
+        .client
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let claims = ork_cases::permit::verify(&token, &jwks, ork_store::now_unix())
+        .expect("the permit verifies");
+    assert_eq!(
+        (claims.jti.as_str(), claims.sub.as_str()),
+        (pid.as_str(), "demofarma")
+    );
+    assert_eq!(
+        claims.exp,
+        time::macros::datetime!(2030-01-01 0:00 UTC).unix_timestamp(),
+        "the day after the project ends"
+    );
+    let mut changed = token.clone().into_bytes();
+    changed[token.len() / 2] ^= 1;
+    assert!(
+        ork_cases::permit::verify(
+            &String::from_utf8(changed).unwrap(),
+            &jwks,
+            ork_store::now_unix()
+        )
+        .is_err()
+    );
+    let (s, e) = call(
+        &mut bo,
+        Method::POST,
+        &format!("/api/v1/permits/{pid}/revoke"),
+        json!({"reason": "mine"}),
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("revoke_not_allowed"))
+    );
+    let (s, r) = call(
+        &mut rkkp,
+        Method::POST,
+        &format!("/api/v1/permits/{pid}/revoke"),
+        json!({"reason": "Conditions not met"}),
+    )
+    .await;
+    assert_eq!(
+        (s, r["status"].as_str(), r["revoked_reason"].as_str()),
+        (StatusCode::OK, Some("revoked"), Some("Conditions not met"))
+    );
+    assert_eq!(
+        call(
+            &mut rkkp,
+            Method::POST,
+            &format!("/api/v1/permits/{pid}/revoke"),
+            json!({"reason": "again"})
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+    let mut other = Browser::signed_in(&app, "other@othercorp.example", PW).await;
+    assert_eq!(
+        get(&mut other, &format!("/api/v1/permits/{pid}")).await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 fn ork_server_date(unix: i64) -> String {

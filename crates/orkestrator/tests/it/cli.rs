@@ -1003,3 +1003,92 @@ async fn cli_api_body(db: TestDb) {
         "every question is on ku's statement: {statement}"
     );
 }
+
+both_backends!(
+    a_permit_verifies_offline_and_a_changed_one_does_not,
+    permit_body
+);
+async fn permit_body(db: TestDb) {
+    let data = db.dir().join("var");
+    let demo = run(
+        &db.url,
+        &data,
+        &["demo", "--no-serve", "--registers-persons", "1500"],
+        None,
+    );
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    // The demo's granted application has its permit.
+    let store = ork_store::Store::connect(&db.url).await.unwrap();
+    let bo = store
+        .user_by_email(&ork_domain::Email::parse("applicant@demofarma.demo.dk").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let permits = store.permits_of(bo.id).await.unwrap();
+    assert_eq!(permits.len(), 1);
+    let file = db.dir().join("permit.jwt");
+    std::fs::write(&file, &permits[0].jwt).unwrap();
+    let ok = run(
+        &db.url,
+        &data,
+        &["permit", "verify", file.to_str().unwrap()],
+        None,
+    );
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(
+        stdout(&ok).starts_with(&format!("valid: permit {}", permits[0].id)),
+        "{}",
+        stdout(&ok)
+    );
+    // A changed byte: exit 1, naming what is wrong.
+    let mut b = permits[0].jwt.clone().into_bytes();
+    let at = b.len() / 2;
+    b[at] = if b[at] == b'A' { b'B' } else { b'A' };
+    std::fs::write(&file, &b).unwrap();
+    let bad = run(
+        &db.url,
+        &data,
+        &["permit", "verify", file.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("invalid: the signature does not match"),
+        "{}",
+        stderr(&bad)
+    );
+    // A rotated key: the old permit still verifies, with the database's keys or a JWKS file.
+    std::fs::write(&file, &permits[0].jwt).unwrap();
+    let rotated = run(&db.url, &data, &["permit", "rotate-key"], None);
+    assert!(rotated.status.success(), "{}", stderr(&rotated));
+    assert!(
+        run(
+            &db.url,
+            &data,
+            &["permit", "verify", file.to_str().unwrap()],
+            None
+        )
+        .status
+        .success()
+    );
+    let empty = db.dir().join("jwks.json");
+    std::fs::write(&empty, r#"{"keys": []}"#).unwrap();
+    let unknown = run(
+        &db.url,
+        &data,
+        &[
+            "permit",
+            "verify",
+            file.to_str().unwrap(),
+            "--jwks",
+            empty.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        stderr(&unknown).contains("is not one of the platform's keys"),
+        "{}",
+        stderr(&unknown)
+    );
+}
