@@ -6,8 +6,11 @@ pub mod api;
 pub mod dto;
 pub mod service;
 pub mod uploads;
+mod web;
 
 use crate::AppState;
+use axum::Router;
+use axum::routing::get;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -20,4 +23,10 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api::invite))
         .routes(routes!(api::form))
         .routes(routes!(uploads::create))
+}
+
+pub(crate) fn web_routes() -> Router<AppState> {
+    Router::new()
+        .route("/applications", get(web::list))
+        .route("/applications/{id}", get(web::show))
 }

@@ -4,8 +4,11 @@
 pub mod api;
 pub mod dto;
 pub mod service;
+mod web;
 
 use crate::AppState;
+use axum::Router;
+use axum::routing::get;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -16,4 +19,8 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api::assign))
         .routes(routes!(api::message))
         .routes(routes!(api::decide))
+}
+
+pub(crate) fn web_routes() -> Router<AppState> {
+    Router::new().route("/cases", get(web::queue))
 }

@@ -27,6 +27,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(crate::catalog::web_routes())
         .merge(crate::roadmap::web_routes())
         .merge(crate::quicktests::web_routes())
+        .merge(crate::applications::web_routes())
+        .merge(crate::cases::web_routes())
         .merge(crate::audit::web_routes())
         .nest_service("/static", ServeDir::new(&state.config.assets_dir))
         .fallback(|| async { ApiError::for_status(axum::http::StatusCode::NOT_FOUND) })
@@ -61,6 +63,12 @@ impl Chrome {
             ("/roadmap", "nav.roadmap"),
             ("/rulebook", "nav.rulebook"),
         ];
+        if p.is_some_and(|p| p.has_role(Role::Applicant)) {
+            nav.push(("/applications", "nav.applications"));
+        }
+        if p.is_some_and(|p| p.has_role(Role::CaseHandler)) {
+            nav.push(("/cases", "nav.cases"));
+        }
         if p.is_some() {
             nav.push(("/quicktests", "nav.quicktests"));
             nav.push(("/catalog/basket", "nav.basket"));
@@ -87,6 +95,7 @@ impl Chrome {
                         || (href == "/catalog" && path.starts_with("/catalog/sources"))
                         || (href == "/roadmap" && path.starts_with("/roadmap/"))
                         || (href == "/quicktests" && path.starts_with("/quicktests/"))
+                        || (href == "/applications" && path.starts_with("/applications/"))
                         || (href == "/rulebook"
                             && (path.starts_with("/rulebook/") || path == "/precedents")),
                 })

@@ -1,0 +1,166 @@
+//! The applicant's pages: their applications, and one application with where each part
+//! stands — who holds it, its state, its statutory and expected dates — what waits on the
+//! applicant, and for a draft what is still missing. They call the service, never the API.
+
+use super::service;
+use crate::auth::WebUser;
+use crate::dates::date;
+use crate::web::{Chrome, render};
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use ork_cases::AppState as AppStateCode;
+
+/// One row of the list.
+pub struct Row {
+    pub id: String,
+    pub title: String,
+    pub state: String,
+    pub updated: String,
+    /// Parts that wait on the applicant.
+    pub waiting: usize,
+}
+
+#[derive(Template)]
+#[template(path = "applications.html")]
+struct ListPage {
+    c: Chrome,
+    rows: Vec<Row>,
+}
+
+/// GET /applications: the user's applications, newest first.
+pub async fn list(
+    State(state): State<AppState>,
+    c: Chrome,
+    WebUser(p): WebUser,
+) -> Result<Response, ApiError> {
+    let mut rows = Vec::new();
+    for a in state.store.applications_of(p.user.id).await? {
+        let parts = state.store.parts_of(&a.id).await?;
+        rows.push(Row {
+            id: a.id.clone(),
+            title: a.title.clone(),
+            state: a.state.code().to_owned(),
+            updated: date(a.updated_at),
+            waiting: parts
+                .iter()
+                .filter(|x| x.state.waits_on_applicant())
+                .count(),
+        });
+    }
+    let lang = c.t.lang;
+    Ok(render(lang, &ListPage { c, rows }))
+}
+
+/// One part as the application page shows it.
+pub struct PartRow {
+    pub step: String,
+    pub authority: String,
+    pub state: String,
+    pub waits_on_you: bool,
+    pub due: String,
+    pub expected: String,
+}
+
+#[derive(Template)]
+#[template(path = "application.html")]
+struct ApplicationPage {
+    c: Chrome,
+    id: String,
+    title: String,
+    state: String,
+    access: String,
+    parts: Vec<PartRow>,
+    /// (field label, message) for a draft.
+    errors: Vec<(String, String)>,
+    is_draft: bool,
+}
+
+/// GET /applications/{id}: one application and its parts.
+pub async fn show(
+    State(state): State<AppState>,
+    c: Chrome,
+    WebUser(p): WebUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let lang = c.t.lang;
+    let (app, standing) = service::find(&state, &p, &id).await?;
+    let body = service::body(&state, &p, &app, standing, lang).await?;
+    let book = &state.rules.book;
+    let form = &book.form;
+    let orgs = state.store.list_orgs().await?;
+    let org_name = |id: &str| {
+        orgs.iter()
+            .find(|o| o.id.as_str() == id)
+            .map_or(id.to_owned(), |o| {
+                lang.pick(&o.name_da, &o.name_en).to_owned()
+            })
+    };
+    let parts = body
+        .parts
+        .iter()
+        .map(|x| {
+            let rule = service::rule_of(&x.step);
+            let name = book
+                .step(rule)
+                .map_or(x.step.clone(), |s| s.name.get(lang).to_owned());
+            let suffix = x
+                .step
+                .split_once(':')
+                .map(|(_, r)| format!(" ({r})"))
+                .unwrap_or_default();
+            let part_state = ork_cases::PartState::parse(&x.state);
+            let waits = part_state.is_some_and(|s| s.waits_on_applicant());
+            // A decided part's dates are history: the page shows them only while it runs.
+            let open = part_state.is_some_and(|s| !s.closed());
+            PartRow {
+                step: format!("{name}{suffix}"),
+                authority: org_name(&x.authority),
+                state: x.state.clone(),
+                waits_on_you: waits,
+                due: x.due.clone().filter(|_| open).unwrap_or_default(),
+                expected: x.expected.clone().filter(|_| open).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let errors = body
+        .errors
+        .iter()
+        .map(|e| {
+            let label = form
+                .field(&e.field)
+                .map_or(e.field.clone(), |f| f.label.get(lang).to_owned());
+            (label, e.message.clone())
+        })
+        .collect();
+    let page = ApplicationPage {
+        c,
+        id: app.id.clone(),
+        title: app.title.clone(),
+        state: app.state.code().to_owned(),
+        access: standing.code().to_owned(),
+        parts,
+        errors,
+        is_draft: app.state == AppStateCode::Draft,
+    };
+    Ok(render(lang, &page))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every state and access a page shows has its label in both languages.
+    #[test]
+    fn every_state_has_a_label() {
+        let has = |k: String| crate::i18n::TEXTS.iter().any(|(x, _, _)| *x == k);
+        for s in ork_cases::AppState::ALL {
+            assert!(has(format!("app.state.{}", s.code())), "{}", s.code());
+        }
+        for s in ork_cases::PartState::ALL {
+            assert!(has(format!("part.state.{}", s.code())), "{}", s.code());
+        }
+        for a in ["owner", "co_applicant", "reader"] {
+            assert!(has(format!("app.access.{a}")), "{a}");
+        }
+    }
+}

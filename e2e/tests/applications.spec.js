@@ -1,0 +1,57 @@
+const { test, expect } = require('@playwright/test');
+const { demoUsers, checkA11y, signIn } = require('./helpers');
+
+const byEmail = (email) => demoUsers().find((u) => u.email === email);
+
+test('the applicant follows every part of their applications, in Danish and English', async ({ page }) => {
+  await signIn(page, byEmail('applicant@demofarma.demo.dk'));
+  await page.getByRole('link', { name: 'Ansøgninger' }).click();
+  await expect(page).toHaveURL(/\/applications$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Mine ansøgninger');
+  const list = page.getByTestId('app-list');
+  await expect(list.locator('tbody tr')).toHaveCount(4);
+  await expect(list.getByRole('row', { name: /Tidlig opsporing af lungekræft/ })).toContainText('Bevilget');
+  await expect(list.getByRole('row', { name: /kladde til næste projekt/ })).toContainText('Kladde');
+  await checkA11y(page);
+
+  // The rejected part waits on the applicant; the other authorities' parts show where they are.
+  await list.getByRole('link', { name: 'Røntgen-AI: billeder fra 2010-2014' }).click();
+  const parts = page.getByTestId('app-parts');
+  await expect(parts.locator('tbody tr')).toHaveCount(6);
+  await expect(parts.getByRole('row', { name: /Udtræk af journal/ })).toContainText('Afvist – venter på dig');
+  await expect(parts.getByRole('row', { name: /fortegnelse/ })).toContainText('Godkendt');
+  await expect(parts.getByRole('row', { name: /fortegnelse/ })).toContainText('Demofarma A/S');
+  await checkA11y(page);
+
+  await page.getByTestId('lang-switch').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await expect(parts.getByRole('row', { name: /Extraction of patient-record/ })).toContainText('Rejected – waiting for you');
+  await checkA11y(page);
+
+  // A draft lists what is still missing, in the user's language.
+  await page.goto('/applications');
+  await page.getByRole('link', { name: 'Røntgen-AI: kladde til næste projekt' }).click();
+  await expect(page.getByTestId('app-errors')).toContainText('Project lead');
+  await expect(page.getByTestId('app-errors')).toContainText('Required.');
+  await checkA11y(page);
+  await page.getByTestId('lang-switch').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'da');
+  await expect(page.getByTestId('app-errors')).toContainText('Skal udfyldes.');
+});
+
+test('a case handler sees their authority\'s queue, earliest deadline first', async ({ page }) => {
+  await signIn(page, byEmail('casehandler@vek-hovedstaden.demo.dk'));
+  await page.getByRole('link', { name: 'Sagsbehandling' }).click();
+  await expect(page).toHaveURL(/\/cases$/);
+  const queue = page.getByTestId('cases-queue');
+  // The committee's parts: the granted and the rejected applications' ethics approvals and the
+  // one waiting for the applicant's answer.
+  await expect(queue.locator('tbody tr')).toHaveCount(3);
+  await expect(queue).toContainText('Oplysninger efterspurgt');
+  await checkA11y(page);
+  await page.getByLabel('Status').selectOption('information_requested');
+  await page.getByRole('button', { name: 'Vis' }).click();
+  await expect(queue.locator('tbody tr')).toHaveCount(1);
+  await expect(queue).toContainText('Røntgen-AI: ekstern validering');
+  await checkA11y(page);
+});
