@@ -55,3 +55,39 @@ test('a case handler sees their authority\'s queue, earliest deadline first', as
   await expect(queue).toContainText('Røntgen-AI: ekstern validering');
   await checkA11y(page);
 });
+
+test('a case handler reads exactly their step\'s answers and decides, in Danish and English', async ({ page }) => {
+  await signIn(page, byEmail('casehandler@sds.demo.dk'));
+  await page.goto('/cases');
+  const queue = page.getByTestId('cases-queue');
+  // The university's register study: the data access part, in review.
+  await queue.getByRole('row', { name: /Metformin og hjertesvigt/ }).getByRole('link').first().click();
+  await expect(page).toHaveURL(/\/cases\/app-/);
+  const fields = page.getByTestId('case-fields');
+  await expect(fields).toContainText('Formål');
+  await expect(fields).toContainText('Udtræksbeskrivelse');
+  await expect(fields).not.toContainText('Finansiering');
+  await checkA11y(page);
+
+  // A rejection without reasons is refused, and what was written stays.
+  await page.getByLabel('Godkendt med vilkår').check();
+  await page.getByLabel('Begrundelse').fill('Standardvilkår for Forskerservice.');
+  await page.getByTestId('case-decide').click();
+  await expect(page.getByTestId('case-error')).toBeVisible();
+  await expect(page.getByLabel('Begrundelse')).toHaveValue('Standardvilkår for Forskerservice.');
+  await expect(page.getByLabel('Godkendt med vilkår')).toBeChecked();
+  await checkA11y(page);
+
+  await page.getByTestId('lang-switch').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await page.getByLabel('Approved with conditions').check();
+  await page.getByLabel('Reasons').fill('Standard terms of Research Services.');
+  await page.getByLabel('Conditions', { exact: true }).fill('Results are exported only through the airlock');
+  await page.getByTestId('case-decide').click();
+  await expect(page.getByTestId('case-state')).toContainText('Approved with conditions');
+  await expect(page.getByTestId('case-decisions')).toContainText('Results are exported only through the airlock');
+  await expect(page.getByTestId('case-decision')).toHaveCount(0);
+  await checkA11y(page);
+  await page.getByTestId('lang-switch').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'da');
+});

@@ -22,5 +22,8 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
 }
 
 pub(crate) fn web_routes() -> Router<AppState> {
-    Router::new().route("/cases", get(web::queue))
+    Router::new()
+        .route("/cases", get(web::queue))
+        .route("/cases/{id}", get(web::show))
+        .route("/cases/{id}/decision", axum::routing::post(web::decide))
 }

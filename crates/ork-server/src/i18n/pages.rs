@@ -3,6 +3,22 @@
 /// (key, Danish, English) — one row a text, kept as a table for review.
 #[rustfmt::skip]
 pub static TEXTS: &[(&str, &str, &str)] = &[
+    ("cases.running", "Dage under behandling", "Days in review"),
+    ("cases.stopped", "dage sat i bero", "days paused"),
+    ("cases.fields", "Ansøgningens svar til dette trin", "The application's answers for this step"),
+    ("cases.fields_lead", "Kun de svar, reglen for dette trin nævner; resten af ansøgningen deles ikke med jer.", "Only the answers the rule for this step names; the rest of the application is not shared with you."),
+    ("cases.decisions", "Afgørelser", "Decisions"),
+    ("cases.round", "Runde", "Round"),
+    ("cases.condition", "Vilkår", "Condition"),
+    ("cases.messages", "Beskeder", "Messages"),
+    ("cases.authority", "myndigheden", "the authority"),
+    ("cases.decide", "Træf afgørelse", "Decide"),
+    ("cases.outcome", "Afgørelse", "Outcome"),
+    ("cases.text", "Begrundelse", "Reasons"),
+    ("cases.text_hint", "Kræves for alt andet end en godkendelse. Ansøgeren ser den.", "Required for anything but an approval. The applicant sees it."),
+    ("cases.conditions", "Vilkår", "Conditions"),
+    ("cases.conditions_hint", "Ét vilkår pr. linje, kun ved godkendelse med vilkår.", "One condition per line, only for an approval with conditions."),
+    ("cases.back", "Tilbage til køen", "Back to the queue"),
     ("nav.applications", "Ansøgninger", "Applications"),
     ("nav.cases", "Sagsbehandling", "Case handling"),
     ("app.title", "Mine ansøgninger", "My applications"),
