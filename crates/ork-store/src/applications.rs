@@ -207,6 +207,9 @@ fn org(id: &str) -> Result<OrgId> {
     OrgId::parse(id).map_err(|_| corrupt("organisation", id))
 }
 
+/// The applications (`a`) user `$1` created or is a member of.
+pub(crate) const SEEN_BY_USER: &str = "(a.created_by = $1 OR a.id IN (SELECT application_id FROM application_members WHERE user_id = $1))";
+
 const APP_COLUMNS: &str = "a.id, a.title, a.org_id, a.created_by, u.email, a.state, a.need, a.answers, a.roadmap, a.rulebook_version, a.revision, a.created_at, a.updated_at, a.submitted_at";
 
 fn app_from_row(r: &AnyRow) -> Result<Application> {
@@ -293,8 +296,7 @@ impl Store {
     pub async fn applications_of(&self, user_id: i64) -> Result<Vec<Application>> {
         let q = format!(
             "SELECT {APP_COLUMNS} FROM applications a JOIN users u ON u.id = a.created_by \
-             WHERE a.created_by = $1 OR a.id IN (SELECT application_id FROM application_members WHERE user_id = $1) \
-             ORDER BY a.created_at DESC, a.id"
+             WHERE {SEEN_BY_USER} ORDER BY a.created_at DESC, a.id"
         );
         sqlx::query(&q)
             .bind(user_id)

@@ -1,6 +1,7 @@
 //! Permits and the keys that sign them. A key's secret is read only by the server that
 //! signs; the audit trail records a key's id, never its secret.
 
+use crate::applications::SEEN_BY_USER;
 use crate::{AuditSource, Result, Store, WriteTx, now_unix};
 use serde_json::json;
 use sqlx::Row;
@@ -99,8 +100,7 @@ impl Store {
     pub async fn permits_of(&self, user_id: i64) -> Result<Vec<Permit>> {
         let q = format!(
             "SELECT {PERMIT_COLUMNS} FROM permits p JOIN applications a ON a.id = p.application_id \
-             WHERE a.created_by = $1 OR a.id IN (SELECT application_id FROM application_members WHERE user_id = $1) \
-             ORDER BY p.issued_at DESC, p.id"
+             WHERE {SEEN_BY_USER} ORDER BY p.issued_at DESC, p.id"
         );
         sqlx::query(&q)
             .bind(user_id)
