@@ -15,6 +15,8 @@ fn every_command_has_help() {
         vec!["audit", "verify", "--help"],
         vec!["audit", "export", "--help"],
         vec!["registers", "generate", "--help"],
+        vec!["permit", "verify", "--help"],
+        vec!["permit", "rotate-key", "--help"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_orkestrator"))
             .args(&args)
