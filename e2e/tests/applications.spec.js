@@ -54,6 +54,12 @@ test('a case handler sees their authority\'s queue, earliest deadline first', as
   await expect(queue.locator('tbody tr')).toHaveCount(1);
   await expect(queue).toContainText('Røntgen-AI: ekstern validering');
   await checkA11y(page);
+  // The part shows the applicant's history across all authorities, with its permit.
+  await queue.getByRole('link', { name: 'Røntgen-AI: ekstern validering' }).click();
+  const history = page.getByTestId('case-history');
+  await expect(history.getByRole('row', { name: /Tidlig opsporing af lungekræft/ })).toContainText('Gyldig');
+  await expect(history.getByRole('row', { name: /billeder fra 2010-2014/ })).toContainText('Indsendt');
+  await checkA11y(page);
 });
 
 test('a case handler reads exactly their step\'s answers and decides, in Danish and English', async ({ page }) => {

@@ -307,6 +307,22 @@ impl Store {
             .collect()
     }
 
+    /// An organisation's applications that have gone to the authorities (not its drafts),
+    /// newest first: its history as the authorities see it.
+    pub async fn submitted_applications_of_org(&self, org: &OrgId) -> Result<Vec<Application>> {
+        let q = format!(
+            "SELECT {APP_COLUMNS} FROM applications a JOIN users u ON u.id = a.created_by \
+             WHERE a.org_id = $1 AND a.submitted_at IS NOT NULL ORDER BY a.submitted_at DESC, a.id"
+        );
+        sqlx::query(&q)
+            .bind(org.to_string())
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(app_from_row)
+            .collect()
+    }
+
     /// A user's access to an application as a member (the creator is not a member).
     pub async fn member_access(
         &self,

@@ -96,6 +96,20 @@ impl Store {
             .transpose()
     }
 
+    /// The newest permit of an application, if it has one.
+    pub async fn permit_of_application(&self, application_id: &str) -> Result<Option<Permit>> {
+        let q = format!(
+            "SELECT {PERMIT_COLUMNS} FROM permits p WHERE p.application_id = $1 ORDER BY p.issued_at DESC, p.id LIMIT 1"
+        );
+        sqlx::query(&q)
+            .bind(application_id.to_owned())
+            .fetch_optional(self.pool())
+            .await?
+            .as_ref()
+            .map(permit_from_row)
+            .transpose()
+    }
+
     /// The permits of the applications a user created or is a member of, newest first.
     pub async fn permits_of(&self, user_id: i64) -> Result<Vec<Permit>> {
         let q = format!(

@@ -151,6 +151,9 @@ struct CasePage {
     decisions: Vec<(i64, String, String, Vec<String>)>,
     /// (author, from the authority, text)
     messages: Vec<(String, bool, String)>,
+    /// The applicant organisation's other applications across all authorities:
+    /// (title, state code, submitted, permit status or empty).
+    history: Vec<(String, String, String, String)>,
     error: Option<String>,
     /// What the handler wrote, kept when the decision was refused.
     text: String,
@@ -191,6 +194,25 @@ async fn case_page(
         .collect();
     let list = |t: &str| serde_json::from_str::<Vec<String>>(t).unwrap_or_default();
     let s = crate::applications::service::part_summary(&part, now);
+    let mut history = Vec::new();
+    for a in state
+        .store
+        .submitted_applications_of_org(&app.org_id)
+        .await?
+    {
+        if a.id == app.id {
+            continue;
+        }
+        let permit = state.store.permit_of_application(&a.id).await?;
+        history.push((
+            a.title.clone(),
+            a.state.code().to_owned(),
+            a.submitted_at.map(crate::dates::date).unwrap_or_default(),
+            permit
+                .map(|p| crate::permits::service::status(&p, now).to_owned())
+                .unwrap_or_default(),
+        ));
+    }
     Ok(CasePage {
         id: part.id.clone(),
         title: app.title.clone(),
@@ -233,6 +255,7 @@ async fn case_page(
             .into_iter()
             .map(|m| (m.author_name, m.from_authority, m.body))
             .collect(),
+        history,
         error,
         text: kept.0,
         conditions: kept.1,

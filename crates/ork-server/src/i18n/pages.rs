@@ -3,6 +3,14 @@
 /// (key, Danish, English) — one row a text, kept as a table for review.
 #[rustfmt::skip]
 pub static TEXTS: &[(&str, &str, &str)] = &[
+    ("cases.history", "Ansøgerens historik", "The applicant's history"),
+    ("cases.history_none", "Ansøgeren har ingen tidligere indsendte ansøgninger på platformen.", "The applicant has no earlier submitted applications on the platform."),
+    ("cases.history_caption", "Ansøgerorganisationens øvrige ansøgninger hos alle myndigheder, nyeste først", "The applicant organisation's other applications at every authority, newest first"),
+    ("cases.submitted", "Indsendt", "Submitted"),
+    ("cases.permit", "Tilladelse", "Permit"),
+    ("permit.status.active", "Gyldig", "Valid"),
+    ("permit.status.revoked", "Tilbagekaldt", "Revoked"),
+    ("permit.status.expired", "Udløbet", "Expired"),
     ("cases.running", "Dage under behandling", "Days in review"),
     ("cases.stopped", "dage sat i bero", "days paused"),
     ("cases.fields", "Ansøgningens svar til dette trin", "The application's answers for this step"),
