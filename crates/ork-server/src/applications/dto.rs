@@ -94,6 +94,15 @@ pub struct PartSummary {
     pub expected: Option<String>,
 }
 
+/// A step's fee.
+#[derive(Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+pub struct FeeBody {
+    /// The roadmap step id.
+    pub step: String,
+    /// The authority's published fee, in words; empty where the rulebook states none.
+    pub fee: String,
+}
+
 /// An application.
 #[derive(Debug, serde::Serialize, serde::Deserialize, ToSchema)]
 pub struct ApplicationBody {
@@ -119,6 +128,9 @@ pub struct ApplicationBody {
     pub roadmap: RoadmapReport,
     /// One per roadmap step once submitted; empty for a draft.
     pub parts: Vec<PartSummary>,
+    /// What each step costs, as its authority publishes it (in your language), so the fee
+    /// is known while writing.
+    pub fees: Vec<FeeBody>,
     /// Counts changes; the portal shows when someone else saved in between.
     pub revision: i64,
     /// RFC 3339, UTC.

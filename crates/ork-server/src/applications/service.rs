@@ -230,6 +230,19 @@ pub async fn body(
     };
     let now = ork_store::now_unix();
     let parts = state.store.parts_of(&app.id).await?;
+    let fees = roadmap
+        .steps
+        .iter()
+        .map(|st| super::dto::FeeBody {
+            step: st.id.clone(),
+            fee: state
+                .rules
+                .book
+                .step(rule_of(&st.id))
+                .map(|r| r.fee.get(lang).to_owned())
+                .unwrap_or_default(),
+        })
+        .collect();
     Ok(ApplicationBody {
         id: app.id.clone(),
         title: app.title.clone(),
@@ -242,6 +255,7 @@ pub async fn body(
         errors,
         roadmap,
         parts: parts.iter().map(|x| part_summary(x, now)).collect(),
+        fees,
         revision: app.revision,
         created_at: iso(app.created_at),
         updated_at: iso(app.updated_at),

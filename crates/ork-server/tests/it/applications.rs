@@ -213,6 +213,19 @@ async fn journey_body(db: TestDb) {
     .await;
     assert_eq!(s, StatusCode::CREATED, "{draft}");
     assert_eq!(draft["state"], "draft");
+    let sds_fee = draft["fees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["step"] == "sds_data_access:sds")
+        .unwrap()["fee"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        sds_fee.contains("Forskermaskinen"),
+        "the fee is known while writing: {sds_fee}"
+    );
     assert_eq!(draft["answers"]["data_description"][1]["id"], "lpr");
     assert!(
         draft["errors"]
