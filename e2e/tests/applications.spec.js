@@ -73,6 +73,8 @@ test('a case handler reads exactly their step\'s answers and decides, in Danish 
   await expect(fields).toContainText('Formål');
   await expect(fields).toContainText('Udtræksbeskrivelse');
   await expect(fields).not.toContainText('Finansiering');
+  // Purpose limitation was assessed by the university's own record of processing: reused.
+  await expect(page.getByTestId('case-assessments')).toContainText('Allerede vurderet og genbrugt');
   await checkA11y(page);
 
   // A rejection without reasons is refused, and what was written stays.

@@ -363,3 +363,53 @@ async fn follow_approval(
     }
     Ok(())
 }
+
+/// A shared assessment a part relies on, and who makes it.
+pub struct SharedAssessment {
+    pub id: String,
+    pub text: ork_catalog::Text,
+    /// `here` (this part's authority decides it), `decided` (another authority did, and it is
+    /// reused) or `pending` (another authority will).
+    pub status: &'static str,
+    /// The part that decides it (this one for `here`).
+    pub part: String,
+    pub authority: String,
+}
+
+/// The shared assessments of a part's rule: each is decided once, by the first part of the
+/// application whose step is of the kind that decides it, and reused by the others.
+pub async fn shared_assessments(
+    state: &AppState,
+    part: &Part,
+) -> Result<Vec<SharedAssessment>, ApiError> {
+    let book = &state.rules.book;
+    let Some(rule) = book.step(&part.rule) else {
+        return Ok(Vec::new());
+    };
+    let parts = state.store.parts_of(&part.application_id).await?;
+    let mut out = Vec::new();
+    for id in &rule.assessments {
+        let Some(a) = book.assessments.iter().find(|a| &a.id == id) else {
+            continue;
+        };
+        let decider = parts
+            .iter()
+            .find(|x| book.step(&x.rule).is_some_and(|r| r.kind == a.decided_by))
+            .unwrap_or(part);
+        let status = if decider.id == part.id {
+            "here"
+        } else if decider.state.approves() {
+            "decided"
+        } else {
+            "pending"
+        };
+        out.push(SharedAssessment {
+            id: a.id.clone(),
+            text: a.text.clone(),
+            status,
+            part: decider.id.clone(),
+            authority: decider.authority.to_string(),
+        });
+    }
+    Ok(out)
+}

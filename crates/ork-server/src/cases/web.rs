@@ -154,6 +154,8 @@ struct CasePage {
     /// The applicant organisation's other applications across all authorities:
     /// (title, state code, submitted, permit status or empty).
     history: Vec<(String, String, String, String)>,
+    /// (assessment text, status code, deciding authority)
+    assessments: Vec<(String, String, String)>,
     error: Option<String>,
     /// What the handler wrote, kept when the decision was refused.
     text: String,
@@ -256,6 +258,17 @@ async fn case_page(
             .map(|m| (m.author_name, m.from_authority, m.body))
             .collect(),
         history,
+        assessments: service::shared_assessments(state, &part)
+            .await?
+            .into_iter()
+            .map(|a| {
+                (
+                    a.text.get(lang).to_owned(),
+                    a.status.to_owned(),
+                    a.authority,
+                )
+            })
+            .collect(),
         error,
         text: kept.0,
         conditions: kept.1,

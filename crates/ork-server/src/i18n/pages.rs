@@ -3,6 +3,10 @@
 /// (key, Danish, English) — one row a text, kept as a table for review.
 #[rustfmt::skip]
 pub static TEXTS: &[(&str, &str, &str)] = &[
+    ("cases.assessments", "Fælles vurderinger", "Shared assessments"),
+    ("assessment.here", "Vurderes her, af jer; de øvrige trin genbruger jeres vurdering", "Assessed here, by you; the other steps reuse your assessment"),
+    ("assessment.decided", "Allerede vurderet og genbrugt – ikke igen her. Vurderet af", "Already assessed and reused – not again here. Assessed by"),
+    ("assessment.pending", "Vurderes af en anden myndighed og genbruges her", "Assessed by another authority and reused here"),
     ("cases.history", "Ansøgerens historik", "The applicant's history"),
     ("cases.history_none", "Ansøgeren har ingen tidligere indsendte ansøgninger på platformen.", "The applicant has no earlier submitted applications on the platform."),
     ("cases.history_caption", "Ansøgerorganisationens øvrige ansøgninger hos alle myndigheder, nyeste først", "The applicant organisation's other applications at every authority, newest first"),
