@@ -180,6 +180,89 @@ const HANDLERS: [(&str, &str); 7] = [
     ("rkkp", "casehandler@rkkp.demo.dk"),
 ];
 
+/// The demo applicant's protocol, kept as an upload the form's attachment answers name.
+async fn protocol_upload(
+    store: &Store,
+    bo: &Principal,
+    client: &ClientAddr,
+) -> anyhow::Result<&'static str> {
+    const ID: &str = "upl-demoprotocol";
+    if store.uploads_for(bo.user.id, &[]).await?.is_empty() {
+        use sha2::Digest;
+        let pdf = b"%PDF-1.4\n% Demofarma protokol (demo)\n";
+        let mut tx = store.write().await?;
+        tx.create_upload(
+            &bo.audit_source(client, Some("demofarma".into())),
+            &ork_store::NewUpload {
+                id: ID,
+                user_id: bo.user.id,
+                org_id: Some(&bo.memberships[0].org_id),
+                filename: "protokol.pdf",
+                media_type: "application/pdf",
+                sha256: &hex::encode(sha2::Sha256::digest(pdf)),
+                content: pdf,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(ID)
+}
+
+/// (handler's organisation, step, outcome, reasons) in the order they are decided.
+type Decisions<'a> = &'a [(&'a str, &'a str, &'a str, &'a str)];
+
+/// The company's applications: a draft, one granted by six authorities, one waiting for
+/// the applicant's answer, one with a rejection.
+const COMPANY: [(&str, Decisions); 3] = [
+    (
+        "Tidlig opsporing af lungekræft på røntgen",
+        &[
+            ("demofarma", "record_of_processing", "approved", ""),
+            ("sds", "sds_environment_authorisation", "approved", ""),
+            ("vek-hovedstaden", "ethics_approval", "approved", ""),
+            (
+                "rkkp",
+                "rkkp_data_access",
+                "approved_with_conditions",
+                "Godkendt på RKKP's standardvilkår.",
+            ),
+            (
+                "hovedstaden",
+                "region_data_extraction:hovedstaden",
+                "approved",
+                "",
+            ),
+            ("sds", "sds_data_access:sds", "approved", ""),
+        ],
+    ),
+    (
+        "Røntgen-AI: ekstern validering",
+        &[
+            ("demofarma", "record_of_processing", "approved", ""),
+            (
+                "vek-hovedstaden",
+                "ethics_approval",
+                "information_requested",
+                "Beskriv venligst, hvordan billederne pseudonymiseres, før modellen trænes.",
+            ),
+        ],
+    ),
+    (
+        "Røntgen-AI: billeder fra 2010-2014",
+        &[
+            ("demofarma", "record_of_processing", "approved", ""),
+            ("vek-hovedstaden", "ethics_approval", "approved", ""),
+            (
+                "hovedstaden",
+                "region_data_extraction:hovedstaden",
+                "rejected",
+                "Udtræksbeskrivelsen siger ikke, hvilke afdelinger billederne skal komme fra.",
+            ),
+        ],
+    ),
+];
+
 /// Seeds the demo's applications unless the demo applicants have some already.
 pub async fn seed(store: &Store) -> anyhow::Result<usize> {
     let bo = principal(store, "applicant@demofarma.demo.dk").await?;
@@ -195,25 +278,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
     for (org, email) in HANDLERS {
         h.insert(org, principal(store, email).await?);
     }
-    let protocol = "upl-demoprotocol";
-    if store.uploads_for(bo.user.id, &[]).await?.is_empty() {
-        let mut tx = store.write().await?;
-        let pdf = b"%PDF-1.4\n% Demofarma protokol (demo)\n";
-        tx.create_upload(
-            &bo.audit_source(&d.client, Some("demofarma".into())),
-            &ork_store::NewUpload {
-                id: protocol,
-                user_id: bo.user.id,
-                org_id: Some(&bo.memberships[0].org_id),
-                filename: "protokol.pdf",
-                media_type: "application/pdf",
-                sha256: "demo",
-                content: pdf,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-    }
+    let protocol = protocol_upload(store, &bo, &d.client).await?;
 
     // A draft, half written.
     let mut half = company_answers(protocol);
@@ -227,118 +292,14 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
         &half,
     )
     .await?;
-
-    // Granted: every authority approved.
-    let granted = d
-        .submitted(
-            &bo,
-            "Tidlig opsporing af lungekræft på røntgen",
-            &case_2(),
-            &company_answers(protocol),
-        )
-        .await?;
-    d.decide(
-        &h["demofarma"],
-        &granted,
-        "record_of_processing",
-        "approved",
-        "",
-    )
-    .await?;
-    d.decide(
-        &h["sds"],
-        &granted,
-        "sds_environment_authorisation",
-        "approved",
-        "",
-    )
-    .await?;
-    d.decide(
-        &h["vek-hovedstaden"],
-        &granted,
-        "ethics_approval",
-        "approved",
-        "",
-    )
-    .await?;
-    d.decide(
-        &h["rkkp"],
-        &granted,
-        "rkkp_data_access",
-        "approved_with_conditions",
-        "Godkendt på RKKP's standardvilkår.",
-    )
-    .await?;
-    d.decide(
-        &h["hovedstaden"],
-        &granted,
-        "region_data_extraction:hovedstaden",
-        "approved",
-        "",
-    )
-    .await?;
-    d.decide(&h["sds"], &granted, "sds_data_access:sds", "approved", "")
-        .await?;
-
-    // Waiting on the applicant: the ethics committee asks for more.
-    let asked = d
-        .submitted(
-            &bo,
-            "Røntgen-AI: ekstern validering",
-            &case_2(),
-            &company_answers(protocol),
-        )
-        .await?;
-    d.decide(
-        &h["demofarma"],
-        &asked,
-        "record_of_processing",
-        "approved",
-        "",
-    )
-    .await?;
-    d.decide(
-        &h["vek-hovedstaden"],
-        &asked,
-        "ethics_approval",
-        "information_requested",
-        "Beskriv venligst, hvordan billederne pseudonymiseres, før modellen trænes.",
-    )
-    .await?;
-
-    // A rejection to answer: the region found the extraction unclear.
-    let rejected = d
-        .submitted(
-            &bo,
-            "Røntgen-AI: billeder fra 2010-2014",
-            &case_2(),
-            &company_answers(protocol),
-        )
-        .await?;
-    d.decide(
-        &h["demofarma"],
-        &rejected,
-        "record_of_processing",
-        "approved",
-        "",
-    )
-    .await?;
-    d.decide(
-        &h["vek-hovedstaden"],
-        &rejected,
-        "ethics_approval",
-        "approved",
-        "",
-    )
-    .await?;
-    d.decide(
-        &h["hovedstaden"],
-        &rejected,
-        "region_data_extraction:hovedstaden",
-        "rejected",
-        "Udtræksbeskrivelsen siger ikke, hvilke afdelinger billederne skal komme fra.",
-    )
-    .await?;
+    for (title, decisions) in COMPANY {
+        let app = d
+            .submitted(&bo, title, &case_2(), &company_answers(protocol))
+            .await?;
+        for (org, step, outcome, text) in decisions {
+            d.decide(&h[org], &app, step, outcome, text).await?;
+        }
+    }
 
     // In review at several authorities: a university's register study.
     let review = d

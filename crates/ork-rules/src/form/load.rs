@@ -298,6 +298,55 @@ fn kind_of(p: &mut Problems, s: &Spanned<String>) -> Option<FieldType> {
     k
 }
 
+/// A table's columns (and a problem when a table has none or another type has some).
+fn columns(
+    p: &mut Problems,
+    at: &Range<usize>,
+    kind: FieldType,
+    raw: Vec<RawColumn>,
+) -> Vec<Column> {
+    let mut columns = Vec::new();
+    if kind == FieldType::Table && raw.is_empty() {
+        p.at(at.clone(), "a table needs columns");
+    }
+    if kind != FieldType::Table && !raw.is_empty() {
+        p.at(at.clone(), format!("a {} has no columns", kind.code()));
+    }
+    for c in raw {
+        let cat = c.id.span();
+        let Some(ck) = kind_of(p, &c.kind) else {
+            continue;
+        };
+        if !ck.in_table() {
+            p.at(
+                c.kind.span(),
+                format!("a table's column cannot be a {}", ck.code()),
+            );
+        }
+        if !is_id(c.id.get_ref()) || columns.iter().any(|x: &Column| &x.id == c.id.get_ref()) {
+            p.at(
+                cat.clone(),
+                format!("column id {:?} is not a new snake_case id", c.id.get_ref()),
+            );
+        }
+        bounds(p, &cat, ck, c.min, c.max);
+        let label = Text::new(c.da, c.en);
+        if !written(&label) {
+            p.at(cat.clone(), "the column's label needs both languages");
+        }
+        columns.push(Column {
+            id: c.id.into_inner(),
+            kind: ck,
+            required: c.required,
+            min: c.min,
+            max: c.max,
+            options: choices(p, &cat, c.options, ck),
+            label,
+        });
+    }
+    columns
+}
+
 fn field(p: &mut Problems, f: RawField, seen: &[Field], steps: &BTreeSet<String>) -> Option<Field> {
     let at = f.id.span();
     let id = f.id.get_ref();
@@ -338,45 +387,7 @@ fn field(p: &mut Problems, f: RawField, seen: &[Field], steps: &BTreeSet<String>
             None
         }
     };
-    let mut columns = Vec::new();
-    if kind == FieldType::Table && f.columns.is_empty() {
-        p.at(at.clone(), "a table needs columns");
-    }
-    if kind != FieldType::Table && !f.columns.is_empty() {
-        p.at(at.clone(), format!("a {} has no columns", kind.code()));
-    }
-    for c in f.columns {
-        let cat = c.id.span();
-        let Some(ck) = kind_of(p, &c.kind) else {
-            continue;
-        };
-        if !ck.in_table() {
-            p.at(
-                c.kind.span(),
-                format!("a table's column cannot be a {}", ck.code()),
-            );
-        }
-        if !is_id(c.id.get_ref()) || columns.iter().any(|x: &Column| &x.id == c.id.get_ref()) {
-            p.at(
-                cat.clone(),
-                format!("column id {:?} is not a new snake_case id", c.id.get_ref()),
-            );
-        }
-        bounds(p, &cat, ck, c.min, c.max);
-        let label = Text::new(c.da, c.en);
-        if !written(&label) {
-            p.at(cat.clone(), "the column's label needs both languages");
-        }
-        columns.push(Column {
-            id: c.id.into_inner(),
-            kind: ck,
-            required: c.required,
-            min: c.min,
-            max: c.max,
-            options: choices(p, &cat, c.options, ck),
-            label,
-        });
-    }
+    let columns = columns(p, &at, kind, f.columns);
     let visible = f.visible.and_then(|v| {
         let span = v.span();
         condition(v.get_ref(), seen, steps)

@@ -163,6 +163,60 @@ struct CasePage {
     outcome: String,
 }
 
+/// The applicant organisation's other submitted applications, with their permits' status:
+/// (title, state code, submitted, permit status or empty).
+async fn history_of(
+    state: &AppState,
+    app: &ork_store::Application,
+    now: i64,
+) -> Result<Vec<(String, String, String, String)>, ApiError> {
+    let mut history = Vec::new();
+    for a in state
+        .store
+        .submitted_applications_of_org(&app.org_id)
+        .await?
+    {
+        if a.id == app.id {
+            continue;
+        }
+        let permit = state.store.permit_of_application(&a.id).await?;
+        history.push((
+            a.title.clone(),
+            a.state.code().to_owned(),
+            a.submitted_at.map(crate::dates::date).unwrap_or_default(),
+            permit
+                .map(|p| crate::permits::service::status(&p, now).to_owned())
+                .unwrap_or_default(),
+        ));
+    }
+    Ok(history)
+}
+
+/// A part's decisions and messages, oldest first.
+type Thread = (
+    Vec<(i64, String, String, Vec<String>)>,
+    Vec<(String, bool, String)>,
+);
+
+async fn thread_of(state: &AppState, part_id: &str) -> Result<Thread, ApiError> {
+    let list = |t: &str| serde_json::from_str::<Vec<String>>(t).unwrap_or_default();
+    let decisions = state
+        .store
+        .decisions_of(part_id)
+        .await?
+        .into_iter()
+        .map(|d| (d.round, d.outcome, d.text, list(&d.conditions)))
+        .collect();
+    let messages = state
+        .store
+        .messages_of(part_id)
+        .await?
+        .into_iter()
+        .map(|m| (m.author_name, m.from_authority, m.body))
+        .collect();
+    Ok((decisions, messages))
+}
+
 async fn case_page(
     state: &AppState,
     c: Chrome,
@@ -194,27 +248,9 @@ async fn case_page(
                 .map(|v| (f.label.get(lang).to_owned(), display(v)))
         })
         .collect();
-    let list = |t: &str| serde_json::from_str::<Vec<String>>(t).unwrap_or_default();
     let s = crate::applications::service::part_summary(&part, now);
-    let mut history = Vec::new();
-    for a in state
-        .store
-        .submitted_applications_of_org(&app.org_id)
-        .await?
-    {
-        if a.id == app.id {
-            continue;
-        }
-        let permit = state.store.permit_of_application(&a.id).await?;
-        history.push((
-            a.title.clone(),
-            a.state.code().to_owned(),
-            a.submitted_at.map(crate::dates::date).unwrap_or_default(),
-            permit
-                .map(|p| crate::permits::service::status(&p, now).to_owned())
-                .unwrap_or_default(),
-        ));
-    }
+    let history = history_of(state, &app, now).await?;
+    let (decisions, messages) = thread_of(state, &part.id).await?;
     Ok(CasePage {
         id: part.id.clone(),
         title: app.title.clone(),
@@ -236,27 +272,8 @@ async fn case_page(
         stopped_days: part.clock.stopped(now) / 86_400,
         open: part.state.open(),
         fields,
-        decisions: state
-            .store
-            .decisions_of(&part.id)
-            .await?
-            .into_iter()
-            .map(|d| {
-                (
-                    d.round,
-                    d.outcome.clone(),
-                    d.text.clone(),
-                    list(&d.conditions),
-                )
-            })
-            .collect(),
-        messages: state
-            .store
-            .messages_of(&part.id)
-            .await?
-            .into_iter()
-            .map(|m| (m.author_name, m.from_authority, m.body))
-            .collect(),
+        decisions,
+        messages,
         history,
         assessments: service::shared_assessments(state, &part)
             .await?

@@ -76,18 +76,11 @@ fn expiry(answers: &serde_json::Map<String, Value>, now: i64) -> i64 {
     })
 }
 
-/// Issues the permit of a granted application in `tx`: its scope from the answers, the
-/// approvals (each part's reference) and every condition of the decisions; signed.
-pub async fn issue(
-    state: &AppState,
-    tx: &mut WriteTx,
-    src: &AuditSource,
-    app: &Application,
-    parts: &[Part],
-) -> Result<String, ApiError> {
-    let now = ork_store::now_unix();
-    let answers = apps::answers(app);
-    let creator = state.store.user_by_id(app.created_by).await?;
+/// The named users of a permit: the applicant, the project lead and the users the form names.
+fn named_users(
+    answers: &serde_json::Map<String, Value>,
+    creator: Option<ork_store::User>,
+) -> Vec<NamedUser> {
     let mut users = persons(answers.get("project_lead"));
     users.extend(persons(answers.get("users")));
     if let Some(c) = creator
@@ -103,7 +96,11 @@ pub async fn issue(
         );
     }
     users.dedup_by(|a, b| a.email == b.email && a.role == b.role);
-    let datasets = answers
+    users
+}
+
+fn datasets(answers: &serde_json::Map<String, Value>) -> Vec<GrantedDataset> {
+    answers
         .get("data_description")
         .and_then(Value::as_array)
         .map(|a| {
@@ -121,7 +118,18 @@ pub async fn issue(
                 })
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// What a granted application's permit allows: from its answers, the decisions' conditions
+/// and its parts (each part's reference is the approval it rests on).
+fn scope_of(
+    app: &Application,
+    answers: &serde_json::Map<String, Value>,
+    users: Vec<NamedUser>,
+    conditions: Vec<String>,
+    parts: &[Part],
+) -> Scope {
     let period = answers.get("data_period");
     let text = |k: &str| {
         answers
@@ -130,18 +138,17 @@ pub async fn issue(
             .unwrap_or_default()
             .to_owned()
     };
-    let id = crate::ids::new_id("prm");
-    let scope = Scope {
+    Scope {
         application: app.id.clone(),
         organisation: app.org_id.to_string(),
         title: app.title.clone(),
         purpose: text("purpose"),
-        datasets,
+        datasets: datasets(answers),
         population: answers.get("population").cloned().unwrap_or(Value::Null),
         data_from: period.and_then(|p| p["from"].as_str()).map(str::to_owned),
         data_to: period.and_then(|p| p["to"].as_str()).map(str::to_owned),
         users,
-        conditions: tx.conditions_of(&app.id).await?,
+        conditions,
         approvals: parts
             .iter()
             .map(|p| Approval {
@@ -152,7 +159,30 @@ pub async fn issue(
                 decided: p.decided_at.map(date).unwrap_or_default(),
             })
             .collect(),
-    };
+    }
+}
+
+/// Issues the permit of a granted application in `tx`: its scope from the answers, the
+/// approvals (each part's reference) and every condition of the decisions; signed.
+pub async fn issue(
+    state: &AppState,
+    tx: &mut WriteTx,
+    src: &AuditSource,
+    app: &Application,
+    parts: &[Part],
+) -> Result<String, ApiError> {
+    let now = ork_store::now_unix();
+    let answers = apps::answers(app);
+    let creator = state.store.user_by_id(app.created_by).await?;
+    let id = crate::ids::new_id("prm");
+    let conditions = tx.conditions_of(&app.id).await?;
+    let scope = scope_of(
+        app,
+        &answers,
+        named_users(&answers, creator),
+        conditions,
+        parts,
+    );
     let claims = Claims {
         iss: ISSUER.into(),
         sub: app.org_id.to_string(),
