@@ -28,6 +28,17 @@ test('the applicant follows every part of their applications, in Danish and Engl
   await expect(parts.getByRole('row', { name: /Extraction of patient-record/ })).toContainText('Rejected – waiting for you');
   await checkA11y(page);
 
+  // The committee's question is answered here: the part goes back in review.
+  await page.goto('/applications');
+  await page.getByRole('link', { name: 'Røntgen-AI: ekstern validering' }).click();
+  const waiting = page.locator('[data-testid^="app-waiting-"]');
+  await expect(waiting).toContainText('pseudonymiseres');
+  await checkA11y(page);
+  await waiting.getByLabel('Your answer').fill('The images are pseudonymised by the region before they reach the platform.');
+  await waiting.getByTestId('app-answer').click();
+  await expect(page.getByTestId('app-parts').getByRole('row', { name: /Research ethics committee approval/ })).toContainText('In review');
+  await expect(page.locator('[data-testid^="app-waiting-"]')).toHaveCount(0);
+
   // A draft lists what is still missing, in the user's language.
   await page.goto('/applications');
   await page.getByRole('link', { name: 'Røntgen-AI: kladde til næste projekt' }).click();
@@ -45,15 +56,17 @@ test('a case handler sees their authority\'s queue, earliest deadline first', as
   await expect(page).toHaveURL(/\/cases$/);
   const queue = page.getByTestId('cases-queue');
   // The committee's parts: the granted and the rejected applications' ethics approvals and the
-  // one waiting for the applicant's answer.
+  // one that asked the applicant for more (answered or not, depending on the tests before).
   await expect(queue.locator('tbody tr')).toHaveCount(3);
-  await expect(queue).toContainText('Oplysninger efterspurgt');
+  await expect(queue.getByRole('row', { name: /ekstern validering/ })).toContainText(/Oplysninger efterspurgt|Under behandling/);
   await checkA11y(page);
-  await page.getByLabel('Status').selectOption('information_requested');
+  await page.getByLabel('Status').selectOption('approved');
   await page.getByRole('button', { name: 'Vis' }).click();
-  await expect(queue.locator('tbody tr')).toHaveCount(1);
-  await expect(queue).toContainText('Røntgen-AI: ekstern validering');
+  await expect(queue.locator('tbody tr')).toHaveCount(2);
+  await expect(queue).not.toContainText('ekstern validering');
   await checkA11y(page);
+  await page.getByLabel('Status').selectOption('');
+  await page.getByRole('button', { name: 'Vis' }).click();
   // The part shows the applicant's history across all authorities, with its permit.
   await queue.getByRole('link', { name: 'Røntgen-AI: ekstern validering' }).click();
   const history = page.getByTestId('case-history');

@@ -29,4 +29,8 @@ pub(crate) fn web_routes() -> Router<AppState> {
     Router::new()
         .route("/applications", get(web::list))
         .route("/applications/{id}", get(web::show))
+        .route(
+            "/applications/{id}/answer",
+            axum::routing::post(web::answer),
+        )
 }

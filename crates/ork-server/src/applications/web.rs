@@ -55,6 +55,7 @@ pub async fn list(
 
 /// One part as the application page shows it.
 pub struct PartRow {
+    pub id: String,
     pub step: String,
     pub authority: String,
     pub state: String,
@@ -74,8 +75,42 @@ struct ApplicationPage {
     parts: Vec<PartRow>,
     /// (field label, message) for a draft.
     errors: Vec<(String, String)>,
+    /// What the authorities wait for: (part id, step, authority, state code, their words,
+    /// whether the user may answer here).
+    waiting: Vec<Waiting>,
     is_draft: bool,
 }
+
+/// What the authorities wait for from the applicant, part by part: (part id, step,
+/// authority, state code, the authority's words, whether the user may answer here).
+async fn waiting_of(
+    state: &AppState,
+    parts: &[PartRow],
+    standing: service::Standing,
+) -> Result<Vec<Waiting>, ApiError> {
+    let mut waiting = Vec::new();
+    for row in parts.iter().filter(|r| r.waits_on_you) {
+        let said = state
+            .store
+            .decisions_of(&row.id)
+            .await?
+            .pop()
+            .map(|d| d.text)
+            .unwrap_or_default();
+        let answerable = row.state == "information_requested" && standing.may_edit();
+        waiting.push((
+            row.id.clone(),
+            row.step.clone(),
+            row.authority.clone(),
+            row.state.clone(),
+            said,
+            answerable,
+        ));
+    }
+    Ok(waiting)
+}
+
+type Waiting = (String, String, String, String, String, bool);
 
 /// GET /applications/{id}: one application and its parts.
 pub async fn show(
@@ -97,7 +132,7 @@ pub async fn show(
                 lang.pick(&o.name_da, &o.name_en).to_owned()
             })
     };
-    let parts = body
+    let parts: Vec<PartRow> = body
         .parts
         .iter()
         .map(|x| {
@@ -115,6 +150,7 @@ pub async fn show(
             // A decided part's dates are history: the page shows them only while it runs.
             let open = part_state.is_some_and(|s| !s.closed());
             PartRow {
+                id: x.id.clone(),
                 step: format!("{name}{suffix}"),
                 authority: org_name(&x.authority),
                 state: x.state.clone(),
@@ -134,6 +170,7 @@ pub async fn show(
             (label, e.message.clone())
         })
         .collect();
+    let waiting = waiting_of(&state, &parts, standing).await?;
     let page = ApplicationPage {
         c,
         id: app.id.clone(),
@@ -143,8 +180,36 @@ pub async fn show(
         parts,
         errors,
         is_draft: app.state == AppStateCode::Draft,
+        waiting,
     };
     Ok(render(lang, &page))
+}
+
+/// POST /applications/{id}/answer: the applicant's answer to an authority's request for
+/// information on one part (`part`, `body`): the part goes back in review, its clock runs.
+pub async fn answer(
+    State(state): State<AppState>,
+    client: crate::auth::ClientAddr,
+    WebUser(p): WebUser,
+    Path(id): Path<String>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    let part = state
+        .store
+        .part(get("part"))
+        .await?
+        .filter(|x| x.application_id == id)
+        .ok_or_else(crate::cases::service::part_not_found)?;
+    crate::cases::service::message(&state, &p, &client, &part.id, get("body")).await?;
+    Ok(axum::response::Redirect::to(&format!("/applications/{id}")).into_response())
 }
 
 #[cfg(test)]

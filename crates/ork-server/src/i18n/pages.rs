@@ -3,6 +3,9 @@
 /// (key, Danish, English) — one row a text, kept as a table for review.
 #[rustfmt::skip]
 pub static TEXTS: &[(&str, &str, &str)] = &[
+    ("app.your_answer", "Dit svar", "Your answer"),
+    ("app.your_answer_hint", "Svaret sendes til myndigheden, og fristen løber igen fra nu.", "The answer goes to the authority, and the deadline runs again from now."),
+    ("app.send_answer", "Send svar", "Send answer"),
     ("cases.assessments", "Fælles vurderinger", "Shared assessments"),
     ("assessment.here", "Vurderes her, af jer; de øvrige trin genbruger jeres vurdering", "Assessed here, by you; the other steps reuse your assessment"),
     ("assessment.decided", "Allerede vurderet og genbrugt – ikke igen her. Vurderet af", "Already assessed and reused – not again here. Assessed by"),
