@@ -278,6 +278,21 @@ fn decision_from_row(r: &AnyRow) -> Result<Decision> {
     })
 }
 
+/// An application's parts, in order, read through the pool or a transaction's connection.
+async fn parts_of_on<'e>(
+    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    application_id: &str,
+) -> Result<Vec<Part>> {
+    let q = format!("SELECT {PART_COLUMNS} FROM parts WHERE application_id = $1 ORDER BY id");
+    sqlx::query(&q)
+        .bind(application_id.to_owned())
+        .fetch_all(on)
+        .await?
+        .iter()
+        .map(part_from_row)
+        .collect()
+}
+
 impl Store {
     pub async fn application(&self, id: &str) -> Result<Option<Application>> {
         let q = format!(
@@ -374,14 +389,7 @@ impl Store {
 
     /// An application's parts in the order they were written (the roadmap's order).
     pub async fn parts_of(&self, application_id: &str) -> Result<Vec<Part>> {
-        let q = format!("SELECT {PART_COLUMNS} FROM parts WHERE application_id = $1 ORDER BY id");
-        sqlx::query(&q)
-            .bind(application_id.to_owned())
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(part_from_row)
-            .collect()
+        parts_of_on(self.pool(), application_id).await
     }
 
     pub async fn part(&self, id: &str) -> Result<Option<Part>> {
@@ -660,14 +668,7 @@ impl WriteTx {
 
     /// An application's parts as this transaction sees them (its own changes included).
     pub async fn parts_of_tx(&mut self, application_id: &str) -> Result<Vec<Part>> {
-        let q = format!("SELECT {PART_COLUMNS} FROM parts WHERE application_id = $1 ORDER BY id");
-        sqlx::query(&q)
-            .bind(application_id.to_owned())
-            .fetch_all(self.conn())
-            .await?
-            .iter()
-            .map(part_from_row)
-            .collect()
+        parts_of_on(self.conn(), application_id).await
     }
 
     /// The conditions of the decisions in force on an application's parts (each part's

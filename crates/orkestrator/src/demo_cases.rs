@@ -6,6 +6,7 @@
 use anyhow::{Context, anyhow};
 use ork_domain::Email;
 use ork_server::applications::service as apps;
+use ork_server::applications::submit;
 use ork_server::auth::{ClientAddr, Principal, Via};
 use ork_server::cases::service::{self as cases, Decision};
 use ork_server::{ApiError, AppState};
@@ -126,11 +127,11 @@ impl Demo {
         answers: &Value,
     ) -> anyhow::Result<String> {
         let id = self.draft(p, title, need, answers).await?;
-        apps::submit(&self.state, p, &self.client, &id)
+        submit::submit(&self.state, p, &self.client, &id)
             .await
             .map_err(|e| match e {
-                apps::SubmitError::Api(e) => err(e),
-                apps::SubmitError::Invalid(v) => anyhow!(
+                submit::SubmitError::Api(e) => err(e),
+                submit::SubmitError::Invalid(v) => anyhow!(
                     "demo answers have errors: {:?}",
                     v.iter().map(|e| (&e.field, &e.code)).collect::<Vec<_>>()
                 ),

@@ -7,7 +7,8 @@ use super::dto::{
     FormBody, InviteBody, MemberBody, MemberList, NewApplicationBody, OptionBody, SectionBody,
     SubmitRefusedBody,
 };
-use super::service::{self, SubmitError, UserRefs};
+use super::service::{self, UserRefs};
+use super::submit::{self, SubmitError};
 use crate::api::{ApiJson, ErrorDetail, UserLang};
 use crate::auth::{ApiUser, ClientAddr};
 use crate::dates::iso;
@@ -95,8 +96,7 @@ pub async fn patch(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<AnswersPatch>,
 ) -> Result<Json<ApplicationBody>, ApiError> {
-    let app = service::save(&state, &p, &client, &id, &b.answers).await?;
-    let (_, standing) = service::find(&state, &p, &id).await?;
+    let (app, standing) = service::save(&state, &p, &client, &id, &b.answers).await?;
     Ok(Json(service::body(&state, &p, &app, standing, lang).await?))
 }
 
@@ -117,9 +117,8 @@ pub async fn submit(
     UserLang(lang): UserLang,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    match service::submit(&state, &p, &client, &id).await {
-        Ok(app) => {
-            let (_, standing) = service::find(&state, &p, &id).await?;
+    match submit::submit(&state, &p, &client, &id).await {
+        Ok((app, standing)) => {
             Ok(Json(service::body(&state, &p, &app, standing, lang).await?).into_response())
         }
         Err(SubmitError::Api(e)) => Err(e),
@@ -248,8 +247,7 @@ pub async fn withdraw(
     UserLang(lang): UserLang,
     Path(id): Path<String>,
 ) -> Result<Json<ApplicationBody>, ApiError> {
-    let app = service::withdraw(&state, &p, &client, &id).await?;
-    let (_, standing) = service::find(&state, &p, &id).await?;
+    let (app, standing) = submit::withdraw(&state, &p, &client, &id).await?;
     Ok(Json(service::body(&state, &p, &app, standing, lang).await?))
 }
 

@@ -1,10 +1,12 @@
 //! Applications: one form stated once, split field by field to each authority's part,
-//! tracked to a decision. `service.rs` is the applicant's side (drafts, answers, the form,
-//! submission); `uploads.rs` files for attachment answers; `dto.rs` the API's bodies.
+//! tracked to a decision. `service.rs` is the applicant's side (drafts, answers, the form),
+//! `submit.rs` submission, resubmission and withdrawal; `uploads.rs` files for attachment
+//! answers; `dto.rs` the API's bodies.
 
 pub mod api;
 pub mod dto;
 pub mod service;
+pub mod submit;
 pub mod uploads;
 mod web;
 

@@ -9,11 +9,11 @@ use crate::auth::{ClientAddr, Principal};
 use crate::dates::iso;
 use crate::{ApiError, AppState};
 use axum::http::StatusCode;
-use ork_cases::{AppState as AppStateCode, PartState};
+use ork_cases::AppState as AppStateCode;
 use ork_domain::{Lang, OrgId, Role};
-use ork_rules::form::{Checked, CohortProblem, CohortRef, Context, Form, FormError, References};
+use ork_rules::form::{Checked, CohortProblem, CohortRef, Context, FormError, References};
 use ork_rules::report::RoadmapReport;
-use ork_store::{Access, Application, NewApplication, NewPart, Part, PartChange};
+use ork_store::{Access, Application, NewApplication, Part};
 use serde_json::{Map, Value, json};
 
 /// A user's access to an application.
@@ -63,12 +63,12 @@ pub async fn find_editable(
     state: &AppState,
     p: &Principal,
     id: &str,
-) -> Result<Application, ApiError> {
+) -> Result<(Application, Standing), ApiError> {
     let (app, s) = find(state, p, id).await?;
     if !s.may_edit() {
         return Err(ApiError::of(StatusCode::FORBIDDEN, "reader_only", &[]));
     }
-    Ok(app)
+    Ok((app, s))
 }
 
 /// The organisation a user applies for: the one named (they must be an applicant there),
@@ -222,14 +222,14 @@ pub async fn body(
     let need = need(app)?;
     let roadmap = roadmap(state, app)?;
     let answers = answers(app);
-    let refs = UserRefs::load(state, p).await?;
-    let errors = if editable(state, app).await? {
+    let parts = state.store.parts_of(&app.id).await?;
+    let errors = if editable(app, &parts) {
+        let refs = UserRefs::load(state, p).await?;
         error_bodies(&check(state, &need, &roadmap, &answers, &refs).errors, lang)
     } else {
         Vec::new()
     };
     let now = ork_store::now_unix();
-    let parts = state.store.parts_of(&app.id).await?;
     let fees = roadmap
         .steps
         .iter()
@@ -308,17 +308,12 @@ pub async fn create(
 /// Whether the applicant may change the answers: a draft, or a submitted application with
 /// a part that waits on the applicant (a rejection to answer by resubmitting, a request for
 /// information).
-pub async fn editable(state: &AppState, app: &Application) -> Result<bool, ApiError> {
-    Ok(match app.state {
+pub fn editable(app: &Application, parts: &[Part]) -> bool {
+    match app.state {
         AppStateCode::Draft => true,
-        AppStateCode::Submitted => state
-            .store
-            .parts_of(&app.id)
-            .await?
-            .iter()
-            .any(|p| p.state.waits_on_applicant()),
+        AppStateCode::Submitted => parts.iter().any(|p| p.state.waits_on_applicant()),
         AppStateCode::Granted | AppStateCode::Withdrawn => false,
-    })
+    }
 }
 
 /// Saves answers to a draft: unknown field ids are a 400 naming them; otherwise the answers
@@ -330,9 +325,9 @@ pub async fn save(
     client: &ClientAddr,
     id: &str,
     patch: &Map<String, Value>,
-) -> Result<Application, ApiError> {
-    let app = find_editable(state, p, id).await?;
-    if !editable(state, &app).await? {
+) -> Result<(Application, Standing), ApiError> {
+    let (app, standing) = find_editable(state, p, id).await?;
+    if !editable(&app, &state.store.parts_of(id).await?) {
         return Err(ApiError::of(StatusCode::CONFLICT, "not_editable", &[]));
     }
     if let Some(u) = state.rules.book.form.unknown(patch) {
@@ -381,237 +376,8 @@ pub async fn save(
         return Err(ApiError::of(StatusCode::CONFLICT, "changed_meanwhile", &[]));
     }
     tx.commit().await?;
-    state.store.application(id).await?.ok_or_else(not_found)
-}
-
-/// Why a submission did not happen.
-pub enum SubmitError {
-    /// The answers have errors: every one, nothing submitted.
-    Invalid(Vec<FormError>),
-    Api(ApiError),
-}
-
-impl From<ApiError> for SubmitError {
-    fn from(e: ApiError) -> Self {
-        Self::Api(e)
-    }
-}
-
-impl From<ork_store::StoreError> for SubmitError {
-    fn from(e: ork_store::StoreError) -> Self {
-        Self::Api(e.into())
-    }
-}
-
-/// The parts of a frozen roadmap: one per step, each with exactly the answers its rule
-/// names; a step with nothing to wait for goes to its authority at once.
-pub fn parts_for(
-    book: &ork_rules::Rulebook,
-    app: &Application,
-    roadmap: &RoadmapReport,
-    checked: &Checked,
-    now: i64,
-) -> Result<Vec<NewPart>, ApiError> {
-    let mut out = Vec::new();
-    for (i, s) in roadmap.steps.iter().enumerate() {
-        let rule = book.step(rule_of(&s.id)).ok_or_else(|| {
-            ApiError::from(anyhow::anyhow!("roadmap step {} not in the rulebook", s.id))
-        })?;
-        let authority = if s.authority == "own_institution" {
-            app.org_id.clone()
-        } else {
-            OrgId::parse(&s.authority)
-                .map_err(|e| ApiError::from(anyhow::anyhow!("authority {}: {e}", s.authority)))?
-        };
-        let fields: Map<String, Value> = Form::deliver(rule, &checked.answers)
-            .into_iter()
-            .map(|(k, v)| (k, v.to_json()))
-            .collect();
-        let waits = !s.depends_on.is_empty();
-        out.push(NewPart {
-            id: format!("{}-{:02}", app.id, i + 1),
-            step: s.id.clone(),
-            rule: rule.id.clone(),
-            authority,
-            state: if waits {
-                PartState::Waiting
-            } else {
-                PartState::Submitted
-            },
-            fields: Value::Object(fields).to_string(),
-            depends_on: s.depends_on.clone(),
-            deadline_days: rule.deadline_days,
-            expected_days: s.expected_days.median,
-            opened_at: (!waits).then_some(now),
-        });
-    }
-    Ok(out)
-}
-
-/// Submits a draft: the answers must pass every check (else every error, nothing
-/// submitted); the roadmap is computed and frozen, and the parts written.
-pub async fn submit(
-    state: &AppState,
-    p: &Principal,
-    client: &ClientAddr,
-    id: &str,
-) -> Result<Application, SubmitError> {
-    let app = find_editable(state, p, id).await?;
-    if app.state == AppStateCode::Submitted {
-        return resubmit(state, p, client, app).await;
-    }
-    if app.state != AppStateCode::Draft {
-        return Err(ApiError::of(StatusCode::CONFLICT, "not_a_draft", &[]).into());
-    }
-    let need = need(&app)?;
-    let roadmap = roadmap_of(state, &need)?;
-    if let Some(b) = roadmap.blockers.first() {
-        let step = b.step.clone();
-        return Err(ApiError::of(StatusCode::CONFLICT, "blocked", &[("step", &step)]).into());
-    }
-    let answers = answers(&app);
-    let refs = UserRefs::load(state, p).await?;
-    let checked = check(state, &need, &roadmap, &answers, &refs);
-    if !checked.errors.is_empty() {
-        return Err(SubmitError::Invalid(checked.errors));
-    }
-    let now = ork_store::now_unix();
-    let parts = parts_for(&state.rules.book, &app, &roadmap, &checked, now)?;
-    let roadmap_json =
-        serde_json::to_string(&roadmap).map_err(|e| ApiError::from(anyhow::anyhow!(e)))?;
-    let kept: Map<String, Value> = checked
-        .answers
-        .iter()
-        .map(|(k, v)| (k.clone(), v.to_json()))
-        .collect();
-    let mut tx = state.store.write().await?;
-    let done = tx
-        .submit_application(
-            &p.audit_source(client, Some(app.org_id.to_string())),
-            &ork_store::Submission {
-                id,
-                revision: app.revision,
-                answers: &Value::Object(kept).to_string(),
-                roadmap: &roadmap_json,
-                rulebook_version: &roadmap.rulebook_version,
-                parts: &parts,
-            },
-        )
-        .await?;
-    if !done {
-        return Err(ApiError::of(StatusCode::CONFLICT, "changed_meanwhile", &[]).into());
-    }
-    tx.commit().await?;
-    Ok(state.store.application(id).await?.ok_or_else(not_found)?)
-}
-
-/// Submits again after a rejection: every rejected part goes back to its authority with the
-/// answers as they are now (exactly its rule's fields), a new round and a new clock. The
-/// answers are checked against the frozen roadmap first, as at the first submission.
-async fn resubmit(
-    state: &AppState,
-    p: &Principal,
-    client: &ClientAddr,
-    app: Application,
-) -> Result<Application, SubmitError> {
-    let parts = state.store.parts_of(&app.id).await?;
-    let rejected: Vec<&Part> = parts
-        .iter()
-        .filter(|x| x.state == PartState::Rejected)
-        .collect();
-    if rejected.is_empty() {
-        return Err(ApiError::of(StatusCode::CONFLICT, "nothing_to_resubmit", &[]).into());
-    }
-    let need = need(&app)?;
-    let roadmap = roadmap(state, &app)?;
-    let refs = UserRefs::load(state, p).await?;
-    let checked = check(state, &need, &roadmap, &answers(&app), &refs);
-    if !checked.errors.is_empty() {
-        return Err(SubmitError::Invalid(checked.errors));
-    }
-    let now = ork_store::now_unix();
-    let src = p.audit_source(client, Some(app.org_id.to_string()));
-    let mut tx = state.store.write().await?;
-    tx.lock_application(&app.id).await?;
-    for part in rejected {
-        let rule = state.rules.book.step(&part.rule).ok_or_else(|| {
-            ApiError::from(anyhow::anyhow!("rule {} not in the rulebook", part.rule))
-        })?;
-        let fields: Map<String, Value> = Form::deliver(rule, &checked.answers)
-            .into_iter()
-            .map(|(k, v)| (k, v.to_json()))
-            .collect();
-        let fields = Value::Object(fields).to_string();
-        let to = part
-            .state
-            .apply(ork_cases::Move::Resubmit)
-            .map_err(|_| ApiError::of(StatusCode::CONFLICT, "nothing_to_resubmit", &[]))?;
-        let c = PartChange {
-            id: &part.id,
-            revision: part.revision,
-            state: to,
-            clock: ork_cases::Clock::open(now),
-            assigned_to: None,
-            round: part.round + 1,
-            decided_at: None,
-            fields: Some(&fields),
-            action: "part.resubmit",
-            details: json!({"round": part.round + 1}),
-        };
-        write_part_change(&mut tx, &src, &c).await?;
-    }
-    tx.commit().await?;
-    Ok(state
-        .store
-        .application(&app.id)
-        .await?
-        .ok_or_else(not_found)?)
-}
-
-/// Withdraws an application: every part not yet decided is withdrawn with it.
-pub async fn withdraw(
-    state: &AppState,
-    p: &Principal,
-    client: &ClientAddr,
-    id: &str,
-) -> Result<Application, ApiError> {
-    let app = find_editable(state, p, id).await?;
-    if !matches!(app.state, AppStateCode::Draft | AppStateCode::Submitted) {
-        return Err(ApiError::of(StatusCode::CONFLICT, "not_withdrawable", &[]));
-    }
-    let src = p.audit_source(client, Some(app.org_id.to_string()));
-    let parts = state.store.parts_of(id).await?;
-    let mut tx = state.store.write().await?;
-    // The application's row first, as every change of its parts takes it (one lock order).
-    tx.lock_application(id).await?;
-    for part in &parts {
-        if let Ok(to) = part.state.apply(ork_cases::Move::Withdraw) {
-            let mut c = PartChange::of(part, "part.withdraw", to, json!({}));
-            c.clock.pause(ork_store::now_unix());
-            write_part_change(&mut tx, &src, &c).await?;
-        }
-    }
-    tx.set_application_state(&src, id, AppStateCode::Withdrawn)
-        .await?;
-    tx.commit().await?;
-    state.store.application(id).await?.ok_or_else(not_found)
-}
-
-/// Writes a part's change, or 409 when another change came first.
-pub async fn write_part_change(
-    tx: &mut ork_store::WriteTx,
-    src: &ork_store::AuditSource,
-    c: &PartChange<'_>,
-) -> Result<(), ApiError> {
-    if tx.move_part(src, c).await? {
-        Ok(())
-    } else {
-        Err(ApiError::of(
-            StatusCode::CONFLICT,
-            "part_changed_meanwhile",
-            &[],
-        ))
-    }
+    let app = state.store.application(id).await?.ok_or_else(not_found)?;
+    Ok((app, standing))
 }
 
 /// Invites a user to an application as co-applicant (may edit) or reader (may only read).
@@ -624,7 +390,7 @@ pub async fn invite(
     email: &str,
     access: &str,
 ) -> Result<(), ApiError> {
-    let app = find_editable(state, p, id).await?;
+    let (app, _) = find_editable(state, p, id).await?;
     let access = Access::parse(access).ok_or_else(|| ApiError::invalid("invalid_access", &[]))?;
     let email =
         ork_domain::Email::parse(email).map_err(|_| ApiError::invalid("invalid_email", &[]))?;

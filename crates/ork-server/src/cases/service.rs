@@ -6,6 +6,7 @@
 //! roadmap's estimates, and an application whose every part approves is granted.
 
 use crate::applications::service::{self as apps, Standing};
+use crate::applications::submit::write_part_change;
 use crate::auth::{ClientAddr, Principal};
 use crate::{ApiError, AppState};
 use axum::http::StatusCode;
@@ -93,13 +94,19 @@ pub async fn queue(
     }
     let now = ork_store::now_unix();
     let mut out = Vec::new();
+    // An application with several parts at these authorities is read once.
+    let mut apps: std::collections::HashMap<String, Option<Application>> = Default::default();
     for org in orgs {
         for part in state.store.parts_for(org, only).await? {
             if part.state == PartState::Waiting {
                 continue;
             }
-            if let Some(app) = state.store.application(&part.application_id).await? {
-                out.push((part, app));
+            if !apps.contains_key(&part.application_id) {
+                let app = state.store.application(&part.application_id).await?;
+                apps.insert(part.application_id.clone(), app);
+            }
+            if let Some(Some(app)) = apps.get(&part.application_id) {
+                out.push((part, app.clone()));
             }
         }
     }
@@ -163,7 +170,7 @@ pub async fn assign(
     let mut c = PartChange::of(&part, "part.assign", to, json!({"handler": user.id}));
     c.assigned_to = Some(user.id);
     let mut tx = state.store.write().await?;
-    apps::write_part_change(
+    write_part_change(
         &mut tx,
         &p.audit_source(client, Some(part.authority.to_string())),
         &c,
@@ -213,7 +220,7 @@ pub async fn message(
             .map_err(|r| refused(r.from))?;
         let mut c = PartChange::of(&part, "part.answer", to, json!({}));
         c.clock.resume(ork_store::now_unix());
-        apps::write_part_change(&mut tx, &src, &c).await?;
+        write_part_change(&mut tx, &src, &c).await?;
     }
     tx.commit().await?;
     state.store.part(id).await?.ok_or_else(part_not_found)
@@ -293,7 +300,7 @@ pub async fn decide(
     let src = p.audit_source(client, Some(part.authority.to_string()));
     let mut tx = state.store.write().await?;
     tx.lock_application(&app.id).await?;
-    apps::write_part_change(&mut tx, &src, &c).await?;
+    write_part_change(&mut tx, &src, &c).await?;
     let list = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
     tx.record_decision(&NewDecision {
         part_id: id,
@@ -353,7 +360,7 @@ async fn follow_approval(
                 json!({"authority": w.authority.as_str()}),
             );
             c.clock = Clock::open(now);
-            apps::write_part_change(tx, src, &c).await?;
+            write_part_change(tx, src, &c).await?;
         }
     }
     if parts.iter().all(|x| x.state.approves()) {
