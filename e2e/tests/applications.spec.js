@@ -112,3 +112,79 @@ test('a case handler reads exactly their step\'s answers and decides, in Danish 
   await page.getByTestId('lang-switch').click();
   await expect(page.locator('html')).toHaveAttribute('lang', 'da');
 });
+
+test('the applicant writes the form once: fields follow the answers, errors keep every answer, in English and Danish', async ({ page }) => {
+  await signIn(page, byEmail('applicant@example-therapeutics.demo.dk'));
+  // The case-2 company's plan: PACS images from a region, diagnoses and the cancer database.
+  const traits = { image_data_reuse: 'yes', commercial_purpose: 'yes' };
+  const query = ['kind=danish_company', 'region=hovedstaden',
+    ...['pacs-hovedstaden', 'lpr', 'dlcr'].map((d) => `datasets=${d}`),
+    ...['biological_material', 'genome_data_reuse', 'image_data_reuse', 'consent',
+      'contact_with_participants', 'intervention', 'disclosure_outside_eu',
+      'identifiable_publication', 'commercial_purpose'].map((t) => `${t}=${traits[t] || 'no'}`)];
+  await page.goto(`/roadmap/plan?${query.join('&')}`);
+  const title = `Røntgen-AI: skema ${Date.now()}`;
+  // This company's user reads the portal in English.
+  await page.getByLabel("The project's title").fill(title);
+  await page.getByTestId('roadmap-apply-submit').click();
+  await expect(page).toHaveURL(/\/applications\/app-[^/]+\/edit$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(title);
+  await expect(page.getByLabel('Project title')).toHaveValue(title);
+  await expect(page.getByTestId('form-steps')).toContainText('Research Ethics Committee, Capital Region');
+  await checkA11y(page);
+
+  // A logical skip: the data processors are asked for only when there are third parties.
+  const processors = page.getByTestId('field-data_processors');
+  await expect(processors).toHaveCount(0);
+  await page.getByTestId('field-third_parties').getByLabel('Yes').check();
+  await expect(processors).toBeVisible();
+  await expect(page.getByTestId('field-data_processing_agreement')).toBeVisible();
+  await checkA11y(page);
+  await page.getByTestId('field-third_parties').getByLabel('No').check();
+  await expect(processors).toHaveCount(0);
+
+  // A file for the protocol is kept and listed as soon as it is chosen.
+  await page.getByTestId('field-protocol').getByLabel(/Attach a file/).setInputFiles({
+    name: 'protokol.txt', mimeType: 'text/plain', buffer: Buffer.from('Protokol, version 1\n'),
+  });
+  await expect(page.getByTestId('files-protocol')).toContainText('protokol.txt');
+
+  // Submitting with errors: every error listed, nothing submitted, every answer kept as typed.
+  await page.getByLabel('Contact address for the case').fill('ikke-en-adresse');
+  await page.getByTestId('form-submit').click();
+  const errors = page.getByTestId('form-errors');
+  await expect(errors).toBeVisible();
+  await expect(errors).toContainText('Contact address for the case');
+  await expect(errors).toContainText('Required.');
+  await expect(page.getByLabel('Contact address for the case')).toHaveValue('ikke-en-adresse');
+  await expect(page.getByTestId('field-contact_email')).toHaveClass(/form-error/);
+  await expect(page.getByTestId('files-protocol')).toContainText('protokol.txt');
+  await expect(page.getByTestId('field-third_parties').getByLabel('No')).toBeChecked();
+  await checkA11y(page);
+  // An error's link goes to its field.
+  await errors.getByRole('link', { name: /Contact address for the case/ }).click();
+  await expect(page.getByLabel('Contact address for the case')).toBeFocused();
+
+  // In Danish the same answers, and the error about what was written (not yet the
+  // "required" ones, which come back on the next save or submission).
+  await page.getByTestId('lang-switch').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'da');
+  await expect(page.getByLabel('Kontaktadresse for sagen')).toHaveValue('ikke-en-adresse');
+  await expect(page.getByTestId('field-contact_email')).toContainText('er ikke en gyldig e-mailadresse');
+  await page.getByTestId('field-third_parties').getByLabel('Ja').check();
+  await expect(page.getByTestId('field-data_processors')).toBeVisible();
+  await checkA11y(page);
+  await page.getByTestId('form-save').click();
+  await expect(page.getByTestId('form-errors')).toContainText('Skal udfyldes.');
+  await expect(page.getByTestId('form-saved')).toContainText('Gemt');
+  await checkA11y(page);
+  await page.getByTestId('lang-switch').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+
+  // The application's page says it is a draft and leads back to the form.
+  await page.goto('/applications');
+  await page.getByRole('link', { name: title }).click();
+  await expect(page.getByTestId('app-state')).toContainText('Draft');
+  await page.getByTestId('app-edit').click();
+  await expect(page.getByLabel('Contact address for the case')).toHaveValue('ikke-en-adresse');
+});

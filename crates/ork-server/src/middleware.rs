@@ -310,29 +310,55 @@ async fn check_csrf(
         let ok = secrets::constant_time_eq(given, &expected);
         return (Ok(req), ok);
     }
-    let is_form = req
+    let ct = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or("")
+        .to_owned();
+    let multipart = ct.starts_with("multipart/form-data");
+    if !ct.starts_with("application/x-www-form-urlencoded") && !multipart {
         return (Ok(req), false);
     }
+    // A page's form with a file (the application's attachments) may be as large as an
+    // upload; any other form as large as a body may be.
+    let limit = if multipart {
+        crate::applications::uploads::MAX_REQUEST
+    } else {
+        state.config.max_body_bytes
+    };
     let (parts, body) = req.into_parts();
-    let bytes = match read_limited(body, state.config.max_body_bytes).await {
+    let bytes = match read_limited(body, limit).await {
         Ok(b) => b,
         Err(e) => return (Err(e), false),
     };
-    let given = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-        .ok()
-        .and_then(|fields| {
-            fields
-                .into_iter()
-                .find(|(k, _)| k == CSRF_FIELD)
-                .map(|(_, v)| v)
-        });
+    let given = if multipart {
+        multipart_csrf(&ct, bytes.clone()).await
+    } else {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .ok()
+            .and_then(|fields| {
+                fields
+                    .into_iter()
+                    .find(|(k, _)| k == CSRF_FIELD)
+                    .map(|(_, v)| v)
+            })
+    };
     let ok = given.is_some_and(|g| secrets::constant_time_eq(&g, &expected));
     (Ok(Request::from_parts(parts, Body::from(bytes))), ok)
+}
+
+/// The `_csrf` field of a `multipart/form-data` body (a page's form that carries a file).
+async fn multipart_csrf(content_type: &str, body: axum::body::Bytes) -> Option<String> {
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let mut mp = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = mp.next_field().await {
+        if field.name() == Some(CSRF_FIELD) && field.file_name().is_none() {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 fn render_error(

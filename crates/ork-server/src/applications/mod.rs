@@ -1,10 +1,13 @@
 //! Applications: one form stated once, split field by field to each authority's part,
 //! tracked to a decision. `service.rs` is the applicant's side (drafts, answers, the form),
 //! `submit.rs` submission, resubmission and withdrawal; `uploads.rs` files for attachment
-//! answers; `dto.rs` the API's bodies.
+//! answers; `dto.rs` the API's bodies; `web.rs` the applicant's pages, `form_page.rs` the
+//! form in the portal and `form_read.rs` its inputs read back into answers.
 
 pub mod api;
 pub mod dto;
+mod form_page;
+mod form_read;
 pub mod service;
 pub mod submit;
 pub mod uploads;
@@ -30,7 +33,12 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
 pub(crate) fn web_routes() -> Router<AppState> {
     Router::new()
         .route("/applications", get(web::list))
+        .route("/applications/new", axum::routing::post(form_page::create))
         .route("/applications/{id}", get(web::show))
+        .route(
+            "/applications/{id}/edit",
+            get(form_page::show).post(form_page::save),
+        )
         .route(
             "/applications/{id}/answer",
             axum::routing::post(web::answer),

@@ -128,10 +128,10 @@ pub fn rule_of(step: &str) -> &str {
 }
 
 /// What the form may refer to for this user: their saved cohorts and those shared in their
-/// organisations, and their own and their organisations' uploads.
+/// organisations, and their own and their organisations' uploads — each as (id, name).
 pub struct UserRefs {
-    cohorts: Vec<String>,
-    uploads: Vec<String>,
+    pub cohorts: Vec<(String, String)>,
+    pub uploads: Vec<(String, String)>,
 }
 
 impl UserRefs {
@@ -140,8 +140,8 @@ impl UserRefs {
         let cohorts = state.store.cohorts_for(p.user.id, &orgs).await?;
         let uploads = state.store.uploads_for(p.user.id, &orgs).await?;
         Ok(Self {
-            cohorts: cohorts.into_iter().map(|c| c.id).collect(),
-            uploads: uploads.into_iter().map(|u| u.id).collect(),
+            cohorts: cohorts.into_iter().map(|c| (c.id, c.name)).collect(),
+            uploads: uploads.into_iter().map(|u| (u.id, u.filename)).collect(),
         })
     }
 }
@@ -149,7 +149,7 @@ impl UserRefs {
 impl References for UserRefs {
     fn cohort(&self, c: &CohortRef) -> Result<(), CohortProblem> {
         match c {
-            CohortRef::Saved(id) if self.cohorts.contains(id) => Ok(()),
+            CohortRef::Saved(id) if self.cohorts.iter().any(|(c, _)| c == id) => Ok(()),
             CohortRef::Saved(_) => Err(CohortProblem::Unknown),
             CohortRef::Definition(v) => {
                 ork_quicktest::cohort::from_value(v)
@@ -163,7 +163,7 @@ impl References for UserRefs {
     }
 
     fn upload(&self, id: &str) -> bool {
-        self.uploads.iter().any(|u| u == id)
+        self.uploads.iter().any(|(u, _)| u == id)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Uploads: a file for an attachment field, its type checked from its bytes (not from
 //! what the client says), size-limited, kept with its SHA-256.
 
-use crate::auth::{ApiUser, ClientAddr};
+use crate::auth::{ApiUser, ClientAddr, Principal};
 use crate::body::read_limited;
 use crate::ids::new_id;
 use crate::{ApiError, AppState};
@@ -9,12 +9,12 @@ use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use ork_domain::Role;
+use ork_domain::{OrgId, Role};
 use sha2::Digest;
 
 /// The largest file taken (10 MiB), and the request around it.
 pub const MAX_FILE: usize = 10 * 1024 * 1024;
-const MAX_REQUEST: usize = MAX_FILE + 64 * 1024;
+pub const MAX_REQUEST: usize = MAX_FILE + 64 * 1024;
 
 /// The types taken: (media type, name for people).
 const TYPES: [(&str, &str); 7] = [
@@ -102,7 +102,7 @@ async fn the_file(
         if field.name() != Some("file") || found.is_some() {
             return Err(ApiError::invalid("invalid_multipart", &[]));
         }
-        let name = clean_name(field.file_name().unwrap_or(""))?;
+        let name = field.file_name().unwrap_or("").to_owned();
         let declared = field.content_type().map(|m| m.essence_str().to_owned());
         let bytes = field
             .bytes()
@@ -154,18 +154,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<UploadBody>), ApiError> {
-    let org = p
-        .memberships
-        .iter()
-        .find(|m| m.role == Role::Applicant)
-        .map(|m| m.org_id.clone());
-    if org.is_none() {
-        return Err(ApiError::of(
-            StatusCode::FORBIDDEN,
-            "applicant_role_required",
-            &[],
-        ));
-    }
+    applying_org(&p)?;
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -180,11 +169,38 @@ pub async fn create(
     }
     let bytes = read_limited(body, MAX_REQUEST).await?;
     let (filename, declared, content) = the_file(&ct, bytes).await?;
+    let kept = keep(&state, &p, &client, &filename, declared, &content).await?;
+    Ok((StatusCode::CREATED, Json(kept)))
+}
+
+/// The organisation a user uploads for: their first where they are an applicant.
+fn applying_org(p: &Principal) -> Result<OrgId, ApiError> {
+    p.memberships
+        .iter()
+        .find(|m| m.role == Role::Applicant)
+        .map(|m| m.org_id.clone())
+        .ok_or_else(|| ApiError::of(StatusCode::FORBIDDEN, "applicant_role_required", &[]))
+}
+
+/// Keeps one uploaded file for an attachment answer — from the API or the portal's form:
+/// a name cleaned to its last path part, at most [`MAX_FILE`] bytes, a type found from the
+/// content and taken, a declared type the content does not contradict. The audit event
+/// names the file, its type, size and hash.
+pub async fn keep(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    raw_name: &str,
+    declared: Option<String>,
+    content: &[u8],
+) -> Result<UploadBody, ApiError> {
+    let org = applying_org(p)?;
+    let filename = clean_name(raw_name)?;
     if content.len() > MAX_FILE {
         return Err(ApiError::for_status(StatusCode::PAYLOAD_TOO_LARGE));
     }
     let accepted: Vec<&str> = TYPES.iter().map(|(_, n)| *n).collect();
-    let Some(found) = sniff(&content) else {
+    let Some(found) = sniff(content) else {
         return Err(ApiError::of(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "file_type_not_taken",
@@ -201,33 +217,30 @@ pub async fn create(
             &[("declared", &d), ("found", &name_of(found))],
         ));
     }
-    let sha = hex::encode(sha2::Sha256::digest(&content));
+    let sha = hex::encode(sha2::Sha256::digest(content));
     let id = new_id("upl");
     let mut tx = state.store.write().await?;
     tx.create_upload(
-        &p.audit_source(&client, org.as_ref().map(ToString::to_string)),
+        &p.audit_source(client, Some(org.to_string())),
         &ork_store::NewUpload {
             id: &id,
             user_id: p.user.id,
-            org_id: org.as_ref(),
+            org_id: Some(&org),
             filename: &filename,
             media_type: found,
             sha256: &sha,
-            content: &content,
+            content,
         },
     )
     .await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(UploadBody {
-            id,
-            filename,
-            media_type: found.to_owned(),
-            size: content.len() as u64,
-            sha256: sha,
-        }),
-    ))
+    Ok(UploadBody {
+        id,
+        filename,
+        media_type: found.to_owned(),
+        size: content.len() as u64,
+        sha256: sha,
+    })
 }
 
 #[cfg(test)]

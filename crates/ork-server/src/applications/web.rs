@@ -79,6 +79,8 @@ struct ApplicationPage {
     /// whether the user may answer here).
     waiting: Vec<Waiting>,
     is_draft: bool,
+    /// The user may change the answers now (a draft, or parts that wait on the applicant).
+    editable: bool,
 }
 
 /// What the authorities wait for from the applicant, part by part: (part id, step,
@@ -171,6 +173,10 @@ pub async fn show(
         })
         .collect();
     let waiting = waiting_of(&state, &parts, standing).await?;
+    let is_draft = app.state == AppStateCode::Draft;
+    let editable = standing.may_edit()
+        && (is_draft
+            || (app.state == AppStateCode::Submitted && parts.iter().any(|r| r.waits_on_you)));
     let page = ApplicationPage {
         c,
         id: app.id.clone(),
@@ -179,7 +185,8 @@ pub async fn show(
         access: standing.code().to_owned(),
         parts,
         errors,
-        is_draft: app.state == AppStateCode::Draft,
+        is_draft,
+        editable,
         waiting,
     };
     Ok(render(lang, &page))

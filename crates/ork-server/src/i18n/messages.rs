@@ -64,6 +64,8 @@ pub static MESSAGES: &ork_domain::messages::Catalogue = &[
     ("invalid_limit.search", "limit skal være et tal fra 1 til 500.", "limit must be a number from 1 to 500."),
     ("invalid_message", "Beskeden skal være 1-10.000 tegn.", "The message must be 1-10,000 characters."),
     ("invalid_month", "Måneden '{month}' skal skrives ÅÅÅÅ-MM, f.eks. 2026-12.", "The month '{month}' must be written YYYY-MM, e.g. 2026-12."),
+    ("invalid_form", "Formularen kunne ikke læses. Genindlæs siden, og prøv igen.", "The form could not be read. Reload the page and try again."),
+    ("invalid_need", "Databehovet kunne ikke læses. Start igen fra køreplanen.", "The data need could not be read. Start again from the roadmap."),
     ("invalid_multipart", "Formularen skal have præcis én del ved navn file med et filnavn.", "The form must have exactly one part named file, with a file name."),
     ("invalid_name", "Navnet skal være 1–100 tegn.", "The name must be 1–100 characters."),
     ("invalid_outcome", "Afgørelsen skal være approved, approved_with_conditions, rejected, information_requested eller not_required.", "The outcome must be approved, approved_with_conditions, rejected, information_requested or not_required."),

@@ -52,6 +52,8 @@ struct RoadmapPage {
     replaced: Vec<(String, String)>,
     what_if: Vec<WhatIfView>,
     edit_href: String,
+    /// The need as JSON, for an applicant to start an application from this plan.
+    apply_need: Option<String>,
 }
 
 /// GET /roadmap/plan: the roadmap for the answers, or the form again with what is missing.
@@ -99,7 +101,13 @@ pub async fn plan(
     };
     let what_if = ork_rules::planner::what_if_from(cat, book, &need, &history, &r);
     let what_if = what_if_views(cat, book, lang, &a, &datasets, &what_if);
-    let page = roadmap_page(c, cat, book, &a, &need, &r, what_if);
+    let mut page = roadmap_page(c, cat, book, &a, &need, &r, what_if);
+    if auth
+        .principal()
+        .is_some_and(|p| p.has_role(ork_domain::Role::Applicant))
+    {
+        page.apply_need = serde_json::to_string(&need).ok();
+    }
     Ok(render(lang, &page))
 }
 
@@ -246,6 +254,7 @@ fn roadmap_page(
             .collect(),
         what_if,
         edit_href: format!("/roadmap?{}", a.query()),
+        apply_need: None,
         steps,
         c,
     }
