@@ -13,8 +13,16 @@ document.addEventListener("DOMContentLoaded", function () {
   wireCodeSearch(document);
   // htmx swaps the cohort builder in anew after every button: wire its new fields too.
   document.body.addEventListener("htmx:load", function (e) { wireCodeSearch(e.target); });
+  // The application form sent with "Save" or "Submit" comes back in place: with errors,
+  // focus moves to the list of them, as after a whole page.
+  document.body.addEventListener("htmx:afterSettle", function (e) {
+    var by = e.detail && e.detail.requestConfig && e.detail.requestConfig.elt;
+    if (!by || by.name !== "_action") { return; }
+    var listed = document.querySelector("[data-testid='form-errors']");
+    if (listed) { listed.focus(); }
+  });
   // A form that comes back with errors: move focus to the list of them.
-  var errors = document.querySelector("[data-testid='roadmap-errors']");
+  var errors = document.querySelector("[data-testid='roadmap-errors'], [data-testid='form-errors']");
   if (errors) { errors.focus(); }
 });
 

@@ -47,6 +47,8 @@ pub struct NewApplication<'a> {
     pub need: &'a str,
     /// The answers so far, a JSON object.
     pub answers: &'a str,
+    /// The permit it amends.
+    pub amends: Option<&'a str>,
 }
 
 /// An application as stored.
@@ -67,6 +69,8 @@ pub struct Application {
     pub created_at: i64,
     pub updated_at: i64,
     pub submitted_at: Option<i64>,
+    /// The permit this application amends (none for a first application).
+    pub amends: Option<String>,
 }
 
 /// A part to write at submission.
@@ -84,6 +88,11 @@ pub struct NewPart {
     pub expected_days: u32,
     /// Set when the part goes to its authority at once.
     pub opened_at: Option<i64>,
+    /// The part of an earlier application whose approval this part carries over (it is
+    /// written approved and never enters a queue).
+    pub carried_from: Option<String>,
+    /// When a carried-over approval was decided.
+    pub decided_at: Option<i64>,
 }
 
 /// A draft's submission: the answers and roadmap frozen with it, and its parts.
@@ -118,6 +127,8 @@ pub struct Part {
     pub round: i64,
     pub revision: i64,
     pub decided_at: Option<i64>,
+    /// The earlier part whose approval this one carries over.
+    pub carried_from: Option<String>,
 }
 
 /// A change of a part, written only if it is still at `revision`.
@@ -210,7 +221,7 @@ fn org(id: &str) -> Result<OrgId> {
 /// The applications (`a`) user `$1` created or is a member of.
 pub(crate) const SEEN_BY_USER: &str = "(a.created_by = $1 OR a.id IN (SELECT application_id FROM application_members WHERE user_id = $1))";
 
-const APP_COLUMNS: &str = "a.id, a.title, a.org_id, a.created_by, u.email, a.state, a.need, a.answers, a.roadmap, a.rulebook_version, a.revision, a.created_at, a.updated_at, a.submitted_at";
+const APP_COLUMNS: &str = "a.id, a.title, a.org_id, a.created_by, u.email, a.state, a.need, a.answers, a.roadmap, a.rulebook_version, a.revision, a.created_at, a.updated_at, a.submitted_at, a.amends";
 
 fn app_from_row(r: &AnyRow) -> Result<Application> {
     let state: String = r.try_get(5)?;
@@ -229,10 +240,11 @@ fn app_from_row(r: &AnyRow) -> Result<Application> {
         created_at: r.try_get(11)?,
         updated_at: r.try_get(12)?,
         submitted_at: r.try_get(13)?,
+        amends: r.try_get(14)?,
     })
 }
 
-const PART_COLUMNS: &str = "id, application_id, step, rule, authority, state, fields, depends_on, deadline_days, expected_days, opened_at, paused_secs, paused_since, assigned_to, round, revision, decided_at";
+const PART_COLUMNS: &str = "id, application_id, step, rule, authority, state, fields, depends_on, deadline_days, expected_days, opened_at, paused_secs, paused_since, assigned_to, round, revision, decided_at, carried_from";
 
 fn days(v: Option<i64>) -> Option<u32> {
     v.and_then(|d| u32::try_from(d).ok())
@@ -261,6 +273,7 @@ fn part_from_row(r: &AnyRow) -> Result<Part> {
         round: r.try_get(14)?,
         revision: r.try_get(15)?,
         decided_at: r.try_get(16)?,
+        carried_from: r.try_get(17)?,
     })
 }
 
@@ -410,7 +423,7 @@ impl Store {
         state: Option<PartState>,
     ) -> Result<Vec<Part>> {
         let q = format!(
-            "SELECT {PART_COLUMNS} FROM parts WHERE authority = $1 AND ($2 = '' OR state = $2) ORDER BY id"
+            "SELECT {PART_COLUMNS} FROM parts WHERE authority = $1 AND ($2 = '' OR state = $2) AND carried_from IS NULL ORDER BY id"
         );
         sqlx::query(&q)
             .bind(authority.to_string())
@@ -469,8 +482,8 @@ impl WriteTx {
     ) -> Result<()> {
         let now = now_unix();
         sqlx::query(
-            "INSERT INTO applications (id, title, org_id, created_by, state, need, answers, revision, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8)",
+            "INSERT INTO applications (id, title, org_id, created_by, state, need, answers, revision, created_at, updated_at, amends) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, $9)",
         )
         .bind(a.id.to_owned())
         .bind(a.title.to_owned())
@@ -480,6 +493,7 @@ impl WriteTx {
         .bind(a.need.to_owned())
         .bind(a.answers.to_owned())
         .bind(now)
+        .bind(a.amends.map(str::to_owned))
         .execute(self.conn())
         .await
         .map_err(|e| StoreError::conflict_on_unique(e, format!("application {}", a.id)))?;
@@ -488,7 +502,7 @@ impl WriteTx {
             "application.create",
             "application",
             a.id,
-            json!({"org": a.org_id.as_str(), "title": a.title}),
+            json!({"org": a.org_id.as_str(), "title": a.title, "amends": a.amends}),
         )
         .await?;
         Ok(())
@@ -598,8 +612,8 @@ impl WriteTx {
         }
         for p in parts {
             sqlx::query(
-                "INSERT INTO parts (id, application_id, step, rule, authority, state, fields, depends_on, deadline_days, expected_days, opened_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                "INSERT INTO parts (id, application_id, step, rule, authority, state, fields, depends_on, deadline_days, expected_days, opened_at, carried_from, decided_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
             .bind(p.id.clone())
             .bind(id.to_owned())
@@ -612,12 +626,14 @@ impl WriteTx {
             .bind(p.deadline_days.map(i64::from))
             .bind(i64::from(p.expected_days))
             .bind(p.opened_at)
+            .bind(p.carried_from.clone())
+            .bind(p.decided_at)
             .execute(self.conn())
             .await?;
         }
         let routed: Vec<serde_json::Value> = parts
             .iter()
-            .map(|p| json!({"part": p.id, "step": p.step, "authority": p.authority.as_str(), "state": p.state.code()}))
+            .map(|p| json!({"part": p.id, "step": p.step, "authority": p.authority.as_str(), "state": p.state.code(), "carried_from": p.carried_from}))
             .collect();
         self.audit(
             src,

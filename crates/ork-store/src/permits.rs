@@ -48,9 +48,11 @@ pub struct Permit {
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
     pub revoked_reason: Option<String>,
+    /// The permit of the amendment that replaced this one.
+    pub superseded_by: Option<String>,
 }
 
-const PERMIT_COLUMNS: &str = "p.id, p.application_id, p.org_id, p.kid, p.jwt, p.scope, p.issued_at, p.expires_at, p.revoked_at, p.revoked_reason";
+const PERMIT_COLUMNS: &str = "p.id, p.application_id, p.org_id, p.kid, p.jwt, p.scope, p.issued_at, p.expires_at, p.revoked_at, p.revoked_reason, p.superseded_by";
 
 fn permit_from_row(r: &AnyRow) -> Result<Permit> {
     Ok(Permit {
@@ -64,6 +66,7 @@ fn permit_from_row(r: &AnyRow) -> Result<Permit> {
         expires_at: r.try_get(7)?,
         revoked_at: r.try_get(8)?,
         revoked_reason: r.try_get(9)?,
+        superseded_by: r.try_get(10)?,
     })
 }
 
@@ -208,6 +211,29 @@ impl WriteTx {
                 json!({"reason": reason}),
             )
             .await?;
+        }
+        Ok(done == 1)
+    }
+
+    /// Marks a permit replaced by the permit of its amendment; `Ok(false)` when it was
+    /// replaced already.
+    pub async fn supersede_permit(
+        &mut self,
+        src: &AuditSource,
+        id: &str,
+        by: &str,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE permits SET superseded_by = $1 WHERE id = $2 AND superseded_by IS NULL",
+        )
+        .bind(by.to_owned())
+        .bind(id.to_owned())
+        .execute(self.conn())
+        .await?
+        .rows_affected();
+        if done == 1 {
+            self.audit(src, "permit.supersede", "permit", id, json!({"by": by}))
+                .await?;
         }
         Ok(done == 1)
     }

@@ -302,6 +302,36 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
         }
     }
 
+    // An amendment (case 5): the granted project adds a second region's images. Only
+    // what the change touches is decided again; the other approvals carry over.
+    let granted = store
+        .permits_of(bo.user.id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow!("the demo's granted application has a permit"))?;
+    let mut more = case_2();
+    more.datasets.push("pacs-midtjylland".into());
+    let described: Vec<Value> = more
+        .datasets
+        .iter()
+        .map(|d| json!({"id": d, "variables": []}))
+        .collect();
+    let patch = json!({"data_description": described});
+    ork_server::applications::amend::amend(
+        &d.state,
+        &bo,
+        &d.client,
+        &granted.id,
+        more,
+        patch.as_object().expect("an object"),
+    )
+    .await
+    .map_err(|e| match e {
+        submit::SubmitError::Api(e) => err(e),
+        submit::SubmitError::Invalid(v) => anyhow!("the demo's amendment: {} errors", v.len()),
+    })?;
+
     // In review at several authorities: a university's register study.
     let review = d
         .submitted(
@@ -323,5 +353,5 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
                 .map_err(err)?;
         }
     }
-    Ok(5)
+    Ok(6)
 }

@@ -3,9 +3,9 @@
 //! roadmap frozen, one part per step), withdraw.
 
 use super::dto::{
-    AnswersPatch, ApplicationBody, ApplicationList, ApplicationListItem, ColumnBody, FieldBody,
-    FormBody, InviteBody, MemberBody, MemberList, NewApplicationBody, OptionBody, SectionBody,
-    SubmitRefusedBody,
+    AmendmentRequest, AnswersPatch, ApplicationBody, ApplicationList, ApplicationListItem,
+    ColumnBody, FieldBody, FormBody, InviteBody, MemberBody, MemberList, NewApplicationBody,
+    OptionBody, SectionBody, SubmitRefusedBody,
 };
 use super::service::{self, UserRefs};
 use super::submit::{self, SubmitError};
@@ -122,22 +122,25 @@ pub async fn submit(
             Ok(Json(service::body(&state, &p, &app, standing, lang).await?).into_response())
         }
         Err(SubmitError::Api(e)) => Err(e),
-        Err(SubmitError::Invalid(errors)) => {
-            let e = ApiError::of(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "form_incomplete",
-                &[("count", &errors.len())],
-            );
-            let body = SubmitRefusedBody {
-                error: ErrorDetail {
-                    code: e.code.to_owned(),
-                    message: e.message(lang).to_owned(),
-                },
-                errors: service::error_bodies(&errors, lang),
-            };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response())
-        }
+        Err(SubmitError::Invalid(errors)) => Ok(refused(&errors, lang)),
     }
+}
+
+/// The 422 of a submission refused for its field errors: every error, nothing submitted.
+fn refused(errors: &[ork_rules::form::FormError], lang: Lang) -> Response {
+    let e = ApiError::of(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "form_incomplete",
+        &[("count", &errors.len())],
+    );
+    let body = SubmitRefusedBody {
+        error: ErrorDetail {
+            code: e.code.to_owned(),
+            message: e.message(lang).to_owned(),
+        },
+        errors: service::error_bodies(errors, lang),
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
 }
 
 fn options(o: &[Choice], lang: Lang) -> Option<Vec<OptionBody>> {
@@ -278,4 +281,39 @@ pub async fn invite(
             })
             .collect(),
     }))
+}
+
+/// A change to a granted permit: the changed need (its `previous` is the permit's, set
+/// here) and changed answers (merged into the permit's; `null` removes one). The roadmap
+/// decides which steps the change touches; a carried-over step is re-opened all the same
+/// when what its authority receives changed other than by removal. Only those parts go to
+/// their authorities; every other approval carries over by reference (`carried_over`). A
+/// change that touches nothing (removing a user) is granted at once and its permit
+/// replaces the old one (`superseded`).
+#[utoipa::path(post, path = "/api/v1/permits/{id}/amendments", tag = "permits", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "Permit id")),
+    request_body = AmendmentRequest,
+    responses((status = 201, description = "The amendment, submitted, with its parts and what carries over", body = ApplicationBody),
+        (status = 400, description = "A need that cannot be planned, unknown field ids or answers not of their field's shape", body = crate::api::ErrorBody),
+        (status = 401, body = crate::api::ErrorBody), (status = 403, description = "You may only read it", body = crate::api::ErrorBody),
+        (status = 404, body = crate::api::ErrorBody),
+        (status = 409, description = "The permit is not active (revoked, superseded or expired), or a step cannot be taken", body = crate::api::ErrorBody),
+        (status = 422, description = "Field errors; nothing submitted", body = SubmitRefusedBody)))]
+pub async fn amend(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiUser(p): ApiUser,
+    UserLang(lang): UserLang,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<AmendmentRequest>,
+) -> Result<Response, ApiError> {
+    match super::amend::amend(&state, &p, &client, &id, b.need, &b.answers).await {
+        Ok(app) => {
+            let (app, standing) = service::find(&state, &p, &app.id).await?;
+            let body = service::body(&state, &p, &app, standing, lang).await?;
+            Ok((StatusCode::CREATED, Json(body)).into_response())
+        }
+        Err(SubmitError::Api(e)) => Err(e),
+        Err(SubmitError::Invalid(errors)) => Ok(refused(&errors, lang)),
+    }
 }

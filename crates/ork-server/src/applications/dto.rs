@@ -34,6 +34,19 @@ pub struct AnswersPatch {
     pub answers: serde_json::Map<String, Value>,
 }
 
+/// A change to a granted permit.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AmendmentRequest {
+    /// The changed need (as for `POST /api/v1/roadmap`); its `previous` is set to the
+    /// permit's need.
+    pub need: ork_rules::Need,
+    /// Field id → changed answer; `null` removes one. Fields not named keep the permit's.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub answers: serde_json::Map<String, Value>,
+}
+
 /// An invitation to an application.
 #[derive(serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -92,6 +105,8 @@ pub struct PartSummary {
     pub due: Option<String>,
     /// The roadmap's expected decision date (median), YYYY-MM-DD; none while it waits.
     pub expected: Option<String>,
+    /// For an approval carried over by an amendment: the earlier part it rests on.
+    pub carried_from: Option<String>,
 }
 
 /// A step's fee.
@@ -139,6 +154,10 @@ pub struct ApplicationBody {
     pub updated_at: String,
     /// RFC 3339, UTC.
     pub submitted_at: Option<String>,
+    /// The permit this application amends.
+    pub amends: Option<String>,
+    /// The approvals an amendment carries over, each with the part it rests on.
+    pub carried_over: Vec<super::amend::CarriedOver>,
 }
 
 /// Your applications and those you are co-applicant or reader on, newest first.

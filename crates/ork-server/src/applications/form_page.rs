@@ -102,6 +102,9 @@ struct FormPage {
     /// The attributes that make an input redraw the form when it changes (its answer may
     /// show or hide other fields; a file chosen is listed).
     redraw: String,
+    /// The attributes that send "Save" and "Submit" in the same queue as the saving while
+    /// writing, so the two never race (with script; without, there is no such saving).
+    send: String,
 }
 
 /// The fields other fields' conditions look at.
@@ -509,6 +512,10 @@ async fn page(
             " hx-post=\"/applications/{}/edit\" hx-trigger=\"change consume\" hx-target=\"#app-form\" hx-select=\"#app-form\" hx-swap=\"outerHTML\" hx-include=\"closest form\" hx-sync=\"closest form:queue last\"",
             app.id
         ),
+        send: format!(
+            " hx-post=\"/applications/{}/edit\" hx-target=\"#app-form\" hx-select=\"#app-form\" hx-swap=\"outerHTML show:top\" hx-sync=\"closest form:queue all\"",
+            app.id
+        ),
     };
     Ok(render(lang, &page))
 }
@@ -665,9 +672,15 @@ pub async fn save(
             .await?
             .0
     };
+    let htmx = headers.contains_key("hx-request");
     let mut refused = None;
     if action == "submit" && local.is_empty() {
         match submit::submit(&state, &p, &client, &id).await {
+            // htmx follows a redirect inside the page; it is told to go there instead.
+            Ok(_) if htmx => {
+                let to = format!("/applications/{id}");
+                return Ok(([("hx-redirect", to)], StatusCode::OK).into_response());
+            }
             Ok(_) => return Ok(Redirect::to(&format!("/applications/{id}")).into_response()),
             Err(SubmitError::Invalid(errors)) => refused = Some(errors),
             Err(SubmitError::Api(e)) => return Err(e),
@@ -685,7 +698,8 @@ pub async fn save(
         saved: true,
     };
     let mut res = page(&state, c, &p, &app, r).await?;
-    if action == "submit" {
+    // A refused submission is a 422 to a browser without script; htmx swaps only a 200.
+    if action == "submit" && !htmx {
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(res)

@@ -1,9 +1,10 @@
 //! Applications: one form stated once, split field by field to each authority's part,
 //! tracked to a decision. `service.rs` is the applicant's side (drafts, answers, the form),
-//! `submit.rs` submission, resubmission and withdrawal; `uploads.rs` files for attachment
+//! `submit.rs` submission, resubmission and withdrawal; `amend.rs` amendments to a permit; `uploads.rs` files for attachment
 //! answers; `dto.rs` the API's bodies; `web.rs` the applicant's pages, `form_page.rs` the
 //! form in the portal and `form_read.rs` its inputs read back into answers.
 
+pub mod amend;
 pub mod api;
 pub mod dto;
 mod form_page;
@@ -28,6 +29,7 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api::invite))
         .routes(routes!(api::form))
         .routes(routes!(uploads::create))
+        .routes(routes!(api::amend))
 }
 
 pub(crate) fn web_routes() -> Router<AppState> {

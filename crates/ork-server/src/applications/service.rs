@@ -208,6 +208,7 @@ pub fn part_summary(p: &Part, now: i64) -> PartSummary {
             .and_then(|d| p.clock.due(d, now))
             .map(crate::dates::date),
         expected: p.clock.due(p.expected_days, now).map(crate::dates::date),
+        carried_from: p.carried_from.clone(),
     }
 }
 
@@ -260,6 +261,16 @@ pub async fn body(
         created_at: iso(app.created_at),
         updated_at: iso(app.updated_at),
         submitted_at: opt_iso(app.submitted_at),
+        amends: app.amends.clone(),
+        carried_over: parts
+            .iter()
+            .filter_map(|x| {
+                x.carried_from.as_ref().map(|r| super::amend::CarriedOver {
+                    step: x.step.clone(),
+                    reference: r.clone(),
+                })
+            })
+            .collect(),
     })
 }
 
@@ -298,6 +309,7 @@ pub async fn create(
             created_by: p.user.id,
             need: &need_json,
             answers: &answers.to_string(),
+            amends: None,
         },
     )
     .await?;

@@ -75,6 +75,8 @@ pub fn parts_for(
             deadline_days: rule.deadline_days,
             expected_days: s.expected_days.median,
             opened_at: (!waits).then_some(now),
+            carried_from: None,
+            decided_at: None,
         });
     }
     Ok(out)

@@ -22,8 +22,10 @@ pub struct PermitBody {
     pub application: String,
     /// The organisation that holds it.
     pub organisation: String,
-    #[schema(pattern = "^(active|revoked|expired)$")]
+    #[schema(pattern = "^(active|revoked|superseded|expired)$")]
     pub status: String,
+    /// The permit of the amendment that replaced this one.
+    pub superseded_by: Option<String>,
     /// RFC 3339, UTC.
     pub issued_at: String,
     /// RFC 3339, UTC: the end of the project period.
@@ -59,6 +61,7 @@ fn body(p: &Permit) -> Result<PermitBody, ApiError> {
         expires_at: iso(p.expires_at),
         kid: p.kid.clone(),
         revoked_reason: p.revoked_reason.clone(),
+        superseded_by: p.superseded_by.clone(),
         scope: serde_json::from_str(&p.scope)
             .map_err(|e| ApiError::from(anyhow::anyhow!("permit scope: {e}")))?,
     })

@@ -154,7 +154,8 @@ fn scope_of(
             .map(|p| Approval {
                 step: p.step.clone(),
                 authority: p.authority.to_string(),
-                reference: p.id.clone(),
+                // A carried-over approval is the earlier part's.
+                reference: p.carried_from.clone().unwrap_or_else(|| p.id.clone()),
                 outcome: p.state.code().to_owned(),
                 decided: p.decided_at.map(date).unwrap_or_default(),
             })
@@ -216,6 +217,9 @@ pub async fn issue(
         },
     )
     .await?;
+    if let Some(old) = &app.amends {
+        tx.supersede_permit(src, old, &id).await?;
+    }
     Ok(id)
 }
 
@@ -236,10 +240,12 @@ pub async fn find(
     Ok(permit)
 }
 
-/// active, revoked or expired.
+/// active, revoked, superseded (by its amendment's permit) or expired.
 pub fn status(p: &Permit, now: i64) -> &'static str {
     if p.revoked_at.is_some() {
         "revoked"
+    } else if p.superseded_by.is_some() {
+        "superseded"
     } else if p.expires_at <= now {
         "expired"
     } else {

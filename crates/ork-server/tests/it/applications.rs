@@ -11,11 +11,11 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
-const PW: &str = "apply-once-passphrase-2026";
+pub(crate) const PW: &str = "apply-once-passphrase-2026";
 
 /// Case 2 of the seeds: a healthtech company, chest X-rays from a region's PACS, diagnoses
 /// and the lung cancer quality database.
-fn case_2_need() -> Value {
+pub(crate) fn case_2_need() -> Value {
     let on = ["image_data_reuse", "commercial_purpose"];
     let traits: serde_json::Map<String, Value> = ork_rules::rulebook::TRAITS
         .iter()
@@ -28,7 +28,7 @@ fn case_2_need() -> Value {
     })
 }
 
-fn answers(protocol: &str) -> Value {
+pub(crate) fn answers(protocol: &str) -> Value {
     json!({
         "purpose": "To train and validate a model that finds lung cancer on chest X-rays earlier than today.",
         "project_period": {"from": "2027-01-01", "to": "2029-12-31"},
@@ -51,7 +51,7 @@ fn answers(protocol: &str) -> Value {
 
 /// The organisations of case 2 and a handler at each authority; the applicant's own
 /// institution decides its record of processing.
-async fn setup(app: &TestApp) {
+pub(crate) async fn setup(app: &TestApp) {
     let mut tx = app.store.write().await.unwrap();
     for (id, kind) in [
         ("demofarma", OrgKind::Company),
@@ -97,19 +97,24 @@ async fn setup(app: &TestApp) {
     }
 }
 
-async fn call(b: &mut Browser<'_>, method: Method, path: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn call(
+    b: &mut Browser<'_>,
+    method: Method,
+    path: &str,
+    body: Value,
+) -> (StatusCode, Value) {
     let res = b.json(method, path, &body).await;
     let status = res.status();
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-async fn get(b: &mut Browser<'_>, path: &str) -> (StatusCode, Value) {
+pub(crate) async fn get(b: &mut Browser<'_>, path: &str) -> (StatusCode, Value) {
     let res = b.get(path).await;
     let status = res.status();
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-async fn upload(
+pub(crate) async fn upload(
     b: &mut Browser<'_>,
     name: &str,
     declared: &str,
@@ -137,7 +142,7 @@ async fn upload(
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-fn part<'a>(app: &'a Value, step: &str) -> &'a Value {
+pub(crate) fn part<'a>(app: &'a Value, step: &str) -> &'a Value {
     app["parts"]
         .as_array()
         .unwrap()
@@ -146,11 +151,16 @@ fn part<'a>(app: &'a Value, step: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no part {step} in {app}"))
 }
 
-fn part_id(app: &Value, step: &str) -> String {
+pub(crate) fn part_id(app: &Value, step: &str) -> String {
     part(app, step)["id"].as_str().unwrap().to_owned()
 }
 
-async fn decide(b: &mut Browser<'_>, id: &str, outcome: &str, text: &str) -> (StatusCode, Value) {
+pub(crate) async fn decide(
+    b: &mut Browser<'_>,
+    id: &str,
+    outcome: &str,
+    text: &str,
+) -> (StatusCode, Value) {
     call(
         b,
         Method::POST,

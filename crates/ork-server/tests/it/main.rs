@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod amendments;
 mod api_input;
 mod applications;
 mod auth;
