@@ -285,7 +285,45 @@ async fn amendments_body(db: TestDb) {
     assert!(!emails(&p3).contains("ida@demofarma.example"), "{p3}");
     assert!(emails(&p3).contains("bo@demofarma.example"));
 
-    // Someone else's permit is not found; a reader may not amend.
+    // A reader on the application may read the permit but not amend it; someone else's
+    // permit is not found.
+    let first_members = format!("/api/v1/applications/{first}/members");
+    let invite = json!({"email": "reader@demofarma.example", "access": "reader"});
+    assert_eq!(
+        call(&mut bo, Method::POST, &first_members, invite).await.0,
+        StatusCode::OK
+    );
+    let mut reader = Browser::signed_in(&app, "reader@demofarma.example", PW).await;
+    let (s, e) = call(
+        &mut reader,
+        Method::POST,
+        &format!("/api/v1/permits/{p1}/amendments"),
+        json!({"need": need, "answers": {}}),
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("permit_not_active"))
+    );
+    let p3_id = p3["id"].as_str().unwrap().to_owned();
+    let third = p3["application"].as_str().unwrap().to_owned();
+    let members = format!("/api/v1/applications/{third}/members");
+    let invite = json!({"email": "reader@demofarma.example", "access": "reader"});
+    assert_eq!(
+        call(&mut bo, Method::POST, &members, invite).await.0,
+        StatusCode::OK
+    );
+    let (s, e) = call(
+        &mut reader,
+        Method::POST,
+        &format!("/api/v1/permits/{p3_id}/amendments"),
+        json!({"need": need, "answers": {}}),
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("reader_only"))
+    );
     let mut other = Browser::signed_in(&app, "other@othercorp.example", PW).await;
     let (s, _) = call(
         &mut other,

@@ -106,7 +106,7 @@ async fn demo_body(db: TestDb) {
         "every demo user is printed once with a password: {text}"
     );
     assert!(
-        text.contains("Demo applications: 5"),
+        text.contains("Demo applications: 6"),
         "the demo's applications are seeded: {text}"
     );
     for l in &lines {
