@@ -189,23 +189,8 @@ pub async fn amend(
         return Err(ApiError::of(StatusCode::CONFLICT, "permit_not_active", &[]).into());
     }
     let (old, _) = find_editable(state, p, &permit.application_id).await?;
-    let form = &state.rules.book.form;
-    if let Some(u) = form.unknown(patch) {
-        let list: Vec<String> = u.0.iter().map(|f| f.chars().take(60).collect()).collect();
-        return Err(ApiError::invalid("unknown_fields", &[("list", &list.join(", "))]).into());
-    }
-    let misshapen = form.misshapen(patch);
-    if !misshapen.is_empty() {
-        return Err(ApiError::invalid("answer_shape", &[("list", &misshapen.join(", "))]).into());
-    }
-    let mut answers = super::service::answers(&old);
-    for (k, v) in patch {
-        if v.is_null() {
-            answers.remove(k);
-        } else {
-            answers.insert(k.clone(), v.clone());
-        }
-    }
+    let answers =
+        super::service::merge(&state.rules.book.form, super::service::answers(&old), patch)?;
     let mut need = need;
     need.previous = Some(Box::new(super::service::need(&old)?));
     let full = roadmap_of(

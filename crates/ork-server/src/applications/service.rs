@@ -342,28 +342,7 @@ pub async fn save(
     if !editable(&app, &state.store.parts_of(id).await?) {
         return Err(ApiError::of(StatusCode::CONFLICT, "not_editable", &[]));
     }
-    if let Some(u) = state.rules.book.form.unknown(patch) {
-        let list: Vec<String> = u.0.iter().map(|f| f.chars().take(60).collect()).collect();
-        return Err(ApiError::invalid(
-            "unknown_fields",
-            &[("list", &list.join(", "))],
-        ));
-    }
-    let misshapen = state.rules.book.form.misshapen(patch);
-    if !misshapen.is_empty() {
-        return Err(ApiError::invalid(
-            "answer_shape",
-            &[("list", &misshapen.join(", "))],
-        ));
-    }
-    let mut merged = answers(&app);
-    for (k, v) in patch {
-        if v.is_null() {
-            merged.remove(k);
-        } else {
-            merged.insert(k.clone(), v.clone());
-        }
-    }
+    let merged = merge(&state.rules.book.form, answers(&app), patch)?;
     let need = need(&app)?;
     let roadmap = roadmap(state, &app)?;
     let refs = UserRefs::load(state, p).await?;
@@ -390,6 +369,37 @@ pub async fn save(
     tx.commit().await?;
     let app = state.store.application(id).await?.ok_or_else(not_found)?;
     Ok((app, standing))
+}
+
+/// `answers` with `patch` merged in (`null` removes an answer); unknown field ids and
+/// answers not of their field's shape are a 400 naming them.
+pub fn merge(
+    form: &ork_rules::form::Form,
+    mut answers: Map<String, Value>,
+    patch: &Map<String, Value>,
+) -> Result<Map<String, Value>, ApiError> {
+    if let Some(u) = form.unknown(patch) {
+        let list: Vec<String> = u.0.iter().map(|f| f.chars().take(60).collect()).collect();
+        return Err(ApiError::invalid(
+            "unknown_fields",
+            &[("list", &list.join(", "))],
+        ));
+    }
+    let misshapen = form.misshapen(patch);
+    if !misshapen.is_empty() {
+        return Err(ApiError::invalid(
+            "answer_shape",
+            &[("list", &misshapen.join(", "))],
+        ));
+    }
+    for (k, v) in patch {
+        if v.is_null() {
+            answers.remove(k);
+        } else {
+            answers.insert(k.clone(), v.clone());
+        }
+    }
+    Ok(answers)
 }
 
 /// Invites a user to an application as co-applicant (may edit) or reader (may only read).
