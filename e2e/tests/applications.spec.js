@@ -192,3 +192,32 @@ test('the applicant writes the form once: fields follow the answers, errors keep
   await page.getByTestId('app-edit').click();
   await expect(page.getByLabel('Contact address for the case')).toHaveValue('ikke-en-adresse');
 });
+
+test('the permit reads and prints as a document, in Danish and English', async ({ page }) => {
+  await signIn(page, byEmail('applicant@demofarma.demo.dk'));
+  await page.goto('/applications');
+  const granted = page.getByTestId('app-list').getByRole('row', { name: /Tidlig opsporing af lungekræft/ }).filter({ hasText: 'Bevilget' });
+  await granted.getByRole('link').first().click();
+  await page.getByTestId('app-permit').click();
+  await expect(page).toHaveURL(/\/permits\/prm-/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Tidlig opsporing af lungekræft');
+  await expect(page.getByTestId('permit-status')).toContainText('Gyldig');
+  await expect(page.getByTestId('permit-datasets').locator('tbody tr')).toHaveCount(3);
+  await expect(page.getByTestId('permit-approvals')).toContainText('Videnskabsetisk');
+  await expect(page.getByTestId('permit-conditions')).toContainText('Publikationer meldes til den dataansvarlige');
+  await checkA11y(page);
+  await page.getByTestId('lang-switch').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await expect(page.getByTestId('permit-status')).toContainText('Valid');
+  await expect(page.getByTestId('permit-approvals')).toContainText('Research ethics committee approval');
+  await checkA11y(page);
+  // Printed: the document without the page frame and buttons.
+  await expect(page.getByTestId('permit-print')).toBeVisible();
+  await page.emulateMedia({ media: 'print' });
+  await expect(page.locator('header.header')).toBeHidden();
+  await expect(page.getByTestId('permit-print')).toBeHidden();
+  await expect(page.getByTestId('permit-approvals')).toBeVisible();
+  await page.emulateMedia({ media: 'screen' });
+  await page.getByTestId('lang-switch').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'da');
+});

@@ -81,6 +81,8 @@ struct ApplicationPage {
     is_draft: bool,
     /// The user may change the answers now (a draft, or parts that wait on the applicant).
     editable: bool,
+    /// The permit of a granted application.
+    permit: Option<String>,
 }
 
 /// What the authorities wait for from the applicant, part by part: (part id, step,
@@ -187,6 +189,11 @@ pub async fn show(
         errors,
         is_draft,
         editable,
+        permit: state
+            .store
+            .permit_of_application(&app.id)
+            .await?
+            .map(|x| x.id),
         waiting,
     };
     Ok(render(lang, &page))

@@ -3,8 +3,10 @@
 
 pub mod api;
 pub mod service;
+mod web;
 
 use crate::AppState;
+use axum::Router;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -15,4 +17,8 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api::jwt))
         .routes(routes!(api::revoke))
         .routes(routes!(api::jwks))
+}
+
+pub(crate) fn web_routes() -> Router<AppState> {
+    Router::new().route("/permits/{id}", axum::routing::get(web::page))
 }

@@ -29,6 +29,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(crate::quicktests::web_routes())
         .merge(crate::applications::web_routes())
         .merge(crate::cases::web_routes())
+        .merge(crate::permits::web_routes())
         .merge(crate::audit::web_routes())
         .nest_service("/static", ServeDir::new(&state.config.assets_dir))
         .fallback(|| async { ApiError::for_status(axum::http::StatusCode::NOT_FOUND) })
