@@ -221,3 +221,23 @@ test('the permit reads and prints as a document, in Danish and English', async (
   await page.getByTestId('lang-switch').click();
   await expect(page.locator('html')).toHaveAttribute('lang', 'da');
 });
+
+test('a case handler takes a part and writes to the applicant, in Danish and English', async ({ page }) => {
+  await signIn(page, byEmail('casehandler@rkkp.demo.dk'));
+  await page.goto('/cases');
+  await page.getByTestId('cases-queue').getByRole('row', { name: /billeder fra 2010-2014/ }).getByRole('link').first().click();
+  await expect(page.getByTestId('case-assignee')).toContainText('ingen endnu');
+  await checkA11y(page);
+  await page.getByTestId('case-assign').click();
+  await expect(page.getByTestId('case-state')).toContainText('Under behandling');
+  await expect(page.getByTestId('case-assign')).toHaveCount(0);
+  await expect(page.getByTestId('case-assignee')).not.toContainText('ingen endnu');
+  await page.getByTestId('lang-switch').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await page.getByLabel('Message to the applicant').fill('We will deliver the extract in week 12.');
+  await page.getByTestId('case-send').click();
+  await expect(page.getByTestId('case-messages')).toContainText('We will deliver the extract in week 12.');
+  await checkA11y(page);
+  await page.getByTestId('lang-switch').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'da');
+});

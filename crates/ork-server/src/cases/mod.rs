@@ -26,4 +26,6 @@ pub(crate) fn web_routes() -> Router<AppState> {
         .route("/cases", get(web::queue))
         .route("/cases/{id}", get(web::show))
         .route("/cases/{id}/decision", axum::routing::post(web::decide))
+        .route("/cases/{id}/assign", axum::routing::post(web::assign))
+        .route("/cases/{id}/messages", axum::routing::post(web::message))
 }

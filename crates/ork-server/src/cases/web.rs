@@ -157,6 +157,9 @@ struct CasePage {
     /// (assessment text, status code, deciding authority)
     assessments: Vec<(String, String, String)>,
     error: Option<String>,
+    /// Who handles the part (empty: no one yet), and whether it is the viewer.
+    assigned: String,
+    assigned_to_me: bool,
     /// What the handler wrote, kept when the decision was refused.
     text: String,
     conditions: String,
@@ -251,7 +254,17 @@ async fn case_page(
     let s = crate::applications::service::part_summary(&part, now);
     let history = history_of(state, &app, now).await?;
     let (decisions, messages) = thread_of(state, &part.id).await?;
+    let assigned = match part.assigned_to {
+        Some(u) => state
+            .store
+            .user_by_id(u)
+            .await?
+            .map_or_else(String::new, |u| u.name),
+        None => String::new(),
+    };
     Ok(CasePage {
+        assigned,
+        assigned_to_me: part.assigned_to == Some(p.user.id),
         id: part.id.clone(),
         title: app.title.clone(),
         applicant: state
@@ -361,4 +374,38 @@ pub async fn decide(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The text of a one-field form.
+fn field(pairs: &[(String, String)], k: &str) -> String {
+    pairs
+        .iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// POST /cases/{id}/assign: the handler takes the part (it goes in review), then sees it.
+pub async fn assign(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    WebUser(p): WebUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
+    service::assign(&state, &p, &client, &id, None).await?;
+    Ok(axum::response::Redirect::to(&format!("/cases/{id}")).into_response())
+}
+
+/// POST /cases/{id}/messages (`body`): a message to the applicant in the part's thread.
+pub async fn message(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    WebUser(p): WebUser,
+    Path(id): Path<String>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
+    service::message(&state, &p, &client, &id, &field(&pairs, "body")).await?;
+    Ok(axum::response::Redirect::to(&format!("/cases/{id}#thread")).into_response())
 }
