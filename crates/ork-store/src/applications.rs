@@ -375,6 +375,20 @@ impl Store {
         }
     }
 
+    /// The applications that amend a permit, oldest first.
+    pub async fn amendments_of(&self, permit_id: &str) -> Result<Vec<Application>> {
+        let q = format!(
+            "SELECT {APP_COLUMNS} FROM applications a JOIN users u ON u.id = a.created_by WHERE a.amends = $1 ORDER BY a.created_at, a.id"
+        );
+        sqlx::query(&q)
+            .bind(permit_id.to_owned())
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(app_from_row)
+            .collect()
+    }
+
     /// The members of an application: (user id, e-mail, name, access).
     pub async fn members(
         &self,

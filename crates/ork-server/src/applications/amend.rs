@@ -189,6 +189,14 @@ pub async fn amend(
         return Err(ApiError::of(StatusCode::CONFLICT, "permit_not_active", &[]).into());
     }
     let (old, _) = find_editable(state, p, &permit.application_id).await?;
+    // One change at a time: an amendment under way is decided (or withdrawn) first.
+    let under_way = state.store.amendments_of(&permit.id).await?;
+    if under_way
+        .iter()
+        .any(|a| matches!(a.state, AppStateCode::Draft | AppStateCode::Submitted))
+    {
+        return Err(ApiError::of(StatusCode::CONFLICT, "amendment_under_way", &[]).into());
+    }
     let answers =
         super::service::merge(&state.rules.book.form, super::service::answers(&old), patch)?;
     let mut need = need;
@@ -283,18 +291,22 @@ async fn write(
     };
     let now = ork_store::now_unix();
     let parts = amendment_parts(state, &shell, full, carried, checked, now)?;
-    tx.submit_application(
-        &src,
-        &ork_store::Submission {
-            id: &id,
-            revision: 0,
-            answers: &answers_json,
-            roadmap: &json(&frozen)?,
-            rulebook_version: &frozen.rulebook_version,
-            parts: &parts,
-        },
-    )
-    .await?;
+    let submitted = tx
+        .submit_application(
+            &src,
+            &ork_store::Submission {
+                id: &id,
+                revision: 0,
+                answers: &answers_json,
+                roadmap: &json(&frozen)?,
+                rulebook_version: &frozen.rulebook_version,
+                parts: &parts,
+            },
+        )
+        .await?;
+    if !submitted {
+        return Err(ApiError::of(StatusCode::CONFLICT, "changed_meanwhile", &[]).into());
+    }
     let stored = tx.parts_of_tx(&id).await?;
     if stored.iter().all(|x| x.state.approves()) {
         tx.set_application_state(&src, &id, AppStateCode::Granted)

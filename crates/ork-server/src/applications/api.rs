@@ -297,7 +297,7 @@ pub async fn invite(
         (status = 400, description = "A need that cannot be planned, unknown field ids or answers not of their field's shape", body = crate::api::ErrorBody),
         (status = 401, body = crate::api::ErrorBody), (status = 403, description = "You may only read it", body = crate::api::ErrorBody),
         (status = 404, body = crate::api::ErrorBody),
-        (status = 409, description = "The permit is not active (revoked, superseded or expired), or a step cannot be taken", body = crate::api::ErrorBody),
+        (status = 409, description = "The permit is not active (revoked, superseded or expired), an amendment to it is under way, or a step cannot be taken", body = crate::api::ErrorBody),
         (status = 422, description = "Field errors; nothing submitted", body = SubmitRefusedBody)))]
 pub async fn amend(
     State(state): State<AppState>,

@@ -64,6 +64,7 @@ pub static MESSAGES: &ork_domain::messages::Catalogue = &[
     ("invalid_limit.search", "limit skal være et tal fra 1 til 500.", "limit must be a number from 1 to 500."),
     ("invalid_message", "Beskeden skal være 1-10.000 tegn.", "The message must be 1-10,000 characters."),
     ("invalid_month", "Måneden '{month}' skal skrives ÅÅÅÅ-MM, f.eks. 2026-12.", "The month '{month}' must be written YYYY-MM, e.g. 2026-12."),
+    ("amendment_under_way", "En ændring af tilladelsen er allerede under behandling. Den afgøres eller trækkes tilbage, før en ny kan indsendes.", "An amendment to this permit is already under way. It is decided or withdrawn before another can be submitted."),
     ("permit_not_active", "Tilladelsen er ikke gyldig (tilbagekaldt, erstattet af en ændring eller udløbet) og kan ikke ændres. Ændr den gældende tilladelse.", "The permit is not active (revoked, replaced by an amendment or expired) and cannot be amended. Amend the permit in force."),
     ("invalid_form", "Formularen kunne ikke læses. Genindlæs siden, og prøv igen.", "The form could not be read. Reload the page and try again."),
     ("invalid_need", "Databehovet kunne ikke læses. Start igen fra køreplanen.", "The data need could not be read. Start again from the roadmap."),

@@ -204,6 +204,18 @@ async fn amendments_body(db: TestDb) {
         );
     }
     assert_eq!(reopened.len() + carried.len(), 7, "{a2}");
+    // One change at a time: a second amendment waits until this one is decided.
+    let (s, e) = call(
+        &mut bo,
+        Method::POST,
+        &format!("/api/v1/permits/{p1}/amendments"),
+        json!({"need": need, "answers": {}}),
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("amendment_under_way"))
+    );
     // A carried approval is in no authority's queue; the new region's part is.
     let mut rkkp = Browser::signed_in(&app, "rkkp@rkkp.example", PW).await;
     let queue = get(&mut rkkp, "/api/v1/parts").await.1;
