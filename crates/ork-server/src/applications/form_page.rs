@@ -10,7 +10,8 @@ use super::form_read::{self, MAX_ROWS, columns_of};
 use super::service::{self, Standing, UserRefs};
 use super::submit::{self, SubmitError};
 use crate::auth::{ClientAddr, Principal, WebUser};
-use crate::web::{Chrome, render};
+use crate::roadmap::view::step_label;
+use crate::web::{Chrome, form_value, org_name, render};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::body::Body;
@@ -141,11 +142,11 @@ fn text_of(v: &Value) -> String {
 }
 
 fn yes_no(lang: Lang, value: &str) -> Vec<Opt> {
-    [("true", "Ja", "Yes"), ("false", "Nej", "No")]
+    [("true", "roadmap.yes"), ("false", "roadmap.no")]
         .iter()
-        .map(|(v, da, en)| Opt {
+        .map(|(v, key)| Opt {
             value: (*v).into(),
-            label: (*lang.pick(da, en)).to_owned(),
+            label: crate::i18n::text(lang, key).to_owned(),
             checked: value == *v,
         })
         .collect()
@@ -412,7 +413,11 @@ fn field_errors(f: &Field, lang: Lang, input: &Inputs, shown: Shown) -> Vec<Stri
         .filter(|_| local.is_empty())
         .map(
             |e| match e.at.as_deref().and_then(|a| a.split('.').next()) {
-                Some(row) => format!("{} {row}: {}", lang.pick("Række", "Row"), e.message(lang)),
+                Some(row) => format!(
+                    "{} {row}: {}",
+                    crate::i18n::text(lang, "form_page.row"),
+                    e.message(lang)
+                ),
                 None => e.message(lang).to_owned(),
             },
         );
@@ -438,15 +443,9 @@ fn steps(
             } else {
                 s.authority.as_str()
             };
-            let authority = orgs
-                .iter()
-                .find(|o| o.id.as_str() == id)
-                .map_or(s.authority.clone(), |o| {
-                    lang.pick(&o.name_da, &o.name_en).to_owned()
-                });
             (
-                s.name.get(lang).to_owned(),
-                authority,
+                step_label(&state.catalog.catalog, &state.rules.book, &s.id, lang),
+                org_name(orgs, id, lang),
                 rule.map(|r| r.fee.get(lang).to_owned()).unwrap_or_default(),
             )
         })
@@ -713,12 +712,7 @@ pub async fn create(
     WebUser(p): WebUser,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map_or("", |(_, v)| v.as_str())
-    };
+    let get = |k: &str| form_value(&pairs, k);
     let need: ork_rules::Need =
         serde_json::from_str(get("need")).map_err(|_| ApiError::invalid("invalid_need", &[]))?;
     let app = service::create(&state, &p, &client, get("title"), &need, None).await?;

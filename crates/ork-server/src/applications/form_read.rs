@@ -63,10 +63,7 @@ struct Pairs<'a>(&'a [(String, String)]);
 
 impl Pairs<'_> {
     fn one(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
+        crate::web::form_value(self.0, name)
     }
 
     fn all(&self, name: &str) -> Vec<String> {

@@ -5,7 +5,8 @@
 use super::service;
 use crate::auth::WebUser;
 use crate::dates::date;
-use crate::web::{Chrome, render};
+use crate::roadmap::view::step_label;
+use crate::web::{Chrome, form_value, org_name, render};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -129,34 +130,18 @@ pub async fn show(
     let book = &state.rules.book;
     let form = &book.form;
     let orgs = state.store.list_orgs().await?;
-    let org_name = |id: &str| {
-        orgs.iter()
-            .find(|o| o.id.as_str() == id)
-            .map_or(id.to_owned(), |o| {
-                lang.pick(&o.name_da, &o.name_en).to_owned()
-            })
-    };
     let parts: Vec<PartRow> = body
         .parts
         .iter()
         .map(|x| {
-            let rule = service::rule_of(&x.step);
-            let name = book
-                .step(rule)
-                .map_or(x.step.clone(), |s| s.name.get(lang).to_owned());
-            let suffix = x
-                .step
-                .split_once(':')
-                .map(|(_, r)| format!(" ({r})"))
-                .unwrap_or_default();
             let part_state = ork_cases::PartState::parse(&x.state);
             let waits = part_state.is_some_and(|s| s.waits_on_applicant());
             // A decided part's dates are history: the page shows them only while it runs.
             let open = part_state.is_some_and(|s| !s.closed());
             PartRow {
                 id: x.id.clone(),
-                step: format!("{name}{suffix}"),
-                authority: org_name(&x.authority),
+                step: step_label(&state.catalog.catalog, book, &x.step, lang),
+                authority: org_name(&orgs, &x.authority, lang),
                 state: x.state.clone(),
                 waits_on_you: waits,
                 due: x.due.clone().filter(|_| open).unwrap_or_default(),
@@ -209,13 +194,7 @@ pub async fn answer(
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     use axum::response::IntoResponse;
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
+    let get = |k: &str| form_value(&pairs, k);
     let part = state
         .store
         .part(get("part"))

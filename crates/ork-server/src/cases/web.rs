@@ -331,13 +331,7 @@ pub async fn decide(
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     use axum::response::IntoResponse;
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| crate::web::form_value(&pairs, k).to_owned();
     let (outcome, text, conditions) = (get("outcome"), get("text"), get("conditions"));
     let list: Vec<String> = conditions
         .lines()
@@ -376,15 +370,6 @@ pub async fn decide(
     }
 }
 
-/// The text of a one-field form.
-fn field(pairs: &[(String, String)], k: &str) -> String {
-    pairs
-        .iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
 /// POST /cases/{id}/assign: the handler takes the part (it goes in review), then sees it.
 pub async fn assign(
     State(state): State<AppState>,
@@ -406,6 +391,13 @@ pub async fn message(
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     use axum::response::IntoResponse;
-    service::message(&state, &p, &client, &id, &field(&pairs, "body")).await?;
+    service::message(
+        &state,
+        &p,
+        &client,
+        &id,
+        crate::web::form_value(&pairs, "body"),
+    )
+    .await?;
     Ok(axum::response::Redirect::to(&format!("/cases/{id}#thread")).into_response())
 }

@@ -24,6 +24,7 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("form_page.saved", "Gemt", "Saved"),
     ("form_page.not_a_number", "Skriv et tal, fx 1200 eller 12,5.", "Write a number, e.g. 1200 or 12.5."),
     ("form_page.not_a_definition", "Definitionen er ikke gyldig JSON; den er ikke gemt.", "The definition is not valid JSON; it was not saved."),
+    ("form_page.row", "Række", "Row"),
     ("form_page.col.name", "Navn", "Name"),
     ("form_page.col.email", "E-mail", "E-mail"),
     ("form_page.col.role", "Rolle i projektet", "Role in the project"),

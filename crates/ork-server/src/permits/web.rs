@@ -6,7 +6,8 @@
 use super::service::{find, status};
 use crate::auth::WebUser;
 use crate::dates::date;
-use crate::web::{Chrome, render};
+use crate::roadmap::view::step_label;
+use crate::web::{Chrome, org_name, render};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -45,13 +46,6 @@ pub async fn page(
     let scope: Scope = serde_json::from_str(&permit.scope)
         .map_err(|e| ApiError::from(anyhow::anyhow!("permit scope: {e}")))?;
     let orgs = state.store.list_orgs().await?;
-    let org_name = |id: &str| {
-        orgs.iter()
-            .find(|o| o.id.as_str() == id)
-            .map_or(id.to_owned(), |o| {
-                lang.pick(&o.name_da, &o.name_en).to_owned()
-            })
-    };
     let cat = &state.catalog.catalog;
     let all = crate::i18n::text(lang, "permit.all_variables");
     let datasets = scope
@@ -74,18 +68,9 @@ pub async fn page(
         .approvals
         .iter()
         .map(|a| {
-            let rule = crate::applications::service::rule_of(&a.step);
-            let name = book
-                .step(rule)
-                .map_or(a.step.clone(), |s| s.name.get(lang).to_owned());
-            let region = a
-                .step
-                .split_once(':')
-                .map(|(_, r)| format!(" ({r})"))
-                .unwrap_or_default();
             (
-                format!("{name}{region}"),
-                org_name(&a.authority),
+                step_label(cat, book, &a.step, lang),
+                org_name(&orgs, &a.authority, lang),
                 a.reference.clone(),
                 a.outcome.clone(),
                 a.decided.clone(),
@@ -101,7 +86,7 @@ pub async fn page(
         issued: date(permit.issued_at),
         expires: date(permit.expires_at),
         kid: permit.kid.clone(),
-        holder: org_name(&permit.org_id),
+        holder: org_name(&orgs, &permit.org_id, lang),
         datasets,
         approvals,
         population,

@@ -6,7 +6,7 @@ mod api;
 mod form;
 mod service;
 mod state;
-mod view;
+pub(crate) mod view;
 mod web;
 
 pub use state::{RulesState, read_history};

@@ -7,7 +7,7 @@ use ork_rules::Rulebook;
 use ork_rules::planner::Roadmap;
 
 /// The name of a roadmap step id (`rule` or `rule:region`), with the region or controller.
-pub(super) fn step_label(cat: &Catalog, book: &Rulebook, id: &str, l: Lang) -> String {
+pub(crate) fn step_label(cat: &Catalog, book: &Rulebook, id: &str, l: Lang) -> String {
     let (rule, per) = id.split_once(':').unwrap_or((id, ""));
     let name = book
         .step(rule)

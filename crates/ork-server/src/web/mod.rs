@@ -205,6 +205,24 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// One field of a posted form (`""` when absent).
+pub fn form_value<'a>(pairs: &'a [(String, String)], k: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(n, _)| n == k)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// An organisation's name in the page's language, from the platform's organisations (its
+/// id when it is not one of them).
+pub fn org_name(orgs: &[ork_store::Organisation], id: &str, lang: Lang) -> String {
+    orgs.iter()
+        .find(|o| o.id.as_str() == id)
+        .map_or(id.to_owned(), |o| {
+            lang.pick(&o.name_da, &o.name_en).to_owned()
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_next;
