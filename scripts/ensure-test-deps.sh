@@ -29,6 +29,12 @@ if ! "$st_venv/bin/python" -c 'import jwt, cryptography' 2>/dev/null; then
   echo "Installing PyJWT for the permit check…"
   "$st_venv/bin/pip" install -q "pyjwt[crypto]==2.10.1"
 fi
+# aiosmtpd (a real SMTP server the Rust tests start to receive notification e-mails) and
+# the Standard Webhooks reference library (the tests verify webhook signatures with it).
+if ! "$st_venv/bin/python" -c 'import aiosmtpd, standardwebhooks' 2>/dev/null; then
+  echo "Installing aiosmtpd and standardwebhooks for the notification tests…"
+  "$st_venv/bin/pip" install -q "aiosmtpd==1.4.6" "standardwebhooks==1.0.0"
+fi
 if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   if [ "$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null 2>&1; then
     echo "Starting PostgreSQL…"

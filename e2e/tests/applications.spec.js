@@ -25,6 +25,12 @@ test('the applicant follows every part of their applications, in Danish and Engl
   await expect(parts.getByRole('row', { name: /Udtræk af journal/ })).toContainText('Afvist – venter på dig');
   await expect(parts.getByRole('row', { name: /fortegnelse/ })).toContainText('Godkendt');
   await expect(parts.getByRole('row', { name: /fortegnelse/ })).toContainText('Demofarma A/S');
+  // Each part's clock on a timeline, and each part's decisions and messages; the rejected
+  // part's thread is open and holds the authority's reasons.
+  await expect(page.getByTestId('app-timeline').locator('[data-testid="app-timeline-row"]')).toHaveCount(6);
+  const rejectedThread = page.locator('details[data-testid^="app-thread-"][open]');
+  await expect(rejectedThread).toHaveCount(1);
+  await expect(rejectedThread).toContainText('Afvist');
   await checkA11y(page);
 
   await page.getByTestId('lang-switch').click();

@@ -7,7 +7,10 @@
 //! expected durations, the critical path, blockers and, for amendments, what carries over.
 //! `report.rs` gives the roadmap, precedents and rulebook as the API's typed bodies.
 //! `versions.rs` snapshots a rulebook version and lists what changed between two.
+//! `agreement.rs` decides which agreements a case's parties need and fills the rulebook's
+//! templates (`rulebook/agreements/`) into the exact text a signature binds to.
 
+pub mod agreement;
 pub mod form;
 pub mod messages;
 pub mod planner;

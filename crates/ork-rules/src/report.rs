@@ -127,7 +127,8 @@ pub struct RoadmapReport {
     pub what_if: Vec<WhatIfReport>,
 }
 
-fn link(p: &Precedent) -> PrecedentLink {
+/// A precedent as a roadmap step links it.
+pub fn link(p: &Precedent) -> PrecedentLink {
     PrecedentLink {
         id: p.id.clone(),
         outcome: p.outcome.clone(),

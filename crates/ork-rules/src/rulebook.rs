@@ -334,6 +334,8 @@ pub struct Rulebook {
     pub steps: Vec<Step>,
     /// The application form (`form.toml`; empty when the folder has none).
     pub form: Form,
+    /// The agreements' templates (`agreements/<kind>.md`), by kind code.
+    pub agreements: BTreeMap<String, String>,
 }
 
 impl Rulebook {
@@ -343,42 +345,62 @@ impl Rulebook {
 
     /// Earlier decisions under `rule`, those sharing most of `datasets` first, then newest.
     pub fn precedents_for(&self, rule: &str, datasets: &[String]) -> Vec<&Precedent> {
-        let mut v: Vec<&Precedent> = self.precedents.iter().filter(|p| p.rule == rule).collect();
-        v.sort_by_key(|p| {
-            let shared = p.datasets.iter().filter(|d| datasets.contains(d)).count();
-            (
-                std::cmp::Reverse(shared),
-                std::cmp::Reverse(p.decided.clone()),
-            )
-        });
-        v
+        rank_precedents(self.precedents.iter(), rule, datasets)
     }
 
     /// Precedents whose texts contain every word of `query` (either language, any case).
     pub fn search_precedents(&self, query: &str) -> Vec<&Precedent> {
-        let words: Vec<String> = query
-            .split(|c: char| !c.is_alphanumeric() && c != '§')
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect();
-        self.precedents
-            .iter()
-            .filter(|p| {
-                let hay = format!(
-                    "{} {} {} {} {} {} {}",
-                    p.rule,
-                    p.authority,
-                    p.datasets.join(" "),
-                    p.summary.da,
-                    p.summary.en,
-                    p.reasons.da,
-                    p.reasons.en
-                )
-                .to_lowercase();
-                words.iter().all(|w| hay.contains(w.as_str()))
-            })
-            .collect()
+        search_precedents(self.precedents.iter(), query)
     }
+}
+
+/// Of `all`, the decisions under `rule`, those sharing most of `datasets` first, then
+/// newest (the rulebook's and those the platform's own decisions add, ranked together).
+pub fn rank_precedents<'a>(
+    all: impl Iterator<Item = &'a Precedent>,
+    rule: &str,
+    datasets: &[String],
+) -> Vec<&'a Precedent> {
+    let mut v: Vec<&Precedent> = all.filter(|p| p.rule == rule).collect();
+    v.sort_by_key(|p| {
+        let shared = p.datasets.iter().filter(|d| datasets.contains(d)).count();
+        (
+            std::cmp::Reverse(shared),
+            std::cmp::Reverse(p.decided.clone()),
+        )
+    });
+    v
+}
+
+/// Of `all`, those whose texts contain every word of `query` (either language, any case),
+/// newest first.
+pub fn search_precedents<'a>(
+    all: impl Iterator<Item = &'a Precedent>,
+    query: &str,
+) -> Vec<&'a Precedent> {
+    let words: Vec<String> = query
+        .split(|c: char| !c.is_alphanumeric() && c != '§')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let mut v: Vec<&Precedent> = all
+        .filter(|p| {
+            let hay = format!(
+                "{} {} {} {} {} {} {}",
+                p.rule,
+                p.authority,
+                p.datasets.join(" "),
+                p.summary.da,
+                p.summary.en,
+                p.reasons.da,
+                p.reasons.en
+            )
+            .to_lowercase();
+            words.iter().all(|w| hay.contains(w.as_str()))
+        })
+        .collect();
+    v.sort_by(|a, b| b.decided.cmp(&a.decided).then(a.id.cmp(&b.id)));
+    v
 }
 
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
@@ -836,6 +858,7 @@ pub fn load(files: &Files, catalog: &Catalog) -> Result<Rulebook, LoadError> {
             Vec::new()
         }
     };
+    let agreements = agreement_templates(files, &mut problems);
     if !problems.is_empty() {
         return Err(LoadError(problems));
     }
@@ -859,7 +882,37 @@ pub fn load(files: &Files, catalog: &Catalog) -> Result<Rulebook, LoadError> {
             .filter_map(|id| by_id.remove(&id))
             .collect(),
         precedents,
+        agreements,
     })
+}
+
+/// The agreements' templates: one for each kind, each using only the known placeholders.
+fn agreement_templates(files: &Files, problems: &mut Vec<String>) -> BTreeMap<String, String> {
+    use crate::agreement::{Kind, unknown_placeholders};
+    let mut out = BTreeMap::new();
+    for kind in Kind::ALL {
+        let path = format!("agreements/{}.md", kind.code());
+        match files.0.get(&path) {
+            None => problems.push(format!(
+                "{path}: missing (every kind of agreement needs its template)"
+            )),
+            Some(text) => {
+                for (i, line) in text.lines().enumerate() {
+                    let unknown = unknown_placeholders(line);
+                    if !unknown.is_empty() {
+                        problems.push(format!(
+                            "{path}:{}: unknown placeholder {}; known: {}",
+                            i + 1,
+                            unknown.join(", "),
+                            crate::agreement::PLACEHOLDERS.join(", ")
+                        ));
+                    }
+                }
+                out.insert(kind.code().to_owned(), text.clone());
+            }
+        }
+    }
+    out
 }
 
 /// Steps in dependency order (ties by id), or one cycle.

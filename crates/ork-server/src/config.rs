@@ -27,6 +27,27 @@ pub struct ServerConfig {
     pub login_window: Duration,
     /// The longest an API token may live, in days (at most 365).
     pub token_max_days: i64,
+    /// Where e-mail goes (`smtp://host:port`, `smtps://…`, `smtp://…?tls=required`, with
+    /// credentials in the address); `None`: notifications stay in the portal.
+    pub smtp_url: Option<SmtpUrl>,
+    /// The sender of e-mails.
+    pub mail_from: String,
+    /// How often the outbox worker looks for what is due.
+    pub outbox_poll: Duration,
+    /// Webhook messages may go to this machine (`localhost`, loopback), also over plain
+    /// http: for development and tests only, never in production (a subscriber could
+    /// otherwise reach the platform's own services).
+    pub webhooks_to_loopback: bool,
+}
+
+/// An SMTP address, which may hold a password: never shown in logs or debug output.
+#[derive(Clone)]
+pub struct SmtpUrl(pub String);
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SmtpUrl(withheld)")
+    }
 }
 
 impl Default for ServerConfig {
@@ -44,6 +65,10 @@ impl Default for ServerConfig {
             login_attempts_per_address: 30,
             login_window: Duration::from_secs(15 * 60),
             token_max_days: 365,
+            smtp_url: None,
+            mail_from: "Dataorkestrator <noreply@dataorkestrator.localhost>".into(),
+            outbox_poll: Duration::from_secs(2),
+            webhooks_to_loopback: false,
         }
     }
 }

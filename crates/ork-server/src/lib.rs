@@ -22,15 +22,18 @@ pub mod web;
 
 // Features: each with its service, API handlers, pages and state (ARCHITECTURE.md).
 pub mod accounts;
+pub mod agreements;
 pub mod applications;
 pub mod audit;
 pub mod cases;
 pub mod catalog;
+pub mod clients;
+pub mod notifications;
 pub mod permits;
 pub mod quicktests;
 pub mod roadmap;
 
-pub use config::ServerConfig;
+pub use config::{ServerConfig, SmtpUrl};
 pub use error::ApiError;
 pub use state::AppState;
 
@@ -70,6 +73,7 @@ pub async fn serve(state: AppState, on_bound: impl FnOnce(SocketAddr)) -> anyhow
     let addr = listener.local_addr()?;
     on_bound(addr);
     tracing::info!(%addr, backend = state.store.backend().name(), "serving");
+    notifications::delivery::spawn_worker(state.clone());
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

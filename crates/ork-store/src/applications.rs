@@ -49,6 +49,8 @@ pub struct NewApplication<'a> {
     pub answers: &'a str,
     /// The permit it amends.
     pub amends: Option<&'a str>,
+    /// The consultancy that prepares it on the organisation's behalf.
+    pub agent_org: Option<&'a OrgId>,
 }
 
 /// An application as stored.
@@ -71,6 +73,8 @@ pub struct Application {
     pub submitted_at: Option<i64>,
     /// The permit this application amends (none for a first application).
     pub amends: Option<String>,
+    /// The consultancy that prepared it on the client's (`org_id`'s) behalf.
+    pub agent_org: Option<OrgId>,
 }
 
 /// A part to write at submission.
@@ -219,9 +223,13 @@ fn org(id: &str) -> Result<OrgId> {
 }
 
 /// The applications (`a`) user `$1` created or is a member of.
-pub(crate) const SEEN_BY_USER: &str = "(a.created_by = $1 OR a.id IN (SELECT application_id FROM application_members WHERE user_id = $1))";
+/// An application prepared on a client's behalf is also seen by the client's applicants and
+/// the consultancy's (the server checks the consultancy's authorisation on top).
+pub(crate) const SEEN_BY_USER: &str = "(a.created_by = $1 OR a.id IN (SELECT application_id FROM application_members WHERE user_id = $1) \
+     OR (a.agent_org IS NOT NULL AND (a.org_id IN (SELECT org_id FROM memberships WHERE user_id = $1 AND role = 'applicant') \
+         OR a.agent_org IN (SELECT org_id FROM memberships WHERE user_id = $1 AND role = 'applicant'))))";
 
-const APP_COLUMNS: &str = "a.id, a.title, a.org_id, a.created_by, u.email, a.state, a.need, a.answers, a.roadmap, a.rulebook_version, a.revision, a.created_at, a.updated_at, a.submitted_at, a.amends";
+const APP_COLUMNS: &str = "a.id, a.title, a.org_id, a.created_by, u.email, a.state, a.need, a.answers, a.roadmap, a.rulebook_version, a.revision, a.created_at, a.updated_at, a.submitted_at, a.amends, a.agent_org";
 
 fn app_from_row(r: &AnyRow) -> Result<Application> {
     let state: String = r.try_get(5)?;
@@ -241,6 +249,10 @@ fn app_from_row(r: &AnyRow) -> Result<Application> {
         updated_at: r.try_get(12)?,
         submitted_at: r.try_get(13)?,
         amends: r.try_get(14)?,
+        agent_org: r
+            .try_get::<Option<String>, _>(15)?
+            .map(|o| org(&o))
+            .transpose()?,
     })
 }
 
@@ -496,8 +508,8 @@ impl WriteTx {
     ) -> Result<()> {
         let now = now_unix();
         sqlx::query(
-            "INSERT INTO applications (id, title, org_id, created_by, state, need, answers, revision, created_at, updated_at, amends) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, $9)",
+            "INSERT INTO applications (id, title, org_id, created_by, state, need, answers, revision, created_at, updated_at, amends, agent_org) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, $9, $10)",
         )
         .bind(a.id.to_owned())
         .bind(a.title.to_owned())
@@ -508,6 +520,7 @@ impl WriteTx {
         .bind(a.answers.to_owned())
         .bind(now)
         .bind(a.amends.map(str::to_owned))
+        .bind(a.agent_org.map(|o| o.to_string()))
         .execute(self.conn())
         .await
         .map_err(|e| StoreError::conflict_on_unique(e, format!("application {}", a.id)))?;
@@ -516,7 +529,7 @@ impl WriteTx {
             "application.create",
             "application",
             a.id,
-            json!({"org": a.org_id.as_str(), "title": a.title, "amends": a.amends}),
+            json!({"org": a.org_id.as_str(), "title": a.title, "amends": a.amends, "on_behalf_by": a.agent_org.map(OrgId::as_str)}),
         )
         .await?;
         Ok(())
@@ -696,6 +709,19 @@ impl WriteTx {
         Ok(())
     }
 
+    /// How many amendments of a permit are under way (a draft or submitted), as this
+    /// transaction sees them: checked after [`WriteTx::lock_application`] on the permit's
+    /// application, two amendments started at once cannot both pass.
+    pub async fn amendments_under_way(&mut self, permit_id: &str) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM applications WHERE amends = $1 AND state IN ('draft', 'submitted')",
+        )
+        .bind(permit_id.to_owned())
+        .fetch_one(self.conn())
+        .await?;
+        Ok(row.try_get(0)?)
+    }
+
     /// An application's parts as this transaction sees them (its own changes included).
     pub async fn parts_of_tx(&mut self, application_id: &str) -> Result<Vec<Part>> {
         parts_of_on(self.conn(), application_id).await
@@ -768,6 +794,17 @@ impl WriteTx {
         .fetch_one(self.conn())
         .await?;
         Ok(row.try_get("id")?)
+    }
+
+    /// The user ids of an application's members, as this transaction sees them.
+    pub async fn member_ids(&mut self, application_id: &str) -> Result<Vec<i64>> {
+        let rows = sqlx::query(
+            "SELECT user_id FROM application_members WHERE application_id = $1 ORDER BY user_id",
+        )
+        .bind(application_id.to_owned())
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 
     pub async fn add_part_message(

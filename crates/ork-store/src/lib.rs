@@ -1,6 +1,7 @@
 //! The state database: organisations, users and roles, sessions, API tokens, the audit
 //! trail, the catalog's documentation versions and baskets, the roadmap's decided cases,
-//! the quick-test log and saved cohorts, applications and their parts, on SQLite (embedded, the
+//! the quick-test log and saved cohorts, applications and their parts, the outbox of
+//! notifications and webhook messages, agreements and their signatures, clients' authorisations of consultancies, on SQLite (embedded, the
 //! default) or PostgreSQL (production), through one repository layer.
 //!
 //! Both backends go through sqlx's `Any` driver with the same query text, so every query
@@ -11,12 +12,15 @@
 //! Every state change happens in a [`WriteTx`] and appends its audit event inside the same
 //! transaction (see [`WriteTx::audit`]): if the append fails, the change is rolled back.
 
+mod agreements;
 mod applications;
 mod audit;
 mod cases;
 mod catalog;
+mod clients;
 mod error;
 mod orgs;
+mod outbox;
 mod permits;
 mod quicktests;
 mod rulebook;
@@ -25,15 +29,21 @@ mod tokens;
 mod uploads;
 mod users;
 
+pub use agreements::{Agreement, NewAgreement, Signature};
 pub use applications::{
     Access, Application, Decision, NewApplication, NewDecision, NewPart, Part, PartChange,
     PartMessage, Submission,
 };
 pub use audit::{AuditFilter, AuditSource};
-pub use cases::DecidedCase;
+pub use cases::{DecidedCase, DecidedPrecedent};
 pub use catalog::{DocEdit, DocSave, DocVersion};
+pub use clients::ClientAuthorisation;
 pub use error::StoreError;
 pub use orgs::{NewOrganisation, Organisation};
+pub use outbox::{
+    AfterAttempt, CLAIM_SECS, NewNotification, NewWebhook, Notification, Webhook, WebhookAttempt,
+    WebhookMessage,
+};
 pub use permits::{NewPermit, Permit, StoredKey};
 pub use quicktests::{NewCohort, NewQuickTest, QuickTest, SavedCohort, month_of};
 pub use rulebook::{RulebookRecord, RulebookVersion};

@@ -27,6 +27,9 @@ pub struct FileConfig {
     pub rulebook_dir: Option<PathBuf>,
     pub disclosure_file: Option<PathBuf>,
     pub price_list_file: Option<PathBuf>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    pub webhooks_to_loopback: Option<bool>,
 }
 
 /// What the command line gave (already parsed by clap, `None` when absent).
@@ -63,6 +66,12 @@ pub struct Config {
     pub disclosure_file: Option<PathBuf>,
     /// Quick tests' price list instead of the shipped `prices.toml`.
     pub price_list_file: Option<PathBuf>,
+    /// Where notification e-mails go; `None`: only in the portal. Withheld from debug
+    /// output (it may hold a password).
+    pub smtp_url: Option<ork_server::SmtpUrl>,
+    pub mail_from: String,
+    /// Webhook messages may go to this machine (development and tests only).
+    pub webhooks_to_loopback: bool,
 }
 
 /// A configuration mistake: the key, where it was set, and what was expected.
@@ -240,6 +249,45 @@ impl Config {
                 &v,
             )?,
             None => file.trust_forwarded_for.unwrap_or(false),
+        };
+        let smtp_url = src.pick(
+            None,
+            "ORK_SMTP_URL",
+            Some,
+            file.smtp_url.map(Some),
+            "smtp_url",
+            None,
+        );
+        if let Some(u) = &smtp_url.value
+            && !(u.starts_with("smtp://") || u.starts_with("smtps://"))
+        {
+            // The address may hold a password: the message names its source, not its value.
+            return Err(ConfigError(format!(
+                "invalid configuration: smtp_url from {} must start with smtp:// or smtps://, e.g. smtp://mail.example.dk:587?tls=required",
+                smtp_url.source
+            )));
+        }
+        let mail_from = src.pick(
+            None,
+            "ORK_MAIL_FROM",
+            |s| s,
+            file.mail_from,
+            "mail_from",
+            ork_server::ServerConfig::default().mail_from,
+        );
+        if mail_from.value.trim().is_empty() || !mail_from.value.contains('@') {
+            return Err(ConfigError(format!(
+                "invalid configuration: mail_from from {} is {:?}; expected an address like Dataorkestrator <noreply@example.dk>",
+                mail_from.source, mail_from.value
+            )));
+        }
+        let webhooks_to_loopback = match env("ORK_WEBHOOKS_TO_LOOPBACK") {
+            Some(v) => parse_bool(
+                "webhooks_to_loopback",
+                "the environment variable ORK_WEBHOOKS_TO_LOOPBACK",
+                &v,
+            )?,
+            None => file.webhooks_to_loopback.unwrap_or(false),
         };
         let hours = src.pick(
             None,
@@ -419,6 +467,9 @@ impl Config {
             login_attempts_per_address: limits[0],
             login_failures_per_account: limits[1],
             catalog_dir: catalog_dir.value,
+            smtp_url: smtp_url.value.map(ork_server::SmtpUrl),
+            mail_from: mail_from.value,
+            webhooks_to_loopback,
         })
     }
 
@@ -433,6 +484,9 @@ impl Config {
             token_max_days: self.token_max_days,
             login_attempts_per_address: self.login_attempts_per_address,
             login_failures_per_account: self.login_failures_per_account,
+            smtp_url: self.smtp_url.clone(),
+            mail_from: self.mail_from.clone(),
+            webhooks_to_loopback: self.webhooks_to_loopback,
             ..Default::default()
         }
     }

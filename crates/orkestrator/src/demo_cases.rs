@@ -1,7 +1,8 @@
 //! The demo's applications: for the demo users, one in every state a page can show — a
 //! draft, one waiting on the applicant (information requested), one in review at several
-//! authorities, one with a rejection, and one granted — made through the same services the
-//! API uses, so they are what a user would have made. Idempotent: seeded once.
+//! authorities (with a processor abroad, so agreements wait for signatures), one with a
+//! rejection, one granted and its amendment — made through the same services the API
+//! uses, so they are what a user would have made. Idempotent: seeded once.
 
 use anyhow::{Context, anyhow};
 use ork_domain::Email;
@@ -109,7 +110,7 @@ impl Demo {
         need: &ork_rules::Need,
         answers: &Value,
     ) -> anyhow::Result<String> {
-        let app = apps::create(&self.state, p, &self.client, title, need, None)
+        let app = apps::create(&self.state, p, &self.client, title, need, None, None)
             .await
             .map_err(err)?;
         let map = answers.as_object().cloned().unwrap_or_default();
@@ -333,12 +334,22 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
     })?;
 
     // In review at several authorities: a university's register study.
+    // Its statistics are run by a processor in the United Kingdom: a data processing
+    // agreement and a transfer agreement wait for the signatures of both sides.
+    let mut with_processor = university_answers();
+    with_processor["third_parties"] = json!(true);
+    with_processor["data_processors"] = json!([{
+        "name": "Example Therapeutics Ltd",
+        "country": "GB",
+        "role": "processor",
+        "signatory": "applicant@example-therapeutics.demo.dk",
+    }]);
     let review = d
         .submitted(
             &anna,
             "Metformin og hjertesvigt ved type 2-diabetes",
             &register_study(),
-            &university_answers(),
+            &with_processor,
         )
         .await?;
     d.decide(&h["ku"], &review, "record_of_processing", "approved", "")
@@ -353,5 +364,17 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
                 .map_err(err)?;
         }
     }
+    // Demofarma lets Example Therapeutics prepare applications on its behalf (it sees the
+    // applications and where their parts stand).
+    ork_server::clients::service::authorise(
+        &d.state,
+        &bo,
+        &d.client,
+        None,
+        "example-therapeutics",
+        "application",
+    )
+    .await
+    .map_err(err)?;
     Ok(6)
 }

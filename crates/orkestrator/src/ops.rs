@@ -722,7 +722,12 @@ pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
         tracing::info!(version = %state.rules.book.version, "rulebook version recorded");
     }
     let cases = state.rules.load_history(&store).await?;
-    tracing::info!(cases, "decided cases behind the roadmap estimates");
+    let precedents = state.rules.load_precedents(&store).await?;
+    tracing::info!(
+        cases,
+        precedents,
+        "decided cases behind the roadmap estimates and the precedent register"
+    );
     ork_server::serve(state, |addr| {
         println!("Dataorkestrator is serving at http://{addr}/  (Ctrl-C stops it)");
     })

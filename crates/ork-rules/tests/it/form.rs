@@ -140,7 +140,7 @@ fn the_case_2_application_is_complete_and_shows_only_what_applies() {
 #[test]
 fn a_condition_on_an_earlier_answer_shows_and_hides_a_field_and_a_hidden_answer_is_not_kept() {
     let mut a = case_2();
-    a["data_processors"] = json!([{"name": "Example CRO", "country": "DE", "role": "processor"}]);
+    a["data_processors"] = json!([{"name": "Example CRO", "country": "DE", "role": "processor", "signatory": "dpo@cro.example"}]);
     let steps = &CASE_2_STEPS;
     let on = ["image_data_reuse", "commercial_purpose"];
     let hidden = check(&a, steps, &on);

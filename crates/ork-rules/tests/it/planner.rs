@@ -33,6 +33,13 @@ en = "because {{datasets}}"
 
 fn book() -> ork_rules::Rulebook {
     let mut f = Files::default();
+    // The shipped agreement templates: every rulebook has one for each kind.
+    f.0.extend(
+        Files::embedded()
+            .0
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("agreements/")),
+    );
     f.0.insert(
         "rulebook.toml".into(),
         "version = \"t.1\"\npublished = \"2026-11-23\"\n".into(),

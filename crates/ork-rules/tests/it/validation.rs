@@ -39,6 +39,13 @@ en = "Because"
 
 fn files(steps: &[(&str, String)]) -> Files {
     let mut f = Files::default();
+    // The shipped agreement templates: every rulebook has one for each kind.
+    f.0.extend(
+        Files::embedded()
+            .0
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("agreements/")),
+    );
     f.0.insert("rulebook.toml".into(), BOOK.into());
     for (id, text) in steps {
         f.0.insert(format!("steps/{id}.toml"), text.clone());
@@ -239,4 +246,20 @@ reasons = {{ da = "Inden for formålet", en = "Within the purpose" }}
     ] {
         assert!(err.contains(needle), "{needle} in {err}");
     }
+}
+
+#[test]
+fn agreement_templates_are_checked_at_load() {
+    let mut f = files(&[]);
+    f.0.insert(
+        "agreements/dpa.md".into(),
+        "# DPA\n\nBetween {{controller}} and {{horoscope}}.\n".into(),
+    );
+    f.0.remove("agreements/transfer.md");
+    let e = ork_rules::load(&f, catalog()).unwrap_err().to_string();
+    assert!(
+        e.contains("agreements/dpa.md:3: unknown placeholder horoscope"),
+        "{e}"
+    );
+    assert!(e.contains("agreements/transfer.md: missing"), "{e}");
 }

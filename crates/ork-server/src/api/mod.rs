@@ -77,6 +77,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::applications::api_routes())
         .merge(crate::cases::api_routes())
         .merge(crate::permits::api_routes())
+        .merge(crate::notifications::api_routes())
+        .merge(crate::agreements::api_routes())
+        .merge(crate::clients::api_routes())
 }
 
 #[derive(serde::Serialize, ToSchema)]

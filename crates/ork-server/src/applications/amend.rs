@@ -251,6 +251,12 @@ async fn write(
     frozen.carried_over = carried.iter().map(|(s, _, _)| s.clone()).collect();
     let src = p.audit_source(client, Some(old.org_id.to_string()));
     let mut tx = state.store.write().await?;
+    // The check before was for a clear answer early; this one, under the lock of the
+    // permit's application, is what keeps two amendments started at once from both passing.
+    tx.lock_application(&old.id).await?;
+    if tx.amendments_under_way(permit).await? > 0 {
+        return Err(ApiError::of(StatusCode::CONFLICT, "amendment_under_way", &[]).into());
+    }
     tx.create_application(
         &src,
         &NewApplication {
@@ -261,6 +267,7 @@ async fn write(
             need: &need_json,
             answers: &answers_json,
             amends: Some(permit),
+            agent_org: old.agent_org.as_ref(),
         },
     )
     .await?;
@@ -307,12 +314,15 @@ async fn write(
     if !submitted {
         return Err(ApiError::of(StatusCode::CONFLICT, "changed_meanwhile", &[]).into());
     }
-    let stored = tx.parts_of_tx(&id).await?;
-    if stored.iter().all(|x| x.state.approves()) {
-        tx.set_application_state(&src, &id, AppStateCode::Granted)
-            .await?;
-        crate::permits::service::issue(state, &mut tx, &src, &shell, &stored).await?;
-    }
+    super::submit::tell_opened(state, &mut tx, &shell).await?;
+    let kept: Map<String, Value> = serde_json::from_str(&answers_json).unwrap_or_default();
+    crate::agreements::service::sync(state, &mut tx, &src, &shell, &kept).await?;
+    // Granted at once when it touches no approval and every agreement carried over signed.
+    let submitted = Application {
+        state: AppStateCode::Submitted,
+        ..shell.clone()
+    };
+    crate::cases::service::grant_if_ready(state, &mut tx, &src, &submitted).await?;
     tx.commit().await?;
     Ok(state.store.application(&id).await?.ok_or_else(not_found)?)
 }

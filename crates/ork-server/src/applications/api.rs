@@ -34,8 +34,18 @@ pub async fn create(
     UserLang(lang): UserLang,
     ApiJson(b): ApiJson<NewApplicationBody>,
 ) -> Result<(StatusCode, Json<ApplicationBody>), ApiError> {
-    let app = service::create(&state, &p, &client, &b.title, &b.need, b.org.as_deref()).await?;
-    let body = service::body(&state, &p, &app, service::Standing::Owner, lang).await?;
+    let app = service::create(
+        &state,
+        &p,
+        &client,
+        &b.title,
+        &b.need,
+        b.org.as_deref(),
+        b.on_behalf_of.as_deref(),
+    )
+    .await?;
+    let (app, standing) = service::find(&state, &p, &app.id).await?;
+    let body = service::body(&state, &p, &app, standing, lang).await?;
     Ok((StatusCode::CREATED, Json(body)))
 }
 
@@ -46,11 +56,11 @@ pub async fn list(
     State(state): State<AppState>,
     ApiUser(p): ApiUser,
 ) -> Result<Json<ApplicationList>, ApiError> {
-    let apps = state.store.applications_of(p.user.id).await?;
+    let apps = service::visible(&state, &p).await?;
     Ok(Json(ApplicationList {
         applications: apps
             .iter()
-            .map(|a| ApplicationListItem {
+            .map(|(a, _)| ApplicationListItem {
                 id: a.id.clone(),
                 title: a.title.clone(),
                 state: a.state.code().to_owned(),

@@ -22,6 +22,10 @@ pub struct NewApplicationBody {
     /// The organisation that applies (you must be an applicant there; default: your first).
     #[serde(default)]
     pub org: Option<String>,
+    /// A client organisation to apply for, as its authorised consultancy: the client owns
+    /// the application and its permit (403 without the client's authorisation).
+    #[serde(default)]
+    pub on_behalf_of: Option<String>,
 }
 
 /// Answers to save in a draft (or, after a rejection or a request for information, in the
@@ -130,9 +134,12 @@ pub struct ApplicationBody {
     pub org: String,
     /// The e-mail of the user who created it.
     pub created_by: String,
-    /// Your access: owner, co_applicant or reader.
-    #[schema(pattern = "^(owner|co_applicant|reader)$")]
+    /// Your access: owner (also every applicant of a client whose consultancy prepared
+    /// it), co_applicant, reader, or agent (the client's authorised consultancy).
+    #[schema(pattern = "^(owner|co_applicant|reader|agent)$")]
     pub access: String,
+    /// The consultancy that prepared it on the organisation's behalf.
+    pub on_behalf_by: Option<String>,
     pub need: ork_rules::Need,
     /// The answers kept (a hidden field's answer is not kept).
     #[schema(value_type = Object)]

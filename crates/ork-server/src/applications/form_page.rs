@@ -667,9 +667,8 @@ pub async fn save(
     let app = if read.patch.is_empty() {
         app
     } else {
-        service::save(&state, &p, &client, &id, &read.patch)
-            .await?
-            .0
+        // Read and found editable above: saved at that revision, without reading it again.
+        service::save_read(&state, &p, &client, &app, &read.patch).await?
     };
     let htmx = headers.contains_key("hx-request");
     let mut refused = None;
@@ -715,6 +714,7 @@ pub async fn create(
     let get = |k: &str| form_value(&pairs, k);
     let need: ork_rules::Need =
         serde_json::from_str(get("need")).map_err(|_| ApiError::invalid("invalid_need", &[]))?;
-    let app = service::create(&state, &p, &client, get("title"), &need, None).await?;
+    let on_behalf = Some(get("on_behalf_of")).filter(|c| !c.is_empty());
+    let app = service::create(&state, &p, &client, get("title"), &need, None, on_behalf).await?;
     Ok(Redirect::to(&format!("/applications/{}/edit", app.id)).into_response())
 }

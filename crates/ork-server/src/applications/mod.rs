@@ -1,16 +1,19 @@
 //! Applications: one form stated once, split field by field to each authority's part,
 //! tracked to a decision. `service.rs` is the applicant's side (drafts, answers, the form),
-//! `submit.rs` submission, resubmission and withdrawal; `amend.rs` amendments to a permit; `uploads.rs` files for attachment
-//! answers; `dto.rs` the API's bodies; `web.rs` the applicant's pages, `form_page.rs` the
+//! `submit.rs` submission, resubmission and withdrawal; `amend.rs` amendments to a permit (`amend_page.rs` in the portal); `uploads.rs` files for attachment
+//! answers; `dto.rs` the API's bodies; `web.rs` the applicant's pages (`timeline.rs` the
+//! parts' clocks as a picture), `form_page.rs` the
 //! form in the portal and `form_read.rs` its inputs read back into answers.
 
 pub mod amend;
+mod amend_page;
 pub mod api;
 pub mod dto;
 mod form_page;
 mod form_read;
 pub mod service;
 pub mod submit;
+mod timeline;
 pub mod uploads;
 mod web;
 
@@ -44,5 +47,9 @@ pub(crate) fn web_routes() -> Router<AppState> {
         .route(
             "/applications/{id}/answer",
             axum::routing::post(web::answer),
+        )
+        .route(
+            "/permits/{id}/amend",
+            get(amend_page::show).post(amend_page::post),
         )
 }

@@ -21,6 +21,12 @@ use serde_json::{Map, Value, json};
 pub enum Standing {
     Owner,
     Member(Access),
+    /// A consultancy preparing it on the client's behalf, as the client authorised:
+    /// `everything` also decisions, messages and the permit, else the application and
+    /// where its parts stand.
+    Agent {
+        everything: bool,
+    },
 }
 
 impl Standing {
@@ -28,12 +34,18 @@ impl Standing {
         match self {
             Self::Owner => "owner",
             Self::Member(a) => a.code(),
+            Self::Agent { .. } => "agent",
         }
     }
 
     /// May change the answers, submit and withdraw.
     pub fn may_edit(self) -> bool {
         self != Self::Member(Access::Reader)
+    }
+
+    /// May read the authorities' decisions and messages and the permit.
+    pub fn sees_everything(self) -> bool {
+        self != Self::Agent { everything: false }
     }
 }
 
@@ -45,13 +57,50 @@ pub async fn find(
     id: &str,
 ) -> Result<(Application, Standing), ApiError> {
     let app = state.store.application(id).await?.ok_or_else(not_found)?;
-    if app.created_by == p.user.id {
+    let applicant_at = |org: &OrgId| {
+        p.memberships
+            .iter()
+            .any(|m| m.role == Role::Applicant && &m.org_id == org)
+    };
+    if let Some(agent) = &app.agent_org {
+        // Prepared on a client's behalf: the client owns it; the consultancy's people see it
+        // while the client's authorisation holds, as far as it lets them.
+        if applicant_at(&app.org_id) {
+            return Ok((app, Standing::Owner));
+        }
+        if applicant_at(agent)
+            && let Some(a) = state
+                .store
+                .active_authorisation(app.org_id.as_str(), agent.as_str())
+                .await?
+        {
+            let everything = a.sees == "everything";
+            return Ok((app, Standing::Agent { everything }));
+        }
+    } else if app.created_by == p.user.id {
         return Ok((app, Standing::Owner));
     }
     match state.store.member_access(id, p.user.id).await? {
         Some(a) => Ok((app, Standing::Member(a))),
         None => Err(not_found()),
     }
+}
+
+/// The applications the user sees with their standing (theirs, those they are a member of,
+/// their organisation's prepared by an authorised consultancy), newest first.
+pub async fn visible(
+    state: &AppState,
+    p: &Principal,
+) -> Result<Vec<(Application, Standing)>, ApiError> {
+    let mut out = Vec::new();
+    for a in state.store.applications_of(p.user.id).await? {
+        match find(state, p, &a.id).await {
+            Ok(x) => out.push(x),
+            Err(e) if e.status == StatusCode::NOT_FOUND => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
 }
 
 pub fn not_found() -> ApiError {
@@ -101,7 +150,10 @@ pub fn check_title(t: &str) -> Result<String, ApiError> {
 pub fn roadmap_of(state: &AppState, need: &ork_rules::Need) -> Result<RoadmapReport, ApiError> {
     let history = state.rules.history();
     ork_rules::report::roadmap(&state.catalog.catalog, &state.rules.book, need, &history)
-        .map(|(_, r)| r)
+        .map(|(_, mut r)| {
+            state.rules.fill_precedents(&mut r);
+            r
+        })
         .map_err(|e| ApiError::bad_request(e.code, e.da, e.en))
 }
 
@@ -251,6 +303,7 @@ pub async fn body(
         org: app.org_id.to_string(),
         created_by: app.creator_email.clone(),
         access: standing.code().to_owned(),
+        on_behalf_by: app.agent_org.as_ref().map(ToString::to_string),
         need,
         answers,
         errors,
@@ -283,9 +336,16 @@ pub async fn create(
     title: &str,
     need: &ork_rules::Need,
     org: Option<&str>,
+    on_behalf_of: Option<&str>,
 ) -> Result<Application, ApiError> {
     let title = check_title(title)?;
-    let org = applying_org(p, org)?;
+    let (org, agent) = match on_behalf_of {
+        None => (applying_org(p, org)?, None),
+        Some(client) => {
+            let (client, agent) = crate::clients::service::acting_for(state, p, client).await?;
+            (client, Some(agent))
+        }
+    };
     roadmap_of(state, need)?;
     let datasets: Vec<Value> = need
         .datasets
@@ -310,6 +370,7 @@ pub async fn create(
             need: &need_json,
             answers: &answers.to_string(),
             amends: None,
+            agent_org: agent.as_ref(),
         },
     )
     .await?;
@@ -342,9 +403,22 @@ pub async fn save(
     if !editable(&app, &state.store.parts_of(id).await?) {
         return Err(ApiError::of(StatusCode::CONFLICT, "not_editable", &[]));
     }
-    let merged = merge(&state.rules.book.form, answers(&app), patch)?;
-    let need = need(&app)?;
-    let roadmap = roadmap(state, &app)?;
+    Ok((save_read(state, p, client, &app, patch).await?, standing))
+}
+
+/// [`save`] for an application the caller has read and found editable by this user: the
+/// answers are written only if it is still at the revision read (else 409).
+pub async fn save_read(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    app: &Application,
+    patch: &Map<String, Value>,
+) -> Result<Application, ApiError> {
+    let id = app.id.as_str();
+    let merged = merge(&state.rules.book.form, answers(app), patch)?;
+    let need = need(app)?;
+    let roadmap = roadmap(state, app)?;
     let refs = UserRefs::load(state, p).await?;
     let checked = check(state, &need, &roadmap, &merged, &refs);
     let title = match checked.answers.get("project_title") {
@@ -367,8 +441,7 @@ pub async fn save(
         return Err(ApiError::of(StatusCode::CONFLICT, "changed_meanwhile", &[]));
     }
     tx.commit().await?;
-    let app = state.store.application(id).await?.ok_or_else(not_found)?;
-    Ok((app, standing))
+    state.store.application(id).await?.ok_or_else(not_found)
 }
 
 /// `answers` with `patch` merged in (`null` removes an answer); unknown field ids and

@@ -118,14 +118,15 @@ pub async fn submit(
         .iter()
         .map(|(k, v)| (k.clone(), v.to_json()))
         .collect();
+    let src = p.audit_source(client, Some(app.org_id.to_string()));
     let mut tx = state.store.write().await?;
     let done = tx
         .submit_application(
-            &p.audit_source(client, Some(app.org_id.to_string())),
+            &src,
             &ork_store::Submission {
                 id,
                 revision: app.revision,
-                answers: &Value::Object(kept).to_string(),
+                answers: &Value::Object(kept.clone()).to_string(),
                 roadmap: &roadmap_json,
                 rulebook_version: &roadmap.rulebook_version,
                 parts: &parts,
@@ -135,6 +136,9 @@ pub async fn submit(
     if !done {
         return Err(ApiError::of(StatusCode::CONFLICT, "changed_meanwhile", &[]).into());
     }
+    tell_opened(state, &mut tx, &app).await?;
+    // The agreements the parties need, made with the submission.
+    crate::agreements::service::sync(state, &mut tx, &src, &app, &kept).await?;
     tx.commit().await?;
     let app = state.store.application(id).await?.ok_or_else(not_found)?;
     Ok((app, standing))
@@ -193,8 +197,14 @@ async fn resubmit(
             action: "part.resubmit",
             details: json!({"round": part.round + 1}),
         };
-        write_part_change(&mut tx, &src, &c).await?;
+        write_part_change(state, &mut tx, &src, &app, part, &c).await?;
     }
+    let kept: Map<String, Value> = checked
+        .answers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_json()))
+        .collect();
+    crate::agreements::service::sync(state, &mut tx, &src, &app, &kept).await?;
     tx.commit().await?;
     Ok(state
         .store
@@ -223,7 +233,7 @@ pub async fn withdraw(
         if let Ok(to) = part.state.apply(ork_cases::Move::Withdraw) {
             let mut c = PartChange::of(part, "part.withdraw", to, json!({}));
             c.clock.pause(ork_store::now_unix());
-            write_part_change(&mut tx, &src, &c).await?;
+            write_part_change(state, &mut tx, &src, &app, part, &c).await?;
         }
     }
     tx.set_application_state(&src, id, AppStateCode::Withdrawn)
@@ -233,14 +243,37 @@ pub async fn withdraw(
     Ok((app, standing))
 }
 
-/// Writes a part's change, or 409 when another change came first.
+/// After a submission (or an amendment's): tells each authority whose part went to it.
+pub async fn tell_opened(
+    state: &AppState,
+    tx: &mut ork_store::WriteTx,
+    app: &Application,
+) -> Result<(), ApiError> {
+    for part in tx.parts_of_tx(&app.id).await? {
+        if part.state == PartState::Submitted {
+            crate::notifications::events::part_moved(state, tx, app, &part, "part.open").await?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a part's change, and tells whom it concerns (notifications and webhooks, in the
+/// same transaction); 409 when another change came first.
 pub async fn write_part_change(
+    state: &AppState,
     tx: &mut ork_store::WriteTx,
     src: &ork_store::AuditSource,
+    app: &Application,
+    part: &Part,
     c: &PartChange<'_>,
 ) -> Result<(), ApiError> {
     if tx.move_part(src, c).await? {
-        Ok(())
+        let moved = Part {
+            state: c.state,
+            assigned_to: c.assigned_to,
+            ..part.clone()
+        };
+        crate::notifications::events::part_moved(state, tx, app, &moved, c.action).await
     } else {
         Err(ApiError::of(
             StatusCode::CONFLICT,

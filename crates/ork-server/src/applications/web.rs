@@ -37,7 +37,7 @@ pub async fn list(
     WebUser(p): WebUser,
 ) -> Result<Response, ApiError> {
     let mut rows = Vec::new();
-    for a in state.store.applications_of(p.user.id).await? {
+    for (a, _) in service::visible(&state, &p).await? {
         let parts = state.store.parts_of(&a.id).await?;
         rows.push(Row {
             id: a.id.clone(),
@@ -63,6 +63,14 @@ pub struct PartRow {
     pub waits_on_you: bool,
     pub due: String,
     pub expected: String,
+    /// The authority's decisions and the messages on the part, oldest first.
+    pub thread: crate::cases::web::Thread,
+    /// The user may write to the authority on this part.
+    pub may_write: bool,
+    /// Carried over from an earlier permit: the part whose approval it carries.
+    pub carried: Option<String>,
+    /// Days with the authority (running clock; empty before it opens).
+    pub elapsed: String,
 }
 
 #[derive(Template)]
@@ -84,35 +92,34 @@ struct ApplicationPage {
     editable: bool,
     /// The permit of a granted application.
     permit: Option<String>,
+    /// Each part's clock as a picture.
+    timeline: super::timeline::PartTimeline,
+    /// The permit this application changes (an amendment).
+    amends: Option<String>,
+    /// The case's agreements: (id, kind code, party, state code).
+    agreements: Vec<(String, String, String, String)>,
 }
 
 /// What the authorities wait for from the applicant, part by part: (part id, step,
-/// authority, state code, the authority's words, whether the user may answer here).
-async fn waiting_of(
-    state: &AppState,
-    parts: &[PartRow],
-    standing: service::Standing,
-) -> Result<Vec<Waiting>, ApiError> {
-    let mut waiting = Vec::new();
-    for row in parts.iter().filter(|r| r.waits_on_you) {
-        let said = state
-            .store
-            .decisions_of(&row.id)
-            .await?
-            .pop()
-            .map(|d| d.text)
-            .unwrap_or_default();
-        let answerable = row.state == "information_requested" && standing.may_edit();
-        waiting.push((
-            row.id.clone(),
-            row.step.clone(),
-            row.authority.clone(),
-            row.state.clone(),
-            said,
-            answerable,
-        ));
-    }
-    Ok(waiting)
+/// authority, state code, the authority's words — its latest decision's text —, whether
+/// the user may answer here).
+fn waiting_of(parts: &[PartRow], standing: service::Standing) -> Vec<Waiting> {
+    parts
+        .iter()
+        .filter(|r| r.waits_on_you)
+        .map(|row| {
+            let said = row.thread.0.last().map(|d| d.2.clone()).unwrap_or_default();
+            let answerable = row.state == "information_requested" && standing.may_edit();
+            (
+                row.id.clone(),
+                row.step.clone(),
+                row.authority.clone(),
+                row.state.clone(),
+                said,
+                answerable,
+            )
+        })
+        .collect()
 }
 
 type Waiting = (String, String, String, String, String, bool);
@@ -130,25 +137,55 @@ pub async fn show(
     let book = &state.rules.book;
     let form = &book.form;
     let orgs = state.store.list_orgs().await?;
-    let parts: Vec<PartRow> = body
-        .parts
+    let stored = state.store.parts_of(&app.id).await?;
+    let mut parts: Vec<PartRow> = Vec::new();
+    for x in &body.parts {
+        let part_state = ork_cases::PartState::parse(&x.state);
+        let waits = part_state.is_some_and(|s| s.waits_on_applicant());
+        // A decided part's dates are history: the page shows them only while it runs.
+        let open = part_state.is_some_and(|s| !s.closed());
+        let writable = part_state.is_some_and(|s| {
+            !matches!(
+                s,
+                ork_cases::PartState::Waiting | ork_cases::PartState::Withdrawn
+            )
+        });
+        parts.push(PartRow {
+            id: x.id.clone(),
+            step: step_label(&state.catalog.catalog, book, &x.step, lang),
+            authority: org_name(&orgs, &x.authority, lang),
+            state: x.state.clone(),
+            waits_on_you: waits,
+            due: x.due.clone().filter(|_| open).unwrap_or_default(),
+            expected: x.expected.clone().filter(|_| open).unwrap_or_default(),
+            // A consultancy the client lets see only where parts stand gets no thread.
+            thread: if standing.sees_everything() {
+                crate::cases::web::thread_of(&state, &x.id).await?
+            } else {
+                Default::default()
+            },
+            may_write: writable
+                && standing.may_edit()
+                && standing.sees_everything()
+                && x.carried_from.is_none(),
+            carried: x.carried_from.clone(),
+            elapsed: String::new(),
+        });
+    }
+    // In the table's order, so that row i of the timeline is row i of the table.
+    let labelled: Vec<(String, &ork_store::Part)> = parts
         .iter()
-        .map(|x| {
-            let part_state = ork_cases::PartState::parse(&x.state);
-            let waits = part_state.is_some_and(|s| s.waits_on_applicant());
-            // A decided part's dates are history: the page shows them only while it runs.
-            let open = part_state.is_some_and(|s| !s.closed());
-            PartRow {
-                id: x.id.clone(),
-                step: step_label(&state.catalog.catalog, book, &x.step, lang),
-                authority: org_name(&orgs, &x.authority, lang),
-                state: x.state.clone(),
-                waits_on_you: waits,
-                due: x.due.clone().filter(|_| open).unwrap_or_default(),
-                expected: x.expected.clone().filter(|_| open).unwrap_or_default(),
-            }
+        .filter_map(|r| {
+            let s = stored.iter().find(|s| s.id == r.id)?;
+            Some((r.step.clone(), s))
         })
         .collect();
+    let timeline = super::timeline::timeline(&labelled, ork_store::now_unix());
+    for (row, t) in parts.iter_mut().zip(&timeline.rows) {
+        if t.note.is_none() {
+            row.elapsed = t.elapsed.to_string();
+        }
+    }
     let errors = body
         .errors
         .iter()
@@ -159,7 +196,7 @@ pub async fn show(
             (label, e.message.clone())
         })
         .collect();
-    let waiting = waiting_of(&state, &parts, standing).await?;
+    let waiting = waiting_of(&parts, standing);
     let is_draft = app.state == AppStateCode::Draft;
     let editable = standing.may_edit()
         && (is_draft
@@ -178,14 +215,32 @@ pub async fn show(
             .store
             .permit_of_application(&app.id)
             .await?
+            .filter(|_| standing.sees_everything())
             .map(|x| x.id),
         waiting,
+        timeline,
+        amends: app.amends.clone(),
+        agreements: state
+            .store
+            .agreements_of(&app.id)
+            .await?
+            .iter()
+            .map(|a| {
+                (
+                    a.id.clone(),
+                    a.kind.clone(),
+                    a.party.clone(),
+                    crate::agreements::api::state_of(a).to_owned(),
+                )
+            })
+            .collect(),
     };
     Ok(render(lang, &page))
 }
 
-/// POST /applications/{id}/answer: the applicant's answer to an authority's request for
-/// information on one part (`part`, `body`): the part goes back in review, its clock runs.
+/// POST /applications/{id}/answer: the applicant writes to the authority on one part
+/// (`part`, `body`); an answer to a request for information puts the part back in review
+/// and its clock runs again.
 pub async fn answer(
     State(state): State<AppState>,
     client: crate::auth::ClientAddr,
@@ -202,7 +257,10 @@ pub async fn answer(
         .filter(|x| x.application_id == id)
         .ok_or_else(crate::cases::service::part_not_found)?;
     crate::cases::service::message(&state, &p, &client, &part.id, get("body")).await?;
-    Ok(axum::response::Redirect::to(&format!("/applications/{id}")).into_response())
+    Ok(
+        axum::response::Redirect::to(&format!("/applications/{id}#thread-{}", part.id))
+            .into_response(),
+    )
 }
 
 #[cfg(test)]
@@ -217,7 +275,7 @@ mod tests {
         for s in ork_cases::PartState::ALL {
             assert!(has(format!("part.state.{}", s.code())), "{}", s.code());
         }
-        for a in ["owner", "co_applicant", "reader"] {
+        for a in ["owner", "co_applicant", "reader", "agent"] {
             assert!(has(format!("app.access.{a}")), "{a}");
         }
     }

@@ -4,7 +4,7 @@
 pub mod api;
 pub mod dto;
 pub mod service;
-mod web;
+pub(crate) mod web;
 
 use crate::AppState;
 use axum::Router;

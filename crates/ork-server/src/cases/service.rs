@@ -51,8 +51,10 @@ pub async fn find(
         return Ok((part, app, Viewer::Handler));
     }
     match apps::find(state, p, &app.id).await {
-        Ok((_, s)) => Ok((part, app, Viewer::Applicant(s))),
-        Err(_) => Err(part_not_found()),
+        // A consultancy reads the authorities' decisions and messages only where the
+        // client lets it.
+        Ok((_, s)) if s.sees_everything() => Ok((part, app, Viewer::Applicant(s))),
+        _ => Err(part_not_found()),
     }
 }
 
@@ -143,7 +145,7 @@ pub async fn assign(
     id: &str,
     handler: Option<&str>,
 ) -> Result<Part, ApiError> {
-    let (part, _) = find_for_handler(state, p, id).await?;
+    let (part, app) = find_for_handler(state, p, id).await?;
     let to = part
         .state
         .apply(Move::Assign)
@@ -171,8 +173,11 @@ pub async fn assign(
     c.assigned_to = Some(user.id);
     let mut tx = state.store.write().await?;
     write_part_change(
+        state,
         &mut tx,
         &p.audit_source(client, Some(part.authority.to_string())),
+        &app,
+        &part,
         &c,
     )
     .await?;
@@ -213,6 +218,7 @@ pub async fn message(
     let mut tx = state.store.write().await?;
     tx.add_part_message(&src, id, p.user.id, from_authority, body)
         .await?;
+    crate::notifications::events::part_message(state, &mut tx, &app, &part, from_authority).await?;
     if !from_authority && part.state == PartState::InformationRequested {
         let to = part
             .state
@@ -220,7 +226,7 @@ pub async fn message(
             .map_err(|r| refused(r.from))?;
         let mut c = PartChange::of(&part, "part.answer", to, json!({}));
         c.clock.resume(ork_store::now_unix());
-        write_part_change(&mut tx, &src, &c).await?;
+        write_part_change(state, &mut tx, &src, &app, &part, &c).await?;
     }
     tx.commit().await?;
     state.store.part(id).await?.ok_or_else(part_not_found)
@@ -297,10 +303,11 @@ pub async fn decide(
         c.decided_at = Some(now);
     }
     let days = part.clock.running_days(now).max(0);
+    let precedent = precedent_of_decision(state, &app, &part, d, days, now);
     let src = p.audit_source(client, Some(part.authority.to_string()));
     let mut tx = state.store.write().await?;
     tx.lock_application(&app.id).await?;
-    write_part_change(&mut tx, &src, &c).await?;
+    write_part_change(state, &mut tx, &src, &app, &part, &c).await?;
     let list = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
     tx.record_decision(&NewDecision {
         part_id: id,
@@ -321,6 +328,7 @@ pub async fn decide(
             synthetic: false,
         };
         tx.record_decided_cases(&src, &[case]).await?;
+        tx.record_precedent(&src, &precedent).await?;
     }
     let parts = tx.parts_of_tx(&app.id).await?;
     if to.approves() {
@@ -331,8 +339,99 @@ pub async fn decide(
         state
             .rules
             .record(&part.rule, u32::try_from(days).unwrap_or(u32::MAX));
+        state
+            .rules
+            .add_precedent(crate::roadmap::precedent_of(&precedent));
     }
     state.store.part(id).await?.ok_or_else(part_not_found)
+}
+
+/// A decision as the precedent register keeps it: the rule, the authority, the applicant's
+/// kind, the step's datasets, the outcome, the reason codes and how many conditions, in
+/// words made here — never the decision's own text, the applicant or a person.
+fn precedent_of_decision(
+    state: &AppState,
+    app: &Application,
+    part: &Part,
+    d: &Decision,
+    days: i64,
+    now: i64,
+) -> ork_store::DecidedPrecedent {
+    use crate::i18n::text;
+    use ork_domain::Lang::{Da, En};
+    let cat = &state.catalog.catalog;
+    let kind = apps::need(app)
+        .map(|n| n.applicant.kind)
+        .unwrap_or_default();
+    let datasets: Vec<String> = apps::roadmap(state, app)
+        .ok()
+        .and_then(|r| r.steps.into_iter().find(|s| s.id == part.step))
+        .map(|s| s.datasets)
+        .unwrap_or_default();
+    let names = |l: ork_domain::Lang| {
+        datasets
+            .iter()
+            .map(|x| {
+                cat.source(x)
+                    .map_or(x.clone(), |s| s.name.get(l).to_owned())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let step = |l| {
+        state
+            .rules
+            .book
+            .step(&part.rule)
+            .map_or(part.rule.clone(), |r| r.name.get(l).to_owned())
+    };
+    let codes = |l| {
+        if d.reason_codes.is_empty() {
+            text(l, "precedent.no_codes").to_owned()
+        } else {
+            d.reason_codes.join(", ")
+        }
+    };
+    let outcome = d.outcome.code();
+    let date = crate::dates::date(now);
+    ork_store::DecidedPrecedent {
+        id: format!("d-{date}-{}", &crate::ids::new_id("x")[2..8]),
+        part_id: part.id.clone(),
+        rule: part.rule.clone(),
+        authority: part.authority.to_string(),
+        decided: date,
+        outcome: outcome.to_owned(),
+        applicant_kind: kind.clone(),
+        datasets: datasets.clone(),
+        summary: (
+            format!(
+                "En ansøgning fra {} om {} med {}.",
+                text(Da, &format!("applicant.{kind}")).to_lowercase(),
+                step(Da).to_lowercase(),
+                names(Da)
+            ),
+            format!(
+                "An application from {} for {} with {}.",
+                text(En, &format!("applicant.{kind}")).to_lowercase(),
+                step(En).to_lowercase(),
+                names(En)
+            ),
+        ),
+        reasons: (
+            format!(
+                "{} efter {days} dages behandling på platformen. Begrundelseskoder: {}. Vilkår: {}.",
+                text(Da, &format!("outcome.{outcome}")),
+                codes(Da),
+                d.conditions.len()
+            ),
+            format!(
+                "{} after {days} days of handling on the platform. Reason codes: {}. Conditions: {}.",
+                text(En, &format!("outcome.{outcome}")),
+                codes(En),
+                d.conditions.len()
+            ),
+        ),
+    }
 }
 
 /// After an approval: every waiting part whose prerequisites now all approve goes to its
@@ -360,13 +459,28 @@ async fn follow_approval(
                 json!({"authority": w.authority.as_str()}),
             );
             c.clock = Clock::open(now);
-            write_part_change(tx, src, &c).await?;
+            write_part_change(state, tx, src, app, w, &c).await?;
         }
     }
-    if parts.iter().all(|x| x.state.approves()) {
+    grant_if_ready(state, tx, src, app).await
+}
+
+/// Grants a submitted application and issues its permit when every part approves and every
+/// agreement is signed, as the transaction sees them; otherwise changes nothing.
+pub async fn grant_if_ready(
+    state: &AppState,
+    tx: &mut WriteTx,
+    src: &ork_store::AuditSource,
+    app: &Application,
+) -> Result<(), ApiError> {
+    if app.state != AppStateCode::Submitted {
+        return Ok(());
+    }
+    let parts = tx.parts_of_tx(&app.id).await?;
+    if parts.iter().all(|x| x.state.approves()) && tx.unsigned_agreements(&app.id).await? == 0 {
         tx.set_application_state(src, &app.id, AppStateCode::Granted)
             .await?;
-        crate::permits::service::issue(state, tx, src, app, parts).await?;
+        crate::permits::service::issue(state, tx, src, app, &parts).await?;
     }
     Ok(())
 }

@@ -195,13 +195,14 @@ async fn history_of(
     Ok(history)
 }
 
-/// A part's decisions and messages, oldest first.
-type Thread = (
+/// A part's decisions (round, outcome code, text, conditions) and messages (author, from
+/// the authority, text), oldest first.
+pub(crate) type Thread = (
     Vec<(i64, String, String, Vec<String>)>,
     Vec<(String, bool, String)>,
 );
 
-async fn thread_of(state: &AppState, part_id: &str) -> Result<Thread, ApiError> {
+pub(crate) async fn thread_of(state: &AppState, part_id: &str) -> Result<Thread, ApiError> {
     let list = |t: &str| serde_json::from_str::<Vec<String>>(t).unwrap_or_default();
     let decisions = state
         .store

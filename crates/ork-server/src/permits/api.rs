@@ -74,10 +74,13 @@ pub async fn list(
     State(state): State<AppState>,
     ApiUser(p): ApiUser,
 ) -> Result<Json<PermitList>, ApiError> {
-    let permits = state.store.permits_of(p.user.id).await?;
-    Ok(Json(PermitList {
-        permits: permits.iter().map(body).collect::<Result<_, _>>()?,
-    }))
+    let mut permits = Vec::new();
+    for x in state.store.permits_of(p.user.id).await? {
+        if find(&state, &p, &x.id).await.is_ok() {
+            permits.push(body(&x)?);
+        }
+    }
+    Ok(Json(PermitList { permits }))
 }
 
 /// One permit: its scope (datasets and variables, population, period, named users,
@@ -154,6 +157,9 @@ pub async fn revoke(
         .await?
     {
         return Err(ApiError::of(StatusCode::CONFLICT, "revoked_already", &[]));
+    }
+    if let Some(app) = state.store.application(&permit.application_id).await? {
+        crate::notifications::events::emit(&state, &mut tx, &app, None, "permit.revoked").await?;
     }
     tx.commit().await?;
     let permit = state

@@ -220,6 +220,7 @@ pub async fn issue(
     if let Some(old) = &app.amends {
         tx.supersede_permit(src, old, &id).await?;
     }
+    crate::notifications::events::emit(state, tx, app, None, "permit.issued").await?;
     Ok(id)
 }
 
@@ -234,9 +235,13 @@ pub async fn find(
     id: &str,
 ) -> Result<Permit, ApiError> {
     let permit = state.store.permit(id).await?.ok_or_else(permit_not_found)?;
-    apps::find(state, p, &permit.application_id)
+    let (_, standing) = apps::find(state, p, &permit.application_id)
         .await
         .map_err(|_| permit_not_found())?;
+    // A consultancy sees the client's permit only where the client lets it.
+    if !standing.sees_everything() {
+        return Err(permit_not_found());
+    }
     Ok(permit)
 }
 

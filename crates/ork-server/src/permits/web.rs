@@ -32,6 +32,8 @@ struct PermitPage {
     /// (step name, authority name, reference, outcome code, decided).
     approvals: Vec<(String, String, String, String, String)>,
     population: String,
+    /// The user may change the permit (an amendment): it is active and theirs to edit.
+    may_amend: bool,
 }
 
 /// GET /permits/{id}: the permit, readable and printable.
@@ -43,6 +45,10 @@ pub async fn page(
 ) -> Result<Response, ApiError> {
     let lang = c.t.lang;
     let permit = find(&state, &p, &id).await?;
+    let (_, standing) =
+        crate::applications::service::find(&state, &p, &permit.application_id).await?;
+    let now = ork_store::now_unix();
+    let may_amend = standing.may_edit() && status(&permit, now) == "active";
     let scope: Scope = serde_json::from_str(&permit.scope)
         .map_err(|e| ApiError::from(anyhow::anyhow!("permit scope: {e}")))?;
     let orgs = state.store.list_orgs().await?;
@@ -80,7 +86,8 @@ pub async fn page(
     let population = serde_json::to_string_pretty(&scope.population).unwrap_or_default();
     let page = PermitPage {
         id: permit.id.clone(),
-        status: status(&permit, ork_store::now_unix()).to_owned(),
+        status: status(&permit, now).to_owned(),
+        may_amend,
         superseded_by: permit.superseded_by.clone(),
         revoked_reason: permit.revoked_reason.clone(),
         issued: date(permit.issued_at),

@@ -20,9 +20,10 @@ pub async fn roadmap(
     ApiJson(need): ApiJson<ork_rules::Need>,
 ) -> Result<Json<RoadmapReport>, ApiError> {
     let history = state.rules.history();
-    let (_, report) =
+    let (_, mut report) =
         ork_rules::report::roadmap(&state.catalog.catalog, &state.rules.book, &need, &history)
             .map_err(|e| ApiError::bad_request(e.code, e.da, e.en))?;
+    state.rules.fill_precedents(&mut report);
     Ok(Json(report))
 }
 
@@ -43,11 +44,11 @@ pub async fn precedents(
     let f = parse_precedent_query(raw.as_deref(), book)?;
     Ok(Json(PrecedentList {
         rulebook_version: book.version.clone(),
-        precedents: book
+        precedents: state
+            .rules
             .search_precedents(&f.q)
             .into_iter()
             .filter(|p| f.rule.as_ref().is_none_or(|r| &p.rule == r))
-            .cloned()
             .collect(),
     }))
 }

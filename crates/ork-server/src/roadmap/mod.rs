@@ -9,7 +9,7 @@ mod state;
 pub(crate) mod view;
 mod web;
 
-pub use state::{RulesState, read_history};
+pub use state::{RulesState, precedent_of, read_history};
 
 use crate::AppState;
 use axum::Router;

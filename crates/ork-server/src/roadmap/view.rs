@@ -184,7 +184,13 @@ pub(super) fn signed(d: i64) -> String {
     }
 }
 
-pub(super) fn steps_view(cat: &Catalog, book: &Rulebook, r: &Roadmap, lang: Lang) -> Vec<StepView> {
+pub(super) fn steps_view(
+    cat: &Catalog,
+    rules: &super::RulesState,
+    r: &Roadmap,
+    lang: Lang,
+) -> Vec<StepView> {
+    let book = &rules.book;
     let l = lang;
     r.steps
         .iter()
@@ -229,7 +235,7 @@ pub(super) fn steps_view(cat: &Catalog, book: &Rulebook, r: &Roadmap, lang: Lang
                             .map_or(d.clone(), |x| x.name.get(l).to_owned())
                     })
                     .collect(),
-                precedents: book
+                precedents: rules
                     .precedents_for(&s.rule, &s.datasets)
                     .into_iter()
                     .take(3)

@@ -54,6 +54,8 @@ struct RoadmapPage {
     edit_href: String,
     /// The need as JSON, for an applicant to start an application from this plan.
     apply_need: Option<String>,
+    /// Clients that have authorised the user's organisation to apply for them: (id, name).
+    clients: Vec<(String, String)>,
 }
 
 /// GET /roadmap/plan: the roadmap for the answers, or the form again with what is missing.
@@ -101,12 +103,23 @@ pub async fn plan(
     };
     let what_if = ork_rules::planner::what_if_from(cat, book, &need, &history, &r);
     let what_if = what_if_views(cat, book, lang, &a, &datasets, &what_if);
-    let mut page = roadmap_page(c, cat, book, &a, &need, &r, what_if);
-    if auth
+    let mut page = roadmap_page(c, cat, &state.rules, &a, &need, &r, what_if);
+    if let Some(p) = auth
         .principal()
-        .is_some_and(|p| p.has_role(ork_domain::Role::Applicant))
+        .filter(|p| p.has_role(ork_domain::Role::Applicant))
     {
         page.apply_need = serde_json::to_string(&need).ok();
+        let orgs = state.store.list_orgs().await?;
+        let mine: Vec<String> = p.memberships.iter().map(|m| m.org_id.to_string()).collect();
+        page.clients = crate::clients::service::visible(&state, p)
+            .await?
+            .into_iter()
+            .filter(|a| a.revoked_at.is_none() && mine.contains(&a.agent_org))
+            .map(|a| {
+                let name = crate::web::org_name(&orgs, &a.client_org, lang);
+                (a.client_org, name)
+            })
+            .collect();
     }
     Ok(render(lang, &page))
 }
@@ -202,7 +215,7 @@ fn what_if_views(
 fn roadmap_page(
     c: Chrome,
     cat: &Catalog,
-    book: &Rulebook,
+    rules: &super::RulesState,
     a: &Answers,
     need: &Need,
     r: &Roadmap,
@@ -210,7 +223,8 @@ fn roadmap_page(
 ) -> RoadmapPage {
     let lang = c.t.lang;
     let l = lang;
-    let steps = steps_view(cat, book, r, lang);
+    let book = &rules.book;
+    let steps = steps_view(cat, rules, r, lang);
     RoadmapPage {
         applicant: crate::i18n::text(lang, &format!("applicant.{}", need.applicant.kind))
             .to_owned(),
@@ -255,6 +269,7 @@ fn roadmap_page(
         what_if,
         edit_href: format!("/roadmap?{}", a.query()),
         apply_need: None,
+        clients: Vec::new(),
         steps,
         c,
     }
@@ -296,7 +311,8 @@ pub async fn precedents(
     let cat = &state.catalog.catalog;
     let book = &state.rules.book;
     let f = super::service::parse_precedent_query(raw.as_deref(), book)?;
-    let found = book
+    let found = state
+        .rules
         .search_precedents(&f.q)
         .into_iter()
         .filter(|p| f.rule.as_ref().is_none_or(|r| &p.rule == r))

@@ -3,11 +3,15 @@
 
 mod helpers;
 
+mod agreements;
 mod amendments;
 mod api_input;
 mod applications;
 mod auth;
 mod catalog;
+mod clients;
+mod minimisation;
+mod notifications;
 mod platform;
 mod quicktests;
 mod roadmap;
