@@ -4,7 +4,7 @@ const { demoUsers, checkA11y, signIn } = require('./helpers');
 const byEmail = (email) => demoUsers().find((u) => u.email === email);
 
 test('a party reads and signs an agreement; the permit waits for the rest', async ({ page }) => {
-  // Example Therapeutics runs the statistics of a university's register study from the UK:
+  // Example Therapeutics runs the statistics of a university's register study from the US:
   // a data processing agreement and a transfer agreement wait for its signature.
   await signIn(page, byEmail('applicant@example-therapeutics.demo.dk'));
   await page.goto('/agreements');
@@ -12,7 +12,7 @@ test('a party reads and signs an agreement; the permit waits for the rest', asyn
   await expect(list.locator('tbody tr')).toHaveCount(2);
   await checkA11y(page);
   await list.getByRole('link', { name: /Data processing agreement|Databehandleraftale/ }).click();
-  await expect(page.getByTestId('agreement-text')).toContainText('Example Therapeutics Ltd');
+  await expect(page.getByTestId('agreement-text')).toContainText('Example Therapeutics Inc.');
   await expect(page.getByTestId('agreement-text')).toContainText('Metformin og hjertesvigt');
   const sha = await page.getByTestId('agreement-sha').innerText();
   expect(sha).toMatch(/^[0-9a-f]{64}$/);
@@ -40,7 +40,7 @@ test('the applicant is told what happened, and the university sees its agreement
   await checkA11y(page);
   // The study's page lists its agreements, the permit waiting for them.
   await page.getByTestId('notes-list').getByRole('link', { name: /Metformin/ }).first().click();
-  await expect(page.getByTestId('app-agreements')).toContainText('Example Therapeutics Ltd');
+  await expect(page.getByTestId('app-agreements')).toContainText('Example Therapeutics Inc.');
   await checkA11y(page);
 });
 

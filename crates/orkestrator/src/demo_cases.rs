@@ -334,13 +334,13 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
     })?;
 
     // In review at several authorities: a university's register study.
-    // Its statistics are run by a processor in the United Kingdom: a data processing
+    // Its statistics are run by a processor in the United States: a data processing
     // agreement and a transfer agreement wait for the signatures of both sides.
     let mut with_processor = university_answers();
     with_processor["third_parties"] = json!(true);
     with_processor["data_processors"] = json!([{
-        "name": "Example Therapeutics Ltd",
-        "country": "GB",
+        "name": "Example Therapeutics Inc.",
+        "country": "US",
         "role": "processor",
         "signatory": "applicant@example-therapeutics.demo.dk",
     }]);

@@ -331,3 +331,17 @@ pub(crate) mod tests {
         assert_eq!(read, written);
     }
 }
+
+/// A whole number, also when written with a zero fraction (`30.0`), as JSON Schema's
+/// `integer` allows; a fraction is refused as invalid JSON.
+pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    use serde::Deserialize;
+    let n = serde_json::Number::deserialize(d)?;
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
+        _ => Err(serde::de::Error::custom("expected a whole number")),
+    }
+}

@@ -36,13 +36,15 @@ pub struct AuthorisationList {
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAuthorisation {
-    /// The consultancy's organisation id.
-    #[schema(max_length = 40)]
+    /// The consultancy's organisation id (404 when there is none).
+    #[schema(pattern = "^[a-z](-?[a-z0-9])+$", max_length = 40)]
     pub agent: String,
     #[schema(pattern = "^(application|everything)$")]
     pub sees: String,
-    /// Your organisation that authorises (you must be its applicant; default: your first).
+    /// Your organisation that authorises (you must be its applicant, else 403; default:
+    /// your first).
     #[serde(default)]
+    #[schema(pattern = "^[a-z](-?[a-z0-9])+$", max_length = 40)]
     pub client: Option<String>,
 }
 
@@ -63,9 +65,11 @@ pub(crate) fn body(a: &ClientAuthorisation) -> AuthorisationBody {
 #[utoipa::path(post, path = "/api/v1/clients/authorisations", tag = "applications", security(("bearer" = []), ("session" = [])),
     request_body = NewAuthorisation,
     responses((status = 201, body = AuthorisationBody),
-        (status = 400, description = "An unknown consultancy, your own organisation, or `sees` not one of the two", body = crate::api::ErrorBody),
+        (status = 400, description = "`sees` not one of the two", body = crate::api::ErrorBody),
         (status = 401, body = crate::api::ErrorBody),
-        (status = 403, description = "Not an applicant of the client organisation", body = crate::api::ErrorBody)))]
+        (status = 403, description = "Not an applicant of the client organisation", body = crate::api::ErrorBody),
+        (status = 404, description = "No such organisation", body = crate::api::ErrorBody),
+        (status = 409, description = "Your own organisation", body = crate::api::ErrorBody)))]
 pub async fn authorise(
     State(state): State<AppState>,
     client: ClientAddr,

@@ -65,9 +65,13 @@ pub async fn authorise(
         return Err(ApiError::invalid("invalid_sees", &[]));
     }
     let client = crate::applications::service::applying_org(p, client)?;
-    let agent = OrgId::parse(agent.trim()).map_err(|_| ApiError::invalid("unknown_agent", &[]))?;
-    if agent == client || state.store.get_org(&agent).await?.is_none() {
-        return Err(ApiError::invalid("unknown_agent", &[]));
+    let unknown = || ApiError::of(StatusCode::NOT_FOUND, "unknown_agent", &[]);
+    let agent = OrgId::parse(agent.trim()).map_err(|_| unknown())?;
+    if state.store.get_org(&agent).await?.is_none() {
+        return Err(unknown());
+    }
+    if agent == client {
+        return Err(ApiError::of(StatusCode::CONFLICT, "own_organisation", &[]));
     }
     let a = ClientAuthorisation {
         id: crate::ids::new_id("auth"),

@@ -167,7 +167,8 @@ pub static MESSAGES: &ork_domain::messages::Catalogue = &[
     ("authorisation_revoked", "Fuldmagten er allerede trukket tilbage.", "The authorisation has already been revoked."),
     ("invalid_sees", "Vælg, hvad konsulenten ser: application eller everything.", "Choose what the consultancy sees: application or everything."),
     ("not_authorised_by_client", "Kunden har ikke givet jeres organisation lov til at søge på sine vegne.", "The client has not authorised your organisation to apply on its behalf."),
-    ("unknown_agent", "Vælg en anden organisation på platformen end jeres egen.", "Choose an organisation on the platform other than your own."),
+    ("own_organisation", "En organisation kan ikke være sin egen konsulent; vælg en anden.", "An organisation cannot be its own consultancy; choose another."),
+    ("unknown_agent", "Organisationen findes ikke på platformen.", "The organisation is not on the platform."),
 ];
 
 /// A message in one language with its placeholders filled (pages' own messages).

@@ -44,6 +44,7 @@ pub struct NotificationList {
 #[serde(deny_unknown_fields)]
 pub struct MarkRead {
     #[schema(minimum = 1)]
+    #[serde(deserialize_with = "crate::api::whole_number")]
     pub up_to: i64,
 }
 
@@ -104,17 +105,41 @@ pub async fn mark_read(
 pub struct NewWebhookBody {
     /// The organisation whose events to receive: an authority (you are its case handler)
     /// for part events, an applicant organisation (you are its applicant) for decisions
-    /// and permits; an operator may subscribe for any.
+    /// and permits; an operator may subscribe for any (403 otherwise).
+    #[schema(pattern = "^[a-z](-?[a-z0-9])+$", max_length = 40)]
     pub organisation: String,
-    /// Where to POST: `https://…` (plain `http://` only to this machine, where the
-    /// operator allows it). At most 2,000 characters.
-    #[schema(max_length = 2000)]
+    /// Where to POST: an absolute `https://` address without user name, password or `#`
+    /// (plain `http://` and this machine only where the operator allows it); an address the
+    /// platform may not send to is refused with 403. At most 2,000 characters.
+    #[schema(max_length = 2000, pattern = "^https?://[^\\s]+$")]
     pub url: String,
-    /// One or more of `part.opened`, `part.answered`, `part.withdrawn`,
-    /// `part.message_from_applicant` (an authority's), `part.decided`,
-    /// `part.message_from_authority`, `permit.issued`, `permit.revoked` (an applicant's).
-    #[schema(min_items = 1, max_items = 8)]
+    /// One or more events (`part.opened`, `part.answered`, `part.withdrawn`,
+    /// `part.message_from_applicant` for an authority; `part.decided`,
+    /// `part.message_from_authority`, `permit.issued`, `permit.revoked` for an applicant).
+    #[schema(min_items = 1, max_items = 8, value_type = Vec<EventName>)]
     pub events: Vec<String>,
+}
+
+/// An event a webhook can subscribe to.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub enum EventName {
+    #[serde(rename = "part.opened")]
+    PartOpened,
+    #[serde(rename = "part.answered")]
+    PartAnswered,
+    #[serde(rename = "part.withdrawn")]
+    PartWithdrawn,
+    #[serde(rename = "part.message_from_applicant")]
+    PartMessageFromApplicant,
+    #[serde(rename = "part.decided")]
+    PartDecided,
+    #[serde(rename = "part.message_from_authority")]
+    PartMessageFromAuthority,
+    #[serde(rename = "permit.issued")]
+    PermitIssued,
+    #[serde(rename = "permit.revoked")]
+    PermitRevoked,
 }
 
 /// A webhook subscription.
@@ -225,9 +250,9 @@ pub(crate) async fn message_body(
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "notifications", security(("bearer" = []), ("session" = [])),
     request_body = NewWebhookBody,
     responses((status = 201, body = CreatedWebhook),
-        (status = 400, description = "An unknown event, an address that is not https, or no events", body = crate::api::ErrorBody),
+        (status = 400, description = "An unknown event, or no events", body = crate::api::ErrorBody),
         (status = 401, body = crate::api::ErrorBody),
-        (status = 403, description = "Not the organisation's case handler (its parts' events) or applicant (its applications' events), nor an operator", body = crate::api::ErrorBody)))]
+        (status = 403, description = "Not the organisation's case handler (its parts' events) or applicant (its applications' events), nor an operator; or an address the platform may not send to", body = crate::api::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     client: ClientAddr,

@@ -51,8 +51,9 @@ fn is_local(host: &url::Host<&str>) -> bool {
 /// Checks a webhook address: absolute `https://` with a host, no credentials in it, at
 /// most 2,000 characters; `http://` only to this machine and only where the operator
 /// allows messages to it (`webhooks_to_loopback`), which otherwise are refused either way.
+/// A refused address is a 403: the platform may not send there.
 pub fn check_url(url: &str, loopback_allowed: bool) -> Result<url::Url, ApiError> {
-    let bad = || ApiError::invalid("invalid_webhook_url", &[]);
+    let bad = || ApiError::of(StatusCode::FORBIDDEN, "invalid_webhook_url", &[]);
     if url.len() > 2000 {
         return Err(bad());
     }

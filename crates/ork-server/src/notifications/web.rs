@@ -16,6 +16,8 @@ use ork_domain::Role;
 /// One notification as the page shows it.
 pub struct NoteRow {
     pub text: String,
+    /// The approval it is about (a part's notice), in words.
+    pub step: String,
     pub href: String,
     pub title: String,
     pub at: String,
@@ -63,7 +65,23 @@ pub async fn page(
             }
             None => (String::from("/applications"), String::new()),
         };
+        let step = match &n.part_id {
+            Some(id) => state
+                .store
+                .part(id)
+                .await?
+                .map_or_else(String::new, |part| {
+                    crate::roadmap::view::step_label(
+                        &state.catalog.catalog,
+                        &state.rules.book,
+                        &part.step,
+                        lang,
+                    )
+                }),
+            None => String::new(),
+        };
         rows.push(NoteRow {
+            step,
             text: text(lang, &format!("notifications.kind.{}", n.kind)).to_owned(),
             href,
             title,

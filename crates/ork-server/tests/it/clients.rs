@@ -3,7 +3,7 @@
 //! application; the CRO sees what the company lets it see; a revocation ends its access;
 //! both are in the audit trail.
 
-use crate::applications::{PW, answers, call, case_2_need, decide, get, part_id, setup, upload};
+use crate::applications::{PW, call, case_2_need, decide, get, part_id, setup};
 use crate::helpers::{Browser, TestApp};
 use ork_domain::{OrgId, OrgKind, Role};
 use ork_testkit::{TestDb, both_backends};
@@ -55,7 +55,7 @@ async fn clients_body(db: TestDb) {
     .await;
     assert_eq!(
         (s, e["error"]["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("unknown_agent")),
+        (StatusCode::CONFLICT, Some("own_organisation")),
         "not oneself"
     );
     let (s, e) = call(
@@ -85,35 +85,16 @@ async fn clients_body(db: TestDb) {
     assert_eq!(seen["authorisations"][0]["id"], auth["id"]);
 
     // The CRO prepares and submits; the client owns it.
-    let (s, draft) = call(&mut cro, Method::POST, "/api/v1/applications", new.clone()).await;
-    assert_eq!(s, StatusCode::CREATED, "{draft}");
+    let (id, sub) = crate::notifications::submitted(&mut cro, new.clone()).await;
     assert_eq!(
         (
-            draft["org"].as_str(),
-            draft["access"].as_str(),
-            draft["on_behalf_by"].as_str()
+            sub["org"].as_str(),
+            sub["access"].as_str(),
+            sub["on_behalf_by"].as_str()
         ),
         (Some("demofarma"), Some("agent"), Some("nordic-cro"))
     );
-    let id = draft["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/applications/{id}");
-    let (_, up) = upload(
-        &mut cro,
-        "protocol.pdf",
-        "application/pdf",
-        b"%PDF-1.7\n% p\n",
-    )
-    .await;
-    let (s, _) = call(
-        &mut cro,
-        Method::PATCH,
-        &path,
-        json!({"answers": answers(up["id"].as_str().unwrap())}),
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK);
-    let (s, sub) = call(&mut cro, Method::POST, &format!("{path}/submit"), json!({})).await;
-    assert_eq!(s, StatusCode::OK, "{sub}");
     let (s, mine) = get(&mut bo, &path).await;
     assert_eq!(
         (s, mine["access"].as_str()),

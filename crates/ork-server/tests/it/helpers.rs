@@ -51,6 +51,19 @@ impl TestApp {
         Self::spawn_state(db, |store| AppState::new(store, config)).await
     }
 
+    /// Serves `config`, and returns the state it serves too (for calling its services
+    /// directly, e.g. the outbox's delivery round at a chosen time).
+    pub async fn spawn_keeping(db: TestDb, config: ServerConfig) -> (Self, AppState) {
+        let mut keep = None;
+        let app = Self::spawn_state(db, |store| {
+            let s = AppState::new(store, config);
+            keep = Some(s.clone());
+            s
+        })
+        .await;
+        (app, keep.expect("the state was made"))
+    }
+
     /// Serves the state `make` builds over the test's store (e.g. another rulebook).
     pub async fn spawn_state(db: TestDb, make: impl FnOnce(Store) -> AppState) -> Self {
         init_logs();

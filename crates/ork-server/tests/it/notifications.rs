@@ -8,7 +8,7 @@
 use crate::applications::{PW, answers, call, case_2_need, decide, get, part_id, setup, upload};
 use crate::helpers::{Browser, TestApp};
 use ork_server::notifications::delivery::{RETRY_SECS, deliver_due};
-use ork_server::{AppState, ServerConfig, SmtpUrl};
+use ork_server::{ServerConfig, SmtpUrl};
 use ork_testkit::{TestDb, both_backends};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -146,17 +146,18 @@ impl Drop for SmtpSink {
     }
 }
 
-/// Writes a complete case-2 application for bo and submits it; its id.
+/// Writes a complete case-2 application for bo and submits it; its id and body.
 async fn submitted_application(bo: &mut Browser<'_>) -> (String, Value) {
+    let new = json!({"title": "Chest X-ray AI", "need": case_2_need()});
+    submitted(bo, new).await
+}
+
+/// Creates an application (`new`: the create body), answers it completely and submits it;
+/// its id and body.
+pub(crate) async fn submitted(bo: &mut Browser<'_>, new: Value) -> (String, Value) {
     let (s, up) = upload(bo, "protocol.pdf", "application/pdf", b"%PDF-1.7\n% p\n").await;
     assert_eq!(s, StatusCode::CREATED, "{up}");
-    let (s, draft) = call(
-        bo,
-        Method::POST,
-        "/api/v1/applications",
-        json!({"title": "Chest X-ray AI", "need": case_2_need()}),
-    )
-    .await;
+    let (s, draft) = call(bo, Method::POST, "/api/v1/applications", new).await;
     assert_eq!(s, StatusCode::CREATED, "{draft}");
     let id = draft["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/applications/{id}");
@@ -175,18 +176,11 @@ async fn submitted_application(bo: &mut Browser<'_>) -> (String, Value) {
 
 both_backends!(webhooks_are_signed_retried_and_verified, webhooks_body);
 async fn webhooks_body(db: TestDb) {
-    let mut keep = None;
     let config = ServerConfig {
         webhooks_to_loopback: true,
         ..ServerConfig::default()
     };
-    let app = TestApp::spawn_state(db, |store| {
-        let s = AppState::new(store, config);
-        keep = Some(s.clone());
-        s
-    })
-    .await;
-    let state = keep.unwrap();
+    let (app, state) = TestApp::spawn_keeping(db, config).await;
     setup(&app).await;
     let (url, got) = receiver().await;
 
@@ -238,7 +232,7 @@ async fn webhooks_body(db: TestDb) {
     .await;
     assert_eq!(
         (s, e["error"]["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("invalid_webhook_url"))
+        (StatusCode::FORBIDDEN, Some("invalid_webhook_url"))
     );
     let (s, e) = call(
         &mut dpo,
@@ -468,18 +462,11 @@ both_backends!(
 );
 async fn email_body(db: TestDb) {
     let port = free_port();
-    let mut keep = None;
     let config = ServerConfig {
         smtp_url: Some(SmtpUrl(format!("smtp://127.0.0.1:{port}"))),
         ..ServerConfig::default()
     };
-    let app = TestApp::spawn_state(db, |store| {
-        let s = AppState::new(store, config);
-        keep = Some(s.clone());
-        s
-    })
-    .await;
-    let state = keep.unwrap();
+    let (app, state) = TestApp::spawn_keeping(db, config).await;
     setup(&app).await;
     let mut bo = Browser::signed_in(&app, "bo@demofarma.example", PW).await;
     let (app_id, sub) = submitted_application(&mut bo).await;
