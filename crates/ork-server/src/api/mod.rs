@@ -316,6 +316,20 @@ fn need_schema(doc: &mut serde_json::Value, c: &ork_catalog::Catalog) {
     }
 }
 
+/// A whole number, also when written with a zero fraction (`30.0`), as JSON Schema's
+/// `integer` allows; a fraction is refused as invalid JSON.
+pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    use serde::Deserialize;
+    let n = serde_json::Number::deserialize(d)?;
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
+        _ => Err(serde::de::Error::custom("expected a whole number")),
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     /// Every keyword of a hand-written schema file survives the reading (utoipa drops what
@@ -330,18 +344,19 @@ pub(crate) mod tests {
         .unwrap();
         assert_eq!(read, written);
     }
-}
 
-/// A whole number, also when written with a zero fraction (`30.0`), as JSON Schema's
-/// `integer` allows; a fraction is refused as invalid JSON.
-pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    use serde::Deserialize;
-    let n = serde_json::Number::deserialize(d)?;
-    if let Some(i) = n.as_i64() {
-        return Ok(i);
+    #[derive(serde::Deserialize)]
+    struct Whole {
+        #[serde(deserialize_with = "super::whole_number")]
+        n: i64,
     }
-    match n.as_f64() {
-        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
-        _ => Err(serde::de::Error::custom("expected a whole number")),
+
+    #[test]
+    fn a_whole_number_may_be_written_with_a_zero_fraction() {
+        let read = |t: &str| serde_json::from_str::<Whole>(t).map(|w| w.n).ok();
+        assert_eq!(read(r#"{"n": 30}"#), Some(30));
+        assert_eq!(read(r#"{"n": 25166.0}"#), Some(25166));
+        assert_eq!(read(r#"{"n": 1.5}"#), None);
+        assert_eq!(read(r#"{"n": "3"}"#), None);
     }
 }
