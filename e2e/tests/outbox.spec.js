@@ -25,6 +25,9 @@ test('a party reads and signs an agreement; the permit waits for the rest', asyn
   await expect(page.getByTestId('agreement-sign')).toHaveCount(0);
   await page.getByTestId('lang-switch').click();
   await checkA11y(page);
+  // The language is remembered for the user: back to what other tests expect of them.
+  await page.getByTestId('lang-switch').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
 });
 
 test('the applicant is told what happened, and the university sees its agreements', async ({ page }) => {
@@ -42,6 +45,8 @@ test('the applicant is told what happened, and the university sees its agreement
   await page.getByTestId('notes-list').getByRole('link', { name: /Metformin/ }).first().click();
   await expect(page.getByTestId('app-agreements')).toContainText('Example Therapeutics Inc.');
   await checkA11y(page);
+  await page.getByTestId('lang-switch').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'da');
 });
 
 test('a company authorises a consultancy and the operator sees the deliveries', async ({ page }) => {
@@ -62,6 +67,8 @@ test('a company authorises a consultancy and the operator sees the deliveries', 
   await page.getByTestId('permit-amend').click();
   await expect(page.getByTestId('amend-under-way')).toBeVisible();
   await checkA11y(page);
+  await page.getByTestId('lang-switch').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'da');
 });
 
 test('the operator sees every webhook and its delivery attempts', async ({ page }) => {
