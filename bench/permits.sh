@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Permits: signing and verifying a realistic permit (an Ed25519 JWT of ~2.5 kB with its
+# Permits: signing and verifying a realistic permit (an Ed25519 JWT of about 3 kB with its
 # JSON, base64url and claims checks) in-process, beside OpenSSL's raw Ed25519 sign and
 # verify on the same machine in the same run; prints both and the ratio. A workspace checks
 # a permit on every access, so verification is the figure that matters.
