@@ -48,6 +48,10 @@ pub async fn part_moved(
         "part.decide" => "part.decided",
         _ => return Ok(()),
     };
+    // A part withdrawn before it went to its authority is nothing the authority knew of.
+    if event == "part.withdrawn" && part.clock.opened_at.is_none() {
+        return Ok(());
+    }
     emit(state, tx, app, Some(part), event).await
 }
 
