@@ -1,7 +1,6 @@
 # The two commands of the README:
 #   make demo   — install the front-end assets, build, and run `orkestrator demo`
-#   make test   — the whole test suite: the knowledge base's articles checked, Rust (SQLite
-#                 and PostgreSQL), browser end-to-end
+#   make test   — the whole test suite: Rust (SQLite and PostgreSQL), browser end-to-end
 #                 tests with accessibility checks, the DCAT-AP validation of the catalog
 #                 export, schemathesis against the running demo's API and its OpenAPI
 #                 document (api-check), and the scan of all logs for secrets.
@@ -13,7 +12,7 @@ TARGET_DIR := $(shell cargo metadata --no-deps --format-version 1 2>/dev/null | 
 export ORK_TEST_LOG_DIR ?= $(CURDIR)/.test-logs
 export ORK_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test assets e2e-deps rust-tests e2e-tests dcat-check api-check log-scan kb-check check
+.PHONY: demo test assets e2e-deps rust-tests e2e-tests dcat-check api-check log-scan check
 
 demo: assets
 	cargo run --release -p orkestrator -- demo $(ARGS)
@@ -27,7 +26,7 @@ e2e-deps:
 
 test: assets e2e-deps
 	rm -rf "$(ORK_TEST_LOG_DIR)" && mkdir -p "$(ORK_TEST_LOG_DIR)"
-	$(MAKE) --no-print-directory kb-check rust-tests e2e-tests dcat-check api-check log-scan
+	$(MAKE) --no-print-directory rust-tests e2e-tests dcat-check api-check log-scan
 
 rust-tests:
 	cargo test --workspace --all-targets
@@ -51,11 +50,6 @@ api-check:
 log-scan:
 	python3 scripts/scan-logs.py --self-test
 	python3 scripts/scan-logs.py
-
-# The knowledge base's seed articles: complete, sourced, naming steps, datasets and form
-# fields that exist (kb/README.md has the format).
-kb-check:
-	python3 scripts/check-kb.py
 
 # What a reviewer runs before committing.
 check:
