@@ -35,18 +35,23 @@ fn from_row(r: &AnyRow) -> Result<ClientAuthorisation> {
 impl Store {
     /// The authorisations where one of `orgs` is the client or the agent, newest first.
     pub async fn client_authorisations(&self, orgs: &[String]) -> Result<Vec<ClientAuthorisation>> {
-        let all: Vec<ClientAuthorisation> = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM client_authorisations ORDER BY granted_at DESC, id"
-        ))
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(from_row)
-        .collect::<Result<_>>()?;
-        Ok(all
-            .into_iter()
-            .filter(|a| orgs.contains(&a.client_org) || orgs.contains(&a.agent_org))
-            .collect())
+        if orgs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=orgs.len()).map(|i| format!("${i}")).collect();
+        let marks = marks.join(", ");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM client_authorisations WHERE client_org IN ({marks}) OR agent_org IN ({marks}) ORDER BY granted_at DESC, id"
+        );
+        let mut q = sqlx::query(&sql);
+        for o in orgs {
+            q = q.bind(o.clone());
+        }
+        q.fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(from_row)
+            .collect()
     }
 
     pub async fn client_authorisation(&self, id: &str) -> Result<Option<ClientAuthorisation>> {

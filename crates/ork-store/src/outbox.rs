@@ -121,17 +121,22 @@ fn note_from_row(r: &AnyRow) -> Result<Notification> {
 const HOOK_COLUMNS: &str = "id, org_id, url, secret, events, active, created_by, created_at";
 
 fn hook_from_row(r: &AnyRow) -> Result<Webhook> {
-    let events: String = r.try_get(4)?;
+    hook_from_row_at(r, 0)
+}
+
+/// A webhook from the row's columns `at`.. (after another table's in a join).
+fn hook_from_row_at(r: &AnyRow, at: usize) -> Result<Webhook> {
+    let events: String = r.try_get(at + 4)?;
     Ok(Webhook {
-        id: r.try_get(0)?,
-        org_id: r.try_get(1)?,
-        url: r.try_get(2)?,
-        secret: r.try_get(3)?,
+        id: r.try_get(at)?,
+        org_id: r.try_get(at + 1)?,
+        url: r.try_get(at + 2)?,
+        secret: r.try_get(at + 3)?,
         events: serde_json::from_str(&events)
             .map_err(|_| crate::StoreError::Corrupt(format!("webhook events: {events:?}")))?,
-        active: r.try_get::<i64, _>(5)? != 0,
-        created_by: r.try_get(6)?,
-        created_at: r.try_get(7)?,
+        active: r.try_get::<i64, _>(at + 5)? != 0,
+        created_by: r.try_get(at + 6)?,
+        created_at: r.try_get(at + 7)?,
     })
 }
 
@@ -241,21 +246,33 @@ impl Store {
         now: i64,
         limit: i64,
     ) -> Result<Vec<(WebhookMessage, Webhook)>> {
+        // One query: each due message with its webhook (columns after the message's).
+        let msg = MSG_COLUMNS
+            .split(", ")
+            .map(|c| format!("m.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let hook = HOOK_COLUMNS
+            .split(", ")
+            .map(|c| format!("h.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let rows = sqlx::query(&format!(
-            "SELECT {MSG_COLUMNS} FROM webhook_messages WHERE state = 'pending' AND next_at <= $1 ORDER BY created_at, id LIMIT $2"
+            "SELECT {msg}, {hook} FROM webhook_messages m JOIN webhooks h ON h.id = m.webhook_id \
+             WHERE m.state = 'pending' AND m.next_at <= $1 ORDER BY m.created_at, m.id LIMIT $2"
         ))
         .bind(now)
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        let mut out = Vec::new();
-        for r in &rows {
-            let m = msg_from_row(r)?;
-            if let Some(h) = self.webhook(&m.webhook_id).await? {
-                out.push((m, h));
-            }
-        }
-        Ok(out)
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    msg_from_row(r)?,
+                    hook_from_row_at(r, MSG_COLUMNS.split(", ").count())?,
+                ))
+            })
+            .collect()
     }
 
     /// Claims a due message for one attempt; `false` when another worker has it.

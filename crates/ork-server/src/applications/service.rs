@@ -57,6 +57,16 @@ pub async fn find(
     id: &str,
 ) -> Result<(Application, Standing), ApiError> {
     let app = state.store.application(id).await?.ok_or_else(not_found)?;
+    let standing = standing_of(state, p, &app).await?.ok_or_else(not_found)?;
+    Ok((app, standing))
+}
+
+/// The user's standing on an application already read; `None` when they may not see it.
+pub async fn standing_of(
+    state: &AppState,
+    p: &Principal,
+    app: &Application,
+) -> Result<Option<Standing>, ApiError> {
     let applicant_at = |org: &OrgId| {
         p.memberships
             .iter()
@@ -66,7 +76,7 @@ pub async fn find(
         // Prepared on a client's behalf: the client owns it; the consultancy's people see it
         // while the client's authorisation holds, as far as it lets them.
         if applicant_at(&app.org_id) {
-            return Ok((app, Standing::Owner));
+            return Ok(Some(Standing::Owner));
         }
         if applicant_at(agent)
             && let Some(a) = state
@@ -75,15 +85,16 @@ pub async fn find(
                 .await?
         {
             let everything = a.sees == "everything";
-            return Ok((app, Standing::Agent { everything }));
+            return Ok(Some(Standing::Agent { everything }));
         }
     } else if app.created_by == p.user.id {
-        return Ok((app, Standing::Owner));
+        return Ok(Some(Standing::Owner));
     }
-    match state.store.member_access(id, p.user.id).await? {
-        Some(a) => Ok((app, Standing::Member(a))),
-        None => Err(not_found()),
-    }
+    Ok(state
+        .store
+        .member_access(&app.id, p.user.id)
+        .await?
+        .map(Standing::Member))
 }
 
 /// The applications the user sees with their standing (theirs, those they are a member of,
@@ -94,10 +105,8 @@ pub async fn visible(
 ) -> Result<Vec<(Application, Standing)>, ApiError> {
     let mut out = Vec::new();
     for a in state.store.applications_of(p.user.id).await? {
-        match find(state, p, &a.id).await {
-            Ok(x) => out.push(x),
-            Err(e) if e.status == StatusCode::NOT_FOUND => {}
-            Err(e) => return Err(e),
+        if let Some(s) = standing_of(state, p, &a).await? {
+            out.push((a, s));
         }
     }
     Ok(out)

@@ -109,16 +109,7 @@ pub fn timeline(parts: &[(String, &Part)], now: i64) -> PartTimeline {
         })
         .collect::<Vec<_>>();
     let axis_y = rows.len() as u32 * ROW_H + 4;
-    let every = [7u32, 14, 30, 60, 90, 120, 180, 365, 730]
-        .into_iter()
-        .find(|e| max_day / e <= 10)
-        .unwrap_or(730);
-    let ticks = (0..=max_day / every)
-        .map(|k| Tick {
-            x: x_of(k * every),
-            day: k * every,
-        })
-        .collect();
+    let ticks = crate::roadmap::view::ticks(max_day, x_of);
     PartTimeline {
         width: WIDTH,
         height: axis_y + 28,

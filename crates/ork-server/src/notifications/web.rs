@@ -12,6 +12,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use ork_domain::Role;
+use std::collections::BTreeMap;
 
 /// One notification as the page shows it.
 pub struct NoteRow {
@@ -42,16 +43,18 @@ pub async fn page(
 ) -> Result<Response, ApiError> {
     let lang = c.t.lang;
     let notes = state.store.notifications_of(p.user.id, 200).await?;
+    // Many notices are about the same application and part: each is read once.
+    let mut titles: BTreeMap<String, String> = BTreeMap::new();
+    let mut steps: BTreeMap<String, String> = BTreeMap::new();
     let mut rows = Vec::new();
     for n in &notes {
         let (href, title) = match &n.application_id {
             Some(a) => {
-                let title = state
-                    .store
-                    .application(a)
-                    .await?
-                    .map(|a| a.title)
-                    .unwrap_or_default();
+                if !titles.contains_key(a) {
+                    let t = state.store.application(a).await?.map(|a| a.title);
+                    titles.insert(a.clone(), t.unwrap_or_default());
+                }
+                let title = titles[a].clone();
                 // A handler's notice leads to the part; the applicant's to the application.
                 let href = match (&n.part_id, n.kind.as_str()) {
                     (_, "agreement.to_sign") => String::from("/agreements"),
@@ -66,18 +69,20 @@ pub async fn page(
             None => (String::from("/applications"), String::new()),
         };
         let step = match &n.part_id {
-            Some(id) => state
-                .store
-                .part(id)
-                .await?
-                .map_or_else(String::new, |part| {
-                    crate::roadmap::view::step_label(
-                        &state.catalog.catalog,
-                        &state.rules.book,
-                        &part.step,
-                        lang,
-                    )
-                }),
+            Some(id) => {
+                if !steps.contains_key(id) {
+                    let label = state.store.part(id).await?.map(|part| {
+                        crate::roadmap::view::step_label(
+                            &state.catalog.catalog,
+                            &state.rules.book,
+                            &part.step,
+                            lang,
+                        )
+                    });
+                    steps.insert(id.clone(), label.unwrap_or_default());
+                }
+                steps[id].clone()
+            }
             None => String::new(),
         };
         rows.push(NoteRow {

@@ -76,7 +76,7 @@ pub async fn list(
 ) -> Result<Json<PermitList>, ApiError> {
     let mut permits = Vec::new();
     for x in state.store.permits_of(p.user.id).await? {
-        if find(&state, &p, &x.id).await.is_ok() {
+        if service::may_see(&state, &p, &x).await? {
             permits.push(body(&x)?);
         }
     }

@@ -235,14 +235,26 @@ pub async fn find(
     id: &str,
 ) -> Result<Permit, ApiError> {
     let permit = state.store.permit(id).await?.ok_or_else(permit_not_found)?;
-    let (_, standing) = apps::find(state, p, &permit.application_id)
-        .await
-        .map_err(|_| permit_not_found())?;
-    // A consultancy sees the client's permit only where the client lets it.
-    if !standing.sees_everything() {
-        return Err(permit_not_found());
+    if may_see(state, p, &permit).await? {
+        Ok(permit)
+    } else {
+        Err(permit_not_found())
     }
-    Ok(permit)
+}
+
+/// Whether the user may see a permit: they see its application, and (a consultancy) the
+/// client lets them see everything.
+pub async fn may_see(
+    state: &AppState,
+    p: &crate::auth::Principal,
+    permit: &Permit,
+) -> Result<bool, ApiError> {
+    let Some(app) = state.store.application(&permit.application_id).await? else {
+        return Ok(false);
+    };
+    Ok(apps::standing_of(state, p, &app)
+        .await?
+        .is_some_and(|s| s.sees_everything()))
 }
 
 /// active, revoked, superseded (by its amendment's permit) or expired.

@@ -141,16 +141,7 @@ pub(super) fn timeline(r: &Roadmap, views: &[StepView]) -> Timeline {
         })
         .collect::<Vec<_>>();
     let axis_y = rows.len() as u32 * ROW_H + 4;
-    let every = [7u32, 14, 30, 60, 90, 120, 180, 365, 730]
-        .into_iter()
-        .find(|e| max_day / e <= 10)
-        .unwrap_or(730);
-    let ticks = (0..=max_day / every)
-        .map(|k| Tick {
-            x: x_of(k * every),
-            day: k * every,
-        })
-        .collect();
+    let ticks = ticks(max_day, x_of);
     Timeline {
         width: WIDTH,
         height: axis_y + 28,
@@ -158,6 +149,21 @@ pub(super) fn timeline(r: &Roadmap, views: &[StepView]) -> Timeline {
         rows,
         ticks,
     }
+}
+
+/// Day ticks for an axis of `max_day` days: at most about ten, a week, a fortnight, a month…
+/// apart, each at `x_of(day)`.
+pub(crate) fn ticks(max_day: u32, x_of: impl Fn(u32) -> u32) -> Vec<Tick> {
+    let every = [7u32, 14, 30, 60, 90, 120, 180, 365, 730]
+        .into_iter()
+        .find(|e| max_day / e <= 10)
+        .unwrap_or(730);
+    (0..=max_day / every)
+        .map(|k| Tick {
+            x: x_of(k * every),
+            day: k * every,
+        })
+        .collect()
 }
 
 pub struct BlockerView {
