@@ -9,7 +9,7 @@ if [ ! -d node_modules/dkfds ] || [ package-lock.json -nt node_modules/.package-
 fi
 rm -rf dist.tmp && mkdir -p dist.tmp/dkfds
 cp -r node_modules/dkfds/dist/css node_modules/dkfds/dist/js node_modules/dkfds/dist/fonts node_modules/dkfds/dist/img dist.tmp/dkfds/
-cp node_modules/htmx.org/dist/htmx.min.js dist.tmp/
+cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx-ext-sse/dist/sse.min.js dist.tmp/
 cp static/* dist.tmp/
 rm -rf dist && mv dist.tmp dist
 echo "web/dist ready ($(du -sh dist | cut -f1))"

@@ -1,6 +1,7 @@
 //! Knowledge-base articles: loaded from their files, checked, and kept in id order.
 
 use include_dir::{Dir, include_dir};
+use ork_catalog::search::{SearchError, TextDoc, TextIndex};
 use ork_catalog::{Catalog, Text};
 use ork_rules::Rulebook;
 use serde::Deserialize;
@@ -50,6 +51,24 @@ pub struct KnowledgeBase {
 impl KnowledgeBase {
     pub fn article(&self, id: &str) -> Option<&Article> {
         self.articles.iter().find(|a| a.id == id)
+    }
+
+    /// The full-text index over the articles, built with the catalog's search engine.
+    pub fn index(&self) -> Result<TextIndex, SearchError> {
+        TextIndex::build(self.articles.iter().map(|a| {
+            TextDoc {
+                key: &a.id,
+                title: &a.title,
+                body: vec![&a.summary, &a.body],
+                idents: a
+                    .steps
+                    .iter()
+                    .chain(&a.datasets)
+                    .chain(&a.fields)
+                    .map(String::as_str)
+                    .collect(),
+            }
+        }))
     }
 
     /// The articles that explain a rulebook step, a dataset or a form field.

@@ -58,3 +58,52 @@ fn a_broken_article_is_named_with_its_file_and_line() {
     assert!(e.contains("the Danish text holds HTML"), "{e}");
     assert!(e.contains("no-front.md:1: no front matter"), "{e}");
 }
+
+#[test]
+fn the_articles_are_found_with_the_catalogs_search_in_both_languages() {
+    use ork_catalog::search::Match;
+    let (book, catalog) = book_and_catalog();
+    let kb = load(&embedded(), &book, &catalog).unwrap();
+    let index = kb.index().unwrap();
+    assert_eq!(index.len(), kb.articles.len());
+    // Danish, stemmed ("samfundsmæssig" in the title), and English.
+    let da = index
+        .search("væsentlig samfundsmæssig betydning", Match::All, 5)
+        .unwrap();
+    assert_eq!(
+        da.first().map(String::as_str),
+        Some("significant-societal-importance")
+    );
+    let en = index.search("societal importance", Match::All, 5).unwrap();
+    assert_eq!(
+        en.first().map(String::as_str),
+        Some("significant-societal-importance")
+    );
+    // A step's id is matched as written.
+    let ids = index.search("ethics_approval", Match::All, 50).unwrap();
+    assert!(
+        ids.iter().any(|i| i == "ethics-committee-or-not"),
+        "{ids:?}"
+    );
+    // Every word must match for a search; a question's words may match one at a time.
+    assert!(
+        index
+            .search("samfundsmæssig xyzzyqq", Match::All, 5)
+            .unwrap()
+            .is_empty()
+    );
+    let s = index
+        .suggest(
+            "Can a pharmaceutical company get access to Danish health registers?",
+            3,
+        )
+        .unwrap();
+    assert!(s.iter().any(|i| i == "can-a-company-get-access"), "{s:?}");
+    // Stop words alone match nothing.
+    assert!(
+        index
+            .search("og and the", Match::All, 5)
+            .unwrap()
+            .is_empty()
+    );
+}

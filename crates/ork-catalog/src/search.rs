@@ -107,14 +107,103 @@ const ONGOING: i64 = 9999;
 pub struct SearchIndex {
     reader: IndexReader,
     fields: Fields,
-    da: TextAnalyzer,
-    en: TextAnalyzer,
-    ident: TextAnalyzer,
+    words: Words,
     /// Per source: facet values, for counting.
     facts: Vec<SourceFacts>,
     /// Source indices sorted by Danish and English name, for browsing.
     by_name_da: Vec<usize>,
     by_name_en: Vec<usize>,
+}
+
+/// The bilingual text of an index — titles and bodies in Danish and English, identifiers as
+/// written — and the analyzers that fill them: how one word of a query is matched. The
+/// catalog's index and the knowledge base's share it, so both search alike.
+#[derive(Clone)]
+pub(crate) struct Words {
+    pub(crate) da: TextAnalyzer,
+    pub(crate) en: TextAnalyzer,
+    pub(crate) ident: TextAnalyzer,
+    pub(crate) title_da: Field,
+    pub(crate) title_en: Field,
+    pub(crate) body_da: Field,
+    pub(crate) body_en: Field,
+    pub(crate) ident_field: Field,
+}
+
+impl Words {
+    /// Adds the five text fields to a schema and registers nothing yet.
+    pub(crate) fn add_fields(sb: &mut tantivy::schema::SchemaBuilder) -> Self {
+        Self {
+            da: analyzer(Language::Danish),
+            en: analyzer(Language::English),
+            ident: ident_analyzer(),
+            title_da: sb.add_text_field("title_da", text_field("da")),
+            title_en: sb.add_text_field("title_en", text_field("en")),
+            body_da: sb.add_text_field("body_da", text_field("da")),
+            body_en: sb.add_text_field("body_en", text_field("en")),
+            ident_field: sb.add_text_field("ident", text_field("ident")),
+        }
+    }
+
+    /// Registers the analyzers the fields name with an index built on the schema.
+    pub(crate) fn register(&self, index: &Index) {
+        index.tokenizers().register("da", self.da.clone());
+        index.tokenizers().register("en", self.en.clone());
+        index.tokenizers().register("ident", self.ident.clone());
+    }
+
+    /// A query's words, as searched: split on anything but letters, digits and `_`.
+    pub(crate) fn split(q: &str) -> Vec<&str> {
+        q.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .take(MAX_QUERY_WORDS)
+            .collect()
+    }
+
+    /// One word of the query: exact (stemmed) matches ranked by BM25, plus prefix matches
+    /// within one edit at a lower, constant score.
+    pub(crate) fn query(&self, word: &str) -> Option<Box<dyn TQuery>> {
+        let mut clauses: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
+        let mut add = |field: Field, token: &str, boost: f32| {
+            let term = Term::from_field_text(field, token);
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                    boost,
+                )),
+            ));
+            let chars = token.chars().count();
+            if chars >= 3 {
+                let distance = if chars >= 5 { 1 } else { 0 };
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(FuzzyTermQuery::new_prefix(term, distance, true)),
+                        boost * 0.3,
+                    )),
+                ));
+            }
+        };
+        let (mut da, mut en, mut id) = (self.da.clone(), self.en.clone(), self.ident.clone());
+        let (da_tokens, en_tokens) = (tokens(&mut da, word), tokens(&mut en, word));
+        // A stop word in either language ("og", "and", "of") is not searched for.
+        if da_tokens.is_empty() || en_tokens.is_empty() {
+            return None;
+        }
+        for t in da_tokens {
+            add(self.title_da, &t, 3.0);
+            add(self.body_da, &t, 1.0);
+        }
+        for t in en_tokens {
+            add(self.title_en, &t, 3.0);
+            add(self.body_en, &t, 1.0);
+        }
+        for t in tokens(&mut id, word) {
+            add(self.ident_field, &t, 2.0);
+        }
+        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn TQuery>)
+    }
 }
 
 struct SourceFacts {
@@ -166,30 +255,32 @@ impl SearchIndex {
     pub fn build(catalog: &Catalog, docs: &HashMap<String, Text>) -> Result<Self, SearchError> {
         let err = |e: tantivy::TantivyError| SearchError::Engine(e.to_string());
         let mut sb = Schema::builder();
+        let source = sb.add_u64_field("source", FAST);
+        let table = sb.add_u64_field("table", FAST);
+        let variable = sb.add_u64_field("variable", FAST);
+        let controller = sb.add_text_field("controller", STRING);
+        let data_type = sb.add_text_field("data_type", STRING);
+        let topic = sb.add_text_field("topic", STRING);
+        let from_year = sb.add_i64_field("from_year", INDEXED | FAST);
+        let to_year = sb.add_i64_field("to_year", INDEXED | FAST);
+        let words = Words::add_fields(&mut sb);
         let fields = Fields {
-            source: sb.add_u64_field("source", FAST),
-            table: sb.add_u64_field("table", FAST),
-            variable: sb.add_u64_field("variable", FAST),
-            controller: sb.add_text_field("controller", STRING),
-            data_type: sb.add_text_field("data_type", STRING),
-            topic: sb.add_text_field("topic", STRING),
-            from_year: sb.add_i64_field("from_year", INDEXED | FAST),
-            to_year: sb.add_i64_field("to_year", INDEXED | FAST),
-            title_da: sb.add_text_field("title_da", text_field("da")),
-            title_en: sb.add_text_field("title_en", text_field("en")),
-            body_da: sb.add_text_field("body_da", text_field("da")),
-            body_en: sb.add_text_field("body_en", text_field("en")),
-            ident: sb.add_text_field("ident", text_field("ident")),
+            source,
+            table,
+            variable,
+            controller,
+            data_type,
+            topic,
+            from_year,
+            to_year,
+            title_da: words.title_da,
+            title_en: words.title_en,
+            body_da: words.body_da,
+            body_en: words.body_en,
+            ident: words.ident_field,
         };
         let index = Index::create_in_ram(sb.build());
-        let (da, en, ident) = (
-            analyzer(Language::Danish),
-            analyzer(Language::English),
-            ident_analyzer(),
-        );
-        index.tokenizers().register("da", da.clone());
-        index.tokenizers().register("en", en.clone());
-        index.tokenizers().register("ident", ident.clone());
+        words.register(&index);
         let mut writer = index
             .writer_with_num_threads::<TantivyDocument>(2, 100_000_000)
             .map_err(err)?;
@@ -279,9 +370,7 @@ impl SearchIndex {
         Ok(Self {
             reader,
             fields,
-            da,
-            en,
-            ident,
+            words,
             facts,
             by_name_da: order(Lang::Da),
             by_name_en: order(Lang::En),
@@ -372,52 +461,6 @@ impl SearchIndex {
         out
     }
 
-    /// One word of the query: exact (stemmed) matches ranked by BM25, plus prefix matches
-    /// within one edit at a lower, constant score.
-    fn word_query(&self, word: &str) -> Option<Box<dyn TQuery>> {
-        let f = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
-        let mut add = |field: Field, token: &str, boost: f32| {
-            let term = Term::from_field_text(field, token);
-            clauses.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(
-                    Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
-                    boost,
-                )),
-            ));
-            let chars = token.chars().count();
-            if chars >= 3 {
-                let distance = if chars >= 5 { 1 } else { 0 };
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(FuzzyTermQuery::new_prefix(term, distance, true)),
-                        boost * 0.3,
-                    )),
-                ));
-            }
-        };
-        let (mut da, mut en, mut id) = (self.da.clone(), self.en.clone(), self.ident.clone());
-        let (da_tokens, en_tokens) = (tokens(&mut da, word), tokens(&mut en, word));
-        // A stop word in either language ("og", "and", "of") is not searched for.
-        if da_tokens.is_empty() || en_tokens.is_empty() {
-            return None;
-        }
-        for t in da_tokens {
-            add(f.title_da, &t, 3.0);
-            add(f.body_da, &t, 1.0);
-        }
-        for t in en_tokens {
-            add(f.title_en, &t, 3.0);
-            add(f.body_en, &t, 1.0);
-        }
-        for t in tokens(&mut id, word) {
-            add(f.ident, &t, 2.0);
-        }
-        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn TQuery>)
-    }
-
     /// Searches. Every word must match somewhere (in either language); stop words alone
     /// match everything.
     pub fn search(&self, catalog: &Catalog, q: &Query, lang: Lang) -> Result<Results, SearchError> {
@@ -425,14 +468,10 @@ impl SearchIndex {
         let err = |e: tantivy::TantivyError| SearchError::Engine(e.to_string());
         let searcher = self.reader.searcher();
         let mut clauses = self.filters(q);
-        let words: Vec<&str> =
-            q.q.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .filter(|w| !w.is_empty())
-                .take(MAX_QUERY_WORDS)
-                .collect();
+        let words = Words::split(&q.q);
         let mut scored = false;
         for w in &words {
-            if let Some(wq) = self.word_query(w) {
+            if let Some(wq) = self.words.query(w) {
                 clauses.push((Occur::Must, wq));
                 scored = true;
             }
@@ -591,5 +630,135 @@ impl SegmentCollector for SourcesOfSegment {
 
     fn harvest(self) -> Vec<bool> {
         self.seen
+    }
+}
+
+/// A document of a [`TextIndex`]: its key and its text in both languages.
+pub struct TextDoc<'a> {
+    pub key: &'a str,
+    pub title: &'a Text,
+    /// Summaries, bodies: searched with a lower weight than the title.
+    pub body: Vec<&'a Text>,
+    /// Identifiers and codes, matched as written.
+    pub idents: Vec<&'a str>,
+}
+
+/// How a query's words combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    /// Every word must match (a search box).
+    All,
+    /// Any word may match, the more the better (suggestions from a question's text).
+    Any,
+}
+
+/// A full-text index over bilingual documents other than the catalog's — the knowledge
+/// base's articles — searched exactly as the catalog is: the same analyzers, stemming,
+/// prefixes and typo tolerance, BM25 ranking.
+pub struct TextIndex {
+    reader: IndexReader,
+    words: Words,
+    keys: Vec<String>,
+}
+
+impl TextIndex {
+    pub fn build<'a>(docs: impl IntoIterator<Item = TextDoc<'a>>) -> Result<Self, SearchError> {
+        let err = |e: tantivy::TantivyError| SearchError::Engine(e.to_string());
+        let mut sb = Schema::builder();
+        let slot = sb.add_u64_field("slot", FAST);
+        let words = Words::add_fields(&mut sb);
+        let index = Index::create_in_ram(sb.build());
+        words.register(&index);
+        let mut writer = index
+            .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
+            .map_err(err)?;
+        let mut keys = Vec::new();
+        for d in docs {
+            let mut doc = TantivyDocument::default();
+            doc.add_u64(slot, keys.len() as u64);
+            doc.add_text(words.title_da, &d.title.da);
+            doc.add_text(words.title_en, &d.title.en);
+            for b in &d.body {
+                doc.add_text(words.body_da, &b.da);
+                doc.add_text(words.body_en, &b.en);
+            }
+            doc.add_text(words.ident_field, d.key);
+            for i in &d.idents {
+                doc.add_text(words.ident_field, i);
+            }
+            writer.add_document(doc).map_err(err)?;
+            keys.push(d.key.to_owned());
+        }
+        writer.commit().map_err(err)?;
+        let reader = index.reader().map_err(err)?;
+        Ok(Self {
+            reader,
+            words,
+            keys,
+        })
+    }
+
+    /// The keys of the documents that match `q`, best first, at most `limit`. A query of
+    /// stop words only, or none, matches nothing.
+    pub fn search(&self, q: &str, how: Match, limit: usize) -> Result<Vec<String>, SearchError> {
+        let chars = q.chars().count();
+        if chars > MAX_QUERY_CHARS {
+            return Err(SearchError::TooLong {
+                chars,
+                max: MAX_QUERY_CHARS,
+            });
+        }
+        self.matches(q, how, limit)
+    }
+
+    /// As [`search`](Self::search) for a longer text (a question): its first words are
+    /// used and its length is not refused.
+    pub fn suggest(&self, text: &str, limit: usize) -> Result<Vec<String>, SearchError> {
+        self.matches(text, Match::Any, limit)
+    }
+
+    fn matches(&self, q: &str, how: Match, limit: usize) -> Result<Vec<String>, SearchError> {
+        let err = |e: tantivy::TantivyError| SearchError::Engine(e.to_string());
+        let occur = match how {
+            Match::All => Occur::Must,
+            Match::Any => Occur::Should,
+        };
+        let clauses: Vec<(Occur, Box<dyn TQuery>)> = Words::split(q)
+            .into_iter()
+            .filter_map(|w| self.words.query(w))
+            .map(|wq| (occur, wq))
+            .collect();
+        if clauses.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let searcher = self.reader.searcher();
+        let top = searcher
+            .search(
+                &BooleanQuery::new(clauses),
+                &TopDocs::with_limit(limit).order_by_score(),
+            )
+            .map_err(err)?;
+        let mut out = Vec::with_capacity(top.len());
+        for (_, addr) in top {
+            let slot = searcher
+                .segment_reader(addr.segment_ord)
+                .fast_fields()
+                .u64("slot")
+                .map_err(err)?
+                .first(addr.doc_id)
+                .ok_or_else(|| SearchError::Engine("no slot for a hit".into()))?;
+            if let Some(k) = self.keys.get(slot as usize) {
+                out.push(k.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
     }
 }

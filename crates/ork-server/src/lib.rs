@@ -22,6 +22,7 @@ pub mod web;
 
 // Features: each with its service, API handlers, pages and state (ARCHITECTURE.md).
 pub mod accounts;
+pub mod advice;
 pub mod agreements;
 pub mod applications;
 pub mod audit;

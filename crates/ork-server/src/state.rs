@@ -1,4 +1,5 @@
 use crate::ServerConfig;
+use crate::advice::AdviceState;
 use crate::auth::{LocalPassword, RateLimiter, SignInProvider};
 use crate::catalog::CatalogState;
 use crate::quicktests::QuickTestState;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub rules: Arc<RulesState>,
     /// The quick-test index, disclosure policy, price list and users' earlier answers.
     pub quicktests: Arc<QuickTestState>,
+    /// The knowledge base, its search index and the advice desk's routing.
+    pub advice: Arc<AdviceState>,
 }
 
 impl AppState {
@@ -29,17 +32,20 @@ impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> Self {
         let catalog = CatalogState::embedded();
         let rules = RulesState::new(embedded_rulebook(&catalog.catalog));
-        Self::with_parts(store, config, catalog, rules)
+        let advice = AdviceState::load(&catalog.catalog, &rules.book)
+            .expect("the shipped knowledge base is checked by its tests");
+        Self::with_parts(store, config, catalog, rules, advice)
     }
 
     /// Serves this catalog (with the registers' counts, the operator's own sources) and
-    /// this rulebook (checked by the caller, which refuses to start on a broken one), so
-    /// start-up builds each once.
+    /// this rulebook and this knowledge base (each checked by the caller, which refuses to
+    /// start on a broken one), so start-up builds each once.
     pub fn with_parts(
         store: Store,
         config: ServerConfig,
         catalog: CatalogState,
         rules: RulesState,
+        advice: AdviceState,
     ) -> Self {
         Self {
             store,
@@ -49,6 +55,7 @@ impl AppState {
             catalog: Arc::new(catalog),
             rules: Arc::new(rules),
             quicktests: Arc::new(QuickTestState::disabled()),
+            advice: Arc::new(advice),
         }
     }
 

@@ -12,6 +12,7 @@
 //! Every state change happens in a [`WriteTx`] and appends its audit event inside the same
 //! transaction (see [`WriteTx::audit`]): if the append fails, the change is rolled back.
 
+mod advice;
 mod agreements;
 mod applications;
 mod audit;
@@ -29,6 +30,10 @@ mod tokens;
 mod uploads;
 mod users;
 
+pub use advice::{
+    GuestMail, NewQuestion, NewQuestionMessage, Question, QuestionMessage, QuestionScope,
+    StoredArticle,
+};
 pub use agreements::{Agreement, NewAgreement, Signature};
 pub use applications::{
     Access, Application, Decision, NewApplication, NewDecision, NewPart, Part, PartChange,

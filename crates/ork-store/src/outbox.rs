@@ -17,6 +17,8 @@ pub struct NewNotification<'a> {
     pub kind: &'a str,
     pub application_id: Option<&'a str>,
     pub part_id: Option<&'a str>,
+    /// The advice desk's question it tells of.
+    pub question_id: Option<&'a str>,
     /// Also by e-mail (SMTP is configured).
     pub email: bool,
 }
@@ -29,6 +31,7 @@ pub struct Notification {
     pub kind: String,
     pub application_id: Option<String>,
     pub part_id: Option<String>,
+    pub question_id: Option<String>,
     pub created_at: i64,
     pub read_at: Option<i64>,
     pub email_state: String,
@@ -101,7 +104,7 @@ pub enum AfterAttempt {
     Failed,
 }
 
-const NOTE_COLUMNS: &str = "id, user_id, kind, application_id, part_id, created_at, read_at, email_state, email_attempts, email_error";
+const NOTE_COLUMNS: &str = "id, user_id, kind, application_id, part_id, created_at, read_at, email_state, email_attempts, email_error, question_id";
 
 fn note_from_row(r: &AnyRow) -> Result<Notification> {
     Ok(Notification {
@@ -115,6 +118,7 @@ fn note_from_row(r: &AnyRow) -> Result<Notification> {
         email_state: r.try_get(7)?,
         email_attempts: r.try_get(8)?,
         email_error: r.try_get(9)?,
+        question_id: r.try_get(10)?,
     })
 }
 
@@ -346,8 +350,8 @@ impl WriteTx {
     pub async fn notify(&mut self, n: &NewNotification<'_>) -> Result<i64> {
         let now = now_unix();
         let row = sqlx::query(
-            "INSERT INTO notifications (user_id, kind, application_id, part_id, created_at, email_state, email_next_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO notifications (user_id, kind, application_id, part_id, created_at, email_state, email_next_at, question_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(n.user_id)
         .bind(n.kind.to_owned())
@@ -356,6 +360,7 @@ impl WriteTx {
         .bind(now)
         .bind(if n.email { "pending" } else { "none" })
         .bind(n.email.then_some(now))
+        .bind(n.question_id.map(str::to_owned))
         .fetch_one(self.conn())
         .await?;
         Ok(row.try_get("id")?)

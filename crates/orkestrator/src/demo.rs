@@ -183,6 +183,20 @@ pub const USERS: &[(&str, &str, Lang, &str, Role)] = &[
         Role::Advisor,
     ),
     (
+        "advisor2@platform.demo.dk",
+        "Frederik Falk",
+        Lang::En,
+        "platform",
+        Role::Advisor,
+    ),
+    (
+        "advisor@sds.demo.dk",
+        "Sofie Skov",
+        Lang::Da,
+        "sds",
+        Role::Advisor,
+    ),
+    (
         "casehandler@sds.demo.dk",
         "Erik Eriksen",
         Lang::Da,

@@ -701,6 +701,9 @@ pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
     }
     // A broken rulebook stops start-up, naming the file and line.
     let book = rulebook(config, &catalog)?;
+    // So does a knowledge-base article or a route naming what the rulebook or the catalog
+    // does not hold.
+    let advice = ork_server::advice::AdviceState::load(&catalog, &book)?;
     let catalog = ork_server::catalog::CatalogState::new(catalog)?;
     let (policy, prices) = quicktest_rules(config)?;
     let quicktests = std::sync::Arc::new(ork_server::quicktests::QuickTestState::new(
@@ -713,6 +716,7 @@ pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
         config.server(),
         catalog,
         ork_server::roadmap::RulesState::new(book),
+        advice,
     )
     .with_quicktests(quicktests.clone());
     // The index is built in the background; quick tests answer 503 until it is ready.
@@ -721,6 +725,8 @@ pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
     if state.rules.record_version(&store).await? {
         tracing::info!(version = %state.rules.book.version, "rulebook version recorded");
     }
+    let articles = state.advice.reload(&store).await?;
+    tracing::info!(articles, "knowledge base loaded");
     let cases = state.rules.load_history(&store).await?;
     let precedents = state.rules.load_precedents(&store).await?;
     tracing::info!(

@@ -220,6 +220,7 @@ async fn notify_signatory(
             kind: "agreement.to_sign",
             application_id: Some(&app.id),
             part_id: None,
+            question_id: None,
             email: state.config.smtp_url.is_some(),
         })
         .await?;

@@ -80,6 +80,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::notifications::api_routes())
         .merge(crate::agreements::api_routes())
         .merge(crate::clients::api_routes())
+        .merge(crate::advice::api_routes())
 }
 
 #[derive(serde::Serialize, ToSchema)]

@@ -57,6 +57,8 @@ pub struct FieldView {
     pub kind: &'static str,
     pub label: String,
     pub help: String,
+    /// Knowledge-base articles about the field: (id, title).
+    pub articles: Vec<(String, String)>,
     pub required: bool,
     pub errors: Vec<String>,
     /// A single input's text (and a cohort's choice).
@@ -254,6 +256,7 @@ impl Ctx<'_> {
             kind: f.kind.code(),
             label: f.label.get(lang).to_owned(),
             help: f.help.get(lang).to_owned(),
+            articles: Vec::new(),
             required: f.required,
             errors,
             value: value.clone(),
@@ -387,7 +390,10 @@ fn views(
                             e.clone(),
                         ));
                     }
-                    ctx.field(f, errors)
+                    let mut view = ctx.field(f, errors);
+                    view.articles =
+                        crate::advice::links(state, ork_advice::About::Field, &f.id, lang);
+                    view
                 })
                 .collect(),
         })

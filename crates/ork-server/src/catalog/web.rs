@@ -338,6 +338,8 @@ struct SourcePage<'a> {
     signed_in: bool,
     in_basket: bool,
     topics: Vec<String>,
+    /// Knowledge-base articles about the source: (id, title).
+    articles: Vec<(String, String)>,
 }
 
 pub(super) fn steward_of(auth: &Auth, s: &Source) -> bool {
@@ -390,6 +392,7 @@ pub async fn source(
         can_edit: steward_of(&auth, s),
         signed_in: auth.principal().is_some(),
         in_basket,
+        articles: crate::advice::links(&state, ork_advice::About::Dataset, &s.id, lang),
         topics: s
             .topics
             .iter()

@@ -17,13 +17,17 @@ use ork_store::{Notification, WebhookMessage};
 #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct NotificationBody {
     pub id: i64,
-    /// What happened: one of the webhook events (`part.decided`, `permit.issued`…), or
-    /// `agreement.to_sign` (an agreement waits for your signature for a party).
+    /// What happened: one of the webhook events (`part.decided`, `permit.issued`…),
+    /// `agreement.to_sign` (an agreement waits for your signature for a party), or the
+    /// advice desk's `question.answered`, `question.message`, `question.referred`,
+    /// `question.referred_asker`, `question.assigned`.
     pub kind: String,
     /// The same in words, in your language.
     pub text: String,
     pub application: Option<String>,
     pub part: Option<String>,
+    /// The advice desk's question it tells of (`question.*` kinds).
+    pub question: Option<String>,
     /// RFC 3339, UTC.
     pub created_at: String,
     pub read: bool,
@@ -60,6 +64,7 @@ pub(crate) fn notification_body(n: &Notification, lang: ork_domain::Lang) -> Not
         text: text(lang, &format!("notifications.kind.{}", n.kind)).to_owned(),
         application: n.application_id.clone(),
         part: n.part_id.clone(),
+        question: n.question_id.clone(),
         created_at: iso(n.created_at),
         read: n.read_at.is_some(),
         email: n.email_state.clone(),

@@ -56,7 +56,7 @@ pub struct Report {
     pub emails_failed: usize,
 }
 
-fn system() -> AuditSource {
+pub(crate) fn system() -> AuditSource {
     AuditSource {
         actor: Some("system:outbox".into()),
         org: None,
@@ -69,6 +69,7 @@ pub async fn deliver_due(state: &AppState, now: i64) -> anyhow::Result<Report> {
     let mut report = Report::default();
     deliver_webhooks(state, now, &mut report).await?;
     deliver_emails(state, now, &mut report).await?;
+    crate::advice::mail::deliver(state, now, &mut report).await?;
     Ok(report)
 }
 
@@ -159,9 +160,10 @@ pub fn email_text(
         "{}: {title}",
         text(lang, &format!("notifications.kind.{}", n.kind))
     );
-    let link = match &n.application_id {
-        Some(a) => format!("{base}/applications/{a}"),
-        None => format!("{base}/notifications"),
+    let link = match (&n.application_id, &n.question_id) {
+        (Some(a), _) => format!("{base}/applications/{a}"),
+        (None, Some(q)) => format!("{base}/questions/{q}"),
+        (None, None) => format!("{base}/notifications"),
     };
     let body = format!(
         "{subject}\n\n{}\n{link}\n\n{}\n",
@@ -171,19 +173,56 @@ pub fn email_text(
     (subject, body)
 }
 
+/// An SMTP connection's settings and the sender, when SMTP is configured.
+pub(crate) struct Mailer {
+    transport: lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
+    from: lettre::message::Mailbox,
+}
+
+impl Mailer {
+    pub(crate) fn of(state: &AppState) -> anyhow::Result<Option<Self>> {
+        use lettre::AsyncSmtpTransport;
+        let Some(url) = state.config.smtp_url.as_ref().map(|u| u.0.as_str()) else {
+            return Ok(None);
+        };
+        Ok(Some(Self {
+            transport: AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)?
+                .timeout(Some(Duration::from_secs(10)))
+                .build(),
+            from: state.config.mail_from.parse()?,
+        }))
+    }
+
+    /// Sends one plain-text e-mail; the error says why for the delivery record (never the
+    /// message's text).
+    pub(crate) async fn send(&self, to: &str, subject: String, body: String) -> Result<(), String> {
+        use lettre::{AsyncTransport, Message};
+        let to = to
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|_| "the recipient's address cannot take e-mail".to_owned())?;
+        let m = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .header(lettre::message::header::ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| format!("the message could not be built: {e}"))?;
+        self.transport
+            .send(m)
+            .await
+            .map(drop)
+            .map_err(|e| format!("the SMTP server refused or was unreachable: {e}"))
+    }
+}
+
 async fn deliver_emails(state: &AppState, now: i64, report: &mut Report) -> anyhow::Result<()> {
-    let Some(url) = state.config.smtp_url.as_ref().map(|u| u.0.as_str()) else {
-        return Ok(());
-    };
     let due = state.store.emails_due(now, 100).await?;
     if due.is_empty() {
         return Ok(());
     }
-    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-    let mailer = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?
-        .timeout(Some(Duration::from_secs(10)))
-        .build();
-    let from: lettre::message::Mailbox = state.config.mail_from.parse()?;
+    let Some(mailer) = Mailer::of(state)? else {
+        return Ok(());
+    };
     let base = state.config.public_base();
     for n in due {
         if !state.store.claim_email(n.id, now).await? {
@@ -192,53 +231,53 @@ async fn deliver_emails(state: &AppState, now: i64, report: &mut Report) -> anyh
         let Some(user) = state.store.user_by_id(n.user_id).await? else {
             continue;
         };
-        let title = match &n.application_id {
-            Some(a) => state
+        let title = match (&n.application_id, &n.question_id) {
+            (Some(a), _) => state
                 .store
                 .application(a)
                 .await?
                 .map(|a| a.title)
                 .unwrap_or_default(),
-            None => String::new(),
+            (None, Some(q)) => state
+                .store
+                .question(q)
+                .await?
+                .map(|q| q.subject)
+                .unwrap_or_default(),
+            (None, None) => String::new(),
         };
         let (subject, body) = email_text(user.lang, &n, &title, &base);
-        let sent = match user.email.as_str().parse::<lettre::message::Mailbox>() {
-            Err(_) => Err("the recipient's address cannot take e-mail".to_owned()),
-            Ok(to) => match Message::builder()
-                .from(from.clone())
-                .to(to)
-                .subject(subject)
-                .header(lettre::message::header::ContentType::TEXT_PLAIN)
-                .body(body)
-            {
-                Err(e) => Err(format!("the message could not be built: {e}")),
-                Ok(m) => mailer
-                    .send(m)
-                    .await
-                    .map(drop)
-                    .map_err(|e| format!("the SMTP server refused or was unreachable: {e}")),
-            },
-        };
-        let (after, error) = match sent {
-            Ok(()) => {
-                report.emails_sent += 1;
-                (AfterAttempt::Delivered, None)
-            }
-            Err(e) => {
-                let a = after_failure(n.email_attempts + 1, now);
-                match a {
-                    AfterAttempt::Failed => report.emails_failed += 1,
-                    _ => report.emails_retrying += 1,
-                }
-                (a, Some(e))
-            }
-        };
+        let sent = mailer.send(user.email.as_str(), subject, body).await;
+        let (after, error) = outcome(sent, n.email_attempts, now, report);
         let mut tx = state.store.write().await?;
         tx.email_attempted(&system(), n.id, after, error.as_deref())
             .await?;
         tx.commit().await?;
     }
     Ok(())
+}
+
+/// What follows an e-mail's attempt, counted in the round's report.
+pub(crate) fn outcome(
+    sent: Result<(), String>,
+    attempts: i64,
+    now: i64,
+    report: &mut Report,
+) -> (AfterAttempt, Option<String>) {
+    match sent {
+        Ok(()) => {
+            report.emails_sent += 1;
+            (AfterAttempt::Delivered, None)
+        }
+        Err(e) => {
+            let a = after_failure(attempts + 1, now);
+            match a {
+                AfterAttempt::Failed => report.emails_failed += 1,
+                _ => report.emails_retrying += 1,
+            }
+            (a, Some(e))
+        }
+    }
 }
 
 /// Runs delivery in the background every `outbox_poll`, for as long as the server runs.

@@ -103,6 +103,7 @@ pub async fn emit(
             kind: event,
             application_id: Some(&app.id),
             part_id: part.map(|p| p.id.as_str()),
+            question_id: None,
             email,
         })
         .await?;

@@ -66,7 +66,16 @@ pub async fn page(
                 };
                 (href, title)
             }
-            None => (String::from("/applications"), String::new()),
+            None => match &n.question_id {
+                Some(q) => {
+                    if !titles.contains_key(q) {
+                        let t = state.store.question(q).await?.map(|q| q.subject);
+                        titles.insert(q.clone(), t.unwrap_or_default());
+                    }
+                    (format!("/questions/{q}"), titles[q].clone())
+                }
+                None => (String::from("/applications"), String::new()),
+            },
         };
         let step = match &n.part_id {
             Some(id) => {

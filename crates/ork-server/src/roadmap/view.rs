@@ -65,6 +65,8 @@ pub struct StepView {
     pub parallel: bool,
     pub datasets: Vec<String>,
     pub precedents: Vec<PrecView>,
+    /// Knowledge-base articles about the step: (id, title); filled by the page.
+    pub articles: Vec<(String, String)>,
 }
 
 pub struct TimeRow {
@@ -241,6 +243,7 @@ pub(super) fn steps_view(
                             .map_or(d.clone(), |x| x.name.get(l).to_owned())
                     })
                     .collect(),
+                articles: Vec::new(),
                 precedents: rules
                     .precedents_for(&s.rule, &s.datasets)
                     .into_iter()

@@ -104,6 +104,9 @@ pub async fn plan(
     let what_if = ork_rules::planner::what_if_from(cat, book, &need, &history, &r);
     let what_if = what_if_views(cat, book, lang, &a, &datasets, &what_if);
     let mut page = roadmap_page(c, cat, &state.rules, &a, &need, &r, what_if);
+    for s in &mut page.steps {
+        s.articles = crate::advice::links(&state, ork_advice::About::Step, &s.rule, page.c.t.lang);
+    }
     if let Some(p) = auth
         .principal()
         .filter(|p| p.has_role(ork_domain::Role::Applicant))

@@ -33,6 +33,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(crate::notifications::web_routes())
         .merge(crate::agreements::web_routes())
         .merge(crate::clients::web_routes())
+        .merge(crate::advice::web_routes())
         .merge(crate::audit::web_routes())
         .nest_service("/static", ServeDir::new(&state.config.assets_dir))
         .fallback(|| async { ApiError::for_status(axum::http::StatusCode::NOT_FOUND) })
@@ -66,6 +67,7 @@ impl Chrome {
             ("/catalog", "nav.catalog"),
             ("/roadmap", "nav.roadmap"),
             ("/rulebook", "nav.rulebook"),
+            ("/kb", "nav.kb"),
         ];
         if p.is_some_and(|p| p.has_role(Role::Applicant)) {
             nav.push(("/applications", "nav.applications"));
@@ -74,6 +76,7 @@ impl Chrome {
             nav.push(("/cases", "nav.cases"));
         }
         if p.is_some() {
+            nav.push(("/questions", "nav.questions"));
             nav.push(("/quicktests", "nav.quicktests"));
             nav.push(("/catalog/basket", "nav.basket"));
             nav.push(("/account", "nav.account"));
@@ -100,6 +103,8 @@ impl Chrome {
                         || (href == "/roadmap" && path.starts_with("/roadmap/"))
                         || (href == "/quicktests" && path.starts_with("/quicktests/"))
                         || (href == "/applications" && path.starts_with("/applications/"))
+                        || (href == "/kb" && path.starts_with("/kb/"))
+                        || (href == "/questions" && path.starts_with("/questions/"))
                         || (href == "/rulebook"
                             && (path.starts_with("/rulebook/") || path == "/precedents")),
                 })

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod advice;
 mod agreements;
 mod amendments;
 mod api_input;

@@ -343,11 +343,15 @@ async fn versions_body(db: TestDb) {
     );
 
     let app = TestApp::spawn_state(db, |store| {
+        let catalog = CatalogState::embedded();
+        let book = next();
+        let advice = ork_server::advice::AdviceState::load(&catalog.catalog, &book).unwrap();
         AppState::with_parts(
             store,
             Default::default(),
-            CatalogState::embedded(),
-            RulesState::new(next()),
+            catalog,
+            RulesState::new(book),
+            advice,
         )
     })
     .await;

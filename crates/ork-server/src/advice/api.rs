@@ -1,0 +1,1120 @@
+//! The advice desk in the API: the knowledge base (anonymous read), questions and their
+//! conversations, referral, live events, drafts and the report.
+
+use super::events::{self, Item};
+use super::kb as kbs;
+use super::service::{self, Ask, Asker, Context, Standing, Viewer};
+use crate::api::{ApiJson, UserLang, query_pairs};
+use crate::auth::{ApiUser, ClientAddr, Principal};
+use crate::dates::iso;
+use crate::{ApiError, AppState};
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::sse::Event;
+use axum::response::{IntoResponse, Response};
+use ork_advice::Article;
+use ork_domain::Lang;
+use ork_store::{Question, QuestionMessage, StoredArticle};
+use std::collections::HashMap;
+
+fn lang_param(pairs: &[(String, String)], default: Lang) -> Result<Lang, ApiError> {
+    match pairs.iter().find(|(k, _)| k == "lang") {
+        None => Ok(default),
+        Some((_, v)) => Lang::parse(v).ok_or_else(|| ApiError::invalid("invalid_lang", &[])),
+    }
+}
+
+fn param<'a>(pairs: &'a [(String, String)], k: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
+
+/// An article in a list.
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ArticleSummary {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    /// One of the knowledge base's topics.
+    pub topic: String,
+    /// `platform` or the authority that owns it.
+    pub owner: String,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ArticleList {
+    pub articles: Vec<ArticleSummary>,
+}
+
+/// A published article in one language.
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ArticleBody {
+    pub id: String,
+    /// `da` or `en`.
+    pub lang: String,
+    pub title: String,
+    pub summary: String,
+    /// The text, Markdown.
+    pub body: String,
+    /// The text as safe HTML (no markup of the author's own).
+    pub body_html: String,
+    pub topic: String,
+    pub owner: String,
+    pub version: u32,
+    /// `YYYY-MM-DD`.
+    pub updated: String,
+    /// Where the answer comes from: seeds, research facts, the rulebook, the law.
+    pub sources: Vec<String>,
+    /// The rulebook steps, catalog datasets and form fields it explains.
+    pub steps: Vec<String>,
+    pub datasets: Vec<String>,
+    pub fields: Vec<String>,
+}
+
+fn summary(a: &Article, lang: Lang) -> ArticleSummary {
+    ArticleSummary {
+        id: a.id.clone(),
+        title: a.title.get(lang).to_owned(),
+        summary: a.summary.get(lang).to_owned(),
+        topic: a.topic.clone(),
+        owner: a.owner.clone(),
+    }
+}
+
+/// Searches the published knowledge-base articles (Danish and English, stemmed, one typo
+/// tolerated); without `q`, every article by title. Anyone may read.
+#[utoipa::path(get, path = "/api/v1/kb", tag = "advice",
+    params(
+        ("q" = Option<String>, Query, description = "Words to find (every word must match), at most 500 characters", max_length = 500),
+        ("lang" = Option<String>, Query, description = "da or en (default: the user's)", pattern = "^(da|en)$"),
+        ("topic" = Option<String>, Query, description = "Only this topic", pattern = "^(approvals|data|applying|agreements|analysis|costs|time|companies)$"),
+    ),
+    responses((status = 200, body = ArticleList), (status = 400, description = "A bad language or topic, or a query over 500 characters", body = crate::api::ErrorBody)))]
+pub async fn kb_search(
+    State(state): State<AppState>,
+    UserLang(lang): UserLang,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<ArticleList>, ApiError> {
+    let pairs = query_pairs(raw.as_deref())?;
+    let lang = lang_param(&pairs, lang)?;
+    let found = kbs::search(
+        &state,
+        param(&pairs, "q").unwrap_or(""),
+        param(&pairs, "topic"),
+        lang,
+    )?;
+    Ok(Json(ArticleList {
+        articles: found.iter().map(|a| summary(a, lang)).collect(),
+    }))
+}
+
+/// One published article. Anyone may read.
+#[utoipa::path(get, path = "/api/v1/kb/{id}", tag = "advice",
+    params(("id" = String, Path, description = "Article id", pattern = "^[a-z0-9](-?[a-z0-9])*$", max_length = 80),
+        ("lang" = Option<String>, Query, description = "da or en (default: the user's)", pattern = "^(da|en)$")),
+    responses((status = 200, body = ArticleBody), (status = 400, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn kb_article(
+    State(state): State<AppState>,
+    UserLang(lang): UserLang,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<ArticleBody>, ApiError> {
+    let pairs = query_pairs(raw.as_deref())?;
+    let lang = lang_param(&pairs, lang)?;
+    let a = kbs::article(&state, &id)?;
+    Ok(Json(ArticleBody {
+        id: a.id.clone(),
+        lang: lang.code().to_owned(),
+        title: a.title.get(lang).to_owned(),
+        summary: a.summary.get(lang).to_owned(),
+        body: a.body.get(lang).to_owned(),
+        body_html: ork_catalog::markdown::render(a.body.get(lang)),
+        topic: a.topic,
+        owner: a.owner,
+        version: a.version,
+        updated: a.updated,
+        sources: a.sources,
+        steps: a.steps,
+        datasets: a.datasets,
+        fields: a.fields,
+    }))
+}
+
+/// "This answered my question": counts the article in the report's deflections. Anyone
+/// may; at most 30 an hour from one address.
+#[utoipa::path(post, path = "/api/v1/kb/{id}/helpful", tag = "advice",
+    params(("id" = String, Path, description = "Article id", pattern = "^[a-z0-9](-?[a-z0-9])*$", max_length = 80)),
+    responses((status = 204, description = "Counted"), (status = 404, body = crate::api::ErrorBody),
+        (status = 429, description = "Too many from this address", body = crate::api::ErrorBody)))]
+pub async fn kb_helpful(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    user: Option<ApiUser>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    kbs::helpful(&state, user.as_ref().map(|u| &u.0), &client, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Context attached to a question with the asker's consent.
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ContextBody {
+    /// The portal page the question was asked from (a path on this site).
+    #[serde(default)]
+    #[schema(pattern = "^/[^/]", max_length = 500)]
+    pub page: Option<String>,
+    /// Dataset ids from the catalog (the basket), at most 50; unknown ones are refused (404).
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub basket: Option<Vec<String>>,
+    /// An application of yours (404 when you cannot see it).
+    #[serde(default)]
+    #[schema(pattern = "^app-[a-z0-9]{12}$")]
+    pub application: Option<String>,
+}
+
+/// A question to ask.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewQuestionBody {
+    /// One line, at most 200 characters.
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
+    pub subject: String,
+    /// The question, at most 10,000 characters.
+    #[schema(min_length = 1, max_length = 10000, pattern = "\\S")]
+    pub text: String,
+    #[serde(default)]
+    pub context: Option<ContextBody>,
+    /// What it is about (default: the topic of the best-matching article).
+    #[serde(default)]
+    #[schema(pattern = "^(approvals|data|applying|agreements|analysis|costs|time|companies)$")]
+    pub topic: Option<String>,
+    /// Upload ids (`POST /api/v1/uploads`), at most 5; signed-in askers only.
+    #[serde(default)]
+    #[schema(max_items = 5)]
+    pub attachments: Option<Vec<String>>,
+    /// A guest's e-mail address (without signing in): the question is routed once the link
+    /// sent to it is followed. Ignored when signed in.
+    #[serde(default)]
+    #[schema(max_length = 254)]
+    pub email: Option<String>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Suggestion {
+    pub id: String,
+    pub title: String,
+}
+
+/// The question as asked.
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Asked {
+    pub id: String,
+    /// `open` (with the first level), or `unconfirmed` for a guest until the link is followed.
+    pub state: String,
+    /// `first_level` or the authority's organisation id.
+    pub holder: String,
+    /// Matching knowledge-base articles.
+    pub suggestions: Vec<Suggestion>,
+}
+
+fn suggestions_of(state: &AppState, ids: &[String], lang: Lang) -> Vec<Suggestion> {
+    let live = state.advice.live();
+    ids.iter()
+        .filter_map(|id| live.kb.article(id))
+        .map(|a| Suggestion {
+            id: a.id.clone(),
+            title: a.title.get(lang).to_owned(),
+        })
+        .collect()
+}
+
+/// Asks the advice desk. Signed in: the question goes to the first level at once (to your
+/// organisation's contact person, if it has one). A guest gives `email` and follows the
+/// link sent there before the question is routed (at most 3 a day per address).
+#[utoipa::path(post, path = "/api/v1/questions", tag = "advice", security((), ("bearer" = []), ("session" = [])),
+    request_body = NewQuestionBody,
+    responses((status = 201, body = Asked),
+        (status = 400, description = "Empty or over-long subject or text, a bad page, topic, e-mail or attachment list", body = crate::api::ErrorBody),
+        (status = 401, description = "Neither signed in nor a guest's e-mail", body = crate::api::ErrorBody),
+        (status = 403, description = "A guest cannot attach files or applications", body = crate::api::ErrorBody),
+        (status = 404, description = "An unknown dataset, application or upload in the context", body = crate::api::ErrorBody),
+        (status = 409, description = "Guests' questions need e-mail, which this platform has not configured", body = crate::api::ErrorBody),
+        (status = 429, description = "Too many questions from this guest", body = crate::api::ErrorBody)))]
+pub async fn ask(
+    State(state): State<AppState>,
+    UserLang(lang): UserLang,
+    client: ClientAddr,
+    user: Option<ApiUser>,
+    ApiJson(b): ApiJson<NewQuestionBody>,
+) -> Result<(StatusCode, Json<Asked>), ApiError> {
+    let ctx = b.context.unwrap_or_default();
+    let ask = Ask {
+        subject: b.subject,
+        text: b.text,
+        topic: b.topic,
+        context: Context {
+            page: ctx.page,
+            basket: ctx.basket.unwrap_or_default(),
+            application: ctx.application,
+        },
+        attachments: b.attachments.unwrap_or_default(),
+    };
+    let (q, suggested) = match (&user, b.email) {
+        (Some(u), _) => service::ask(&state, Asker::User(&u.0), &client, ask).await?,
+        (None, Some(e)) => {
+            let email = ork_domain::Email::parse(&e)
+                .map_err(|_| ApiError::invalid("invalid_email", &[]))?;
+            guest_limit(&state, &client)?;
+            service::ask(&state, Asker::Guest { email, lang }, &client, ask).await?
+        }
+        (None, None) => return Err(ApiError::for_status(StatusCode::UNAUTHORIZED)),
+    };
+    let lang = user.as_ref().map_or(lang, |u| u.0.user.lang);
+    Ok((
+        StatusCode::CREATED,
+        Json(Asked {
+            suggestions: suggestions_of(&state, &suggested, lang),
+            id: q.id,
+            state: q.state,
+            holder: q.holder,
+        }),
+    ))
+}
+
+/// Guests from one network address: at most [`service::GUEST_PER_ADDRESS_PER_HOUR`] an hour.
+pub fn guest_limit(state: &AppState, client: &ClientAddr) -> Result<(), ApiError> {
+    let key = format!("guest-question:{}", client.0);
+    state
+        .limiter
+        .check(
+            &key,
+            service::GUEST_PER_ADDRESS_PER_HOUR,
+            std::time::Duration::from_secs(3600),
+        )
+        .map_err(|_| ApiError::of(StatusCode::TOO_MANY_REQUESTS, "guest_rate_limited", &[]))?;
+    state.limiter.record(&key);
+    Ok(())
+}
+
+/// A question in a list.
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct QuestionSummary {
+    pub id: String,
+    pub subject: String,
+    pub topic: String,
+    #[schema(pattern = "^(unconfirmed|open|referred|answered|closed)$")]
+    pub state: String,
+    pub holder: String,
+    /// The advisor who has it (advisors see this).
+    pub assignee: Option<String>,
+    pub created_at: String,
+    pub last_at: String,
+    /// Hours waiting for a first answer, and whether that passes the service level (48 h).
+    pub waiting_hours: Option<i64>,
+    pub overdue: bool,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct QuestionList {
+    pub questions: Vec<QuestionSummary>,
+}
+
+/// Names of users by id, for lines and assignees.
+pub(crate) async fn names(
+    state: &AppState,
+    ids: Vec<i64>,
+) -> Result<HashMap<i64, String>, ApiError> {
+    let mut out = HashMap::new();
+    for id in ids {
+        if let std::collections::hash_map::Entry::Vacant(e) = out.entry(id)
+            && let Some(u) = state.store.user_by_id(id).await?
+        {
+            e.insert(u.name);
+        }
+    }
+    Ok(out)
+}
+
+fn summary_of(
+    q: &Question,
+    names: &HashMap<i64, String>,
+    advisor: bool,
+    now: i64,
+) -> QuestionSummary {
+    let clock = service::clock(q, now);
+    QuestionSummary {
+        id: q.id.clone(),
+        subject: q.subject.clone(),
+        topic: q.topic.clone(),
+        state: q.state.clone(),
+        holder: q.holder.clone(),
+        assignee: if advisor {
+            q.assignee.and_then(|a| names.get(&a).cloned())
+        } else {
+            None
+        },
+        created_at: iso(q.created_at),
+        last_at: iso(q.last_at),
+        waiting_hours: clock.map(|c| c.0),
+        overdue: clock.is_some_and(|c| c.1),
+    }
+}
+
+/// Filters of a question list.
+pub struct Filter {
+    pub state: Option<String>,
+    pub topic: Option<String>,
+    /// `me`, `none` or `any`.
+    pub assigned: String,
+}
+
+pub fn filter_of(pairs: &[(String, String)]) -> Result<Filter, ApiError> {
+    let state = param(pairs, "state").map(str::to_owned);
+    if let Some(s) = &state
+        && !["unconfirmed", "open", "referred", "answered", "closed"].contains(&s.as_str())
+    {
+        return Err(ApiError::invalid("invalid_filter", &[("name", &"state")]));
+    }
+    let topic = param(pairs, "topic").map(str::to_owned);
+    if let Some(t) = &topic
+        && !ork_advice::TOPICS.contains(&t.as_str())
+    {
+        return Err(ApiError::invalid("invalid_filter", &[("name", &"topic")]));
+    }
+    let assigned = param(pairs, "assigned").unwrap_or("any").to_owned();
+    if !["me", "none", "any"].contains(&assigned.as_str()) {
+        return Err(ApiError::invalid(
+            "invalid_filter",
+            &[("name", &"assigned")],
+        ));
+    }
+    Ok(Filter {
+        state,
+        topic,
+        assigned,
+    })
+}
+
+/// The questions a user sees, filtered.
+pub async fn listed(
+    state: &AppState,
+    p: &Principal,
+    f: &Filter,
+) -> Result<Vec<Question>, ApiError> {
+    Ok(service::visible(state, p)
+        .await?
+        .into_iter()
+        .filter(|q| f.state.as_ref().is_none_or(|s| &q.state == s))
+        .filter(|q| f.topic.as_ref().is_none_or(|t| &q.topic == t))
+        .filter(|q| match f.assigned.as_str() {
+            "me" => q.assignee == Some(p.user.id),
+            "none" => q.assignee.is_none(),
+            _ => true,
+        })
+        .collect())
+}
+
+/// Your questions; for an advisor at the platform also the first-level queue, and for an
+/// authority's expert the questions referred to that authority. Latest activity first.
+#[utoipa::path(get, path = "/api/v1/questions", tag = "advice", security(("bearer" = []), ("session" = [])),
+    params(
+        ("state" = Option<String>, Query, description = "Only this state", pattern = "^(unconfirmed|open|referred|answered|closed)$"),
+        ("topic" = Option<String>, Query, description = "Only this topic", pattern = "^(approvals|data|applying|agreements|analysis|costs|time|companies)$"),
+        ("assigned" = Option<String>, Query, description = "me, none or any (default)", pattern = "^(me|none|any)$"),
+    ),
+    responses((status = 200, body = QuestionList), (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<QuestionList>, ApiError> {
+    let f = filter_of(&query_pairs(raw.as_deref())?)?;
+    let qs = listed(&state, &p, &f).await?;
+    let names = names(&state, qs.iter().filter_map(|q| q.assignee).collect()).await?;
+    let l = service::levels(&state, &p).await?;
+    let advisor = l.first || !l.authorities.is_empty();
+    let now = ork_store::now_unix();
+    Ok(Json(QuestionList {
+        questions: qs
+            .iter()
+            .map(|q| summary_of(q, &names, advisor && q.asker_user != Some(p.user.id), now))
+            .collect(),
+    }))
+}
+
+/// One line of a conversation.
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct MessageBody {
+    pub id: i64,
+    /// Who wrote it: a name, "guest", or the platform for its own lines.
+    pub author: String,
+    /// `asker`, `first_level`, `second_level` or `system`.
+    #[schema(pattern = "^(asker|first_level|second_level|system)$")]
+    pub role: String,
+    /// For `system` lines: `referred` or `closed`; otherwise what was written.
+    pub text: String,
+    pub at: String,
+    /// For a referral: the authority it went to; for an advisor's line: their organisation.
+    pub organisation: Option<String>,
+    /// Advisors' notes to each other (a referral's note); never shown to the asker.
+    pub internal: bool,
+    pub attachments: Vec<AttachmentBody>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct AttachmentBody {
+    pub id: String,
+    /// Where to download it.
+    pub href: String,
+}
+
+/// The context an asker attached.
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ContextView {
+    pub page: Option<String>,
+    pub basket: Vec<String>,
+    pub application: Option<String>,
+}
+
+/// A question with its conversation.
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct QuestionBody {
+    pub id: String,
+    pub subject: String,
+    pub topic: String,
+    #[schema(pattern = "^(unconfirmed|open|referred|answered|closed)$")]
+    pub state: String,
+    /// `first_level` or the authority's organisation id.
+    pub holder: String,
+    /// Your standing: `asker`, `first_level` or `second_level`.
+    pub you: String,
+    pub assignee: Option<String>,
+    /// The asker's organisation (advisors see it).
+    pub asker_organisation: Option<String>,
+    pub context: ContextView,
+    /// The articles suggested before it was sent.
+    pub suggestions: Vec<Suggestion>,
+    /// For the first level: the authorities the routing rules propose, best first.
+    pub proposed_authorities: Vec<String>,
+    pub messages: Vec<MessageBody>,
+}
+
+/// A line as the API shows it; `name` is its author's.
+pub(crate) fn message_body(question: &str, m: &QuestionMessage, name: Option<&str>) -> MessageBody {
+    let author = match (m.role.as_str(), m.author_user, name) {
+        ("system", _, _) => "Dataorkestrator".to_owned(),
+        (_, Some(_), Some(n)) => n.to_owned(),
+        (_, Some(_), None) => String::new(),
+        (_, None, _) => "guest".to_owned(),
+    };
+    MessageBody {
+        id: m.id,
+        author,
+        role: m.role.clone(),
+        text: m.body.clone(),
+        at: iso(m.at),
+        organisation: if m.role == "asker" {
+            None
+        } else {
+            m.author_org.clone()
+        },
+        internal: m.internal,
+        attachments: m
+            .attachments
+            .iter()
+            .map(|a| AttachmentBody {
+                id: a.clone(),
+                href: format!("/api/v1/questions/{question}/attachments/{a}"),
+            })
+            .collect(),
+    }
+}
+
+pub(crate) async fn question_body(
+    state: &AppState,
+    q: &Question,
+    standing: &Standing,
+    lang: Lang,
+) -> Result<QuestionBody, ApiError> {
+    let messages = state
+        .store
+        .question_messages(&q.id, 0, standing.is_advisor())
+        .await?;
+    let ids: Vec<i64> = messages
+        .iter()
+        .filter_map(|m| m.author_user)
+        .chain(q.assignee)
+        .collect();
+    let names = names(state, ids).await?;
+    let out = messages
+        .iter()
+        .map(|m| {
+            message_body(
+                &q.id,
+                m,
+                m.author_user
+                    .and_then(|u| names.get(&u))
+                    .map(String::as_str),
+            )
+        })
+        .collect();
+    let advisor = standing.is_advisor();
+    Ok(QuestionBody {
+        id: q.id.clone(),
+        subject: q.subject.clone(),
+        topic: q.topic.clone(),
+        state: q.state.clone(),
+        holder: q.holder.clone(),
+        you: standing.role().to_owned(),
+        assignee: q.assignee.and_then(|a| names.get(&a).cloned()),
+        asker_organisation: if advisor { q.asker_org.clone() } else { None },
+        context: ContextView {
+            page: q.context_page.clone(),
+            basket: q.context_basket.clone(),
+            application: q.context_application.clone(),
+        },
+        suggestions: suggestions_of(state, &q.suggested, lang),
+        proposed_authorities: if *standing == Standing::FirstLevel {
+            service::proposals(state, q).await?
+        } else {
+            Vec::new()
+        },
+        messages: out,
+    })
+}
+
+fn viewer(p: Principal) -> Viewer {
+    Viewer::User(Box::new(p))
+}
+
+/// A question with its conversation: the asker's, an advisor's at the platform, or an
+/// expert's of an authority it was referred to (404 for anyone else).
+#[utoipa::path(get, path = "/api/v1/questions/{id}", tag = "advice", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "Question id", pattern = "^q-[a-z0-9]{12}$")),
+    responses((status = 200, body = QuestionBody), (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<QuestionBody>, ApiError> {
+    let lang = p.user.lang;
+    let (q, standing) = service::find(&state, &viewer(p), &id).await?;
+    Ok(Json(question_body(&state, &q, &standing, lang).await?))
+}
+
+/// A line to write.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessageBody {
+    #[schema(min_length = 1, max_length = 10000, pattern = "\\S")]
+    pub text: String,
+    /// Upload ids of yours, at most 5.
+    #[serde(default)]
+    #[schema(max_items = 5)]
+    pub attachments: Option<Vec<String>>,
+}
+
+/// Writes in the conversation: the asker; an advisor at the platform; an authority's
+/// expert while the authority holds it. An advisor's line answers it (the asker is told);
+/// the asker's reopens it with whoever holds it.
+#[utoipa::path(post, path = "/api/v1/questions/{id}/messages", tag = "advice", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "Question id", pattern = "^q-[a-z0-9]{12}$")),
+    request_body = NewMessageBody,
+    responses((status = 201, body = MessageBody),
+        (status = 400, description = "Empty or over 10,000 characters, or over 5 attachments", body = crate::api::ErrorBody),
+        (status = 401, body = crate::api::ErrorBody),
+        (status = 403, description = "Referred elsewhere: not your authority's to answer now", body = crate::api::ErrorBody),
+        (status = 404, description = "No such question (for you), or an attachment not yours", body = crate::api::ErrorBody),
+        (status = 409, description = "Closed, not yet confirmed, or changed meanwhile", body = crate::api::ErrorBody)))]
+pub async fn write(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<NewMessageBody>,
+) -> Result<(StatusCode, Json<MessageBody>), ApiError> {
+    let v = viewer(p);
+    let (q, msg) = service::write(
+        &state,
+        &v,
+        &client,
+        &id,
+        &b.text,
+        &b.attachments.unwrap_or_default(),
+    )
+    .await?;
+    let m = state
+        .store
+        .question_messages(&q.id, msg - 1, true)
+        .await?
+        .into_iter()
+        .find(|m| m.id == msg)
+        .ok_or_else(service::not_found)?;
+    let names = names(&state, m.author_user.into_iter().collect()).await?;
+    let name = m
+        .author_user
+        .and_then(|u| names.get(&u))
+        .map(String::as_str);
+    Ok((StatusCode::CREATED, Json(message_body(&q.id, &m, name))))
+}
+
+/// A referral.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferBody {
+    /// The authority's organisation id.
+    #[schema(pattern = "^[a-z](-?[a-z0-9])+$", max_length = 40)]
+    pub authority: String,
+    /// To the experts only, at most 2,000 characters.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
+    pub note: Option<String>,
+}
+
+/// Refers the question to an authority's experts (first-level advisors only). The asker
+/// sees where it went and keeps the same conversation.
+#[utoipa::path(post, path = "/api/v1/questions/{id}/refer", tag = "advice", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "Question id", pattern = "^q-[a-z0-9]{12}$")),
+    request_body = ReferBody,
+    responses((status = 200, body = QuestionBody),
+        (status = 400, description = "A bad note", body = crate::api::ErrorBody),
+        (status = 401, body = crate::api::ErrorBody),
+        (status = 403, description = "Not a first-level advisor", body = crate::api::ErrorBody),
+        (status = 404, description = "No such question, or no such authority", body = crate::api::ErrorBody),
+        (status = 409, description = "Closed, referred already, or the authority has no experts", body = crate::api::ErrorBody)))]
+pub async fn refer(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ReferBody>,
+) -> Result<Json<QuestionBody>, ApiError> {
+    let lang = p.user.lang;
+    let q = service::refer(&state, &p, &client, &id, &b.authority, b.note.as_deref()).await?;
+    Ok(Json(
+        question_body(&state, &q, &Standing::FirstLevel, lang).await?,
+    ))
+}
+
+/// Closes the question (the asker, or an advisor of the level that holds it).
+#[utoipa::path(post, path = "/api/v1/questions/{id}/close", tag = "advice", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "Question id", pattern = "^q-[a-z0-9]{12}$")),
+    responses((status = 200, body = QuestionBody), (status = 401, body = crate::api::ErrorBody),
+        (status = 403, description = "Referred elsewhere", body = crate::api::ErrorBody),
+        (status = 404, body = crate::api::ErrorBody),
+        (status = 409, description = "Closed already", body = crate::api::ErrorBody)))]
+pub async fn close(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<QuestionBody>, ApiError> {
+    let lang = p.user.lang;
+    let v = viewer(p);
+    service::close(&state, &v, &client, &id).await?;
+    let (q, standing) = service::find(&state, &v, &id).await?;
+    Ok(Json(question_body(&state, &q, &standing, lang).await?))
+}
+
+/// An assignment.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignBody {
+    /// The advisor's e-mail (an advisor of the level that holds it), or null for no one.
+    #[schema(max_length = 254)]
+    pub advisor: Option<String>,
+}
+
+/// Gives the question to an advisor of the level that holds it, or to no one.
+#[utoipa::path(post, path = "/api/v1/questions/{id}/assign", tag = "advice", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "Question id", pattern = "^q-[a-z0-9]{12}$")),
+    request_body = AssignBody,
+    responses((status = 200, body = QuestionBody), (status = 401, body = crate::api::ErrorBody),
+        (status = 403, description = "Not an advisor of the level that holds it", body = crate::api::ErrorBody),
+        (status = 404, description = "No such question, or no such advisor there", body = crate::api::ErrorBody),
+        (status = 409, description = "Closed", body = crate::api::ErrorBody)))]
+pub async fn assign(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<AssignBody>,
+) -> Result<Json<QuestionBody>, ApiError> {
+    let lang = p.user.lang;
+    let q = service::assign(&state, &p, &client, &id, b.advisor.as_deref()).await?;
+    let (_, standing) = service::find(&state, &viewer(p), &q.id).await?;
+    Ok(Json(question_body(&state, &q, &standing, lang).await?))
+}
+
+/// The conversation live, as server-sent events: `message` events (a message as JSON, its
+/// id the event's id, so `Last-Event-ID` resumes) and `state` events (`{"state",
+/// "holder"}`). The stream ends when the question is closed, or after ten minutes (clients
+/// reconnect).
+#[utoipa::path(get, path = "/api/v1/questions/{id}/events", tag = "advice", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "Question id", pattern = "^q-[a-z0-9]{12}$")),
+    responses((status = 200, description = "An event stream", content_type = "text/event-stream", body = String),
+        (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn stream(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (q, standing) = service::find(&state, &viewer(p), &id).await?;
+    let after = events::last_event_id(&headers);
+    let qid = q.id.clone();
+    let render = move |item: &Item| match item {
+        Item::Message(m, name) => Event::default()
+            .event("message")
+            .id(m.id.to_string())
+            .json_data(message_body(&qid, m, name.as_deref()))
+            .unwrap_or_default(),
+        Item::State(q) => Event::default()
+            .event("state")
+            .json_data(serde_json::json!({"state": q.state, "holder": q.holder}))
+            .unwrap_or_default(),
+    };
+    Ok(events::stream(state, &q, &standing, after, render).into_response())
+}
+
+/// An attachment of a line in the conversation, for whoever may see the question.
+#[utoipa::path(get, path = "/api/v1/questions/{id}/attachments/{upload}", tag = "advice", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "Question id", pattern = "^q-[a-z0-9]{12}$"),
+        ("upload" = String, Path, description = "Upload id", pattern = "^upl-[a-z0-9]{12}$")),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn attachment(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path((id, upload)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let v = viewer(p);
+    attachment_of(&state, &v, &id, &upload).await
+}
+
+pub(crate) async fn attachment_of(
+    state: &AppState,
+    v: &Viewer,
+    id: &str,
+    upload: &str,
+) -> Result<Response, ApiError> {
+    let (q, standing) = service::find(state, v, id).await?;
+    let attached = state
+        .store
+        .question_messages(&q.id, 0, standing.is_advisor())
+        .await?
+        .iter()
+        .any(|m| m.attachments.iter().any(|a| a == upload));
+    let gone = || {
+        ApiError::of(
+            StatusCode::NOT_FOUND,
+            "attachment_not_found",
+            &[("id", &upload)],
+        )
+    };
+    if !attached {
+        return Err(gone());
+    }
+    let (name, media, bytes) = state.store.upload_content(upload).await?.ok_or_else(gone)?;
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, media),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A draft article.
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct DraftBody {
+    pub id: String,
+    #[schema(pattern = "^(draft|published|rejected)$")]
+    pub state: String,
+    pub owner: String,
+    pub topic: String,
+    pub title_da: String,
+    pub title_en: String,
+    pub summary_da: String,
+    pub summary_en: String,
+    pub body_da: String,
+    pub body_en: String,
+    pub from_question: Option<String>,
+    pub created_at: String,
+    pub reviewed_at: Option<String>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct DraftList {
+    pub drafts: Vec<DraftBody>,
+}
+
+pub(crate) fn draft_body(a: &StoredArticle) -> DraftBody {
+    DraftBody {
+        id: a.id.clone(),
+        state: a.state.clone(),
+        owner: a.owner.clone(),
+        topic: a.topic.clone(),
+        title_da: a.title_da.clone(),
+        title_en: a.title_en.clone(),
+        summary_da: a.summary_da.clone(),
+        summary_en: a.summary_en.clone(),
+        body_da: a.body_da.clone(),
+        body_en: a.body_en.clone(),
+        from_question: a.from_question.clone(),
+        created_at: iso(a.created_at),
+        reviewed_at: a.reviewed_at.map(iso),
+    }
+}
+
+/// A question to turn into an article.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDraftBody {
+    #[schema(pattern = "^q-[a-z0-9]{12}$")]
+    pub question: String,
+}
+
+/// Turns a question's answer into a knowledge-base article draft (an advisor who sees the
+/// question, once it is answered). Another advisor reviews it before it is published.
+#[utoipa::path(post, path = "/api/v1/kb/drafts", tag = "advice", security(("bearer" = []), ("session" = [])),
+    request_body = NewDraftBody,
+    responses((status = 201, body = DraftBody), (status = 401, body = crate::api::ErrorBody),
+        (status = 403, description = "Not an advisor", body = crate::api::ErrorBody),
+        (status = 404, body = crate::api::ErrorBody),
+        (status = 409, description = "No advisor has answered yet", body = crate::api::ErrorBody)))]
+pub async fn draft(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiUser(p): ApiUser,
+    ApiJson(b): ApiJson<NewDraftBody>,
+) -> Result<(StatusCode, Json<DraftBody>), ApiError> {
+    let a = kbs::draft(&state, &p, &client, &b.question).await?;
+    Ok((StatusCode::CREATED, Json(draft_body(&a))))
+}
+
+/// The articles written on the platform: drafts to review, published and rejected ones
+/// (advisors).
+#[utoipa::path(get, path = "/api/v1/kb/drafts", tag = "advice", security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = DraftList), (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
+pub async fn drafts(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+) -> Result<Json<DraftList>, ApiError> {
+    kbs::require_advisor(&state, &p).await?;
+    Ok(Json(DraftList {
+        drafts: state
+            .store
+            .stored_articles(None)
+            .await?
+            .iter()
+            .map(draft_body)
+            .collect(),
+    }))
+}
+
+/// A draft's text.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftEdit {
+    #[schema(pattern = "^(approvals|data|applying|agreements|analysis|costs|time|companies)$")]
+    pub topic: String,
+    #[schema(max_length = 200, pattern = "^[^\\x00-\\x1f]*$")]
+    pub title_da: String,
+    #[schema(max_length = 200, pattern = "^[^\\x00-\\x1f]*$")]
+    pub title_en: String,
+    #[schema(max_length = 500, pattern = "^[^\\x00-\\x1f]*$")]
+    pub summary_da: String,
+    #[schema(max_length = 500, pattern = "^[^\\x00-\\x1f]*$")]
+    pub summary_en: String,
+    /// Markdown without HTML.
+    #[schema(max_length = 20000, pattern = "^[^<]*$")]
+    pub body_da: String,
+    #[schema(max_length = 20000, pattern = "^[^<]*$")]
+    pub body_en: String,
+}
+
+/// Edits a draft (advisors).
+#[utoipa::path(put, path = "/api/v1/kb/drafts/{id}", tag = "advice", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "Article id", pattern = "^[a-z0-9](-?[a-z0-9])*$", max_length = 80)),
+    request_body = DraftEdit,
+    responses((status = 200, body = DraftBody), (status = 400, description = "A bad topic, an over-long field, HTML in a body", body = crate::api::ErrorBody),
+        (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody),
+        (status = 404, body = crate::api::ErrorBody), (status = 409, description = "Not a draft any more", body = crate::api::ErrorBody)))]
+pub async fn edit_draft(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<DraftEdit>,
+) -> Result<Json<DraftBody>, ApiError> {
+    let a = kbs::edit(
+        &state,
+        &p,
+        &client,
+        &id,
+        kbs::DraftText {
+            topic: b.topic,
+            title_da: b.title_da,
+            title_en: b.title_en,
+            summary_da: b.summary_da,
+            summary_en: b.summary_en,
+            body_da: b.body_da,
+            body_en: b.body_en,
+        },
+    )
+    .await?;
+    Ok(Json(draft_body(&a)))
+}
+
+/// Publishes a draft: another advisor than its author, with every text written in both
+/// languages. It is searchable at once.
+#[utoipa::path(post, path = "/api/v1/kb/drafts/{id}/publish", tag = "advice", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "Article id", pattern = "^[a-z0-9](-?[a-z0-9])*$", max_length = 80)),
+    responses((status = 200, body = DraftBody), (status = 401, body = crate::api::ErrorBody),
+        (status = 403, description = "Not an advisor, or your own draft", body = crate::api::ErrorBody),
+        (status = 404, body = crate::api::ErrorBody),
+        (status = 409, description = "Not a draft, or a text missing in a language", body = crate::api::ErrorBody)))]
+pub async fn publish(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<DraftBody>, ApiError> {
+    Ok(Json(draft_body(
+        &kbs::review(&state, &p, &client, &id, true).await?,
+    )))
+}
+
+/// Rejects a draft (another advisor than its author).
+#[utoipa::path(post, path = "/api/v1/kb/drafts/{id}/reject", tag = "advice", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "Article id", pattern = "^[a-z0-9](-?[a-z0-9])*$", max_length = 80)),
+    responses((status = 200, body = DraftBody), (status = 401, body = crate::api::ErrorBody),
+        (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody),
+        (status = 409, description = "Not a draft", body = crate::api::ErrorBody)))]
+pub async fn reject(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<DraftBody>, ApiError> {
+    Ok(Json(draft_body(
+        &kbs::review(&state, &p, &client, &id, false).await?,
+    )))
+}
+
+/// The period of a report: `from` and `to` as `YYYY-MM-DD`, both included (default: the
+/// last 30 days). Returns the unix bounds `[from, to + 1 day)`.
+pub fn period(pairs: &[(String, String)]) -> Result<(String, String, i64, i64), ApiError> {
+    let day = |s: &str| -> Result<i64, ApiError> {
+        crate::dates::parse_date(s).ok_or_else(|| ApiError::invalid("invalid_period", &[]))
+    };
+    let now = ork_store::now_unix();
+    let to = match param(pairs, "to") {
+        Some(s) => day(s)?,
+        None => now - now.rem_euclid(86_400),
+    };
+    let from = match param(pairs, "from") {
+        Some(s) => day(s)?,
+        None => to - 29 * 86_400,
+    };
+    if from > to || to - from > 3_660 * 86_400 {
+        return Err(ApiError::invalid("invalid_period", &[]));
+    }
+    Ok((
+        crate::dates::date(from),
+        crate::dates::date(to),
+        from,
+        to + 86_400,
+    ))
+}
+
+/// The advice desk's report over a period: questions per topic and per authority, hours to
+/// first answer and to resolution, the share resolved at the first level, and the articles
+/// that deflected questions (advisors and operators).
+#[utoipa::path(get, path = "/api/v1/advice/report", tag = "advice", security(("bearer" = []), ("session" = [])),
+    params(("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (default: 29 days before `to`)", pattern = "^\\d{4}-\\d{2}-\\d{2}$"),
+        ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD (default: today)", pattern = "^\\d{4}-\\d{2}-\\d{2}$")),
+    responses((status = 200, body = super::report::Report),
+        (status = 400, description = "A bad date, or `from` after `to`, or over ten years", body = crate::api::ErrorBody),
+        (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
+pub async fn report(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<super::report::Report>, ApiError> {
+    Ok(Json(super::report_of(&state, &p, raw.as_deref()).await?))
+}
+
+/// A contact person to set.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactBody {
+    /// A first-level advisor's e-mail, or null to remove the contact person.
+    #[schema(max_length = 254)]
+    pub advisor: Option<String>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ContactView {
+    pub organisation: String,
+    pub advisor: String,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ContactList {
+    pub contacts: Vec<ContactView>,
+}
+
+/// Every organisation's named contact person (first-level advisors).
+#[utoipa::path(get, path = "/api/v1/advice/contacts", tag = "advice", security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = ContactList), (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
+pub async fn contacts(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+) -> Result<Json<ContactList>, ApiError> {
+    Ok(Json(ContactList {
+        contacts: super::contacts(&state, &p).await?,
+    }))
+}
+
+/// Sets an applicant organisation's contact person: its people's new questions go to them
+/// (first-level advisors).
+#[utoipa::path(put, path = "/api/v1/advice/contacts/{org}", tag = "advice", security(("bearer" = []), ("session" = [])),
+    params(("org" = String, Path, description = "Organisation id", pattern = "^[a-z](-?[a-z0-9])+$", max_length = 40)),
+    request_body = ContactBody,
+    responses((status = 200, body = ContactList), (status = 401, body = crate::api::ErrorBody),
+        (status = 403, description = "Not a first-level advisor", body = crate::api::ErrorBody),
+        (status = 404, description = "No such organisation or advisor", body = crate::api::ErrorBody)))]
+pub async fn set_contact(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiUser(p): ApiUser,
+    Path(org): Path<String>,
+    ApiJson(b): ApiJson<ContactBody>,
+) -> Result<Json<ContactList>, ApiError> {
+    super::set_contact(&state, &p, &client, &org, b.advisor.as_deref()).await?;
+    Ok(Json(ContactList {
+        contacts: super::contacts(&state, &p).await?,
+    }))
+}

@@ -1,0 +1,744 @@
+//! The advice desk: a company searches the knowledge base, asks anyway, the first-level
+//! advisor refers the question to SDS, SDS's expert answers in the same conversation (live,
+//! through server-sent events), the asker sees the whole thread, and the answer becomes an
+//! article another advisor publishes. Who sees what; the report from the data; bad input.
+
+use crate::applications::{PW, call, get, setup};
+use crate::helpers::{Browser, TestApp};
+use ork_domain::Role;
+use ork_testkit::{TestDb, both_backends};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// The platform's two first-level advisors and SDS's expert (demofarma's people and the
+/// authorities' handlers come from the applications' setup; Datatilsynet has no experts).
+async fn advisors(app: &TestApp) {
+    setup(app).await;
+    for (email, org) in [
+        ("first@platform.example", "platform"),
+        ("second@platform.example", "platform"),
+        ("expert@sds.example", "sds"),
+    ] {
+        app.user(email, PW, &[(org, Role::Advisor)]).await;
+    }
+}
+
+fn code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or_default()
+}
+
+/// Reads server-sent events from `res` until one carries `needle` (or 10 s pass).
+async fn until_event(res: &mut reqwest::Response, seen: &mut String, needle: &str) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !seen.contains(needle) {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, res.chunk()).await {
+            Ok(Ok(Some(bytes))) => seen.push_str(&String::from_utf8_lossy(&bytes)),
+            _ => return false,
+        }
+    }
+    true
+}
+
+both_backends!(
+    a_company_asks_is_referred_to_sds_and_the_answer_becomes_an_article,
+    journey_body
+);
+async fn journey_body(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    advisors(&app).await;
+    let mut anon = app.browser();
+    let mut bo = Browser::signed_in(&app, "bo@demofarma.example", PW).await;
+    let mut other = Browser::signed_in(&app, "other@othercorp.example", PW).await;
+    let mut first = Browser::signed_in(&app, "first@platform.example", PW).await;
+    let mut second = Browser::signed_in(&app, "second@platform.example", PW).await;
+    let mut expert = Browser::signed_in(&app, "expert@sds.example", PW).await;
+    let mut handler = Browser::signed_in(&app, "one@sds.example", PW).await;
+
+    // The knowledge base is open to anyone and searched in both languages.
+    let (s, kb) = get(
+        &mut anon,
+        "/api/v1/kb?q=samfundsm%C3%A6ssig%20betydning&lang=da",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{kb}");
+    assert_eq!(kb["articles"][0]["id"], "significant-societal-importance");
+    let (_, kb) = get(&mut anon, "/api/v1/kb?q=societal%20importance&lang=en").await;
+    assert_eq!(
+        kb["articles"][0]["title"],
+        "What counts as research of significant societal importance?"
+    );
+    let (s, a) = get(
+        &mut anon,
+        "/api/v1/kb/significant-societal-importance?lang=en",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(a["body_html"].as_str().unwrap().contains("<p>"), "{a}");
+    assert!(!a["sources"].as_array().unwrap().is_empty());
+    let (_, all) = get(&mut anon, "/api/v1/kb").await;
+    assert!(all["articles"].as_array().unwrap().len() >= 30);
+    let (_, data) = get(&mut anon, "/api/v1/kb?topic=data").await;
+    assert!(
+        data["articles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["topic"] == "data")
+    );
+
+    // The company asks, with its basket and the page it was on; a matching article is
+    // suggested, and it asks anyway.
+    let ask = json!({
+        "subject": "Can a pharmaceutical company get access to Danish health registers?",
+        "text": "We are a company planning a drug safety study on LPR data. Can we get access, and from whom?",
+        "context": {"page": "/catalog/sources/lpr", "basket": ["lpr"]},
+    });
+    let (s, asked) = call(&mut bo, Method::POST, "/api/v1/questions", ask.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{asked}");
+    assert_eq!(
+        (asked["state"].as_str(), asked["holder"].as_str()),
+        (Some("open"), Some("first_level"))
+    );
+    let suggested: Vec<&str> = asked["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert!(suggested.contains(&"can-a-company-get-access"), "{asked}");
+    let id = asked["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/questions/{id}");
+
+    // Who sees it: the asker and the first level; not another company, not SDS yet.
+    let (s, mine) = get(&mut bo, &path).await;
+    assert_eq!((s, mine["you"].as_str()), (StatusCode::OK, Some("asker")));
+    assert_eq!(mine["context"]["basket"], json!(["lpr"]));
+    for b in [&mut other, &mut expert, &mut handler] {
+        let (s, e) = get(b, &path).await;
+        assert_eq!((s, code(&e)), (StatusCode::NOT_FOUND, "question_not_found"));
+    }
+    let (_, list) = get(&mut other, "/api/v1/questions").await;
+    assert_eq!(list["questions"], json!([]));
+    let (_, queue) = get(&mut first, "/api/v1/questions?state=open").await;
+    assert_eq!(queue["questions"][0]["id"], id.as_str());
+    assert_eq!(queue["questions"][0]["overdue"], false);
+    let (s, q) = get(&mut first, &path).await;
+    assert_eq!(
+        (s, q["you"].as_str()),
+        (StatusCode::OK, Some("first_level"))
+    );
+    assert_eq!(q["asker_organisation"], "demofarma");
+    // The routing rules propose SDS (the basket's LPR is SDS's).
+    assert_eq!(q["proposed_authorities"][0], "sds", "{q}");
+
+    // Referral: first level only; not to an authority without experts.
+    // The asker may not; SDS's expert does not even see it yet.
+    for (b, want) in [
+        (&mut bo, StatusCode::FORBIDDEN),
+        (&mut expert, StatusCode::NOT_FOUND),
+    ] {
+        let (s, e) = call(
+            b,
+            Method::POST,
+            &format!("{path}/refer"),
+            json!({"authority": "sds"}),
+        )
+        .await;
+        assert_eq!(s, want, "{e}");
+    }
+    let (s, e) = call(
+        &mut first,
+        Method::POST,
+        &format!("{path}/refer"),
+        json!({"authority": "datatilsynet"}),
+    )
+    .await;
+    assert_eq!((s, code(&e)), (StatusCode::CONFLICT, "no_experts"));
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("datatilsynet"),
+        "{e}"
+    );
+    let (s, e) = call(
+        &mut first,
+        Method::POST,
+        &format!("{path}/refer"),
+        json!({"authority": "nowhere"}),
+    )
+    .await;
+    assert_eq!((s, code(&e)), (StatusCode::NOT_FOUND, "unknown_authority"));
+    let (s, e) = call(
+        &mut first,
+        Method::POST,
+        &format!("{path}/refer"),
+        json!({"authority": "demofarma"}),
+    )
+    .await;
+    assert_eq!(
+        (s, code(&e)),
+        (StatusCode::NOT_FOUND, "unknown_authority"),
+        "a company is no authority"
+    );
+    let (s, q) = call(
+        &mut first,
+        Method::POST,
+        &format!("{path}/refer"),
+        json!({"authority": "sds", "note": "Second-level: the LPR access route for a company."}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{q}");
+    assert_eq!(
+        (q["state"].as_str(), q["holder"].as_str()),
+        (Some("referred"), Some("sds"))
+    );
+    let (s, e) = call(
+        &mut first,
+        Method::POST,
+        &format!("{path}/refer"),
+        json!({"authority": "sds"}),
+    )
+    .await;
+    assert_eq!((s, code(&e)), (StatusCode::CONFLICT, "question_referred"));
+
+    // SDS's expert now sees it, with the note; the asker sees where it went, not the note;
+    // SDS's case handler (not an advisor) still does not.
+    let (s, q) = get(&mut expert, &path).await;
+    assert_eq!(
+        (s, q["you"].as_str()),
+        (StatusCode::OK, Some("second_level"))
+    );
+    assert!(q.to_string().contains("LPR access route"), "{q}");
+    let (_, listed) = get(&mut expert, "/api/v1/questions").await;
+    assert_eq!(listed["questions"][0]["id"], id.as_str());
+    let (_, mine) = get(&mut bo, &path).await;
+    assert!(
+        !mine.to_string().contains("LPR access route"),
+        "internal notes stay internal: {mine}"
+    );
+    let referred = mine["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "system")
+        .unwrap();
+    assert_eq!(
+        (referred["text"].as_str(), referred["organisation"].as_str()),
+        (Some("referred"), Some("sds"))
+    );
+    assert_eq!(get(&mut handler, &path).await.0, StatusCode::NOT_FOUND);
+
+    // The asker follows the conversation live.
+    let mut events = bo.get(&format!("{path}/events")).await;
+    assert_eq!(events.status(), StatusCode::OK);
+    assert!(
+        events.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let mut seen = String::new();
+    assert!(
+        until_event(&mut events, &mut seen, "We are a company planning").await,
+        "{seen}"
+    );
+    let answer = "Yes. Companies can get LPR data for research of significant societal importance; apply through the platform and SDS delivers to its research machine.";
+    let (s, m) = call(
+        &mut expert,
+        Method::POST,
+        &format!("{path}/messages"),
+        json!({"text": answer}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    assert_eq!(
+        (m["role"].as_str(), m["organisation"].as_str()),
+        (Some("second_level"), Some("sds"))
+    );
+    assert!(
+        until_event(
+            &mut events,
+            &mut seen,
+            "SDS delivers to its research machine"
+        )
+        .await,
+        "{seen}"
+    );
+    assert!(seen.contains("event: message"), "{seen}");
+    assert!(
+        until_event(&mut events, &mut seen, "\"answered\"").await,
+        "the state event: {seen}"
+    );
+    assert!(
+        !seen.contains("LPR access route"),
+        "no internal note in the asker's stream"
+    );
+    drop(events);
+
+    // The asker is told, and sees the whole thread.
+    let (_, notes) = get(&mut bo, "/api/v1/notifications").await;
+    let note = notes["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "question.answered")
+        .unwrap_or_else(|| panic!("{notes}"));
+    assert_eq!(note["question"], id.as_str());
+    let (_, mine) = get(&mut bo, &path).await;
+    assert_eq!(mine["state"], "answered");
+    let roles: Vec<&str> = mine["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["role"].as_str())
+        .collect();
+    assert_eq!(roles, ["asker", "system", "second_level"]);
+    // The asker replies (back with SDS), the expert closes it.
+    let (s, _) = call(
+        &mut bo,
+        Method::POST,
+        &format!("{path}/messages"),
+        json!({"text": "Thank you!"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(get(&mut bo, &path).await.1["state"], "referred");
+    let (s, q) = call(
+        &mut expert,
+        Method::POST,
+        &format!("{path}/close"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (s, q["state"].as_str()),
+        (StatusCode::OK, Some("closed")),
+        "{q}"
+    );
+    let (s, e) = call(
+        &mut bo,
+        Method::POST,
+        &format!("{path}/messages"),
+        json!({"text": "One more"}),
+    )
+    .await;
+    assert_eq!((s, code(&e)), (StatusCode::CONFLICT, "question_closed"));
+
+    // The answer becomes an article: an advisor drafts, another reviews and publishes.
+    let (s, _) = call(
+        &mut bo,
+        Method::POST,
+        "/api/v1/kb/drafts",
+        json!({"question": id}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "the asker is no advisor");
+    let (s, d) = call(
+        &mut first,
+        Method::POST,
+        "/api/v1/kb/drafts",
+        json!({"question": id}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    assert_eq!(d["state"], "draft");
+    // In the asker's language (Danish); the other language is the reviewer's to write.
+    assert!(
+        d["body_da"].as_str().unwrap().contains("research machine"),
+        "{d}"
+    );
+    assert_eq!(d["title_en"], "");
+    let draft = d["id"].as_str().unwrap().to_owned();
+    assert!(draft.starts_with("can-a-pharmaceutical-company"), "{draft}");
+    let (s, e) = call(
+        &mut first,
+        Method::POST,
+        &format!("/api/v1/kb/drafts/{draft}/publish"),
+        json!({}),
+    )
+    .await;
+    assert_eq!((s, code(&e)), (StatusCode::FORBIDDEN, "own_draft"));
+    let (s, e) = call(
+        &mut second,
+        Method::POST,
+        &format!("/api/v1/kb/drafts/{draft}/publish"),
+        json!({}),
+    )
+    .await;
+    assert_eq!((s, code(&e)), (StatusCode::CONFLICT, "draft_incomplete"));
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("title_en"),
+        "{e}"
+    );
+    let mut edit = json!({
+        "topic": "companies",
+        "title_da": "Kan en medicinalvirksomhed få adgang til danske sundhedsregistre?",
+        "title_en": "Can a pharmaceutical company get access to Danish health registers?",
+        "summary_da": "Ja, til forskning af væsentlig samfundsmæssig betydning; SDS leverer til sin forskermaskine.",
+        "summary_en": "Yes, for research of significant societal importance; SDS delivers to its research machine.",
+        "body_da": "Ja. Virksomheder kan få LPR-data til forskning af væsentlig samfundsmæssig betydning.",
+        "body_en": "Yes. Companies can get LPR data for research of significant societal importance (pharmacovigilance included).",
+    });
+    edit["body_en"] = json!("<script>alert(1)</script>");
+    let (s, e) = call(
+        &mut second,
+        Method::PUT,
+        &format!("/api/v1/kb/drafts/{draft}"),
+        edit.clone(),
+    )
+    .await;
+    assert_eq!(
+        (s, code(&e)),
+        (StatusCode::BAD_REQUEST, "invalid_draft_body"),
+        "no HTML in articles"
+    );
+    edit["body_en"] = json!(
+        "Yes. Companies can get LPR data for research of significant societal importance (pharmacovigilance included)."
+    );
+    let (s, _) = call(
+        &mut second,
+        Method::PUT,
+        &format!("/api/v1/kb/drafts/{draft}"),
+        edit,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, d) = call(
+        &mut second,
+        Method::POST,
+        &format!("/api/v1/kb/drafts/{draft}/publish"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (s, d["state"].as_str()),
+        (StatusCode::OK, Some("published")),
+        "{d}"
+    );
+    let (_, found) = get(&mut anon, "/api/v1/kb?q=pharmacovigilance&lang=en").await;
+    assert_eq!(
+        found["articles"][0]["id"],
+        draft.as_str(),
+        "searchable at once"
+    );
+    let (s, a) = get(&mut anon, &format!("/api/v1/kb/{draft}?lang=da")).await;
+    assert_eq!((s, a["owner"].as_str()), (StatusCode::OK, Some("platform")));
+
+    // An article that answered someone's question counts in the report.
+    let (s, _) = call(
+        &mut anon,
+        Method::POST,
+        "/api/v1/kb/what-the-fees-cover/helpful",
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, r) = get(&mut first, "/api/v1/advice/report").await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["questions"], 1);
+    assert_eq!(r["per_authority"], json!({"sds": 1}));
+    assert_eq!(
+        (r["answered"].as_u64(), r["resolved"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(r["first_level_share"], 0.0, "resolved at the second level");
+    assert_eq!(
+        r["deflections"],
+        json!([{"article": "what-the-fees-cover", "count": 1}])
+    );
+    assert_eq!(
+        get(&mut bo, "/api/v1/advice/report").await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (s, e) = get(&mut first, "/api/v1/advice/report?from=2026-02-30").await;
+    assert_eq!((s, code(&e)), (StatusCode::BAD_REQUEST, "invalid_period"));
+
+    // Every change is in the audit trail, without the words.
+    let events = app.store.audit_page(0, 10_000).await.unwrap();
+    for action in [
+        "question.ask",
+        "question.refer",
+        "question.message",
+        "question.close",
+        "kb.draft",
+        "kb.edit",
+        "kb.publish",
+        "kb.deflect",
+    ] {
+        assert!(events.iter().any(|e| e.action == action), "{action}");
+    }
+    assert!(
+        !events
+            .iter()
+            .any(|e| e.details.to_string().contains("research machine")),
+        "the audit trail names sizes and ids, not what was written"
+    );
+}
+
+both_backends!(
+    questions_refuse_bad_input_and_render_script_inert,
+    bad_input_body
+);
+async fn bad_input_body(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    advisors(&app).await;
+    let mut anon = app.browser();
+    let mut bo = Browser::signed_in(&app, "bo@demofarma.example", PW).await;
+    let mut first = Browser::signed_in(&app, "first@platform.example", PW).await;
+    let before = app.audit_head().await;
+    let ask = |subject: &str, text: &str| json!({"subject": subject, "text": text});
+    for (body, want) in [
+        (ask("", "text"), "invalid_subject"),
+        (ask("   ", "text"), "invalid_subject"),
+        (ask("Two\nlines", "text"), "invalid_subject"),
+        (ask(&"s".repeat(201), "text"), "invalid_subject"),
+        (ask("Subject", ""), "invalid_question_text"),
+        (
+            ask("Subject", &"x".repeat(100 * 1024)),
+            "invalid_question_text",
+        ),
+        (
+            json!({"subject": "S", "text": "T", "topic": "astrology"}),
+            "invalid_topic",
+        ),
+        (
+            json!({"subject": "S", "text": "T", "context": {"page": "https://evil.example/"}}),
+            "invalid_context_page",
+        ),
+        (
+            json!({"subject": "S", "text": "T", "attachments": ["upl-a", "upl-b", "upl-c", "upl-d", "upl-e", "upl-f"]}),
+            "too_many_attachments",
+        ),
+    ] {
+        let (s, e) = call(&mut bo, Method::POST, "/api/v1/questions", body).await;
+        assert_eq!((s, code(&e)), (StatusCode::BAD_REQUEST, want), "{e}");
+    }
+    let (s, e) = call(
+        &mut bo,
+        Method::POST,
+        "/api/v1/questions",
+        json!({"subject": "S", "text": "T", "context": {"basket": ["no-such-register"]}}),
+    )
+    .await;
+    assert_eq!((s, code(&e)), (StatusCode::NOT_FOUND, "unknown_dataset"));
+    let (s, e) = call(
+        &mut bo,
+        Method::POST,
+        "/api/v1/questions",
+        json!({"subject": "S", "text": "T", "attachments": ["upl-aaaaaaaaaaaa"]}),
+    )
+    .await;
+    assert_eq!(
+        (s, code(&e)),
+        (StatusCode::NOT_FOUND, "attachment_not_found")
+    );
+    let (s, _) = call(
+        &mut bo,
+        Method::POST,
+        "/api/v1/questions",
+        json!({"subject": "S", "text": "T", "context": {"application": "app-aaaaaaaaaaaa"}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "someone else's or no application");
+    // Neither signed in nor a guest; a guest where no e-mail is sent.
+    let (s, _) = call(&mut anon, Method::POST, "/api/v1/questions", ask("S", "T")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, e) = call(
+        &mut anon,
+        Method::POST,
+        "/api/v1/questions",
+        json!({"subject": "S", "text": "T", "email": "guest@example.org"}),
+    )
+    .await;
+    assert_eq!(
+        (s, code(&e)),
+        (StatusCode::CONFLICT, "guest_email_unavailable")
+    );
+    let (s, e) = call(
+        &mut anon,
+        Method::POST,
+        "/api/v1/questions",
+        json!({"subject": "S", "text": "T", "email": "not-an-address"}),
+    )
+    .await;
+    assert_eq!((s, code(&e)), (StatusCode::BAD_REQUEST, "invalid_email"));
+    // Nothing was written by any of it.
+    assert_eq!(app.audit_head().await, before);
+    assert_eq!(
+        get(&mut bo, "/api/v1/questions").await.1["questions"],
+        json!([])
+    );
+
+    // Script in a question and an answer is kept as written and shown as text.
+    let script = "<script>document.title='pwned'</script><img src=x onerror=alert(1)>";
+    let (s, asked) = call(
+        &mut bo,
+        Method::POST,
+        "/api/v1/questions",
+        ask(&format!("Hello {script}"), script),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{asked}");
+    let id = asked["id"].as_str().unwrap();
+    let (s, _) = call(
+        &mut first,
+        Method::POST,
+        &format!("/api/v1/questions/{id}/messages"),
+        json!({"text": script}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, q) = get(&mut bo, &format!("/api/v1/questions/{id}")).await;
+    assert_eq!(q["messages"][1]["text"], script, "kept as written");
+    for (b, who) in [(&mut bo, "asker"), (&mut first, "advisor")] {
+        let html = b
+            .get(&format!("/questions/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(!html.contains("<script>document.title"), "{who}: {html}");
+        assert!(!html.contains("<img src=x"), "{who}");
+        let at = html.find("document.title").unwrap_or(0);
+        assert!(
+            html.contains("&#60;script&#62;document.title="),
+            "{who}: escaped: {}",
+            &html[at.saturating_sub(40)..(at + 80).min(html.len())]
+        );
+    }
+    // Over-long and empty messages; attachments that are not yours.
+    let (s, e) = call(
+        &mut bo,
+        Method::POST,
+        &format!("/api/v1/questions/{id}/messages"),
+        json!({"text": "y".repeat(100 * 1024)}),
+    )
+    .await;
+    assert_eq!(
+        (s, code(&e)),
+        (StatusCode::BAD_REQUEST, "invalid_question_text")
+    );
+    let (s, e) = call(
+        &mut bo,
+        Method::POST,
+        &format!("/api/v1/questions/{id}/messages"),
+        json!({"text": " \n "}),
+    )
+    .await;
+    assert_eq!(
+        (s, code(&e)),
+        (StatusCode::BAD_REQUEST, "invalid_question_text")
+    );
+    // Bad filters and languages are named.
+    let (s, e) = get(&mut first, "/api/v1/questions?state=lost").await;
+    assert_eq!((s, code(&e)), (StatusCode::BAD_REQUEST, "invalid_filter"));
+    let (s, e) = get(&mut anon, "/api/v1/kb?lang=fr").await;
+    assert_eq!((s, code(&e)), (StatusCode::BAD_REQUEST, "invalid_lang"));
+    let (s, e) = get(&mut anon, &format!("/api/v1/kb?q={}", "q".repeat(501))).await;
+    assert_eq!((s, code(&e)), (StatusCode::BAD_REQUEST, "query_too_long"));
+    let (s, e) = get(&mut anon, "/api/v1/kb/no-such-article").await;
+    assert_eq!((s, code(&e)), (StatusCode::NOT_FOUND, "article_not_found"));
+}
+
+both_backends!(
+    a_contact_person_gets_their_organisations_questions,
+    contact_body
+);
+async fn contact_body(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    advisors(&app).await;
+    let mut bo = Browser::signed_in(&app, "bo@demofarma.example", PW).await;
+    let mut first = Browser::signed_in(&app, "first@platform.example", PW).await;
+    let mut second = Browser::signed_in(&app, "second@platform.example", PW).await;
+    let (s, _) = call(
+        &mut bo,
+        Method::PUT,
+        "/api/v1/advice/contacts/demofarma",
+        json!({"advisor": "second@platform.example"}),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "first-level advisors name contact persons"
+    );
+    let (s, e) = call(
+        &mut first,
+        Method::PUT,
+        "/api/v1/advice/contacts/demofarma",
+        json!({"advisor": "expert@sds.example"}),
+    )
+    .await;
+    assert_eq!(
+        (s, code(&e)),
+        (StatusCode::NOT_FOUND, "unknown_advisor"),
+        "an SDS expert is not first level"
+    );
+    let (s, list) = call(
+        &mut first,
+        Method::PUT,
+        "/api/v1/advice/contacts/demofarma",
+        json!({"advisor": "second@platform.example"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    assert_eq!(
+        list["contacts"],
+        json!([{"organisation": "demofarma", "advisor": "second@platform.example"}])
+    );
+    // Bo's next question goes to the contact person, who is told.
+    let (s, asked) = call(
+        &mut bo,
+        Method::POST,
+        "/api/v1/questions",
+        json!({"subject": "Annual update", "text": "How do we get next year's data?"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let id = asked["id"].as_str().unwrap();
+    let (_, mine) = get(&mut second, "/api/v1/questions?assigned=me").await;
+    assert_eq!(mine["questions"][0]["id"], id);
+    let (_, notes) = get(&mut second, "/api/v1/notifications").await;
+    assert_eq!(notes["notifications"][0]["kind"], "question.assigned");
+    assert_eq!(
+        get(&mut first, "/api/v1/questions?assigned=me").await.1["questions"],
+        json!([])
+    );
+    // The other advisor takes it over; then gives it back to no one.
+    let (s, q) = call(
+        &mut first,
+        Method::POST,
+        &format!("/api/v1/questions/{id}/assign"),
+        json!({"advisor": "first@platform.example"}),
+    )
+    .await;
+    assert_eq!(
+        (s, q["assignee"].as_str()),
+        (StatusCode::OK, Some("Test Person")),
+        "{q}"
+    );
+    let (s, q) = call(
+        &mut first,
+        Method::POST,
+        &format!("/api/v1/questions/{id}/assign"),
+        json!({"advisor": null}),
+    )
+    .await;
+    assert_eq!((s, q["assignee"].clone()), (StatusCode::OK, Value::Null));
+    assert_eq!(
+        get(&mut first, "/api/v1/questions?assigned=none").await.1["questions"][0]["id"],
+        id
+    );
+    // Removing the contact person.
+    let (s, list) = call(
+        &mut first,
+        Method::PUT,
+        "/api/v1/advice/contacts/demofarma",
+        json!({"advisor": null}),
+    )
+    .await;
+    assert_eq!((s, list["contacts"].clone()), (StatusCode::OK, json!([])));
+}
