@@ -51,7 +51,7 @@ module.exports = async () => {
     const m = line.match(/^\s+(\S+@\S+)\s+(\S+)\s+(\S+):(\S+)$/);
     if (m) users.push({ email: m[1], password: m[2], org: m[3], role: m[4] });
   }
-  if (users.length < 12) throw new Error(`expected 12 demo users, got ${users.length}:\n${out}`);
+  if (users.length < 14) throw new Error(`expected 14 demo users, got ${users.length}:\n${out}`);
   // Passwords are secrets: the log scan checks that none of them was ever logged.
   fs.appendFileSync(path.join(logDir, 'secrets.txt'), users.map((u) => u.password).join('\n') + '\n');
   fs.writeFileSync(path.join(__dirname, '.demo-users.json'), JSON.stringify(users));

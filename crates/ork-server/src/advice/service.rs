@@ -609,6 +609,16 @@ pub async fn write(
 pub async fn proposals(state: &AppState, q: &Question) -> Result<Vec<String>, ApiError> {
     let mut steps: Vec<String> = Vec::new();
     let mut datasets: Vec<String> = q.context_basket.clone();
+    // Asked from a source's catalog page: that source.
+    if let Some(id) = q
+        .context_page
+        .as_deref()
+        .and_then(|p| p.strip_prefix("/catalog/sources/"))
+        .map(|p| p.split(['/', '?', '#']).next().unwrap_or(p))
+        && state.catalog.catalog.source(id).is_some()
+    {
+        datasets.push(id.to_owned());
+    }
     if let Some(app) = &q.context_application
         && let Some(app) = state.store.application(app).await?
     {

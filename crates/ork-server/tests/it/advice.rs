@@ -742,3 +742,125 @@ async fn contact_body(db: TestDb) {
     .await;
     assert_eq!((s, list["contacts"].clone()), (StatusCode::OK, json!([])));
 }
+
+both_backends!(
+    a_guest_asks_with_a_confirmed_address_and_floods_are_refused,
+    guest_body
+);
+async fn guest_body(db: TestDb) {
+    use crate::notifications::{SmtpSink, free_port};
+    use ork_server::notifications::delivery::deliver_due;
+    let port = free_port();
+    let config = ork_server::ServerConfig {
+        smtp_url: Some(ork_server::SmtpUrl(format!("smtp://127.0.0.1:{port}"))),
+        ..Default::default()
+    };
+    let (app, state) = TestApp::spawn_keeping(db, config).await;
+    advisors(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let _sink = SmtpSink::start(dir.path(), port);
+    let mut guest = app.browser();
+    let mut first = Browser::signed_in(&app, "first@platform.example", PW).await;
+    let ask = json!({
+        "subject": "Do I need an ethics approval for a register study?",
+        "text": "I am a student planning a register-only study.",
+        "email": "student@university.example",
+    });
+    let (s, asked) = call(&mut guest, Method::POST, "/api/v1/questions", ask.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{asked}");
+    assert_eq!(asked["state"], "unconfirmed");
+    let id = asked["id"].as_str().unwrap().to_owned();
+    // Not routed before the address is confirmed.
+    assert_eq!(
+        get(&mut first, "/api/v1/questions").await.1["questions"],
+        json!([])
+    );
+    assert_eq!(
+        get(&mut first, &format!("/api/v1/questions/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // The link arrives by e-mail; following it routes the question and shows it.
+    let r = deliver_due(&state, ork_store::now_unix()).await.unwrap();
+    assert_eq!(r.emails_sent, 1, "{r:?}");
+    let mail = std::fs::read_to_string(dir.path().join("1.txt")).unwrap();
+    assert!(
+        mail.starts_with("To: student@university.example\n"),
+        "{mail}"
+    );
+    let link = mail
+        .lines()
+        .find(|l| l.contains(&format!("/questions/{id}?key=")))
+        .unwrap_or_else(|| panic!("{mail}"));
+    let key = link.split("key=").nth(1).unwrap().trim().to_owned();
+    let (s, _) = get(&mut guest, &format!("/questions/{id}?key=wrong")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "a wrong key opens nothing");
+    let page = guest.get(&format!("/questions/{id}?key={key}")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("register-only study"));
+    let (_, queue) = get(&mut first, "/api/v1/questions").await;
+    assert_eq!(queue["questions"][0]["id"], id.as_str());
+    assert_eq!(queue["questions"][0]["state"], "open");
+
+    // The advisor answers: the guest gets a new link by e-mail, and can reply in the page.
+    let (s, _) = call(
+        &mut first,
+        Method::POST,
+        &format!("/api/v1/questions/{id}/messages"),
+        json!({"text": "A register-only study is not notified to an ethics committee."}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let r = deliver_due(&state, ork_store::now_unix()).await.unwrap();
+    assert_eq!(r.emails_sent, 1, "{r:?}");
+    let mail = std::fs::read_to_string(dir.path().join("2.txt")).unwrap();
+    assert!(mail.contains(&format!("/questions/{id}?key=")), "{mail}");
+    assert!(
+        !mail.contains("not notified"),
+        "the answer stays in the portal: {mail}"
+    );
+    let res = guest
+        .post_form(
+            &format!("/questions/{id}"),
+            &[
+                ("action", "write"),
+                ("key", &key),
+                ("text", "Thank you, that helps."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, q) = get(&mut first, &format!("/api/v1/questions/{id}")).await;
+    assert_eq!(q["messages"][2]["text"], "Thank you, that helps.");
+    assert_eq!(q["messages"][2]["author"], "guest");
+    // The keys are not kept once sent.
+    let pool = app.raw_pool().await;
+    let kept: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM guest_mail WHERE link_key IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(kept, 0);
+
+    // Floods are refused: at most three questions a day to one e-mail address…
+    for _ in 0..2 {
+        let (s, _) = call(&mut guest, Method::POST, "/api/v1/questions", ask.clone()).await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let (s, e) = call(&mut guest, Method::POST, "/api/v1/questions", ask.clone()).await;
+    assert_eq!(
+        (s, code(&e)),
+        (StatusCode::TOO_MANY_REQUESTS, "guest_rate_limited")
+    );
+    // …and five an hour from one network address, whatever the e-mail.
+    let mut other = ask.clone();
+    other["email"] = json!("someone.else@example.org");
+    let (s, _) = call(&mut guest, Method::POST, "/api/v1/questions", other.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "the fifth from this address");
+    other["email"] = json!("a.third@example.org");
+    let (s, e) = call(&mut guest, Method::POST, "/api/v1/questions", other).await;
+    assert_eq!(
+        (s, code(&e)),
+        (StatusCode::TOO_MANY_REQUESTS, "guest_rate_limited")
+    );
+}

@@ -104,7 +104,7 @@ fn verify_with_reference(
 }
 
 /// A free port on 127.0.0.1 (nothing listens there until the sink is started on it).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -113,10 +113,10 @@ fn free_port() -> u16 {
 }
 
 /// aiosmtpd writing each message it accepts into `dir`; stops when dropped.
-struct SmtpSink(Child);
+pub(crate) struct SmtpSink(Child);
 
 impl SmtpSink {
-    fn start(dir: &std::path::Path, port: u16) -> Self {
+    pub(crate) fn start(dir: &std::path::Path, port: u16) -> Self {
         let mut child = Command::new(python())
             .arg(script("smtp-sink.py"))
             .arg(dir)
