@@ -3,6 +3,7 @@
 
 use super::events::{self, Item};
 use super::kb as kbs;
+use super::param;
 use super::service::{self, Ask, Asker, Context, Standing, Viewer};
 use crate::api::{ApiJson, UserLang, query_pairs};
 use crate::auth::{ApiUser, ClientAddr, Principal};
@@ -23,14 +24,6 @@ fn lang_param(pairs: &[(String, String)], default: Lang) -> Result<Lang, ApiErro
         None => Ok(default),
         Some((_, v)) => Lang::parse(v).ok_or_else(|| ApiError::invalid("invalid_lang", &[])),
     }
-}
-
-fn param<'a>(pairs: &'a [(String, String)], k: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.is_empty())
 }
 
 /// An article in a list.
@@ -270,7 +263,7 @@ pub async fn ask(
         (None, Some(e)) => {
             let email = ork_domain::Email::parse(&e)
                 .map_err(|_| ApiError::invalid("invalid_email", &[]))?;
-            guest_limit(&state, &client)?;
+            service::guest_limit(&state, &client)?;
             service::ask(&state, Asker::Guest { email, lang }, &client, ask).await?
         }
         (None, None) => return Err(ApiError::for_status(StatusCode::UNAUTHORIZED)),
@@ -285,21 +278,6 @@ pub async fn ask(
             holder: q.holder,
         }),
     ))
-}
-
-/// Guests from one network address: at most [`service::GUEST_PER_ADDRESS_PER_HOUR`] an hour.
-pub fn guest_limit(state: &AppState, client: &ClientAddr) -> Result<(), ApiError> {
-    let key = format!("guest-question:{}", client.0);
-    state
-        .limiter
-        .check(
-            &key,
-            service::GUEST_PER_ADDRESS_PER_HOUR,
-            std::time::Duration::from_secs(3600),
-        )
-        .map_err(|_| ApiError::of(StatusCode::TOO_MANY_REQUESTS, "guest_rate_limited", &[]))?;
-    state.limiter.record(&key);
-    Ok(())
 }
 
 /// A question in a list.
@@ -323,22 +301,6 @@ pub struct QuestionSummary {
 #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct QuestionList {
     pub questions: Vec<QuestionSummary>,
-}
-
-/// Names of users by id, for lines and assignees.
-pub(crate) async fn names(
-    state: &AppState,
-    ids: Vec<i64>,
-) -> Result<HashMap<i64, String>, ApiError> {
-    let mut out = HashMap::new();
-    for id in ids {
-        if let std::collections::hash_map::Entry::Vacant(e) = out.entry(id)
-            && let Some(u) = state.store.user_by_id(id).await?
-        {
-            e.insert(u.name);
-        }
-    }
-    Ok(out)
 }
 
 fn summary_of(
@@ -366,60 +328,6 @@ fn summary_of(
     }
 }
 
-/// Filters of a question list.
-pub struct Filter {
-    pub state: Option<String>,
-    pub topic: Option<String>,
-    /// `me`, `none` or `any`.
-    pub assigned: String,
-}
-
-pub fn filter_of(pairs: &[(String, String)]) -> Result<Filter, ApiError> {
-    let state = param(pairs, "state").map(str::to_owned);
-    if let Some(s) = &state
-        && !["unconfirmed", "open", "referred", "answered", "closed"].contains(&s.as_str())
-    {
-        return Err(ApiError::invalid("invalid_filter", &[("name", &"state")]));
-    }
-    let topic = param(pairs, "topic").map(str::to_owned);
-    if let Some(t) = &topic
-        && !ork_advice::TOPICS.contains(&t.as_str())
-    {
-        return Err(ApiError::invalid("invalid_filter", &[("name", &"topic")]));
-    }
-    let assigned = param(pairs, "assigned").unwrap_or("any").to_owned();
-    if !["me", "none", "any"].contains(&assigned.as_str()) {
-        return Err(ApiError::invalid(
-            "invalid_filter",
-            &[("name", &"assigned")],
-        ));
-    }
-    Ok(Filter {
-        state,
-        topic,
-        assigned,
-    })
-}
-
-/// The questions a user sees, filtered.
-pub async fn listed(
-    state: &AppState,
-    p: &Principal,
-    f: &Filter,
-) -> Result<Vec<Question>, ApiError> {
-    Ok(service::visible(state, p)
-        .await?
-        .into_iter()
-        .filter(|q| f.state.as_ref().is_none_or(|s| &q.state == s))
-        .filter(|q| f.topic.as_ref().is_none_or(|t| &q.topic == t))
-        .filter(|q| match f.assigned.as_str() {
-            "me" => q.assignee == Some(p.user.id),
-            "none" => q.assignee.is_none(),
-            _ => true,
-        })
-        .collect())
-}
-
 /// Your questions; for an advisor at the platform also the first-level queue, and for an
 /// authority's expert the questions referred to that authority. Latest activity first.
 #[utoipa::path(get, path = "/api/v1/questions", tag = "advice", security(("bearer" = []), ("session" = [])),
@@ -434,9 +342,9 @@ pub async fn list(
     ApiUser(p): ApiUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<QuestionList>, ApiError> {
-    let f = filter_of(&query_pairs(raw.as_deref())?)?;
-    let qs = listed(&state, &p, &f).await?;
-    let names = names(&state, qs.iter().filter_map(|q| q.assignee).collect()).await?;
+    let f = service::filter_of(&query_pairs(raw.as_deref())?)?;
+    let qs = service::listed(&state, &p, &f).await?;
+    let names = service::names(&state, qs.iter().filter_map(|q| q.assignee).collect()).await?;
     let l = service::levels(&state, &p).await?;
     let advisor = l.first || !l.authorities.is_empty();
     let now = ork_store::now_unix();
@@ -551,7 +459,7 @@ pub(crate) async fn question_body(
         .filter_map(|m| m.author_user)
         .chain(q.assignee)
         .collect();
-    let names = names(state, ids).await?;
+    let names = service::names(state, ids).await?;
     let out = messages
         .iter()
         .map(|m| {
@@ -656,7 +564,7 @@ pub async fn write(
         .into_iter()
         .find(|m| m.id == msg)
         .ok_or_else(service::not_found)?;
-    let names = names(&state, m.author_user.into_iter().collect()).await?;
+    let names = service::names(&state, m.author_user.into_iter().collect()).await?;
     let name = m
         .author_user
         .and_then(|u| names.get(&u))
@@ -794,34 +702,13 @@ pub async fn attachment(
     ApiUser(p): ApiUser,
     Path((id, upload)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let v = viewer(p);
-    attachment_of(&state, &v, &id, &upload).await
+    Ok(download(
+        service::attachment(&state, &viewer(p), &id, &upload).await?,
+    ))
 }
 
-pub(crate) async fn attachment_of(
-    state: &AppState,
-    v: &Viewer,
-    id: &str,
-    upload: &str,
-) -> Result<Response, ApiError> {
-    let (q, standing) = service::find(state, v, id).await?;
-    let attached = state
-        .store
-        .question_messages(&q.id, 0, standing.is_advisor())
-        .await?
-        .iter()
-        .any(|m| m.attachments.iter().any(|a| a == upload));
-    let gone = || {
-        ApiError::of(
-            StatusCode::NOT_FOUND,
-            "attachment_not_found",
-            &[("id", &upload)],
-        )
-    };
-    if !attached {
-        return Err(gone());
-    }
-    let (name, media, bytes) = state.store.upload_content(upload).await?.ok_or_else(gone)?;
+/// A file as a download.
+pub(crate) fn download((name, media, bytes): (String, String, Vec<u8>)) -> Response {
     let ascii: String = name
         .chars()
         .map(|c| {
@@ -832,7 +719,7 @@ pub(crate) async fn attachment_of(
             }
         })
         .collect();
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, media),
             (
@@ -842,7 +729,7 @@ pub(crate) async fn attachment_of(
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 /// A draft article.
@@ -1021,32 +908,6 @@ pub async fn reject(
     Ok(Json(draft_body(
         &kbs::review(&state, &p, &client, &id, false).await?,
     )))
-}
-
-/// The period of a report: `from` and `to` as `YYYY-MM-DD`, both included (default: the
-/// last 30 days). Returns the unix bounds `[from, to + 1 day)`.
-pub fn period(pairs: &[(String, String)]) -> Result<(String, String, i64, i64), ApiError> {
-    let day = |s: &str| -> Result<i64, ApiError> {
-        crate::dates::parse_date(s).ok_or_else(|| ApiError::invalid("invalid_period", &[]))
-    };
-    let now = ork_store::now_unix();
-    let to = match param(pairs, "to") {
-        Some(s) => day(s)?,
-        None => now - now.rem_euclid(86_400),
-    };
-    let from = match param(pairs, "from") {
-        Some(s) => day(s)?,
-        None => to - 29 * 86_400,
-    };
-    if from > to || to - from > 3_660 * 86_400 {
-        return Err(ApiError::invalid("invalid_period", &[]));
-    }
-    Ok((
-        crate::dates::date(from),
-        crate::dates::date(to),
-        from,
-        to + 86_400,
-    ))
 }
 
 /// The advice desk's report over a period: questions per topic and per authority, hours to

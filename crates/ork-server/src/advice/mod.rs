@@ -72,6 +72,15 @@ pub(crate) fn web_routes() -> Router<AppState> {
         .route("/advice/report", get(web::report_page))
 }
 
+/// A query parameter's value; an empty one counts as absent.
+pub(crate) fn param<'a>(pairs: &'a [(String, String)], k: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
+
 /// The published articles that explain a rulebook step, a dataset or a form field:
 /// (id, title), for the links on those pages.
 pub fn links(
@@ -99,7 +108,7 @@ pub async fn report_of(
     if !(l.first || !l.authorities.is_empty() || p.has_role(Role::Operator)) {
         return Err(ApiError::of(StatusCode::FORBIDDEN, "advisor_required", &[]));
     }
-    let (from, to, a, b) = api::period(&crate::api::query_pairs(raw)?)?;
+    let (from, to, a, b) = period(&crate::api::query_pairs(raw)?)?;
     let qs = state
         .store
         .questions(&ork_store::QuestionScope::Created { from: a, to: b })
@@ -107,6 +116,32 @@ pub async fn report_of(
     let ms = state.store.question_messages_created(a, b).await?;
     let ds = state.store.deflections(a, b).await?;
     Ok(report::compute(&from, &to, &qs, &ms, &ds))
+}
+
+/// The period of a report: `from` and `to` as `YYYY-MM-DD`, both included (default: the
+/// last 30 days). Returns the unix bounds `[from, to + 1 day)`.
+pub fn period(pairs: &[(String, String)]) -> Result<(String, String, i64, i64), ApiError> {
+    let day = |s: &str| -> Result<i64, ApiError> {
+        crate::dates::parse_date(s).ok_or_else(|| ApiError::invalid("invalid_period", &[]))
+    };
+    let now = ork_store::now_unix();
+    let to = match param(pairs, "to") {
+        Some(s) => day(s)?,
+        None => now - now.rem_euclid(86_400),
+    };
+    let from = match param(pairs, "from") {
+        Some(s) => day(s)?,
+        None => to - 29 * 86_400,
+    };
+    if from > to || to - from > 3_660 * 86_400 {
+        return Err(ApiError::invalid("invalid_period", &[]));
+    }
+    Ok((
+        crate::dates::date(from),
+        crate::dates::date(to),
+        from,
+        to + 86_400,
+    ))
 }
 
 /// Every contact person (first-level advisors).

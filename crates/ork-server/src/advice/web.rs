@@ -2,7 +2,6 @@
 //! sending), the conversations (live through server-sent events and htmx), the advisors'
 //! queue, drafts and the report.
 
-use super::api::{filter_of, listed};
 use super::events::{self, Item};
 use super::kb as kbs;
 use super::service::{self, Ask, Asker, Context, Standing, Viewer};
@@ -294,7 +293,7 @@ pub async fn ask_post(
         Some(p) => service::ask(&state, Asker::User(p), &client, ask).await,
         None => match ork_domain::Email::parse(&get("email")) {
             Err(_) => Err(ApiError::invalid("invalid_email", &[])),
-            Ok(email) => match super::api::guest_limit(&state, &client) {
+            Ok(email) => match service::guest_limit(&state, &client) {
                 Err(e) => Err(e),
                 Ok(()) => service::ask(&state, Asker::Guest { email, lang }, &client, ask).await,
             },
@@ -359,12 +358,12 @@ pub async fn questions_page(
     let form = pairs(raw.as_deref());
     let l = service::levels(&state, &p).await?;
     let advisor = l.first || !l.authorities.is_empty();
-    let (qs, error) = match filter_of(&form) {
-        Ok(f) => (listed(&state, &p, &f).await?, None),
+    let (qs, error) = match service::filter_of(&form) {
+        Ok(f) => (service::listed(&state, &p, &f).await?, None),
         Err(e) => (Vec::new(), Some(e.message(lang).to_owned())),
     };
     let ids: Vec<i64> = qs.iter().filter_map(|q| q.assignee).collect();
-    let names = super::api::names(&state, ids).await?;
+    let names = service::names(&state, ids).await?;
     let orgs = state.store.list_orgs().await?;
     let now = ork_store::now_unix();
     let rows = qs
@@ -539,7 +538,7 @@ async fn question_page_of(
         .filter_map(|m| m.author_user)
         .chain(q.assignee)
         .collect();
-    let names = super::api::names(state, ids).await?;
+    let names = service::names(state, ids).await?;
     let orgs = state.store.list_orgs().await?;
     let lines = messages
         .iter()
@@ -806,7 +805,9 @@ pub async fn attachment(
 ) -> Result<Response, ApiError> {
     let form = pairs(raw.as_deref());
     let v = viewer_of(&state, &auth, &client, &id, form_value(&form, "key")).await?;
-    super::api::attachment_of(&state, &v, &id, &upload).await
+    Ok(super::api::download(
+        service::attachment(&state, &v, &id, &upload).await?,
+    ))
 }
 
 /// A draft in the list.
