@@ -948,5 +948,5 @@ pub async fn attachment(
     if !attached {
         return Err(gone());
     }
-    Ok(state.store.upload_content(upload).await?.ok_or_else(gone)?)
+    state.store.upload_content(upload).await?.ok_or_else(gone)
 }
