@@ -158,6 +158,13 @@ checks = { positive_data_acceptance = { expected-statuses = ["2xx", "3xx", "400"
 [[operations]]
 include-path-regex = '^/api/v1/(applications|applications/.*|uploads|parts/.*)$'
 checks = { positive_data_acceptance = { expected-statuses = ["2xx", "400", "401", "403", "404", "409", "413", "415", "422", "429"] } }
+
+# The advice desk: a question's datasets, application and attachments must exist (404); what
+# may be done depends on its state (409); "this answered my question" is counted at most 30
+# times an hour from one address (429).
+[[operations]]
+include-path-regex = '^/api/v1/(kb|kb/.*|questions|questions/.*|advice/.*)$'
+checks = { positive_data_acceptance = { expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"] } }
 EOF
 # The quick-test index is built in the background after start; until it is there, quick
 # tests answer 503. Waiting for it keeps the runs the same every time. Only the server's log
@@ -198,9 +205,11 @@ run() {
 failed=()
 # 1. Everything but the audit trail, as an applicant at a university. Revoking tokens is
 #    left to run 3: schemathesis would sooner or later revoke the token it runs with, and
-#    every operation after that would only answer 401.
-run "every operation as applicant@ku.demo.dk, but the audit trail and token revocation" "$work/applicant.token" \
-  --exclude-path-regex '^/api/v1/audit' --exclude-name 'DELETE /api/v1/tokens/{id}' || failed+=("applicant")
+#    every operation after that would only answer 401. A question's live event stream stays
+#    open for minutes by design, which a request-response checker takes for a hang: it is
+#    tested by the Rust suite (tests/it/advice.rs) instead.
+run "every operation as applicant@ku.demo.dk, but the audit trail, token revocation and event streams" "$work/applicant.token" \
+  --exclude-path-regex '^/api/v1/audit|/events$' --exclude-name 'DELETE /api/v1/tokens/{id}' || failed+=("applicant")
 if ! token_works "$work/applicant.token"; then
   echo "API check: the applicant's token stopped working during the run: its results are void" >&2
   failed+=("applicant's token")

@@ -66,6 +66,15 @@ test('a company asks, the advice desk refers to SDS, the expert answers live, an
   await co.reload();
   await expect(co.getByTestId('thread').locator('li')).toHaveCount(3);
   await checkA11y(co);
+  // The company replies with its protocol attached; the expert can open it.
+  await co.getByTestId('question-text').fill('Tak. Her er vores protokol.');
+  await co.getByTestId('question-files').setInputFiles({ name: 'protokol.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7\n% protokol\n') });
+  await co.getByTestId('question-send').click();
+  const attached = co.getByTestId('thread').locator('li').last().getByRole('link');
+  await expect(attached).toHaveCount(1);
+  const file = await expert.request.get(await attached.getAttribute('href'));
+  expect(file.status()).toBe(200);
+  expect((await file.body()).toString()).toContain('%PDF-1.7');
 
   // The answer becomes an article: the advisor drafts, another reviews and publishes.
   await adv.goto(url);
@@ -109,5 +118,25 @@ test('script in questions and answers stays text, in the page and in the live st
   await expect(co.getByTestId('line-first_level')).toContainText('<img src=y', { timeout: 15_000 });
   expect(await co.evaluate(() => window.__pwned)).toBeUndefined();
   expect(await co.locator('#thread img').count()).toBe(0);
+  // Made into an article draft, the script is text in the form, and it cannot be published
+  // until the reviewer writes it out.
+  await adv.getByTestId('question-draft').click();
+  await expect(adv.getByTestId('draft-form')).toBeVisible();
+  expect(await adv.evaluate(() => window.__pwned)).toBeUndefined();
+  const reviewer = await person(browser);
+  await signIn(reviewer, byEmail('advisor2@platform.demo.dk'));
+  await reviewer.goto(new URL(adv.url()).pathname);
+  for (const f of ['title_da', 'title_en', 'summary_da', 'summary_en', 'body_da', 'body_en']) {
+    const field = reviewer.getByTestId(`draft-${f}`);
+    if ((await field.inputValue()) === '') await field.fill('Tekst uden markup.');
+  }
+  await reviewer.getByTestId('draft-save').click();
+  await expect(reviewer.getByTestId('draft-error')).toContainText(/HTML/);
+  await reviewer.getByTestId('draft-publish').click();
+  await expect(reviewer.getByTestId('draft-error')).toBeVisible();
+  expect(await reviewer.evaluate(() => window.__pwned)).toBeUndefined();
+  await checkA11y(reviewer);
+  await reviewer.getByTestId('draft-reject').click();
+  await adv.goto(url);
   await adv.getByTestId('question-close').click();
 });

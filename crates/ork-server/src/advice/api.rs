@@ -82,9 +82,9 @@ fn summary(a: &Article, lang: Lang) -> ArticleSummary {
 /// tolerated); without `q`, every article by title. Anyone may read.
 #[utoipa::path(get, path = "/api/v1/kb", tag = "advice",
     params(
-        ("q" = Option<String>, Query, description = "Words to find (every word must match), at most 500 characters", max_length = 500),
+        ("q" = Option<String>, Query, description = "Words to find (every word must match; empty: every article), at most 500 characters", max_length = 500),
         ("lang" = Option<String>, Query, description = "da or en (default: the user's)", pattern = "^(da|en)$"),
-        ("topic" = Option<String>, Query, description = "Only this topic", pattern = "^(approvals|data|applying|agreements|analysis|costs|time|companies)$"),
+        ("topic" = Option<String>, Query, description = "Only this topic (empty: all)", pattern = "^(approvals|data|applying|agreements|analysis|costs|time|companies)?$"),
     ),
     responses((status = 200, body = ArticleList), (status = 400, description = "A bad language or topic, or a query over 500 characters", body = crate::api::ErrorBody)))]
 pub async fn kb_search(
@@ -171,6 +171,22 @@ pub struct ContextBody {
     pub application: Option<String>,
 }
 
+/// A JSON object read as `T` (serde would also take an array for a struct), or null.
+fn object_or_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    use serde::Deserialize;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        v @ serde_json::Value::Object(_) => serde_json::from_value(v)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+        _ => Err(serde::de::Error::custom("context must be an object")),
+    }
+}
+
 /// A question to ask.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -181,7 +197,7 @@ pub struct NewQuestionBody {
     /// The question, at most 10,000 characters.
     #[schema(min_length = 1, max_length = 10000, pattern = "\\S")]
     pub text: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object_or_null")]
     pub context: Option<ContextBody>,
     /// What it is about (default: the topic of the best-matching article).
     #[serde(default)]
@@ -246,6 +262,9 @@ pub async fn ask(
     user: Option<ApiUser>,
     ApiJson(b): ApiJson<NewQuestionBody>,
 ) -> Result<(StatusCode, Json<Asked>), ApiError> {
+    if b.email.as_ref().is_some_and(|e| e.chars().count() > 254) {
+        return Err(ApiError::invalid("invalid_email", &[]));
+    }
     let ctx = b.context.unwrap_or_default();
     let ask = Ask {
         subject: b.subject,
@@ -332,9 +351,9 @@ fn summary_of(
 /// authority's expert the questions referred to that authority. Latest activity first.
 #[utoipa::path(get, path = "/api/v1/questions", tag = "advice", security(("bearer" = []), ("session" = [])),
     params(
-        ("state" = Option<String>, Query, description = "Only this state", pattern = "^(unconfirmed|open|referred|answered|closed)$"),
-        ("topic" = Option<String>, Query, description = "Only this topic", pattern = "^(approvals|data|applying|agreements|analysis|costs|time|companies)$"),
-        ("assigned" = Option<String>, Query, description = "me, none or any (default)", pattern = "^(me|none|any)$"),
+        ("state" = Option<String>, Query, description = "Only this state (empty: all)", pattern = "^(unconfirmed|open|referred|answered|closed)?$"),
+        ("topic" = Option<String>, Query, description = "Only this topic (empty: all)", pattern = "^(approvals|data|applying|agreements|analysis|costs|time|companies)?$"),
+        ("assigned" = Option<String>, Query, description = "me, none or any (default, also when empty)", pattern = "^(me|none|any)?$"),
     ),
     responses((status = 200, body = QuestionList), (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody)))]
 pub async fn list(
@@ -358,7 +377,7 @@ pub async fn list(
 
 /// One line of a conversation.
 #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct MessageBody {
+pub struct QuestionLine {
     pub id: i64,
     /// Who wrote it: a name, "guest", or the platform for its own lines.
     pub author: String,
@@ -410,18 +429,22 @@ pub struct QuestionBody {
     pub suggestions: Vec<Suggestion>,
     /// For the first level: the authorities the routing rules propose, best first.
     pub proposed_authorities: Vec<String>,
-    pub messages: Vec<MessageBody>,
+    pub messages: Vec<QuestionLine>,
 }
 
 /// A line as the API shows it; `name` is its author's.
-pub(crate) fn message_body(question: &str, m: &QuestionMessage, name: Option<&str>) -> MessageBody {
+pub(crate) fn message_body(
+    question: &str,
+    m: &QuestionMessage,
+    name: Option<&str>,
+) -> QuestionLine {
     let author = match (m.role.as_str(), m.author_user, name) {
         ("system", _, _) => "Dataorkestrator".to_owned(),
         (_, Some(_), Some(n)) => n.to_owned(),
         (_, Some(_), None) => String::new(),
         (_, None, _) => "guest".to_owned(),
     };
-    MessageBody {
+    QuestionLine {
         id: m.id,
         author,
         role: m.role.clone(),
@@ -534,7 +557,7 @@ pub struct NewMessageBody {
 #[utoipa::path(post, path = "/api/v1/questions/{id}/messages", tag = "advice", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path, description = "Question id", pattern = "^q-[a-z0-9]{12}$")),
     request_body = NewMessageBody,
-    responses((status = 201, body = MessageBody),
+    responses((status = 201, body = QuestionLine),
         (status = 400, description = "Empty or over 10,000 characters, or over 5 attachments", body = crate::api::ErrorBody),
         (status = 401, body = crate::api::ErrorBody),
         (status = 403, description = "Referred elsewhere: not your authority's to answer now", body = crate::api::ErrorBody),
@@ -546,7 +569,7 @@ pub async fn write(
     ApiUser(p): ApiUser,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<NewMessageBody>,
-) -> Result<(StatusCode, Json<MessageBody>), ApiError> {
+) -> Result<(StatusCode, Json<QuestionLine>), ApiError> {
     let v = viewer(p);
     let (q, msg) = service::write(
         &state,
@@ -633,7 +656,7 @@ pub async fn close(
 /// An assignment.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AssignBody {
+pub struct QuestionAssign {
     /// The advisor's e-mail (an advisor of the level that holds it), or null for no one.
     #[schema(max_length = 254)]
     pub advisor: Option<String>,
@@ -642,8 +665,8 @@ pub struct AssignBody {
 /// Gives the question to an advisor of the level that holds it, or to no one.
 #[utoipa::path(post, path = "/api/v1/questions/{id}/assign", tag = "advice", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path, description = "Question id", pattern = "^q-[a-z0-9]{12}$")),
-    request_body = AssignBody,
-    responses((status = 200, body = QuestionBody), (status = 401, body = crate::api::ErrorBody),
+    request_body = QuestionAssign,
+    responses((status = 200, body = QuestionBody), (status = 400, description = "Not the JSON body described", body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody),
         (status = 403, description = "Not an advisor of the level that holds it", body = crate::api::ErrorBody),
         (status = 404, description = "No such question, or no such advisor there", body = crate::api::ErrorBody),
         (status = 409, description = "Closed", body = crate::api::ErrorBody)))]
@@ -652,7 +675,7 @@ pub async fn assign(
     client: ClientAddr,
     ApiUser(p): ApiUser,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<AssignBody>,
+    ApiJson(b): ApiJson<QuestionAssign>,
 ) -> Result<Json<QuestionBody>, ApiError> {
     let lang = p.user.lang;
     let q = service::assign(&state, &p, &client, &id, b.advisor.as_deref()).await?;
@@ -786,7 +809,7 @@ pub struct NewDraftBody {
 /// question, once it is answered). Another advisor reviews it before it is published.
 #[utoipa::path(post, path = "/api/v1/kb/drafts", tag = "advice", security(("bearer" = []), ("session" = [])),
     request_body = NewDraftBody,
-    responses((status = 201, body = DraftBody), (status = 401, body = crate::api::ErrorBody),
+    responses((status = 201, body = DraftBody), (status = 400, description = "Not the JSON body described", body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody),
         (status = 403, description = "Not an advisor", body = crate::api::ErrorBody),
         (status = 404, body = crate::api::ErrorBody),
         (status = 409, description = "No advisor has answered yet", body = crate::api::ErrorBody)))]
@@ -834,10 +857,11 @@ pub struct DraftEdit {
     pub summary_da: String,
     #[schema(max_length = 500, pattern = "^[^\\x00-\\x1f]*$")]
     pub summary_en: String,
-    /// Markdown without HTML.
-    #[schema(max_length = 20000, pattern = "^[^<]*$")]
+    /// Markdown; HTML is refused (400).
+    #[schema(max_length = 20000)]
     pub body_da: String,
-    #[schema(max_length = 20000, pattern = "^[^<]*$")]
+    /// Markdown; HTML is refused (400).
+    #[schema(max_length = 20000)]
     pub body_en: String,
 }
 
@@ -914,16 +938,16 @@ pub async fn reject(
 /// first answer and to resolution, the share resolved at the first level, and the articles
 /// that deflected questions (advisors and operators).
 #[utoipa::path(get, path = "/api/v1/advice/report", tag = "advice", security(("bearer" = []), ("session" = [])),
-    params(("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (default: 29 days before `to`)", pattern = "^\\d{4}-\\d{2}-\\d{2}$"),
-        ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD (default: today)", pattern = "^\\d{4}-\\d{2}-\\d{2}$")),
-    responses((status = 200, body = super::report::Report),
+    params(("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (default, also when empty: 29 days before `to`)", pattern = "^(\\d{4}-\\d{2}-\\d{2})?$"),
+        ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD (default, also when empty: today)", pattern = "^(\\d{4}-\\d{2}-\\d{2})?$")),
+    responses((status = 200, body = super::report::AdviceReport),
         (status = 400, description = "A bad date, or `from` after `to`, or over ten years", body = crate::api::ErrorBody),
         (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
 pub async fn report(
     State(state): State<AppState>,
     ApiUser(p): ApiUser,
     RawQuery(raw): RawQuery,
-) -> Result<Json<super::report::Report>, ApiError> {
+) -> Result<Json<super::report::AdviceReport>, ApiError> {
     Ok(Json(super::report_of(&state, &p, raw.as_deref()).await?))
 }
 
@@ -964,7 +988,7 @@ pub async fn contacts(
 #[utoipa::path(put, path = "/api/v1/advice/contacts/{org}", tag = "advice", security(("bearer" = []), ("session" = [])),
     params(("org" = String, Path, description = "Organisation id", pattern = "^[a-z](-?[a-z0-9])+$", max_length = 40)),
     request_body = ContactBody,
-    responses((status = 200, body = ContactList), (status = 401, body = crate::api::ErrorBody),
+    responses((status = 200, body = ContactList), (status = 400, description = "Not the JSON body described", body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody),
         (status = 403, description = "Not a first-level advisor", body = crate::api::ErrorBody),
         (status = 404, description = "No such organisation or advisor", body = crate::api::ErrorBody)))]
 pub async fn set_contact(

@@ -10,6 +10,9 @@ use ork_catalog::search::Match;
 use ork_domain::Lang;
 use ork_store::StoredArticle;
 
+/// The longest article text per language, in characters.
+pub const MAX_BODY: usize = 20_000;
+
 /// Most articles a search returns.
 pub const MAX_RESULTS: usize = 50;
 
@@ -225,7 +228,7 @@ fn check_draft(t: &DraftText) -> Result<(), ApiError> {
         }
     }
     for (name, v) in [("body_da", &t.body_da), ("body_en", &t.body_en)] {
-        if ork_catalog::markdown::check(v).is_err() {
+        if v.chars().count() > MAX_BODY || ork_catalog::markdown::check(v).is_err() {
             return Err(ApiError::invalid("invalid_draft_body", &[("field", &name)]));
         }
     }
@@ -307,6 +310,16 @@ pub async fn review(
                 "draft_incomplete",
                 &[("list", &missing.join(", "))],
             ));
+        }
+        // A draft made from a conversation holds what people wrote: no HTML goes out.
+        for (name, v) in [("body_da", &a.body_da), ("body_en", &a.body_en)] {
+            if ork_catalog::markdown::check(v).is_err() {
+                return Err(ApiError::of(
+                    StatusCode::CONFLICT,
+                    "invalid_draft_body",
+                    &[("field", &name)],
+                ));
+            }
         }
     }
     let mut tx = state.store.write().await?;

@@ -70,6 +70,10 @@ pub(crate) fn web_routes() -> Router<AppState> {
         .route("/questions/{id}/stream", get(web::question_stream))
         .route("/questions/{id}/attachments/{upload}", get(web::attachment))
         .route("/advice/report", get(web::report_page))
+        .route(
+            "/advice/contacts",
+            get(web::contacts_page).post(web::contacts_post),
+        )
 }
 
 /// A query parameter's value; an empty one counts as absent.
@@ -103,7 +107,7 @@ pub async fn report_of(
     state: &AppState,
     p: &Principal,
     raw: Option<&str>,
-) -> Result<report::Report, ApiError> {
+) -> Result<report::AdviceReport, ApiError> {
     let l = service::levels(state, p).await?;
     if !(l.first || !l.authorities.is_empty() || p.has_role(Role::Operator)) {
         return Err(ApiError::of(StatusCode::FORBIDDEN, "advisor_required", &[]));

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 /// The report over one period.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct Report {
+pub struct AdviceReport {
     /// The period, `YYYY-MM-DD`, both days included.
     pub from: String,
     pub to: String,
@@ -70,7 +70,7 @@ pub fn compute(
     questions: &[Question],
     messages: &[QuestionMessage],
     deflections: &[(String, i64)],
-) -> Report {
+) -> AdviceReport {
     let asked: Vec<&Question> = questions
         .iter()
         .filter(|q| q.state != "unconfirmed")
@@ -123,7 +123,7 @@ pub fn compute(
             .cmp(&a.count)
             .then_with(|| a.article.cmp(&b.article))
     });
-    Report {
+    AdviceReport {
         from: from.to_owned(),
         to: to.to_owned(),
         questions: asked.len() as u64,

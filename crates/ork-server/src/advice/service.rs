@@ -147,8 +147,7 @@ pub async fn standing_of(
 
 fn clean_text(s: &str, max: usize, key: &'static str) -> Result<String, ApiError> {
     let t = s.trim();
-    let n = t.chars().count();
-    if n == 0 || n > max {
+    if t.is_empty() || s.chars().count() > max {
         return Err(ApiError::invalid(key, &[("max", &max)]));
     }
     if t.chars()
@@ -221,8 +220,7 @@ pub fn suggestions(state: &AppState, subject: &str, text: &str) -> Vec<String> {
 }
 
 fn check_page(p: &str) -> Result<String, ApiError> {
-    let p = p.trim();
-    if p.is_empty()
+    if p.chars().count() < 2
         || p.chars().count() > 500
         || !p.starts_with('/')
         || p.starts_with("//")

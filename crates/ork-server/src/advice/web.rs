@@ -331,6 +331,7 @@ struct QuestionsPage {
     c: Chrome,
     rows: Vec<QuestionRow>,
     advisor: bool,
+    first_level: bool,
     state: String,
     topic: String,
     assigned: String,
@@ -393,6 +394,7 @@ pub async fn questions_page(
         &QuestionsPage {
             rows,
             advisor,
+            first_level: l.first,
             state: get("state"),
             topic: get("topic"),
             assigned: get("assigned"),
@@ -668,16 +670,19 @@ pub async fn question_page(
     Ok(render(lang, &page))
 }
 
-/// POST /questions/{id}: `action` = write | refer | close | take | release | draft.
+/// POST /questions/{id}: `action` = write (with files chosen, for a signed-in asker) |
+/// refer | close | take | release | draft.
 pub async fn question_post(
     State(state): State<AppState>,
     c: Chrome,
     client: ClientAddr,
     auth: Auth,
     Path(id): Path<String>,
-    axum::Form(form): axum::Form<Vec<(String, String)>>,
+    headers: HeaderMap,
+    body: axum::body::Body,
 ) -> Result<Response, ApiError> {
     let lang = c.t.lang;
+    let (form, files) = crate::applications::form_page::read_body(&headers, body).await?;
     let get = |k: &str| form_value(&form, k).to_owned();
     let key = get("key");
     let v = viewer_of(&state, &auth, &client, &id, &key).await?;
@@ -691,9 +696,12 @@ pub async fn question_post(
     };
     let action = get("action");
     let result: Result<Response, ApiError> = match (action.as_str(), &v) {
-        ("write", _) => service::write(&state, &v, &client, &id, &get("text"), &[])
-            .await
-            .map(|_| back("write")),
+        ("write", _) => match keep_files(&state, &v, &client, files).await {
+            Ok(ids) => service::write(&state, &v, &client, &id, &get("text"), &ids)
+                .await
+                .map(|_| back("write")),
+            Err(e) => Err(e),
+        },
         ("close", _) => service::close(&state, &v, &client, &id)
             .await
             .map(|_| back("close")),
@@ -737,6 +745,40 @@ pub async fn question_post(
         }
         Err(e) => Err(e),
     }
+}
+
+/// Keeps the files chosen with a line (a signed-in user's uploads, checked as every upload
+/// is); their ids.
+async fn keep_files(
+    state: &AppState,
+    v: &Viewer,
+    client: &ClientAddr,
+    files: Vec<(String, String, Option<String>, axum::body::Bytes)>,
+) -> Result<Vec<String>, ApiError> {
+    let files: Vec<_> = files.into_iter().filter(|f| f.0 == "attachment").collect();
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Viewer::User(p) = v else {
+        return Err(ApiError::of(
+            StatusCode::FORBIDDEN,
+            "guest_no_application",
+            &[],
+        ));
+    };
+    if files.len() > service::MAX_ATTACHMENTS {
+        return Err(ApiError::invalid(
+            "too_many_attachments",
+            &[("max", &service::MAX_ATTACHMENTS)],
+        ));
+    }
+    let mut ids = Vec::new();
+    for (_, name, declared, content) in files {
+        let kept =
+            crate::applications::uploads::keep(state, p, client, &name, declared, &content).await?;
+        ids.push(kept.id);
+    }
+    Ok(ids)
 }
 
 /// GET /questions/{id}/stream[?key=]: the conversation's new lines as HTML for htmx.
@@ -972,7 +1014,7 @@ pub async fn draft_save(
 #[template(path = "advice_report.html")]
 struct ReportPage {
     c: Chrome,
-    r: Option<super::report::Report>,
+    r: Option<super::report::AdviceReport>,
     from: String,
     to: String,
     /// (name, count).
@@ -1051,4 +1093,104 @@ pub async fn report_page(
             c,
         },
     ))
+}
+
+#[derive(Template)]
+#[template(path = "advice_contacts.html")]
+struct ContactsPage {
+    c: Chrome,
+    /// (organisation name, advisor e-mail).
+    rows: Vec<(String, String)>,
+    /// Applicant organisations: (id, name).
+    orgs: Vec<(String, String)>,
+    /// First-level advisors: (e-mail, name).
+    advisors: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+async fn contacts_page_of(
+    state: &AppState,
+    c: Chrome,
+    p: &Principal,
+    error: Option<String>,
+) -> Result<ContactsPage, ApiError> {
+    let lang = c.t.lang;
+    let contacts = super::contacts(state, p).await?;
+    let all = state.store.list_orgs().await?;
+    let rows = contacts
+        .into_iter()
+        .map(|x| (org_name(&all, &x.organisation, lang), x.advisor))
+        .collect();
+    let mut orgs: Vec<(String, String)> = all
+        .iter()
+        .filter(|o| {
+            !matches!(
+                o.kind,
+                ork_domain::OrgKind::Authority(_) | ork_domain::OrgKind::PlatformOperator
+            )
+        })
+        .map(|o| {
+            (
+                o.id.to_string(),
+                lang.pick(&o.name_da, &o.name_en).to_owned(),
+            )
+        })
+        .collect();
+    orgs.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut advisors = Vec::new();
+    for o in all
+        .iter()
+        .filter(|o| o.kind == ork_domain::OrgKind::PlatformOperator)
+    {
+        for id in state
+            .store
+            .users_with_role(o.id.as_str(), "advisor")
+            .await?
+        {
+            if let Some(u) = state.store.user_by_id(id).await? {
+                advisors.push((u.email.to_string(), u.name));
+            }
+        }
+    }
+    Ok(ContactsPage {
+        c,
+        rows,
+        orgs,
+        advisors,
+        error,
+    })
+}
+
+/// GET /advice/contacts (first-level advisors): each organisation's contact person.
+pub async fn contacts_page(
+    State(state): State<AppState>,
+    c: Chrome,
+    WebUser(p): WebUser,
+) -> Result<Response, ApiError> {
+    let lang = c.t.lang;
+    Ok(render(lang, &contacts_page_of(&state, c, &p, None).await?))
+}
+
+/// POST /advice/contacts (`org`, `advisor`; an empty advisor removes the contact person).
+pub async fn contacts_post(
+    State(state): State<AppState>,
+    c: Chrome,
+    client: ClientAddr,
+    WebUser(p): WebUser,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let lang = c.t.lang;
+    let advisor = form_value(&form, "advisor");
+    let advisor = (!advisor.is_empty()).then_some(advisor);
+    match super::set_contact(&state, &p, &client, form_value(&form, "org"), advisor).await {
+        Ok(()) => Ok(Redirect::to("/advice/contacts").into_response()),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+            let status = e.status;
+            let page = contacts_page_of(&state, c, &p, Some(e.message(lang).to_owned())).await?;
+            let mut res = render(lang, &page);
+            *res.status_mut() = status;
+            Ok(res)
+        }
+        Err(e) => Err(e),
+    }
 }

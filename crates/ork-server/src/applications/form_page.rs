@@ -566,7 +566,7 @@ pub async fn show(
 type Chosen = (String, String, Option<String>, axum::body::Bytes);
 
 /// The page's inputs and its chosen files, from a urlencoded or multipart body.
-async fn read_body(
+pub(crate) async fn read_body(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(Vec<(String, String)>, Vec<Chosen>), ApiError> {

@@ -9,7 +9,7 @@ pub mod amend;
 mod amend_page;
 pub mod api;
 pub mod dto;
-mod form_page;
+pub(crate) mod form_page;
 mod form_read;
 pub mod service;
 pub mod submit;

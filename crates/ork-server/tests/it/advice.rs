@@ -505,6 +505,10 @@ async fn bad_input_body(db: TestDb) {
             "invalid_topic",
         ),
         (
+            json!({"subject": "S", "text": "T", "context": [null, null]}),
+            "invalid_json",
+        ),
+        (
             json!({"subject": "S", "text": "T", "context": {"page": "https://evil.example/"}}),
             "invalid_context_page",
         ),
@@ -732,6 +736,27 @@ async fn contact_body(db: TestDb) {
         get(&mut first, "/api/v1/questions?assigned=none").await.1["questions"][0]["id"],
         id
     );
+    // The same in the portal.
+    let res = first
+        .post_form(
+            "/advice/contacts",
+            &[("org", "othercorp"), ("advisor", "first@platform.example")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = first.get("/advice/contacts").await.text().await.unwrap();
+    assert!(
+        html.contains("first@platform.example") && html.contains("othercorp"),
+        "{html}"
+    );
+    assert_eq!(
+        bo.get("/advice/contacts").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let res = first
+        .post_form("/advice/contacts", &[("org", "othercorp"), ("advisor", "")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
     // Removing the contact person.
     let (s, list) = call(
         &mut first,
@@ -862,5 +887,87 @@ async fn guest_body(db: TestDb) {
     assert_eq!(
         (s, code(&e)),
         (StatusCode::TOO_MANY_REQUESTS, "guest_rate_limited")
+    );
+}
+
+both_backends!(
+    attachments_go_with_a_question_to_whoever_may_see_it,
+    attachments_body
+);
+async fn attachments_body(db: TestDb) {
+    use crate::applications::upload;
+    let app = TestApp::spawn(db).await;
+    advisors(&app).await;
+    let mut bo = Browser::signed_in(&app, "bo@demofarma.example", PW).await;
+    let mut co = Browser::signed_in(&app, "co@demofarma.example", PW).await;
+    let mut other = Browser::signed_in(&app, "other@othercorp.example", PW).await;
+    let mut first = Browser::signed_in(&app, "first@platform.example", PW).await;
+    // Over the limit: refused before anything is kept.
+    let big = vec![b'a'; 10 * 1024 * 1024 + 1];
+    let (s, _) = upload(&mut bo, "big.txt", "text/plain", &big).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+    let (s, up) = upload(
+        &mut bo,
+        "protocol.pdf",
+        "application/pdf",
+        b"%PDF-1.7\n% draft protocol\n",
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{up}");
+    let upl = up["id"].as_str().unwrap();
+    // Someone else's upload cannot be attached.
+    let (s, e) = call(
+        &mut co,
+        Method::POST,
+        "/api/v1/questions",
+        json!({"subject": "S", "text": "T", "attachments": [upl]}),
+    )
+    .await;
+    assert_eq!(
+        (s, code(&e)),
+        (StatusCode::NOT_FOUND, "attachment_not_found")
+    );
+    let (s, asked) = call(
+        &mut bo,
+        Method::POST,
+        "/api/v1/questions",
+        json!({"subject": "Is our protocol enough?", "text": "See the attached draft.", "attachments": [upl]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{asked}");
+    let id = asked["id"].as_str().unwrap();
+    let (_, q) = get(&mut first, &format!("/api/v1/questions/{id}")).await;
+    let href = q["messages"][0]["attachments"][0]["href"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = first.get(&href).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("protocol.pdf")
+    );
+    assert!(res.bytes().await.unwrap().starts_with(b"%PDF-1.7"));
+    for b in [&mut other, &mut co] {
+        assert_eq!(b.get(&href).await.status(), StatusCode::NOT_FOUND);
+    }
+    // Only files attached to the question are served through it.
+    let (_, up2) = upload(
+        &mut bo,
+        "other.pdf",
+        "application/pdf",
+        b"%PDF-1.7\n% other\n",
+    )
+    .await;
+    let not_attached = format!(
+        "/api/v1/questions/{id}/attachments/{}",
+        up2["id"].as_str().unwrap()
+    );
+    assert_eq!(
+        first.get(&not_attached).await.status(),
+        StatusCode::NOT_FOUND
     );
 }
