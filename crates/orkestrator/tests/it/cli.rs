@@ -102,7 +102,7 @@ async fn demo_body(db: TestDb) {
         .collect();
     assert_eq!(
         lines.len(),
-        17,
+        19,
         "every demo user is printed once with a password: {text}"
     );
     assert!(
@@ -204,7 +204,7 @@ async fn demo_body(db: TestDb) {
         stdout(&run(&db.url, &data, &["user", "list"], None))
             .lines()
             .count(),
-        17
+        19
     );
 
     // Operator commands.
