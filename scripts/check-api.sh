@@ -108,6 +108,7 @@ token_works() {
 }
 issue_token applicant@ku.demo.dk api-check "$work/applicant.token"
 issue_token auditor@datatilsynet.demo.dk api-check "$work/auditor.token"
+issue_token advisor@platform.demo.dk api-check "$work/advisor.token"
 issue_token applicant@ku.demo.dk api-check-revoke "$work/revoke.token"
 # The demo's granted application has a permit: it verifies with PyJWT against the JWKS the
 # server publishes, and a changed byte, another key or alg none are refused.
@@ -204,7 +205,7 @@ run() {
 }
 failed=()
 # 1. Everything but the audit trail, as an applicant at a university. Revoking tokens is
-#    left to run 3: schemathesis would sooner or later revoke the token it runs with, and
+#    left to run 4: schemathesis would sooner or later revoke the token it runs with, and
 #    every operation after that would only answer 401. A question's live event stream stays
 #    open for minutes by design, which a request-response checker takes for a hang: it is
 #    tested by the Rust suite (tests/it/advice.rs) instead.
@@ -221,7 +222,15 @@ if ! token_works "$work/auditor.token"; then
   echo "API check: the auditor's token stopped working during the run: its results are void" >&2
   failed+=("auditor's token")
 fi
-# 3. Token revocation, with a token of its own, last: it may revoke any of the applicant's
+# 3. The advice desk as a first-level advisor: the queue, referral, drafts, the report and
+#    contact persons answer only advisors.
+run "the advice desk as advisor@platform.demo.dk" "$work/advisor.token" \
+  --include-path-regex '^/api/v1/(kb|questions|advice)' --exclude-path-regex '/events$' || failed+=("advisor")
+if ! token_works "$work/advisor.token"; then
+  echo "API check: the advisor's token stopped working during the run: its results are void" >&2
+  failed+=("advisor's token")
+fi
+# 4. Token revocation, with a token of its own, last: it may revoke any of the applicant's
 #    tokens, its own included (after which it gets the documented 401).
 run "token revocation as applicant@ku.demo.dk" "$work/revoke.token" \
   --include-name 'DELETE /api/v1/tokens/{id}' || failed+=("token revocation")
@@ -234,4 +243,4 @@ if [ ${#failed[@]} -gt 0 ]; then
   echo "the \`st replay\` hints do not apply: their crash files were in the scratch directory, which is gone." >&2
   exit 1
 fi
-echo "API check: schemathesis found nothing in 3 runs."
+echo "API check: schemathesis found nothing in 4 runs."

@@ -17,6 +17,13 @@ use ork_advice::Article;
 use ork_domain::Lang;
 use ork_store::{Question, QuestionMessage};
 
+/// A page shown again with what went wrong, under the error's status.
+fn with_status(lang: Lang, page: &impl Template, status: StatusCode) -> Response {
+    let mut res = render(lang, page);
+    *res.status_mut() = status;
+    res
+}
+
 fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
     crate::api::query_pairs(raw).unwrap_or_default()
 }
@@ -250,9 +257,7 @@ pub async fn ask_post(
             return Err(e);
         }
         page.error = Some(e.message(lang).to_owned());
-        let mut res = render(lang, &page);
-        *res.status_mut() = e.status;
-        Ok(res)
+        Ok(with_status(lang, &page, e.status))
     };
     if get("action") != "send" {
         let checked = service::check_subject(&get("subject"))
@@ -739,9 +744,7 @@ pub async fn question_post(
                 None,
             )
             .await?;
-            let mut res = render(lang, &page);
-            *res.status_mut() = status;
-            Ok(res)
+            Ok(with_status(lang, &page, status))
         }
         Err(e) => Err(e),
     }
@@ -1002,9 +1005,7 @@ pub async fn draft_save(
                 page.a.body_da = get("body_da");
                 page.a.body_en = get("body_en");
             }
-            let mut res = render(lang, &page);
-            *res.status_mut() = status;
-            Ok(res)
+            Ok(with_status(lang, &page, status))
         }
         Err(e) => Err(e),
     }
@@ -1187,9 +1188,7 @@ pub async fn contacts_post(
         Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
             let status = e.status;
             let page = contacts_page_of(&state, c, &p, Some(e.message(lang).to_owned())).await?;
-            let mut res = render(lang, &page);
-            *res.status_mut() = status;
-            Ok(res)
+            Ok(with_status(lang, &page, status))
         }
         Err(e) => Err(e),
     }
