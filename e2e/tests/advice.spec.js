@@ -2,8 +2,17 @@ const { test, expect } = require('@playwright/test');
 const { demoUsers, checkA11y, signIn } = require('./helpers');
 
 const byEmail = (email) => demoUsers().find((u) => u.email === email);
-// Each person in a browser context of their own (their own cookies).
-const person = async (browser) => (await browser.newContext()).newPage();
+// Each person in a browser context of their own (their own cookies), closed after the test
+// so no live stream outlasts it.
+const contexts = [];
+const person = async (browser) => {
+  const context = await browser.newContext();
+  contexts.push(context);
+  return context.newPage();
+};
+test.afterEach(async () => {
+  for (const c of contexts.splice(0)) await c.close();
+});
 
 test('a company asks, the advice desk refers to SDS, the expert answers live, and the answer becomes an article', async ({ browser }) => {
   // Anyone reads the knowledge base.
