@@ -75,6 +75,7 @@ pub async fn serve(state: AppState, on_bound: impl FnOnce(SocketAddr)) -> anyhow
     on_bound(addr);
     tracing::info!(%addr, backend = state.store.backend().name(), "serving");
     notifications::delivery::spawn_worker(state.clone());
+    advice::spawn_refresher(state.clone());
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

@@ -663,20 +663,24 @@ impl WriteTx {
         Ok(true)
     }
 
-    /// Gives a question to an advisor (or to no one). `Ok(false)` when it is closed.
+    /// Gives a question held by `holder` to an advisor (or to no one). `Ok(false)` when it
+    /// is closed or another level holds it now (a referral in the meantime).
     pub async fn assign_question(
         &mut self,
         src: &AuditSource,
         id: &str,
+        holder: &str,
         assignee: Option<i64>,
     ) -> Result<bool> {
-        let n =
-            sqlx::query("UPDATE questions SET assignee = $1 WHERE id = $2 AND state <> 'closed'")
-                .bind(assignee)
-                .bind(id.to_owned())
-                .execute(self.conn())
-                .await?
-                .rows_affected();
+        let n = sqlx::query(
+            "UPDATE questions SET assignee = $1 WHERE id = $2 AND state <> 'closed' AND holder = $3",
+        )
+        .bind(assignee)
+        .bind(id.to_owned())
+        .bind(holder.to_owned())
+        .execute(self.conn())
+        .await?
+        .rows_affected();
         if n == 1 {
             self.audit(
                 src,
@@ -698,13 +702,20 @@ impl WriteTx {
         by: Option<i64>,
     ) -> Result<bool> {
         let now = now_unix();
-        let level = q.first_answer_at.map(|_| {
-            if q.holder == "first_level" {
-                "first"
-            } else {
-                "second"
-            }
-        });
+        // Resolved at the second level only when an authority's expert answered; at the
+        // first when only the platform's advisors did; not resolved without an answer.
+        let experts: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM question_messages WHERE question_id = $1 AND role = 'second_level' AND internal = 0",
+        )
+        .bind(q.id.clone())
+        .fetch_one(self.conn())
+        .await?
+        .try_get(0)?;
+        let level = match (experts > 0, q.first_answer_at.is_some()) {
+            (true, _) => Some("second"),
+            (false, true) => Some("first"),
+            (false, false) => None,
+        };
         let n = sqlx::query(
             "UPDATE questions SET state = 'closed', closed_at = $1, resolved_level = $2, last_at = $1 \
              WHERE id = $3 AND state = $4",
@@ -853,14 +864,15 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Writes an article draft.
+    /// Writes an article draft; `Ok(false)` when its id is taken (the caller picks another).
     pub async fn create_article_draft(
         &mut self,
         src: &AuditSource,
         a: &StoredArticle,
-    ) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO kb_articles ({A_COLUMNS}) VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, NULL)"
+    ) -> Result<bool> {
+        let n = sqlx::query(&format!(
+            "INSERT INTO kb_articles ({A_COLUMNS}) VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, NULL) \
+             ON CONFLICT (id) DO NOTHING"
         ))
         .bind(a.id.clone())
         .bind(a.owner.clone())
@@ -876,7 +888,11 @@ impl WriteTx {
         .bind(a.created_by)
         .bind(a.created_at)
         .execute(self.conn())
-        .await?;
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
         self.audit(
             src,
             "kb.draft",
@@ -885,7 +901,7 @@ impl WriteTx {
             json!({"from_question": a.from_question, "owner": a.owner}),
         )
         .await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Saves a draft's edited text. `Ok(false)` when it is no longer a draft.

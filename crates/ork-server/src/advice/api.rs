@@ -831,11 +831,8 @@ pub async fn drafts(
     State(state): State<AppState>,
     ApiUser(p): ApiUser,
 ) -> Result<Json<DraftList>, ApiError> {
-    kbs::require_advisor(&state, &p).await?;
     Ok(Json(DraftList {
-        drafts: state
-            .store
-            .stored_articles(None)
+        drafts: kbs::visible_drafts(&state, &p)
             .await?
             .iter()
             .map(draft_body)

@@ -157,7 +157,7 @@ pub async fn draft(
         Standing::Expert(o) => o.clone(),
         _ => "platform".to_owned(),
     };
-    let a = StoredArticle {
+    let mut a = StoredArticle {
         id: new_article_id(state, &q.subject).await?,
         state: "draft".into(),
         owner,
@@ -175,10 +175,17 @@ pub async fn draft(
         reviewed_by: None,
         reviewed_at: None,
     };
-    let mut tx = state.store.write().await?;
-    tx.create_article_draft(&p.audit_source(client, Some(a.owner.clone())), &a)
-        .await?;
-    tx.commit().await?;
+    // Two drafts from one subject at once: the second takes the next free id.
+    let src = p.audit_source(client, Some(a.owner.clone()));
+    loop {
+        let mut tx = state.store.write().await?;
+        if tx.create_article_draft(&src, &a).await? {
+            tx.commit().await?;
+            break;
+        }
+        drop(tx);
+        a.id = new_article_id(state, &q.subject).await?;
+    }
     state
         .store
         .stored_article(&a.id)
@@ -194,6 +201,44 @@ pub async fn require_advisor(state: &AppState, p: &Principal) -> Result<(), ApiE
     } else {
         Err(ApiError::of(StatusCode::FORBIDDEN, "advisor_required", &[]))
     }
+}
+
+/// Whether an advisor may see and review an article written on the platform: the first
+/// level every one; an authority's experts those their authority owns.
+fn may_handle(l: &service::Levels, owner: &str) -> bool {
+    l.first || l.authorities.iter().any(|a| a == owner)
+}
+
+/// The articles written on the platform that the advisor may see, newest first.
+pub async fn visible_drafts(
+    state: &AppState,
+    p: &Principal,
+) -> Result<Vec<StoredArticle>, ApiError> {
+    require_advisor(state, p).await?;
+    let l = service::levels(state, p).await?;
+    Ok(state
+        .store
+        .stored_articles(None)
+        .await?
+        .into_iter()
+        .filter(|a| may_handle(&l, &a.owner))
+        .collect())
+}
+
+/// One article written on the platform, for an advisor who may handle it (404 otherwise).
+pub async fn draft_for(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+) -> Result<StoredArticle, ApiError> {
+    require_advisor(state, p).await?;
+    let l = service::levels(state, p).await?;
+    state
+        .store
+        .stored_article(id)
+        .await?
+        .filter(|a| may_handle(&l, &a.owner))
+        .ok_or_else(not_found)
 }
 
 /// A draft's text as edited.
@@ -250,9 +295,8 @@ pub async fn edit(
     id: &str,
     t: DraftText,
 ) -> Result<StoredArticle, ApiError> {
-    require_advisor(state, p).await?;
     check_draft(&t)?;
-    let mut a = find_draft(state, id).await?;
+    let mut a = draft_for(state, p, id).await?;
     if a.state != "draft" {
         return Err(not_a_draft());
     }
@@ -283,8 +327,7 @@ pub async fn review(
     id: &str,
     publish: bool,
 ) -> Result<StoredArticle, ApiError> {
-    require_advisor(state, p).await?;
-    let a = find_draft(state, id).await?;
+    let a = draft_for(state, p, id).await?;
     if a.state != "draft" {
         return Err(not_a_draft());
     }

@@ -18,7 +18,7 @@ pub mod service;
 mod state;
 mod web;
 
-pub use state::{AdviceLoadError, AdviceState};
+pub use state::{AdviceLoadError, AdviceState, spawn_refresher};
 
 use crate::auth::{ClientAddr, Principal};
 use crate::{ApiError, AppState};

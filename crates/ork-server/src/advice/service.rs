@@ -94,6 +94,15 @@ pub fn not_found() -> ApiError {
     ApiError::of(StatusCode::NOT_FOUND, "question_not_found", &[])
 }
 
+/// Whether `id` has a question id's shape (`q-` and 12 letters and digits).
+pub fn is_question_id(id: &str) -> bool {
+    id.strip_prefix("q-").is_some_and(|r| {
+        r.len() == 12
+            && r.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
+}
+
 /// The question and how the viewer stands to it; 404 when they may not see it.
 pub async fn find(
     state: &AppState,
@@ -220,12 +229,9 @@ pub fn suggestions(state: &AppState, subject: &str, text: &str) -> Vec<String> {
 }
 
 fn check_page(p: &str) -> Result<String, ApiError> {
-    if p.chars().count() < 2
-        || p.chars().count() > 500
-        || !p.starts_with('/')
-        || p.starts_with("//")
-        || p.chars().any(|c| c.is_control())
-    {
+    // A path on this site, as the portal's return addresses are (no `//`, `\`, scheme or
+    // control character: nothing a browser would take to another site).
+    if p.chars().count() < 2 || p.chars().count() > 500 || crate::web::safe_next(Some(p)) != p {
         return Err(ApiError::invalid("invalid_context_page", &[]));
     }
     Ok(p.to_owned())
@@ -525,16 +531,14 @@ fn moved() -> ApiError {
     ApiError::of(StatusCode::CONFLICT, "question_moved", &[])
 }
 
-/// Writes a line in the conversation. The asker and the first level always may (until it
-/// is closed); an authority's experts while their authority holds it.
-pub async fn write(
+/// Whether the viewer may write this text in the conversation now: the question, their
+/// standing and the text as kept. The portal asks before it keeps chosen files.
+pub async fn may_write(
     state: &AppState,
     v: &Viewer,
-    client: &ClientAddr,
     id: &str,
     text: &str,
-    attachments: &[String],
-) -> Result<(Question, i64), ApiError> {
+) -> Result<(Question, Standing, String), ApiError> {
     let text = check_text(text)?;
     let (q, standing) = find(state, v, id).await?;
     if q.state == "closed" {
@@ -552,6 +556,20 @@ pub async fn write(
     {
         return Err(ApiError::of(StatusCode::FORBIDDEN, "not_holding", &[]));
     }
+    Ok((q, standing, text))
+}
+
+/// Writes a line in the conversation. The asker and the first level always may (until it
+/// is closed); an authority's experts while their authority holds it.
+pub async fn write(
+    state: &AppState,
+    v: &Viewer,
+    client: &ClientAddr,
+    id: &str,
+    text: &str,
+    attachments: &[String],
+) -> Result<(Question, i64), ApiError> {
+    let (q, standing, text) = may_write(state, v, id, text).await?;
     match v {
         Viewer::User(p) => check_attachments(state, p, attachments).await?,
         Viewer::Guest { .. } if !attachments.is_empty() => {
@@ -709,6 +727,8 @@ pub async fn refer(
     }
     if let Some(u) = q.asker_user {
         notify(state, &mut tx, u, "question.referred_asker", &q.id).await?;
+    } else if let Some(email) = &q.guest_email {
+        queue_guest_key(&mut tx, &q.id, email, "referred", &q.lang).await?;
     }
     tx.commit().await?;
     state.advice.changed();
@@ -789,10 +809,15 @@ pub async fn assign(
     };
     let mut tx = state.store.write().await?;
     if !tx
-        .assign_question(&p.audit_source(client, Some(holder_org)), id, assignee)
+        .assign_question(
+            &p.audit_source(client, Some(holder_org)),
+            id,
+            &q.holder,
+            assignee,
+        )
         .await?
     {
-        return Err(closed());
+        return Err(moved());
     }
     if let Some(a) = assignee.filter(|a| *a != p.user.id) {
         notify(state, &mut tx, a, "question.assigned", id).await?;

@@ -22,6 +22,32 @@ pub struct AdviceState {
     /// Bumped on every change to a conversation; live streams wake on it (and poll the
     /// store besides, for changes made by another server process).
     pub changes: tokio::sync::watch::Sender<u64>,
+    /// The published platform articles the live knowledge base was built from.
+    loaded: std::sync::Mutex<Vec<(String, i64)>>,
+}
+
+fn fingerprint(published: &[StoredArticle]) -> Vec<(String, i64)> {
+    published
+        .iter()
+        .map(|a| (a.id.clone(), a.reviewed_at.unwrap_or(0)))
+        .collect()
+}
+
+/// How often a server checks for articles another process published.
+pub const REFRESH: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Keeps the knowledge base in step with articles published by other server processes.
+pub fn spawn_refresher(state: crate::AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(REFRESH);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = state.advice.refresh(&state.store).await {
+                tracing::warn!(error = %e, "the knowledge base could not be refreshed");
+            }
+        }
+    });
 }
 
 /// Why the advice desk's data did not load.
@@ -66,6 +92,7 @@ impl AdviceState {
             routing,
             live: RwLock::new(Arc::new(Live { kb, index })),
             changes: tokio::sync::watch::channel(0).0,
+            loaded: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -77,6 +104,7 @@ impl AdviceState {
     /// the platform (a platform article never replaces a shipped one).
     pub async fn reload(&self, store: &Store) -> anyhow::Result<usize> {
         let published = store.stored_articles(Some("published")).await?;
+        *self.loaded.lock().unwrap_or_else(|e| e.into_inner()) = fingerprint(&published);
         let mut kb = self.shipped.clone();
         for a in &published {
             if kb.article(&a.id).is_none() {
@@ -88,6 +116,18 @@ impl AdviceState {
         let n = kb.articles.len();
         *self.live.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Live { kb, index });
         Ok(n)
+    }
+
+    /// Rebuilds the knowledge base when articles were published since it was built (by this
+    /// or another server process); whether it did.
+    pub async fn refresh(&self, store: &Store) -> anyhow::Result<bool> {
+        let published = store.stored_articles(Some("published")).await?;
+        let now = fingerprint(&published);
+        if *self.loaded.lock().unwrap_or_else(|e| e.into_inner()) == now {
+            return Ok(false);
+        }
+        self.reload(store).await?;
+        Ok(true)
     }
 
     /// Tells live streams that a conversation changed.

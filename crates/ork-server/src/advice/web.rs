@@ -663,10 +663,18 @@ pub async fn question_page(
     let lang = c.t.lang;
     let form = pairs(raw.as_deref());
     let key = form_value(&form, "key").to_owned();
+    if !service::is_question_id(&id) {
+        return Err(service::not_found());
+    }
     if auth.principal().is_none() && key.is_empty() {
         return Ok(Redirect::to(&format!("/login?next=/questions/{id}")).into_response());
     }
     let v = viewer_of(&state, &auth, &client, &id, &key).await?;
+    let key = if auth.principal().is_some() {
+        String::new()
+    } else {
+        key
+    };
     let notice = match form_value(&form, "done") {
         "" => None,
         d => Some(crate::i18n::text(lang, &format!("advice.done.{d}")).to_owned()),
@@ -689,23 +697,32 @@ pub async fn question_post(
     let lang = c.t.lang;
     let (form, files) = crate::applications::form_page::read_body(&headers, body).await?;
     let get = |k: &str| form_value(&form, k).to_owned();
+    if !service::is_question_id(&id) {
+        return Err(service::not_found());
+    }
     let key = get("key");
     let v = viewer_of(&state, &auth, &client, &id, &key).await?;
+    // Only a guest's key (one that opened the question, so URL-safe) goes back in the address.
+    let guest = matches!(v, Viewer::Guest { .. });
     let back = |done: &str| {
-        let k = if key.is_empty() {
-            String::new()
-        } else {
+        let k = if guest {
             format!("key={key}&")
+        } else {
+            String::new()
         };
         Redirect::to(&format!("/questions/{id}?{k}done={done}")).into_response()
     };
     let action = get("action");
     let result: Result<Response, ApiError> = match (action.as_str(), &v) {
-        ("write", _) => match keep_files(&state, &v, &client, files).await {
-            Ok(ids) => service::write(&state, &v, &client, &id, &get("text"), &ids)
-                .await
-                .map(|_| back("write")),
+        // Files are kept only once the line may be written.
+        ("write", _) => match service::may_write(&state, &v, &id, &get("text")).await {
             Err(e) => Err(e),
+            Ok(_) => match keep_files(&state, &v, &client, files).await {
+                Ok(ids) => service::write(&state, &v, &client, &id, &get("text"), &ids)
+                    .await
+                    .map(|_| back("write")),
+                Err(e) => Err(e),
+            },
         },
         ("close", _) => service::close(&state, &v, &client, &id)
             .await
@@ -734,12 +751,13 @@ pub async fn question_post(
         Ok(r) => Ok(r),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
             let status = e.status;
+            let key = if guest { key.as_str() } else { "" };
             let page = question_page_of(
                 &state,
                 c,
                 &v,
                 &id,
-                &key,
+                key,
                 Some(e.message(lang).to_owned()),
                 None,
             )
@@ -796,6 +814,9 @@ pub async fn question_stream(
 ) -> Result<Response, ApiError> {
     let form = pairs(raw.as_deref());
     let key = form_value(&form, "key").to_owned();
+    if !service::is_question_id(&id) {
+        return Err(service::not_found());
+    }
     let v = viewer_of(&state, &auth, &client, &id, &key).await?;
     let (q, standing) = service::find(&state, &v, &id).await?;
     // The page shows the lines up to `after`; the stream sends what follows.
@@ -877,10 +898,7 @@ pub async fn drafts_page(
     WebUser(p): WebUser,
 ) -> Result<Response, ApiError> {
     let lang = c.t.lang;
-    kbs::require_advisor(&state, &p).await?;
-    let rows = state
-        .store
-        .stored_articles(None)
+    let rows = kbs::visible_drafts(&state, &p)
         .await?
         .into_iter()
         .map(|a| DraftRow {
@@ -916,12 +934,7 @@ async fn draft_page_of(
     error: Option<String>,
     notice: Option<String>,
 ) -> Result<DraftPage, ApiError> {
-    kbs::require_advisor(state, p).await?;
-    let a = state
-        .store
-        .stored_article(id)
-        .await?
-        .ok_or_else(kbs::not_found)?;
+    let a = kbs::draft_for(state, p, id).await?;
     Ok(DraftPage {
         own: a.created_by == p.user.id,
         a,

@@ -930,6 +930,8 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("advice.mail.confirm_lead", "Følg linket for at bekræfte din e-mailadresse. Først da går spørgsmålet til rådgivningen. Linket viser også svarene.", "Follow the link to confirm your e-mail address. Only then does the question go to the advice desk. The link also shows the answers."),
     ("advice.mail.answer", "Nyt svar på dit spørgsmål", "A new answer to your question"),
     ("advice.mail.answer_lead", "Læs svaret og skriv videre her:", "Read the answer and reply here:"),
+    ("advice.mail.referred", "Dit spørgsmål er sendt videre til en ekspert", "Your question was passed to an expert"),
+    ("advice.mail.referred_lead", "Rådgivningen har sendt dit spørgsmål til den myndighed, hvis eksperter kan svare. Du følger samtalen her:", "The advice desk has passed your question to the authority whose experts can answer. Follow the conversation here:"),
     ("advice.mail.footer", "Dataorkestratoren – den fælles indgang til sundhedsdata. Svar ikke på denne e-mail.", "Dataorkestrator – the one entrance to health data. Do not reply to this e-mail."),
     ("ask.title", "Stil et spørgsmål", "Ask a question"),
     ("ask.lead", "Rådgivningen svarer på, hvilke godkendelser du skal have, i hvilken rækkefølge, og hvordan du søger igen om samme eller ændrede data. Kan vi ikke svare, sender vi spørgsmålet videre til den rette myndigheds eksperter – i samme samtale.", "The advice desk answers which approvals you need, in what order, and how to re-apply for the same or changed data. If we cannot answer, we pass the question to the right authority's experts – in the same conversation."),

@@ -352,6 +352,17 @@ async fn journey_body(db: TestDb) {
     );
     assert_eq!(d["title_en"], "");
     let draft = d["id"].as_str().unwrap().to_owned();
+    // A platform draft (it still holds the asker's words) is not SDS's experts' to read.
+    let (s, list) = get(&mut expert, "/api/v1/kb/drafts").await;
+    assert_eq!((s, list["drafts"].clone()), (StatusCode::OK, json!([])));
+    let (s, _) = call(
+        &mut expert,
+        Method::POST,
+        &format!("/api/v1/kb/drafts/{draft}/publish"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(draft.starts_with("can-a-pharmaceutical-company"), "{draft}");
     let (s, e) = call(
         &mut first,
@@ -509,6 +520,10 @@ async fn bad_input_body(db: TestDb) {
             "invalid_json",
         ),
         (
+            json!({"subject": "S", "text": "T", "context": {"page": "/\\evil.example/x"}}),
+            "invalid_context_page",
+        ),
+        (
             json!({"subject": "S", "text": "T", "context": {"page": "https://evil.example/"}}),
             "invalid_context_page",
         ),
@@ -636,6 +651,15 @@ async fn bad_input_body(db: TestDb) {
         (s, code(&e)),
         (StatusCode::BAD_REQUEST, "invalid_question_text")
     );
+    // A malformed question address is simply not found, signed in or not.
+    assert_eq!(
+        anon.get("/questions/a%0Ab").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        bo.get("/questions/a%0Ab").await.status(),
+        StatusCode::NOT_FOUND
+    );
     // Bad filters and languages are named.
     let (s, e) = get(&mut first, "/api/v1/questions?state=lost").await;
     assert_eq!((s, code(&e)), (StatusCode::BAD_REQUEST, "invalid_filter"));
@@ -736,6 +760,29 @@ async fn contact_body(db: TestDb) {
         get(&mut first, "/api/v1/questions?assigned=none").await.1["questions"][0]["id"],
         id
     );
+    // Answered at the first level, then referred, then closed by the asker without an
+    // expert's answer: resolved at the first level, not credited to the authority.
+    let path = format!("/api/v1/questions/{id}");
+    let (s, _) = call(
+        &mut first,
+        Method::POST,
+        &format!("{path}/messages"),
+        json!({"text": "Apply for an amendment."}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = call(
+        &mut first,
+        Method::POST,
+        &format!("{path}/refer"),
+        json!({"authority": "sds"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = call(&mut bo, Method::POST, &format!("{path}/close"), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let q = app.store.question(id).await.unwrap().unwrap();
+    assert_eq!(q.resolved_level.as_deref(), Some("first"));
     // The same in the portal.
     let res = first
         .post_form(
@@ -858,6 +905,25 @@ async fn guest_body(db: TestDb) {
     let (_, q) = get(&mut first, &format!("/api/v1/questions/{id}")).await;
     assert_eq!(q["messages"][2]["text"], "Thank you, that helps.");
     assert_eq!(q["messages"][2]["author"], "guest");
+    // Referred to SDS: the guest is told by e-mail, with a fresh link.
+    let (s, _) = call(
+        &mut first,
+        Method::POST,
+        &format!("/api/v1/questions/{id}/refer"),
+        json!({"authority": "sds"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    // (SDS's expert is e-mailed first, of the referral; then the guest.)
+    let r = deliver_due(&state, ork_store::now_unix()).await.unwrap();
+    assert_eq!(r.emails_sent, 2, "{r:?}");
+    let expert = std::fs::read_to_string(dir.path().join("3.txt")).unwrap();
+    assert!(expert.starts_with("To: expert@sds.example\n"), "{expert}");
+    let mail = std::fs::read_to_string(dir.path().join("4.txt")).unwrap();
+    assert!(
+        mail.contains("ekspert") && mail.contains(&format!("/questions/{id}?key=")),
+        "{mail}"
+    );
     // The keys are not kept once sent.
     let pool = app.raw_pool().await;
     let kept: i64 =
