@@ -1,0 +1,8 @@
+//! The secure analysis workspace (issue 18). So far: pseudonymisation — every CPR number in
+//! a project's data becomes a pseudonym keyed per project (HMAC-SHA256 under a key derived
+//! by HKDF from a master key held outside the database), the same person the same
+//! pseudonym across the project's datasets, unlinkable across projects.
+
+pub mod pseudo;
+
+pub use pseudo::{KeyError, KeyProvider, LocalMasterKey, ProjectKey, Pseudonym, Pseudonymiser};
