@@ -11,7 +11,7 @@ pub mod api;
 pub mod auth;
 mod body;
 mod config;
-mod dates;
+pub mod dates;
 mod error;
 pub mod i18n;
 mod ids;

@@ -18,6 +18,7 @@ mod applications;
 mod audit;
 mod cases;
 mod catalog;
+mod certifications;
 mod clients;
 mod error;
 mod orgs;

@@ -78,6 +78,20 @@ pub enum UserCommand {
         #[arg(long)]
         email: String,
     },
+    /// Record a user's data-security certification, valid to the given day inclusive: without
+    /// a valid one, no workspace lets them in.
+    Certify {
+        #[arg(long)]
+        email: String,
+        /// The last day the certification is valid, YYYY-MM-DD.
+        #[arg(long)]
+        until: String,
+    },
+    /// Withdraw a user's data-security certification.
+    Uncertify {
+        #[arg(long)]
+        email: String,
+    },
     /// Set a user's password, read from standard input.
     SetPassword {
         #[arg(long)]
@@ -849,6 +863,13 @@ pub async fn user(store: &Store, cmd: UserCommand) -> anyhow::Result<ExitCode> {
         UserCommand::Revoke { email, org, role } => {
             change_role(store, &src, &email, &org, &role, false).await?
         }
+        UserCommand::Certify { email, until } => {
+            if ork_server::dates::parse_date(&until).is_none() {
+                bail!("--until: {until:?} is not a day written YYYY-MM-DD");
+            }
+            certify(store, &src, &email, Some(&until)).await?
+        }
+        UserCommand::Uncertify { email } => certify(store, &src, &email, None).await?,
         UserCommand::Disable { email } => set_disabled(store, &src, &email, true).await?,
         UserCommand::Enable { email } => set_disabled(store, &src, &email, false).await?,
         UserCommand::SetPassword {
@@ -872,8 +893,13 @@ pub async fn user(store: &Store, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             println!("Password set for {email}.");
         }
         UserCommand::List => {
+            let certified: std::collections::HashMap<i64, String> =
+                store.certifications().await?.into_iter().collect();
             for u in store.list_users().await? {
-                let state = if u.disabled { " (disabled)" } else { "" };
+                let mut state = if u.disabled { " (disabled)" } else { "" }.to_owned();
+                if let Some(until) = certified.get(&u.id) {
+                    state.push_str(&format!(" (certified until {until})"));
+                }
                 let roles: Vec<String> = store
                     .memberships(u.id)
                     .await?
@@ -918,6 +944,28 @@ async fn change_role(
             (false, false) => "The user did not have that role.",
         }
     );
+    Ok(())
+}
+
+async fn certify(
+    store: &Store,
+    src: &AuditSource,
+    email: &str,
+    until: Option<&str>,
+) -> anyhow::Result<()> {
+    let email = parse(Email::parse(email), "--email")?;
+    let mut tx = store.write().await?;
+    let user = tx
+        .user_by_email_tx(&email)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user with e-mail {email}"))?;
+    let changed = tx.set_certification(src, &user, until).await?;
+    tx.commit().await?;
+    let what = match until {
+        Some(u) => format!("{email} is certified until {u} inclusive"),
+        None => format!("{email} has no certification"),
+    };
+    println!("{what}{}.", if changed { "" } else { " (unchanged)" });
     Ok(())
 }
 

@@ -35,4 +35,8 @@ pub(crate) fn web_routes() -> Router<AppState> {
         .route("/operator/memberships", post(operator::grant))
         .route("/operator/memberships/revoke", post(operator::revoke))
         .route("/operator/users/state", post(operator::set_account_state))
+        .route(
+            "/operator/users/certification",
+            post(operator::set_certification),
+        )
 }

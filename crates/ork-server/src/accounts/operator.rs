@@ -13,6 +13,10 @@ pub struct UserRow {
     pub email: String,
     pub name: String,
     pub disabled: bool,
+    /// The last valid day of the data-security certification, if any.
+    pub certified_until: Option<String>,
+    /// Whether it is valid today.
+    pub certified_now: bool,
     pub memberships: Vec<ork_store::Membership>,
 }
 
@@ -45,10 +49,18 @@ async fn page_with(
     error: Option<String>,
 ) -> Result<Response, ApiError> {
     let orgs = state.store.list_orgs().await?;
+    let certified: std::collections::HashMap<i64, String> =
+        state.store.certifications().await?.into_iter().collect();
+    let today = crate::dates::date(ork_store::now_unix());
     let mut users = Vec::new();
     for u in state.store.list_users().await? {
         let memberships = state.store.memberships(u.id).await?;
+        let certified_until = certified.get(&u.id).cloned();
         users.push(UserRow {
+            certified_now: certified_until
+                .as_deref()
+                .is_some_and(|d| d >= today.as_str()),
+            certified_until,
             email: u.email.to_string(),
             name: u.name,
             disabled: u.disabled,
@@ -329,4 +341,50 @@ fn no_such_user(email: &Email) -> ApiError {
         "not_found.user",
         &[("email", &email)],
     )
+}
+
+#[derive(serde::Deserialize)]
+pub struct CertificationForm {
+    email: String,
+    /// The last valid day, `YYYY-MM-DD`; empty with `action=withdraw`.
+    #[serde(default)]
+    until: String,
+    /// `certify` or `withdraw`.
+    action: String,
+}
+
+/// Records a user's data-security certification (the last day it is valid) or withdraws it.
+pub async fn set_certification(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    c: Chrome,
+    WebUser(p): WebUser,
+    Form(f): Form<CertificationForm>,
+) -> Result<Response, ApiError> {
+    operator(&p)?;
+    let result: Result<(), ApiError> = async {
+        let email = Email::parse(&f.email).map_err(invalid)?;
+        let until = match f.action.as_str() {
+            "certify" => {
+                let d = f.until.trim();
+                if crate::dates::parse_date(d).is_none() {
+                    return Err(ApiError::invalid("invalid_certification_date", &[]));
+                }
+                Some(d.to_owned())
+            }
+            "withdraw" => None,
+            _ => return Err(ApiError::invalid("invalid_action.certification", &[])),
+        };
+        let src = p.audit_source(&client, p.org_for(Role::Operator));
+        let mut tx = state.store.write().await?;
+        let user = tx
+            .user_by_email_tx(&email)
+            .await?
+            .ok_or_else(|| no_such_user(&email))?;
+        tx.set_certification(&src, &user, until.as_deref()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    outcome(&state, c, result).await
 }

@@ -27,6 +27,8 @@ struct AccountPage {
     error: Option<String>,
     /// The token lifetimes the platform allows, for the form: (default, maximum) in days.
     days: (i64, i64),
+    /// The data-security certification's last valid day, and whether it holds today.
+    certified: Option<(String, bool)>,
 }
 
 fn rows(tokens: &[ApiToken]) -> Vec<TokenRow> {
@@ -58,6 +60,11 @@ async fn page_with(
         new_token,
         error,
         days: tokens::lifetimes(state),
+        certified: state.store.certification(p.user.id).await?.map(|d| {
+            let today = date(ork_store::now_unix());
+            let valid = d >= today;
+            (d, valid)
+        }),
     };
     Ok(render(lang, &page))
 }

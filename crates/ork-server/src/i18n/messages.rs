@@ -203,6 +203,8 @@ pub static MESSAGES: &ork_domain::messages::Catalogue = &[
     ("invalid_filter", "Filteret {name} har en ugyldig værdi.", "The filter {name} has an invalid value."),
     ("invalid_period", "Perioden skal være datoer som ÅÅÅÅ-MM-DD, fra før til, højst ti år.", "The period must be dates as YYYY-MM-DD, from before to, at most ten years."),
     ("unknown_organisation.advice", "Organisationen findes ikke.", "The organisation does not exist."),
+    ("invalid_certification_date", "Skriv certificeringens sidste gyldige dag som ÅÅÅÅ-MM-DD.", "Write the certification's last valid day as YYYY-MM-DD."),
+    ("invalid_action.certification", "Vælg at certificere eller tilbagekalde.", "Choose to certify or to withdraw."),
 ];
 
 /// A message in one language with its placeholders filled (pages' own messages).

@@ -1036,4 +1036,11 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("contacts.none", "Ingen (fjern kontaktpersonen)", "None (remove the contact person)"),
     ("contacts.list", "Kontaktpersoner nu", "Contact persons now"),
     ("contacts.empty", "Ingen organisation har en kontaktperson endnu.", "No organisation has a contact person yet."),
+    ("operator.certification", "Datasikkerhedscertificering", "Data-security certification"),
+    ("operator.certified_until", "Gyldig til og med", "Valid until"),
+    ("operator.certification_expired", "Udløb", "Expired"),
+    ("operator.not_certified", "Ikke certificeret", "Not certified"),
+    ("operator.certify", "Certificér", "Certify"),
+    ("operator.certification_withdraw", "Tilbagekald", "Withdraw"),
+    ("account.certification_needed", "Du skal have en gyldig datasikkerhedscertificering for at arbejde i et analysemiljø; platformens operatør registrerer den.", "You need a valid data-security certification to work in an analysis workspace; the platform's operator records it."),
 ];

@@ -10,6 +10,7 @@ mod api_input;
 mod applications;
 mod auth;
 mod catalog;
+mod certification;
 mod clients;
 mod minimisation;
 mod notifications;

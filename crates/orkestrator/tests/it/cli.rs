@@ -323,6 +323,48 @@ async fn demo_body(db: TestDb) {
         "failed commands leave nothing"
     );
 
+    // A data-security certification, to the day; a day that is no day is refused.
+    let certify = |until: &str| {
+        run(
+            &db.url,
+            &data,
+            &["user", "certify", "--email", "ny@aau.dk", "--until", until],
+            None,
+        )
+    };
+    let out = certify("2027-02-30");
+    assert!(
+        !out.status.success() && stderr(&out).contains("YYYY-MM-DD"),
+        "{}",
+        stderr(&out)
+    );
+    let out = certify("2027-06-30");
+    assert!(
+        out.status.success() && stdout(&out).contains("certified until 2027-06-30"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&certify("2027-06-30")).contains("(unchanged)"));
+    let users = stdout(&run(&db.url, &data, &["user", "list"], None));
+    assert!(
+        users
+            .lines()
+            .any(|l| l.starts_with("ny@aau.dk") && l.contains("(certified until 2027-06-30)")),
+        "{users}"
+    );
+    let out = run(
+        &db.url,
+        &data,
+        &["user", "uncertify", "--email", "ny@aau.dk"],
+        None,
+    );
+    assert!(
+        stdout(&out).contains("has no certification"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stdout(&run(&db.url, &data, &["user", "list"], None)).contains("certified until"));
+
     let out = run(
         &db.url,
         &data,
