@@ -1,0 +1,251 @@
+//! A permit-scoped extract: from the registers' Parquet files, exactly the tables, variables,
+//! years and persons of a scope, every CPR column turned into the project's pseudonyms,
+//! written as Parquet by DataFusion's reader and Arrow's writer. Nothing outside the scope is
+//! read into the output: the columns are chosen before any row is read, the years choose the
+//! files, and the persons are a semi-join on `pnr`. A table's file is written under a
+//! temporary name and renamed into place when complete, so a crash leaves no half file that
+//! looks whole.
+
+use crate::pseudo::Pseudonymiser;
+use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, StringBuilder};
+use arrow::datatypes::{DataType, Field, Schema};
+use datafusion::common::JoinType;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::{ParquetReadOptions, SessionContext, lit};
+use futures_util::StreamExt;
+use ork_schema::tables::{TABLES, Table};
+use parquet::arrow::ArrowWriter;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// One table of a scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableScope {
+    /// The register table (its folder), e.g. `bef`, `lpr_adm`.
+    pub table: String,
+    /// The variables granted; `pnr` is always kept (pseudonymised) where the table has it,
+    /// so the project's tables link.
+    pub columns: Vec<String>,
+    /// The years granted, both included (yearly tables only).
+    pub years: Option<(i32, i32)>,
+}
+
+/// What an extract holds.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub tables: Vec<TableScope>,
+    /// The permit's population (CPR numbers as the registers write them); `None`: everyone
+    /// in the tables.
+    pub persons: Option<Vec<String>>,
+}
+
+/// One table as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extracted {
+    pub table: String,
+    pub file: PathBuf,
+    pub columns: Vec<String>,
+    pub rows: u64,
+}
+
+/// Why an extract could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    #[error("no register table {0:?}")]
+    UnknownTable(String),
+    #[error("table {table}: no variable {column:?}")]
+    UnknownColumn { table: String, column: String },
+    #[error("table {0}: years apply to yearly tables only")]
+    NotYearly(String),
+    #[error("table {0}: no file for the years granted")]
+    NoFiles(String),
+    #[error("reading or writing the extract failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the query failed: {0}")]
+    Query(#[from] datafusion::error::DataFusionError),
+    #[error("writing Parquet failed: {0}")]
+    Parquet(#[from] parquet::errors::ParquetError),
+    #[error("Arrow failed: {0}")]
+    Arrow(#[from] arrow::error::ArrowError),
+}
+
+/// Whether a column holds CPR numbers (`pnr`, `mor_pnr`, `far_pnr`…).
+pub fn is_cpr_column(name: &str) -> bool {
+    name == "pnr" || name.ends_with("_pnr")
+}
+
+fn table(name: &str) -> Result<&'static Table, ExtractError> {
+    TABLES
+        .iter()
+        .find(|t| t.name == name)
+        .ok_or_else(|| ExtractError::UnknownTable(name.to_owned()))
+}
+
+/// The files a table scope reads.
+fn files(registers: &Path, t: &Table, s: &TableScope) -> Result<Vec<String>, ExtractError> {
+    let dir = registers.join(t.name);
+    let mut out = Vec::new();
+    if !t.yearly {
+        if s.years.is_some() {
+            return Err(ExtractError::NotYearly(t.name.to_owned()));
+        }
+        out.push(dir.join(format!("{}.parquet", t.name)));
+    } else {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            let year = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .and_then(|s| s.parse::<i32>().ok());
+            let wanted = match (year, s.years) {
+                (None, _) => false,
+                (Some(_), None) => true,
+                (Some(y), Some((from, to))) => (from..=to).contains(&y),
+            };
+            if wanted && path.extension().is_some_and(|e| e == "parquet") {
+                out.push(path);
+            }
+        }
+    }
+    out.retain(|p| p.is_file());
+    out.sort();
+    if out.is_empty() {
+        return Err(ExtractError::NoFiles(t.name.to_owned()));
+    }
+    Ok(out
+        .into_iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect())
+}
+
+/// The batch with every CPR column replaced by pseudonyms.
+fn pseudonymise(batch: &RecordBatch, p: &Pseudonymiser) -> Result<RecordBatch, ExtractError> {
+    let schema = batch.schema();
+    let mut fields = Vec::with_capacity(schema.fields().len());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+    for (f, c) in schema.fields().iter().zip(batch.columns()) {
+        if !is_cpr_column(f.name()) {
+            fields.push(f.as_ref().clone());
+            columns.push(c.clone());
+            continue;
+        }
+        let cast = arrow::compute::cast(c, &DataType::Utf8)?;
+        let values = cast
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .expect("cast to Utf8 gives a StringArray");
+        let mut b = StringBuilder::with_capacity(values.len(), values.len() * 32);
+        for v in values.iter() {
+            match v {
+                Some(cpr) => b.append_value(p.pseudonym(cpr.as_bytes()).to_string()),
+                None => b.append_null(),
+            }
+        }
+        fields.push(Field::new(f.name(), DataType::Utf8, f.is_nullable()));
+        columns.push(Arc::new(b.finish()));
+    }
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
+}
+
+/// Writes the scope's tables into `out` (a folder, created), one `TABLE.parquet` each.
+pub async fn extract(
+    registers: &Path,
+    out: &Path,
+    scope: &Scope,
+    p: &Pseudonymiser,
+) -> Result<Vec<Extracted>, ExtractError> {
+    std::fs::create_dir_all(out)?;
+    let ctx = SessionContext::new();
+    // The population, as a table to semi-join on.
+    if let Some(persons) = &scope.persons {
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "cohort_pnr",
+            DataType::Utf8,
+            false,
+        )]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(StringArray::from_iter_values(persons.iter()))],
+        )?;
+        ctx.register_table(
+            "cohort",
+            Arc::new(MemTable::try_new(schema, vec![vec![batch]])?),
+        )?;
+    }
+    let mut written = Vec::new();
+    for s in &scope.tables {
+        let t = table(&s.table)?;
+        // The columns first: nothing else is read.
+        let mut columns: Vec<String> = Vec::new();
+        if t.find("pnr").is_some() {
+            columns.push("pnr".to_owned());
+        }
+        for c in &s.columns {
+            if t.find(c).is_none() {
+                return Err(ExtractError::UnknownColumn {
+                    table: t.name.to_owned(),
+                    column: c.clone(),
+                });
+            }
+            if !columns.contains(c) {
+                columns.push(c.clone());
+            }
+        }
+        let paths = files(registers, t, s)?;
+        let mut df = ctx
+            .read_parquet(paths, ParquetReadOptions::default())
+            .await?
+            .select_columns(&columns.iter().map(String::as_str).collect::<Vec<_>>())?;
+        if scope.persons.is_some() && columns.iter().any(|c| c == "pnr") {
+            let cohort = ctx.table("cohort").await?;
+            df = df.join(cohort, JoinType::LeftSemi, &["pnr"], &["cohort_pnr"], None)?;
+        } else if scope.persons.is_some() {
+            // A table without persons cannot be limited to the population: nothing of it.
+            df = df.filter(lit(false))?;
+        }
+        let mut stream = df.execute_stream().await?;
+        let tmp = out.join(format!(".{}.parquet.partial", t.name));
+        let file = out.join(format!("{}.parquet", t.name));
+        let mut writer: Option<ArrowWriter<std::fs::File>> = None;
+        let mut rows = 0u64;
+        while let Some(batch) = stream.next().await {
+            let batch = pseudonymise(&batch?, p)?;
+            rows += batch.num_rows() as u64;
+            let w = match &mut writer {
+                Some(w) => w,
+                None => writer.insert(ArrowWriter::try_new(
+                    std::fs::File::create(&tmp)?,
+                    batch.schema(),
+                    None,
+                )?),
+            };
+            w.write(&batch)?;
+        }
+        match writer {
+            Some(w) => {
+                w.close()?;
+            }
+            None => {
+                // No rows: an empty file with the columns' names and types.
+                let schema = stream.schema();
+                let empty = pseudonymise(&RecordBatch::new_empty(schema), p)?;
+                let mut w =
+                    ArrowWriter::try_new(std::fs::File::create(&tmp)?, empty.schema(), None)?;
+                w.write(&empty)?;
+                w.close()?;
+            }
+        }
+        std::fs::File::open(&tmp)?.sync_all()?;
+        std::fs::rename(&tmp, &file)?;
+        written.push(Extracted {
+            table: t.name.to_owned(),
+            file,
+            columns,
+            rows,
+        });
+    }
+    Ok(written)
+}

@@ -1,0 +1,170 @@
+//! An extract holds exactly its scope: the tables, variables, years and persons granted;
+//! every CPR number replaced by the project's pseudonym (the same person the same pseudonym
+//! across tables, another in another project); no CPR number in any file written.
+
+use arrow::array::{Array, StringArray};
+use ork_workspace::extract::{ExtractError, Scope, TableScope, extract};
+use ork_workspace::{KeyProvider, LocalMasterKey, Pseudonymiser};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn registers(dir: &Path) {
+    ork_registers::generate(&ork_registers::GenerateOptions {
+        persons: 1500,
+        seed: 11,
+        from_year: 2018,
+        to_year: 2022,
+        out: dir.to_path_buf(),
+        force: false,
+    })
+    .unwrap();
+}
+
+/// The values of a string column of a Parquet file, and its column names.
+fn read(file: &Path, column: &str) -> (Vec<String>, Vec<Option<String>>) {
+    let b = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(file).unwrap()).unwrap();
+    let names = b
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let mut values = Vec::new();
+    for batch in b.build().unwrap() {
+        let batch = batch.unwrap();
+        let c = arrow::compute::cast(
+            batch.column_by_name(column).unwrap(),
+            &arrow::datatypes::DataType::Utf8,
+        )
+        .unwrap();
+        let s = c.as_any().downcast_ref::<StringArray>().unwrap();
+        values.extend(s.iter().map(|v| v.map(str::to_owned)));
+    }
+    (names, values)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_extract_holds_exactly_its_scope_under_pseudonyms() {
+    let tmp = tempfile::tempdir().unwrap();
+    let reg = tmp.path().join("registers");
+    registers(&reg);
+    // Ten persons of the population register as the permit's cohort.
+    let (_, all) = read(&reg.join("bef").join("2020.parquet"), "pnr");
+    let everyone: BTreeSet<String> = all.into_iter().flatten().collect();
+    let cohort: Vec<String> = everyone.iter().take(10).cloned().collect();
+    let master = LocalMasterKey::from_hex(&"2a".repeat(32)).unwrap();
+    let p = Pseudonymiser::new(&master.project_key("prj-one").unwrap());
+    let scope = Scope {
+        tables: vec![
+            TableScope {
+                table: "bef".into(),
+                columns: vec!["alder".into(), "kom".into()],
+                years: Some((2020, 2021)),
+            },
+            TableScope {
+                table: "cpr".into(),
+                columns: vec!["foed_dag".into()],
+                years: None,
+            },
+        ],
+        persons: Some(cohort.clone()),
+    };
+    let out = tmp.path().join("ws-one");
+    let written = extract(&reg, &out, &scope, &p).await.unwrap();
+    assert_eq!(written.len(), 2);
+
+    // Only the variables granted (and the pseudonymised pnr), only the cohort.
+    let bef = &written[0];
+    let (names, pnrs) = read(&bef.file, "pnr");
+    assert_eq!(names, ["pnr", "alder", "kom"]);
+    let expected: BTreeSet<String> = cohort
+        .iter()
+        .map(|c| p.pseudonym(c.as_bytes()).to_string())
+        .collect();
+    let got: BTreeSet<String> = pnrs.iter().flatten().cloned().collect();
+    assert!(!got.is_empty() && got.is_subset(&expected), "{got:?}");
+    // Two years of the population register: each cohort member at most twice.
+    assert!(
+        bef.rows as usize <= 2 * cohort.len() && bef.rows > 0,
+        "{}",
+        bef.rows
+    );
+    // The same person, the same pseudonym across the project's tables.
+    let (_, cpr_pnrs) = read(&written[1].file, "pnr");
+    let cpr_got: BTreeSet<String> = cpr_pnrs.into_iter().flatten().collect();
+    assert_eq!(
+        cpr_got, expected,
+        "every cohort member in cpr, by the same pseudonym"
+    );
+
+    // No CPR number in any file of the workspace, in any form.
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        for cpr in &everyone {
+            assert!(
+                !bytes.windows(cpr.len()).any(|w| w == cpr.as_bytes()),
+                "{} holds a CPR number",
+                path.display()
+            );
+        }
+        assert!(
+            !path.to_string_lossy().contains(".partial"),
+            "no half file left"
+        );
+    }
+
+    // Another project over the same persons: other pseudonyms.
+    let other = Pseudonymiser::new(&master.project_key("prj-two").unwrap());
+    let written2 = extract(&reg, &tmp.path().join("ws-two"), &scope, &other)
+        .await
+        .unwrap();
+    let (_, pnrs2) = read(&written2[1].file, "pnr");
+    let got2: BTreeSet<String> = pnrs2.into_iter().flatten().collect();
+    assert_eq!(got2.len(), cohort.len());
+    assert!(got2.is_disjoint(&cpr_got), "unlinkable across projects");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scope_naming_what_is_not_there_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let reg = tmp.path().join("registers");
+    registers(&reg);
+    let p = Pseudonymiser::new(
+        &LocalMasterKey::from_hex(&"2a".repeat(32))
+            .unwrap()
+            .project_key("prj")
+            .unwrap(),
+    );
+    let one = |table: &str, column: &str, years| Scope {
+        tables: vec![TableScope {
+            table: table.into(),
+            columns: vec![column.into()],
+            years,
+        }],
+        persons: None,
+    };
+    let out = tmp.path().join("ws");
+    assert!(matches!(
+        extract(&reg, &out, &one("nope", "kom", None), &p).await,
+        Err(ExtractError::UnknownTable(_))
+    ));
+    assert!(matches!(
+        extract(&reg, &out, &one("bef", "salary", None), &p).await,
+        Err(ExtractError::UnknownColumn { .. })
+    ));
+    assert!(matches!(
+        extract(&reg, &out, &one("bef", "kom", Some((1990, 1991))), &p).await,
+        Err(ExtractError::NoFiles(_))
+    ));
+    assert!(matches!(
+        extract(&reg, &out, &one("cpr", "foed_dag", Some((2020, 2020))), &p).await,
+        Err(ExtractError::NotYearly(_))
+    ));
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}
