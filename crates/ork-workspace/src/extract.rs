@@ -2,7 +2,8 @@
 //! years and persons of a scope, every CPR column turned into the project's pseudonyms,
 //! written as Parquet by DataFusion's reader and Arrow's writer. Nothing outside the scope is
 //! read into the output: the columns are chosen before any row is read, the years choose the
-//! files, and the persons are a semi-join on `pnr`. A table's file is written under a
+//! files, the persons are a semi-join on `pnr`, and persons in the Tissue Use Register are
+//! left out (an anti-join) where the controller's rule requires it. A table's file is written under a
 //! temporary name and renamed into place when complete, so a crash leaves no half file that
 //! looks whole.
 
@@ -11,7 +12,7 @@ use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::JoinType;
 use datafusion::datasource::MemTable;
-use datafusion::prelude::{ParquetReadOptions, SessionContext, lit};
+use datafusion::prelude::{ParquetReadOptions, SessionContext, col, lit};
 use futures_util::StreamExt;
 use ork_schema::tables::{TABLES, Table};
 use parquet::arrow::ArrowWriter;
@@ -28,6 +29,9 @@ pub struct TableScope {
     pub columns: Vec<String>,
     /// The years granted, both included (yearly tables only).
     pub years: Option<(i32, i32)>,
+    /// Leave out everyone in the Tissue Use Register (`var`): the controller's rule for
+    /// biological and genetic data.
+    pub exclude_opted_out: bool,
 }
 
 /// What an extract holds.
@@ -199,6 +203,31 @@ pub async fn extract(
             .read_parquet(paths, ParquetReadOptions::default())
             .await?
             .select_columns(&columns.iter().map(String::as_str).collect::<Vec<_>>())?;
+        if s.exclude_opted_out {
+            if t.find("pnr").is_none() {
+                // Without persons the rule cannot be applied: nothing of the table.
+                df = df.filter(lit(false))?;
+            } else {
+                let var = table("var")?;
+                let opted = ctx
+                    .read_parquet(
+                        files(
+                            registers,
+                            var,
+                            &TableScope {
+                                table: "var".into(),
+                                columns: Vec::new(),
+                                years: None,
+                                exclude_opted_out: false,
+                            },
+                        )?,
+                        ParquetReadOptions::default(),
+                    )
+                    .await?
+                    .select(vec![col("pnr").alias("opted_pnr")])?;
+                df = df.join(opted, JoinType::LeftAnti, &["pnr"], &["opted_pnr"], None)?;
+            }
+        }
         if scope.persons.is_some() && columns.iter().any(|c| c == "pnr") {
             let cohort = ctx.table("cohort").await?;
             df = df.join(cohort, JoinType::LeftSemi, &["pnr"], &["cohort_pnr"], None)?;

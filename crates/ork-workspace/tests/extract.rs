@@ -61,11 +61,13 @@ async fn an_extract_holds_exactly_its_scope_under_pseudonyms() {
                 table: "bef".into(),
                 columns: vec!["alder".into(), "kom".into()],
                 years: Some((2020, 2021)),
+                exclude_opted_out: false,
             },
             TableScope {
                 table: "cpr".into(),
                 columns: vec!["foed_dag".into()],
                 years: None,
+                exclude_opted_out: false,
             },
         ],
         persons: Some(cohort.clone()),
@@ -142,6 +144,7 @@ async fn a_scope_naming_what_is_not_there_is_refused() {
             table: table.into(),
             columns: vec![column.into()],
             years,
+            exclude_opted_out: false,
         }],
         persons: None,
     };
@@ -167,4 +170,63 @@ async fn a_scope_naming_what_is_not_there_is_refused() {
         0,
         "nothing written"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn persons_in_the_tissue_use_register_are_left_out_where_the_rule_applies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let reg = tmp.path().join("registers");
+    registers(&reg);
+    let (_, opted) = read(&reg.join("var").join("var.parquet"), "pnr");
+    let opted: BTreeSet<String> = opted.into_iter().flatten().collect();
+    assert!(!opted.is_empty(), "the synthetic registers hold opt-outs");
+    let (_, all) = read(&reg.join("cpr").join("cpr.parquet"), "pnr");
+    let others: Vec<String> = all
+        .into_iter()
+        .flatten()
+        .filter(|p| !opted.contains(p))
+        .take(5)
+        .collect();
+    let cohort: Vec<String> = opted
+        .iter()
+        .take(5)
+        .cloned()
+        .chain(others.clone())
+        .collect();
+    let p = Pseudonymiser::new(
+        &LocalMasterKey::from_hex(&"2a".repeat(32))
+            .unwrap()
+            .project_key("prj")
+            .unwrap(),
+    );
+    let pseudonyms = |ids: &[String]| -> BTreeSet<String> {
+        ids.iter()
+            .map(|c| p.pseudonym(c.as_bytes()).to_string())
+            .collect()
+    };
+    for (rule, dir) in [(true, "with-rule"), (false, "without-rule")] {
+        let scope = Scope {
+            tables: vec![TableScope {
+                table: "cpr".into(),
+                columns: vec!["foed_dag".into()],
+                years: None,
+                exclude_opted_out: rule,
+            }],
+            persons: Some(cohort.clone()),
+        };
+        let written = extract(&reg, &tmp.path().join(dir), &scope, &p)
+            .await
+            .unwrap();
+        let (_, got) = read(&written[0].file, "pnr");
+        let got: BTreeSet<String> = got.into_iter().flatten().collect();
+        if rule {
+            assert_eq!(got, pseudonyms(&others), "the opted-out are absent");
+        } else {
+            assert_eq!(
+                got,
+                pseudonyms(&cohort),
+                "without the rule, everyone in the cohort"
+            );
+        }
+    }
 }
