@@ -179,7 +179,9 @@ pub async fn extract(
             Arc::new(MemTable::try_new(schema, vec![vec![batch]])?),
         )?;
     }
-    let mut written = Vec::new();
+    // The whole scope is checked before anything is written: an unknown table, variable or
+    // year leaves the folder as it was.
+    let mut plan = Vec::with_capacity(scope.tables.len());
     for s in &scope.tables {
         let t = table(&s.table)?;
         // The columns first: nothing else is read.
@@ -199,6 +201,10 @@ pub async fn extract(
             }
         }
         let paths = files(registers, t, s)?;
+        plan.push((s, t, columns, paths));
+    }
+    let mut written = Vec::new();
+    for (s, t, columns, paths) in plan {
         let mut df = ctx
             .read_parquet(paths, ParquetReadOptions::default())
             .await?

@@ -165,6 +165,18 @@ async fn a_scope_naming_what_is_not_there_is_refused() {
         extract(&reg, &out, &one("cpr", "foed_dag", Some((2020, 2020))), &p).await,
         Err(ExtractError::NotYearly(_))
     ));
+    // A good table before a bad one: still nothing written.
+    let mixed = Scope {
+        tables: vec![
+            one("cpr", "foed_dag", None).tables.remove(0),
+            one("bef", "salary", None).tables.remove(0),
+        ],
+        persons: None,
+    };
+    assert!(matches!(
+        extract(&reg, &out, &mixed, &p).await,
+        Err(ExtractError::UnknownColumn { .. })
+    ));
     assert_eq!(
         std::fs::read_dir(&out).unwrap().count(),
         0,
