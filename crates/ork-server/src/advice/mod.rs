@@ -4,19 +4,25 @@
 //! queue, referral to an authority's experts by routing rules, contact persons, drafts of
 //! articles from answers, and a report.
 //!
-//! `service.rs` holds who may do what with a question, `kb.rs` the knowledge base and its
-//! drafts, `events.rs` the live streams, `report.rs` the report's arithmetic; `api.rs` and
-//! `web.rs` show them; `mail.rs` e-mails guests.
+//! `service.rs` holds who may do what with a question and `listing.rs` the lists around it,
+//! `kb.rs` the knowledge base and its drafts, `events.rs` the live streams, `report.rs` the
+//! report's arithmetic; `api.rs`/`api_kb.rs` and `web.rs`/`web_kb.rs`/`web_desk.rs` show
+//! them; `mail.rs` e-mails guests.
 
 #[allow(unused_qualifications)]
 pub mod api;
+#[allow(unused_qualifications)]
+pub mod api_kb;
 pub mod events;
 pub mod kb;
+mod listing;
 pub mod mail;
 pub mod report;
 pub mod service;
 mod state;
 mod web;
+mod web_desk;
+mod web_kb;
 
 pub use state::{AdviceLoadError, AdviceState, spawn_refresher};
 
@@ -31,13 +37,13 @@ use utoipa_axum::routes;
 
 pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(api::kb_search))
-        .routes(routes!(api::kb_article))
-        .routes(routes!(api::kb_helpful))
-        .routes(routes!(api::draft, api::drafts))
-        .routes(routes!(api::edit_draft))
-        .routes(routes!(api::publish))
-        .routes(routes!(api::reject))
+        .routes(routes!(api_kb::kb_search))
+        .routes(routes!(api_kb::kb_article))
+        .routes(routes!(api_kb::kb_helpful))
+        .routes(routes!(api_kb::draft, api_kb::drafts))
+        .routes(routes!(api_kb::edit_draft))
+        .routes(routes!(api_kb::publish))
+        .routes(routes!(api_kb::reject))
         .routes(routes!(api::ask, api::list))
         .routes(routes!(api::get))
         .routes(routes!(api::write))
@@ -53,14 +59,14 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
 
 pub(crate) fn web_routes() -> Router<AppState> {
     Router::new()
-        .route("/kb", get(web::kb_page))
-        .route("/kb/drafts", get(web::drafts_page))
+        .route("/kb", get(web_kb::kb_page))
+        .route("/kb/drafts", get(web_kb::drafts_page))
         .route(
             "/kb/drafts/{id}",
-            get(web::draft_page).post(web::draft_save),
+            get(web_kb::draft_page).post(web_kb::draft_save),
         )
-        .route("/kb/{id}", get(web::article_page))
-        .route("/kb/{id}/helpful", post(web::helpful))
+        .route("/kb/{id}", get(web_kb::article_page))
+        .route("/kb/{id}/helpful", post(web_kb::helpful))
         .route("/ask", get(web::ask_page).post(web::ask_post))
         .route("/questions", get(web::questions_page))
         .route(
@@ -69,10 +75,10 @@ pub(crate) fn web_routes() -> Router<AppState> {
         )
         .route("/questions/{id}/stream", get(web::question_stream))
         .route("/questions/{id}/attachments/{upload}", get(web::attachment))
-        .route("/advice/report", get(web::report_page))
+        .route("/advice/report", get(web_desk::report_page))
         .route(
             "/advice/contacts",
-            get(web::contacts_page).post(web::contacts_post),
+            get(web_desk::contacts_page).post(web_desk::contacts_post),
         )
 }
 
@@ -202,18 +208,8 @@ pub async fn set_contact(
                 .user_by_email(&email)
                 .await?
                 .ok_or_else(unknown)?;
-            let mut first = false;
-            for m in state.store.memberships(u.id).await? {
-                if m.role == Role::Advisor
-                    && matches!(
-                        state.store.get_org(&m.org_id).await?.map(|o| o.kind),
-                        Some(ork_domain::OrgKind::PlatformOperator)
-                    )
-                {
-                    first = true;
-                }
-            }
-            if !first {
+            let roles = state.store.memberships(u.id).await?;
+            if !service::levels_of(state, &roles).await?.first {
                 return Err(unknown());
             }
             Some(u.id)
