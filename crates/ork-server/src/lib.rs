@@ -33,6 +33,7 @@ pub mod notifications;
 pub mod permits;
 pub mod quicktests;
 pub mod roadmap;
+pub mod workspaces;
 
 pub use config::{ServerConfig, SmtpUrl};
 pub use error::ApiError;
@@ -76,6 +77,7 @@ pub async fn serve(state: AppState, on_bound: impl FnOnce(SocketAddr)) -> anyhow
     tracing::info!(%addr, backend = state.store.backend().name(), "serving");
     notifications::delivery::spawn_worker(state.clone());
     advice::spawn_refresher(state.clone());
+    workspaces::spawn_worker(state.clone(), std::time::Duration::from_secs(5));
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
@@ -90,6 +92,8 @@ pub async fn serve(state: AppState, on_bound: impl FnOnce(SocketAddr)) -> anyhow
 pub async fn spawn(state: AppState) -> anyhow::Result<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
+    // Provisioning runs in tests as in service (nothing to do without a workspace folder).
+    workspaces::spawn_worker(state.clone(), std::time::Duration::from_millis(200));
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;

@@ -4,6 +4,7 @@ use crate::auth::{LocalPassword, RateLimiter, SignInProvider};
 use crate::catalog::CatalogState;
 use crate::quicktests::QuickTestState;
 use crate::roadmap::RulesState;
+use crate::workspaces::WorkspaceState;
 use ork_store::Store;
 use std::sync::Arc;
 
@@ -24,6 +25,9 @@ pub struct AppState {
     pub quicktests: Arc<QuickTestState>,
     /// The knowledge base, its search index and the advice desk's routing.
     pub advice: Arc<AdviceState>,
+    /// Where workspaces live, the master key behind project keys, query limits and the
+    /// running provisioning jobs.
+    pub workspaces: Arc<WorkspaceState>,
 }
 
 impl AppState {
@@ -56,7 +60,14 @@ impl AppState {
             rules: Arc::new(rules),
             quicktests: Arc::new(QuickTestState::disabled()),
             advice: Arc::new(advice),
+            workspaces: Arc::new(WorkspaceState::disabled()),
         }
+    }
+
+    /// Keeps workspaces as this state says (folder, master key, limits).
+    pub fn with_workspaces(mut self, w: Arc<WorkspaceState>) -> Self {
+        self.workspaces = w;
+        self
     }
 
     /// Serves quick tests from this state (its registers folder, policy and price list).

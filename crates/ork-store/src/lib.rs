@@ -30,6 +30,7 @@ mod sessions;
 mod tokens;
 mod uploads;
 mod users;
+mod workspaces;
 
 pub use advice::{
     GuestMail, NewQuestion, NewQuestionMessage, Question, QuestionMessage, QuestionScope,
@@ -57,6 +58,9 @@ pub use sessions::{NewSession, Session};
 pub use tokens::{ApiToken, NewApiToken};
 pub use uploads::{NewUpload, Upload};
 pub use users::{Membership, NewUser, User};
+pub use workspaces::{
+    DataOrder, LoggedQuery, NewDataOrder, NewQuery, NewWorkspace, Snapshot, Workspace,
+};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Executor, Transaction};

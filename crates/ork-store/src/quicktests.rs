@@ -273,6 +273,19 @@ impl Store {
             .try_get("n")?)
     }
 
+    /// A cohort by id, whoever may see it (the platform's own use: a permit's population).
+    pub async fn saved_cohort(&self, id: &str) -> Result<Option<SavedCohort>> {
+        sqlx::query(&format!(
+            "SELECT {COHORT_COLUMNS} FROM cohorts c JOIN users u ON u.id = c.owner_user_id WHERE c.id = $1"
+        ))
+        .bind(id.to_owned())
+        .fetch_optional(self.pool())
+        .await?
+        .as_ref()
+        .map(cohort_from_row)
+        .transpose()
+    }
+
     /// A cohort, if `user_id` may see it: the owner's, or shared in one of `orgs`.
     pub async fn cohort_for(
         &self,

@@ -32,6 +32,20 @@ pub struct TableScope {
     /// Leave out everyone in the Tissue Use Register (`var`): the controller's rule for
     /// biological and genetic data.
     pub exclude_opted_out: bool,
+    /// Only the rows of this region (its platform id in the table's `region` column): a
+    /// region's own view of a regional table (`lab`, `pacs`), delivered by that region.
+    pub region: Option<String>,
+}
+
+impl TableScope {
+    /// The table's name in the workspace: the register table's, with the region for a
+    /// region's view (`lab_sjaelland`), so two regions' deliveries do not collide.
+    pub fn name(&self) -> String {
+        match &self.region {
+            Some(r) => format!("{}_{r}", self.table),
+            None => self.table.clone(),
+        }
+    }
 }
 
 /// What an extract holds.
@@ -61,6 +75,8 @@ pub enum ExtractError {
     UnknownColumn { table: String, column: String },
     #[error("table {0}: years apply to yearly tables only")]
     NotYearly(String),
+    #[error("table {0}: it has no region column")]
+    NotRegional(String),
     #[error("table {0}: no file for the years granted")]
     NoFiles(String),
     #[error("reading or writing the extract failed: {0}")]
@@ -200,6 +216,9 @@ pub async fn extract(
                 columns.push(c.clone());
             }
         }
+        if s.region.is_some() && t.find("region").is_none() {
+            return Err(ExtractError::NotRegional(t.name.to_owned()));
+        }
         let paths = files(registers, t, s)?;
         plan.push((s, t, columns, paths));
     }
@@ -207,8 +226,11 @@ pub async fn extract(
     for (s, t, columns, paths) in plan {
         let mut df = ctx
             .read_parquet(paths, ParquetReadOptions::default())
-            .await?
-            .select_columns(&columns.iter().map(String::as_str).collect::<Vec<_>>())?;
+            .await?;
+        if let Some(r) = &s.region {
+            df = df.filter(col("region").eq(lit(r.as_str())))?;
+        }
+        let mut df = df.select_columns(&columns.iter().map(String::as_str).collect::<Vec<_>>())?;
         if s.exclude_opted_out {
             if t.find("pnr").is_none() {
                 // Without persons the rule cannot be applied: nothing of the table.
@@ -225,6 +247,7 @@ pub async fn extract(
                                 columns: Vec::new(),
                                 years: None,
                                 exclude_opted_out: false,
+                                region: None,
                             },
                         )?,
                         ParquetReadOptions::default(),
@@ -242,8 +265,9 @@ pub async fn extract(
             df = df.filter(lit(false))?;
         }
         let mut stream = df.execute_stream().await?;
-        let tmp = out.join(format!(".{}.parquet.partial", t.name));
-        let file = out.join(format!("{}.parquet", t.name));
+        let name = s.name();
+        let tmp = out.join(format!(".{name}.parquet.partial"));
+        let file = out.join(format!("{name}.parquet"));
         let mut writer: Option<ArrowWriter<std::fs::File>> = None;
         let mut rows = 0u64;
         while let Some(batch) = stream.next().await {
@@ -276,7 +300,7 @@ pub async fn extract(
         std::fs::File::open(&tmp)?.sync_all()?;
         std::fs::rename(&tmp, &file)?;
         written.push(Extracted {
-            table: t.name.to_owned(),
+            table: name,
             file,
             columns,
             rows,

@@ -1,10 +1,12 @@
-//! The secure analysis workspace (issue 18). So far: permit-scoped extracts (`extract.rs`)
-//! and pseudonymisation — every CPR number in
+//! The secure analysis workspace (issue 18): permit-scoped extracts (`extract.rs`), SQL
+//! confined to one snapshot's tables (`query.rs`) and pseudonymisation — every CPR number in
 //! a project's data becomes a pseudonym keyed per project (HMAC-SHA256 under a key derived
 //! by HKDF from a master key held outside the database), the same person the same
 //! pseudonym across the project's datasets, unlinkable across projects.
 
 pub mod extract;
 pub mod pseudo;
+pub mod query;
+pub mod regime;
 
 pub use pseudo::{KeyError, KeyProvider, LocalMasterKey, ProjectKey, Pseudonym, Pseudonymiser};

@@ -62,12 +62,14 @@ async fn an_extract_holds_exactly_its_scope_under_pseudonyms() {
                 columns: vec!["alder".into(), "kom".into()],
                 years: Some((2020, 2021)),
                 exclude_opted_out: false,
+                region: None,
             },
             TableScope {
                 table: "cpr".into(),
                 columns: vec!["foed_dag".into()],
                 years: None,
                 exclude_opted_out: false,
+                region: None,
             },
         ],
         persons: Some(cohort.clone()),
@@ -145,6 +147,7 @@ async fn a_scope_naming_what_is_not_there_is_refused() {
             columns: vec![column.into()],
             years,
             exclude_opted_out: false,
+            region: None,
         }],
         persons: None,
     };
@@ -223,6 +226,7 @@ async fn persons_in_the_tissue_use_register_are_left_out_where_the_rule_applies(
                 columns: vec!["foed_dag".into()],
                 years: None,
                 exclude_opted_out: rule,
+                region: None,
             }],
             persons: Some(cohort.clone()),
         };

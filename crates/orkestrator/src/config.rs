@@ -30,6 +30,7 @@ pub struct FileConfig {
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
     pub webhooks_to_loopback: Option<bool>,
+    pub workspace_key_file: Option<PathBuf>,
 }
 
 /// What the command line gave (already parsed by clap, `None` when absent).
@@ -66,6 +67,10 @@ pub struct Config {
     pub disclosure_file: Option<PathBuf>,
     /// Quick tests' price list instead of the shipped `prices.toml`.
     pub price_list_file: Option<PathBuf>,
+    /// The file holding the workspaces' master key (64 hex digits); default
+    /// `DATA_DIR/workspace-master.key`. `ORK_WORKSPACE_MASTER_KEY` may hold the key itself.
+    /// Without either, workspaces are not provisioned.
+    pub workspace_key_file: PathBuf,
     /// Where notification e-mails go; `None`: only in the portal. Withheld from debug
     /// output (it may hold a password).
     pub smtp_url: Option<ork_server::SmtpUrl>,
@@ -398,6 +403,14 @@ impl Config {
                 d.display()
             )));
         }
+        let workspace_key_file = src.pick(
+            None,
+            "ORK_WORKSPACE_KEY_FILE",
+            |s| Some(PathBuf::from(s)),
+            file.workspace_key_file.map(Some),
+            "workspace_key_file",
+            None,
+        );
         let rulebook_dir = src.pick(
             None,
             "ORK_RULEBOOK_DIR",
@@ -449,6 +462,9 @@ impl Config {
         }
         let price_list_file = files.pop().flatten();
         let disclosure_file = files.pop().flatten();
+        let workspace_key_file = workspace_key_file
+            .value
+            .unwrap_or_else(|| data_dir.value.join("workspace-master.key"));
         Ok(Self {
             disclosure_file,
             price_list_file,
@@ -467,6 +483,7 @@ impl Config {
             login_attempts_per_address: limits[0],
             login_failures_per_account: limits[1],
             catalog_dir: catalog_dir.value,
+            workspace_key_file,
             smtp_url: smtp_url.value.map(ork_server::SmtpUrl),
             mail_from: mail_from.value,
             webhooks_to_loopback,

@@ -448,6 +448,31 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
 
 /// Generates the synthetic registers into `DATA_DIR/registers` unless a complete set is
 /// there already (its manifest is written last), so a second demo reuses them.
+/// A development master key for workspaces, written once (readable by its owner only) so
+/// the demo's pseudonyms stay the same between runs. Production keeps it in a KMS or HSM.
+pub fn workspace_key(file: &std::path::Path) -> anyhow::Result<()> {
+    if file.exists() || std::env::var_os("ORK_WORKSPACE_MASTER_KEY").is_some() {
+        return Ok(());
+    }
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(file)?;
+    std::io::Write::write_all(
+        &mut f,
+        ork_workspace::LocalMasterKey::generate_hex().as_bytes(),
+    )?;
+    println!(
+        "Workspace master key (development) written to {}",
+        file.display()
+    );
+    Ok(())
+}
+
 pub fn registers(data_dir: &std::path::Path, persons: u64) -> anyhow::Result<()> {
     let out = data_dir.join("registers");
     if out.join("manifest.json").exists() {

@@ -12,6 +12,7 @@ mod demo;
 mod demo_cases;
 mod ops;
 mod permits;
+mod workspaces;
 
 use clap::{Parser, Subcommand};
 use config::{Config, Flags};
@@ -75,6 +76,9 @@ enum Command {
     /// Verify permits offline; rotate the key that signs them.
     #[command(subcommand)]
     Permit(permits::PermitCommand),
+    /// Workspaces: their state, provisioning progress, snapshots and data orders.
+    #[command(subcommand)]
+    Workspace(workspaces::WorkspaceCommand),
     /// Generate the synthetic Danish registers.
     #[command(subcommand)]
     Registers(ops::RegistersCommand),
@@ -241,6 +245,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 println!("Demo applications: {seeded}, in every state a page can show.");
             }
             demo::registers(&config.data_dir, registers_persons)?;
+            demo::workspace_key(&config.workspace_key_file)?;
             if !no_serve {
                 ops::serve(store, &config).await?;
             }
@@ -254,5 +259,6 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Org(c) => ops::org(&store().await?, c).await,
         Command::User(c) => ops::user(&store().await?, c).await,
         Command::Token(c) => ops::token(&store().await?, c).await,
+        Command::Workspace(c) => workspaces::run(&store().await?, c).await,
     }
 }

@@ -732,7 +732,8 @@ pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
         ork_server::roadmap::RulesState::new(book),
         advice,
     )
-    .with_quicktests(quicktests.clone());
+    .with_quicktests(quicktests.clone())
+    .with_workspaces(workspace_state(config)?);
     // The index is built in the background; quick tests answer 503 until it is ready.
     quicktests.start(std::time::Duration::from_secs(30));
     state.catalog.load_docs(&store).await?;
@@ -752,6 +753,33 @@ pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
         println!("Dataorkestrator is serving at http://{addr}/  (Ctrl-C stops it)");
     })
     .await
+}
+
+/// Workspaces under `DATA_DIR/workspaces`, project keys from the master key in
+/// `ORK_WORKSPACE_MASTER_KEY` or the key file; without a key, workspaces wait (a warning
+/// says so). A malformed key stops start-up. The key itself is never printed.
+fn workspace_state(
+    config: &Config,
+) -> anyhow::Result<std::sync::Arc<ork_server::workspaces::WorkspaceState>> {
+    use ork_workspace::LocalMasterKey;
+    let key = if std::env::var_os("ORK_WORKSPACE_MASTER_KEY").is_some() {
+        Some(LocalMasterKey::from_env("ORK_WORKSPACE_MASTER_KEY")?)
+    } else if config.workspace_key_file.exists() {
+        Some(LocalMasterKey::from_file(&config.workspace_key_file)?)
+    } else {
+        None
+    };
+    Ok(std::sync::Arc::new(match key {
+        Some(k) => ork_server::workspaces::WorkspaceState::new(
+            config.data_dir.join("workspaces"),
+            std::sync::Arc::new(k),
+            ork_workspace::query::Limits::default(),
+        ),
+        None => {
+            tracing::warn!(file = %config.workspace_key_file.display(), "no workspace master key: permits' workspaces are not provisioned (set ORK_WORKSPACE_MASTER_KEY or write the key file)");
+            ork_server::workspaces::WorkspaceState::disabled()
+        }
+    }))
 }
 
 fn parse<T, E: std::fmt::Display>(r: Result<T, E>, what: &str) -> anyhow::Result<T> {

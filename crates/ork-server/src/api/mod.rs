@@ -81,6 +81,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::agreements::api_routes())
         .merge(crate::clients::api_routes())
         .merge(crate::advice::api_routes())
+        .merge(crate::workspaces::api_routes())
 }
 
 #[derive(serde::Serialize, ToSchema)]

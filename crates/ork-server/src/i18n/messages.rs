@@ -205,6 +205,22 @@ pub static MESSAGES: &ork_domain::messages::Catalogue = &[
     ("unknown_organisation.advice", "Organisationen findes ikke.", "The organisation does not exist."),
     ("invalid_certification_date", "Skriv certificeringens sidste gyldige dag som ÅÅÅÅ-MM-DD.", "Write the certification's last valid day as YYYY-MM-DD."),
     ("invalid_action.certification", "Vælg at certificere eller tilbagekalde.", "Choose to certify or to withdraw."),
+    ("workspace_not_found", "Arbejdsområdet findes ikke, eller du er ikke navngivet i dets tilladelse.", "The workspace does not exist, or you are not named in its permit."),
+    ("not_certified", "Du skal have en gyldig datasikkerhedscertificering for at arbejde i et arbejdsområde. Kontakt platformens drift.", "You need a valid data-security certification to work in a workspace. Contact the platform's operators."),
+    ("certification_expired", "Din datasikkerhedscertificering udløb {date}. Forny den hos platformens drift for at arbejde i arbejdsområdet igen.", "Your data-security certification expired on {date}. Renew it with the platform's operators to work in the workspace again."),
+    ("workspace_not_ready", "Arbejdsområdet er ikke klar endnu: dataleverancen er ikke afsluttet.", "The workspace is not ready yet: the data delivery has not finished."),
+    ("workspace_closed", "Arbejdsområdet er lukket ({state}).", "The workspace is closed ({state})."),
+    ("unknown_snapshot", "Arbejdsområdet har ikke øjebliksbillede {number}.", "The workspace has no snapshot {number}."),
+    ("invalid_sql", "Skriv en SQL-forespørgsel (højst 20.000 tegn).", "Write an SQL query (at most 20,000 characters)."),
+    ("invalid_limit", "Antal rækker skal være mellem 1 og {max}.", "The number of rows must be between 1 and {max}."),
+    ("sql_not_a_query", "Kun én SELECT-forespørgsel er tilladt: ingen CREATE, COPY, INSERT, SET eller flere sætninger.", "Only a single SELECT query is allowed: no CREATE, COPY, INSERT, SET or several statements."),
+    ("sql_outside", "Forespørgslen læser '{name}', som ikke er en tabel i dette arbejdsområde. Filer, adresser, tabelfunktioner og andre arbejdsområder kan ikke nås. Tabellerne er: {tables}.", "The query reads '{name}', which is not a table of this workspace. Files, addresses, table functions and other workspaces cannot be reached. The tables are: {tables}."),
+    ("sql_invalid", "Forespørgslen kunne ikke køres: {reason}", "The query could not be run: {reason}"),
+    ("query_timeout", "Forespørgslen kørte længere end {seconds} sekunder og blev stoppet.", "The query ran longer than {seconds} seconds and was stopped."),
+    ("data_order_not_found", "Dataordren findes ikke, eller den er ikke til din organisation.", "The data order does not exist, or it is not addressed to your organisation."),
+    ("data_order_state", "Dataordren er {state} og kan ikke ændres sådan.", "The data order is {state} and cannot be changed that way."),
+    ("invalid_reason.suspend", "Skriv en begrundelse (1–2.000 tegn).", "Write a reason (1–2,000 characters)."),
+    ("workspaces_unavailable", "Arbejdsområder er ikke sat op på denne server (registre eller hovednøgle mangler).", "Workspaces are not set up on this server (registers or master key missing)."),
 ];
 
 /// A message in one language with its placeholders filled (pages' own messages).

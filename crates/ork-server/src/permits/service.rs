@@ -220,6 +220,8 @@ pub async fn issue(
     if let Some(old) = &app.amends {
         tx.supersede_permit(src, old, &id).await?;
     }
+    // The project's workspace and one data order per controller of the permit.
+    crate::workspaces::provision::on_permit(state, tx, src, app, &id, &claims.permit).await?;
     crate::notifications::events::emit(state, tx, app, None, "permit.issued").await?;
     Ok(id)
 }

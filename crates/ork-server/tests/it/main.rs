@@ -18,3 +18,4 @@ mod platform;
 mod quicktests;
 mod roadmap;
 mod security;
+mod workspaces;

@@ -3,6 +3,7 @@
 
 mod audit;
 mod cli;
+mod workspaces;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

@@ -1,0 +1,32 @@
+//! The secure analysis workspace (issue 18; seeds 000, 001, 004 and 002 cases 4–5): a
+//! permit provisions the project's workspace through one data order per controller
+//! (`plan.rs` cuts the permit into orders, `provision.rs` runs the resumable job that
+//! extracts them into immutable snapshots), `orders.rs` is the stewards' side (sign-off,
+//! suspension), `service.rs` who may enter and the SQL console's queries, `api.rs` the JSON
+//! API. Everything of a workspace stays inside it: nothing can be downloaded.
+
+#[allow(unused_qualifications)]
+pub mod api;
+pub mod orders;
+pub mod plan;
+pub mod provision;
+pub mod service;
+mod state;
+
+pub use provision::{kick, spawn_worker};
+pub use state::WorkspaceState;
+
+use crate::AppState;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::list))
+        .routes(routes!(api::get))
+        .routes(routes!(api::query))
+        .routes(routes!(api::log))
+        .routes(routes!(api::data_orders))
+        .routes(routes!(api::sign_off))
+        .routes(routes!(api::suspend))
+}

@@ -1,0 +1,302 @@
+//! Who may enter a workspace and what they may do there: only the users the permit names,
+//! only with a valid data-security certification, only while the workspace is ready and its
+//! permit active. Queries run over one snapshot's tables less those a controller has
+//! suspended, and each is logged with its SQL text, outcome and row count.
+
+use crate::auth::{ClientAddr, Principal};
+use crate::{ApiError, AppState};
+use axum::http::StatusCode;
+use ork_cases::permit::Scope;
+use ork_store::{DataOrder, Permit, Snapshot, Workspace};
+use ork_workspace::query::{self, QueryError, QueryResult, QueryTable};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+/// A workspace with the permit it serves, as a named user sees it.
+pub struct Entered {
+    pub ws: Workspace,
+    pub permit: Permit,
+    pub scope: Scope,
+}
+
+/// One table of a snapshot, as recorded when it was written.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SnapshotTable {
+    pub name: String,
+    /// The data order that delivered it.
+    pub order: String,
+    pub columns: Vec<SnapshotColumn>,
+    pub rows: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SnapshotColumn {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+pub fn not_found() -> ApiError {
+    ApiError::of(StatusCode::NOT_FOUND, "workspace_not_found", &[])
+}
+
+fn scope_of(permit: &Permit) -> Result<Scope, ApiError> {
+    serde_json::from_str(&permit.scope)
+        .map_err(|e| ApiError::from(anyhow::anyhow!("permit scope: {e}")))
+}
+
+/// Whether the permit names the user.
+pub fn named(scope: &Scope, p: &Principal) -> bool {
+    scope
+        .users
+        .iter()
+        .any(|u| u.email.eq_ignore_ascii_case(p.user.email.as_str()))
+}
+
+/// The workspaces whose permits name the user, newest first.
+pub async fn mine(state: &AppState, p: &Principal) -> Result<Vec<Entered>, ApiError> {
+    let mut out = Vec::new();
+    for ws in state.store.workspaces().await? {
+        let Some(permit) = state.store.permit(&ws.permit_id).await? else {
+            continue;
+        };
+        let scope = scope_of(&permit)?;
+        if named(&scope, p) {
+            out.push(Entered { ws, permit, scope });
+        }
+    }
+    Ok(out)
+}
+
+/// A workspace the user is named in; anyone else is refused as if it did not exist, and
+/// the refusal is audited.
+pub async fn find(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    id: &str,
+) -> Result<Entered, ApiError> {
+    let Some(ws) = state.store.workspace(id).await? else {
+        return Err(not_found());
+    };
+    let permit = state
+        .store
+        .permit(&ws.permit_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let scope = scope_of(&permit)?;
+    if !named(&scope, p) {
+        refuse(state, p, client, &ws.id, "not_named").await?;
+        return Err(not_found());
+    }
+    Ok(Entered { ws, permit, scope })
+}
+
+async fn refuse(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    ws: &str,
+    why: &str,
+) -> Result<(), ApiError> {
+    tracing::warn!(workspace = %ws, user = p.user.id, reason = why, "workspace access refused");
+    let mut tx = state.store.write().await?;
+    tx.audit(
+        &p.audit_source(client, None),
+        "workspace.refused",
+        "workspace",
+        ws,
+        serde_json::json!({"reason": why}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The user's certification, checked: `Err` naming the expiry date when it has run out.
+pub async fn certified(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    ws: &str,
+) -> Result<(), ApiError> {
+    let today = crate::dates::date(ork_store::now_unix());
+    match state.store.certification(p.user.id).await? {
+        Some(until) if until >= today => Ok(()),
+        Some(until) => {
+            refuse(state, p, client, ws, "certification_expired").await?;
+            Err(ApiError::of(
+                StatusCode::FORBIDDEN,
+                "certification_expired",
+                &[("date", &until)],
+            ))
+        }
+        None => {
+            refuse(state, p, client, ws, "not_certified").await?;
+            Err(ApiError::of(StatusCode::FORBIDDEN, "not_certified", &[]))
+        }
+    }
+}
+
+/// A workspace the user may work in now: named, certified, the workspace ready and its
+/// permit active.
+pub async fn enter(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    id: &str,
+) -> Result<Entered, ApiError> {
+    let e = find(state, p, client, id).await?;
+    certified(state, p, client, &e.ws.id).await?;
+    if !super::provision::permit_active(&e.permit) {
+        return Err(ApiError::of(
+            StatusCode::FORBIDDEN,
+            "workspace_closed",
+            &[(
+                "state",
+                &crate::permits::service::status(&e.permit, ork_store::now_unix()),
+            )],
+        ));
+    }
+    match e.ws.state.as_str() {
+        "ready" => Ok(e),
+        "provisioning" => Err(ApiError::of(
+            StatusCode::CONFLICT,
+            "workspace_not_ready",
+            &[],
+        )),
+        other => Err(ApiError::of(
+            StatusCode::FORBIDDEN,
+            "workspace_closed",
+            &[("state", &other)],
+        )),
+    }
+}
+
+/// A snapshot's tables as recorded.
+pub fn tables_of(s: &Snapshot) -> Result<Vec<SnapshotTable>, ApiError> {
+    serde_json::from_str(&s.tables)
+        .map_err(|e| ApiError::from(anyhow::anyhow!("snapshot tables: {e}")))
+}
+
+/// The orders whose data a controller has suspended (not those replaced by a later permit,
+/// whose delivered data stays in the snapshots that hold it).
+pub fn suspended(orders: &[DataOrder]) -> BTreeSet<String> {
+    orders
+        .iter()
+        .filter(|o| o.state == "suspended" && o.suspend_reason.as_deref() != Some("replaced"))
+        .map(|o| o.id.clone())
+        .collect()
+}
+
+/// A query as asked.
+pub struct Ask<'a> {
+    pub sql: &'a str,
+    pub snapshot: Option<i64>,
+    pub limit: usize,
+}
+
+/// What a query gave, with the snapshot it ran on.
+pub struct Answered {
+    pub result: QueryResult,
+    pub snapshot: i64,
+}
+
+/// The most characters a query may have.
+pub const MAX_SQL_CHARS: usize = 20_000;
+
+/// Runs a query in a workspace the user may work in; logs it whatever its outcome.
+pub async fn run_query(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    id: &str,
+    ask: &Ask<'_>,
+) -> Result<Answered, ApiError> {
+    let sql = ask.sql.trim();
+    if sql.is_empty() || sql.chars().count() > MAX_SQL_CHARS {
+        return Err(ApiError::invalid("invalid_sql", &[]));
+    }
+    let max = state.workspaces.limits.max_rows;
+    if ask.limit == 0 || ask.limit > max {
+        return Err(ApiError::invalid("invalid_limit", &[("max", &max)]));
+    }
+    let root = state.workspaces.snapshots_dir(id).ok_or_else(|| {
+        ApiError::of(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "workspaces_unavailable",
+            &[],
+        )
+    })?;
+    let e = enter(state, p, client, id).await?;
+    let snapshots = state.store.snapshots(&e.ws.id).await?;
+    let snapshot = match ask.snapshot {
+        Some(n) => snapshots.iter().find(|s| s.number == n).ok_or_else(|| {
+            ApiError::of(StatusCode::NOT_FOUND, "unknown_snapshot", &[("number", &n)])
+        })?,
+        None => snapshots
+            .last()
+            .ok_or_else(|| ApiError::of(StatusCode::CONFLICT, "workspace_not_ready", &[]))?,
+    };
+    let hidden = suspended(&state.store.data_orders_of(&e.ws.id).await?);
+    let dir = root.join(snapshot.number.to_string());
+    let tables: Vec<QueryTable> = tables_of(snapshot)?
+        .into_iter()
+        .filter(|t| !hidden.contains(&t.order))
+        .map(|t| QueryTable {
+            file: dir.join(format!("{}.parquet", t.name)),
+            name: t.name,
+        })
+        .collect();
+    let started = Instant::now();
+    let outcome = query::run(&tables, sql, ask.limit, &state.workspaces.limits).await;
+    let millis = started.elapsed().as_millis() as i64;
+    let (label, rows) = match &outcome {
+        Ok(r) => ("ok", r.row_count as i64),
+        Err(QueryError::Timeout(_)) => ("timeout", 0),
+        Err(e) if e.is_refusal() => ("refused", 0),
+        Err(_) => ("failed", 0),
+    };
+    let mut tx = state.store.write().await?;
+    tx.log_query(
+        &p.audit_source(client, None),
+        &ork_store::NewQuery {
+            workspace_id: &e.ws.id,
+            user_id: p.user.id,
+            snapshot: Some(snapshot.number),
+            sql,
+            outcome: label,
+            row_count: rows,
+            millis,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    if label == "refused" {
+        tracing::warn!(workspace = %e.ws.id, user = p.user.id, "a query reaching outside the workspace was refused");
+    }
+    let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    match outcome {
+        Ok(result) => Ok(Answered {
+            result,
+            snapshot: snapshot.number,
+        }),
+        Err(err) => Err(query_error(&err, &names.join(", "))),
+    }
+}
+
+fn query_error(e: &QueryError, tables: &str) -> ApiError {
+    match e {
+        QueryError::NotAQuery => ApiError::of(StatusCode::FORBIDDEN, "sql_not_a_query", &[]),
+        QueryError::OutsideWorkspace(name) => ApiError::of(
+            StatusCode::FORBIDDEN,
+            "sql_outside",
+            &[("name", name), ("tables", &tables)],
+        ),
+        QueryError::Timeout(d) => ApiError::invalid("query_timeout", &[("seconds", &d.as_secs())]),
+        QueryError::Invalid(m) | QueryError::Failed(m) => {
+            ApiError::invalid("sql_invalid", &[("reason", m)])
+        }
+    }
+}

@@ -1,0 +1,608 @@
+//! The workspace end to end over HTTP: a granted permit becomes a workspace through one
+//! data order per controller (signed off by its stewards, or delivered automatically by the
+//! controller's regime), provisioned from generated registers with exactly the permit's
+//! scope under the project's pseudonyms; SQL reaches its tables and nothing else; only the
+//! permit's named, certified users get in; a steward's suspension takes the data away.
+
+use crate::amendments::approve_all;
+use crate::applications::{PW, answers, call, case_2_need, get, setup, upload};
+use crate::helpers::{Browser, TestApp, src};
+use crate::quicktests::{quicktests, registers};
+use arrow::array::{Array, StringArray};
+use ork_domain::Role;
+use ork_server::AppState;
+use ork_server::workspaces::WorkspaceState;
+use ork_testkit::{TestDb, both_backends};
+use ork_workspace::{KeyProvider, LocalMasterKey, Pseudonymiser};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+const MASTER: &str = "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e";
+
+/// The population of both projects: everyone aged 40–99 on 1 January 2020.
+fn population() -> Value {
+    json!({"population": {"alive_on": "2020-01-01", "age": [40, 99]}})
+}
+
+async fn app(db: TestDb, root: &Path) -> TestApp {
+    let q = quicktests();
+    let w = Arc::new(WorkspaceState::new(
+        root.to_path_buf(),
+        Arc::new(LocalMasterKey::from_hex(MASTER).unwrap()),
+        ork_workspace::query::Limits::default(),
+    ));
+    TestApp::spawn_state(db, move |store| {
+        AppState::new(store, Default::default())
+            .with_quicktests(q)
+            .with_workspaces(w)
+    })
+    .await
+}
+
+/// A granted application of case 2 (PACS of the Capital Region, LPR's admissions with two
+/// variables, the lung cancer database whole) for Bo and Ida; returns the permit's id.
+async fn granted(app: &TestApp, bo: &mut Browser<'_>, title: &str) -> String {
+    let (_, created) = call(
+        bo,
+        Method::POST,
+        "/api/v1/applications",
+        json!({"title": title, "need": case_2_need()}),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (_, protocol) = upload(bo, "protocol.pdf", "application/pdf", b"%PDF-1.7\nprotocol").await;
+    let mut body = answers(protocol["id"].as_str().unwrap());
+    body["data_description"] = json!([
+        {"id": "pacs-hovedstaden", "variables": []},
+        {"id": "lpr", "variables": ["lpr_adm.d_inddto", "lpr_adm.c_adiag"]},
+        {"id": "dlcr", "variables": []},
+    ]);
+    body["population"] = population();
+    body["data_period"] = json!({"from": "2018-01-01", "to": "2021-12-31"});
+    body["users"] = json!([
+        {"name": "Bo Berg", "email": "bo@demofarma.example", "role": "Analyst"},
+        {"name": "Ida Holm", "email": "ida@demofarma.example", "role": "Analyst"},
+    ]);
+    let (s, saved) = call(
+        bo,
+        Method::PATCH,
+        &format!("/api/v1/applications/{id}"),
+        json!({"answers": body}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{saved}");
+    let (s, sub) = call(
+        bo,
+        Method::POST,
+        &format!("/api/v1/applications/{id}/submit"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{sub}");
+    let a = approve_all(app, bo, &id).await;
+    assert_eq!(a["state"], "granted", "{a}");
+    let permits = get(bo, "/api/v1/permits").await.1;
+    permits["permits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["application"] == id.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Waits until the workspace has `n` snapshots and no job runs; returns its body.
+async fn provisioned(b: &mut Browser<'_>, id: &str, n: usize) -> Value {
+    for _ in 0..300 {
+        let (s, w) = get(b, &format!("/api/v1/workspaces/{id}")).await;
+        assert_eq!(s, StatusCode::OK, "{w}");
+        if w["snapshots"].as_array().unwrap().len() >= n && w["progress"]["running"] == false {
+            return w;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("workspace {id} not provisioned");
+}
+
+async fn query(b: &mut Browser<'_>, id: &str, body: Value) -> (StatusCode, Value) {
+    call(
+        b,
+        Method::POST,
+        &format!("/api/v1/workspaces/{id}/query"),
+        body,
+    )
+    .await
+}
+
+fn pnrs(file: &Path) -> BTreeSet<String> {
+    let f = std::fs::File::open(file).unwrap();
+    let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut out = BTreeSet::new();
+    for b in r {
+        let b = b.unwrap();
+        let c = b.column_by_name("pnr").unwrap();
+        let c = arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8).unwrap();
+        let s = c.as_any().downcast_ref::<StringArray>().unwrap();
+        out.extend(s.iter().flatten().map(str::to_owned));
+    }
+    out
+}
+
+/// Every CPR number of the generated registers.
+fn cpr_numbers() -> BTreeSet<String> {
+    pnrs(&registers().join("cpr").join("cpr.parquet"))
+}
+
+fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+both_backends!(
+    a_permit_becomes_a_workspace_with_exactly_its_scope,
+    workspace_body
+);
+async fn workspace_body(db: TestDb) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("workspaces");
+    let app = app(db, &root).await;
+    setup(&app).await;
+    for (email, org) in [
+        ("steward@sds.example", "sds"),
+        ("steward@hovedstaden.example", "hovedstaden"),
+        ("steward@rkkp.example", "rkkp"),
+    ] {
+        app.user(email, PW, &[(org, Role::DataSteward)]).await;
+    }
+    app.user(
+        "ida@demofarma.example",
+        PW,
+        &[("demofarma", Role::Applicant)],
+    )
+    .await;
+    // RKKP's regime delivers the lung cancer database without a sign-off.
+    let steward = app
+        .store
+        .user_by_email(&ork_domain::Email::parse("steward@rkkp.example").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut tx = app.store.write().await.unwrap();
+    tx.set_dataset_regime(
+        &src(),
+        "dlcr",
+        r#"{"automatic_delivery": true}"#,
+        steward.id,
+    )
+    .await
+    .unwrap();
+    for email in ["bo@demofarma.example"] {
+        let u = app
+            .store
+            .user_by_email(&ork_domain::Email::parse(email).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        tx.set_certification(&src(), &u, Some("2099-12-31"))
+            .await
+            .unwrap();
+    }
+    let ida = app
+        .store
+        .user_by_email(&ork_domain::Email::parse("ida@demofarma.example").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    tx.set_certification(&src(), &ida, Some("2020-06-30"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut bo = Browser::signed_in(&app, "bo@demofarma.example", PW).await;
+    let permit = granted(&app, &mut bo, "Lung X-ray AI").await;
+    let list = get(&mut bo, "/api/v1/workspaces").await.1;
+    let ws = &list["workspaces"][0];
+    assert_eq!(ws["permit"], permit.as_str());
+    let id = ws["id"].as_str().unwrap().to_owned();
+
+    // One order per controller; each steward sees only their own controller's.
+    let mut sds = Browser::signed_in(&app, "steward@sds.example", PW).await;
+    let (s, orders) = get(&mut sds, "/api/v1/data-orders?state=awaiting_sign_off").await;
+    assert_eq!(s, StatusCode::OK, "{orders}");
+    let orders = orders["orders"].as_array().unwrap().clone();
+    assert_eq!(orders.len(), 1, "{orders:?}");
+    let lpr_order = orders[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(orders[0]["controller"], "sds");
+    assert_eq!(orders[0]["project"], "Lung X-ray AI");
+    let tables = &orders[0]["description"]["datasets"][0]["tables"];
+    assert_eq!(tables[0]["name"], "lpr_adm");
+    assert_eq!(tables[0]["columns"], json!(["d_inddto", "c_adiag"]));
+    assert_eq!(tables[0]["years"], json!([2018, 2021]));
+    let mut region = Browser::signed_in(&app, "steward@hovedstaden.example", PW).await;
+    let mine = get(&mut region, "/api/v1/data-orders").await.1;
+    let pacs_order = mine["orders"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(mine["orders"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        mine["orders"][0]["description"]["datasets"][0]["tables"][0]["name"],
+        "pacs_hovedstaden"
+    );
+    // Another controller's order is not found; bad filters are 400.
+    let (s, _) = call(
+        &mut region,
+        Method::POST,
+        &format!("/api/v1/data-orders/{lpr_order}/sign-off"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&mut sds, "/api/v1/data-orders?state=lost").await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(&mut sds, "/api/v1/data-orders?colour=red").await.0,
+        StatusCode::BAD_REQUEST
+    );
+
+    // RKKP's automatic order arrives first: the workspace is ready with its table only.
+    let w = provisioned(&mut bo, &id, 1).await;
+    assert_eq!(w["state"], "ready");
+    let names: Vec<&str> = w["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["dlcr"]);
+    // The stewards sign off; the next snapshot holds all three.
+    let (s, o) = call(
+        &mut sds,
+        Method::POST,
+        &format!("/api/v1/data-orders/{lpr_order}/sign-off"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{o}");
+    assert!(
+        matches!(o["state"].as_str(), Some("delivering" | "delivered")),
+        "{o}"
+    );
+    let (s, _) = call(
+        &mut sds,
+        Method::POST,
+        &format!("/api/v1/data-orders/{lpr_order}/sign-off"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "signed off twice");
+    let (s, _) = call(
+        &mut region,
+        Method::POST,
+        &format!("/api/v1/data-orders/{pacs_order}/sign-off"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let mut w = provisioned(&mut bo, &id, 2).await;
+    for _ in 0..50 {
+        if w["tables"].as_array().unwrap().len() == 3 {
+            break;
+        }
+        w = provisioned(&mut bo, &id, w["snapshots"].as_array().unwrap().len() + 1).await;
+    }
+    let mut names: Vec<String> = w["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["dlcr", "lpr_adm", "pacs_hovedstaden"]);
+    assert!(
+        w["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["state"] == "delivered"),
+        "{w}"
+    );
+    let lpr = w["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "lpr_adm")
+        .unwrap();
+    assert_eq!(
+        lpr["columns"],
+        json!([{"name": "pnr", "type": "pseudonym"}, {"name": "d_inddto", "type": "date"}, {"name": "c_adiag", "type": "string"}])
+    );
+
+    // SQL over the tables: out-of-scope variables and years are not there.
+    let (s, r) = query(&mut bo, &id, json!({"sql": "SELECT min(d_inddto) AS first, max(d_inddto) AS last, count(*) AS n FROM lpr_adm"})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert!(r["rows"][0][0].as_str().unwrap() >= "2018-01-01", "{r}");
+    assert!(r["rows"][0][1].as_str().unwrap() <= "2021-12-31", "{r}");
+    let n_lpr = r["rows"][0][2].as_i64().unwrap();
+    assert!(n_lpr > 0);
+    let (s, e) = query(
+        &mut bo,
+        &id,
+        json!({"sql": "SELECT c_pattype FROM lpr_adm"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    let (s, r) = query(
+        &mut bo,
+        &id,
+        json!({"sql": "SELECT DISTINCT region FROM pacs_hovedstaden"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(
+        r["rows"],
+        json!([["hovedstaden"]]),
+        "a region's view holds its own rows only"
+    );
+
+    // Exactly the permit's persons, under this project's pseudonyms.
+    let snap = w["snapshots"].as_array().unwrap().last().unwrap()["number"]
+        .as_i64()
+        .unwrap();
+    let file = root
+        .join(&id)
+        .join("snapshots")
+        .join(snap.to_string())
+        .join("lpr_adm.parquet");
+    let in_workspace = pnrs(&file);
+    let loaded = ork_server::quicktests::QuickTestState::new(
+        Some(registers()),
+        Default::default(),
+        Default::default(),
+    );
+    loaded.build_now().unwrap();
+    let ix = loaded.index().unwrap();
+    let cohort = ork_quicktest::cohort::from_value(&population()).unwrap();
+    let set = ork_quicktest::engine::evaluate(&ix.index, &cohort).set;
+    let members: BTreeSet<String> = set
+        .iter()
+        .map(|i| format!("{:010}", ix.index.pnr[i as usize]))
+        .collect();
+    let key = LocalMasterKey::from_hex(MASTER).unwrap();
+    let p1 = Pseudonymiser::new(&key.project_key(&id).unwrap());
+    let expected_pool: BTreeSet<String> = members
+        .iter()
+        .map(|c| p1.pseudonym(c.as_bytes()).to_string())
+        .collect();
+    assert!(!in_workspace.is_empty());
+    assert!(
+        in_workspace.is_subset(&expected_pool),
+        "only the population's persons"
+    );
+    let outsiders: BTreeSet<String> = cpr_numbers()
+        .difference(&members)
+        .map(|c| p1.pseudonym(c.as_bytes()).to_string())
+        .collect();
+    assert!(
+        in_workspace.is_disjoint(&outsiders),
+        "no one outside the population"
+    );
+
+    // No CPR number in any byte of any workspace file.
+    let cprs = cpr_numbers();
+    let mut files = Vec::new();
+    files_under(&root, &mut files);
+    assert!(files.len() >= 4);
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        for w in bytes.windows(10) {
+            if w.iter().all(u8::is_ascii_digit) {
+                let s = std::str::from_utf8(w).unwrap();
+                assert!(!cprs.contains(s), "a CPR number in {}", f.display());
+            }
+        }
+    }
+
+    // Named but not certified (expired): refused, naming the date. Not named: not found,
+    // and the refusal is in the audit trail.
+    let mut ida = Browser::signed_in(&app, "ida@demofarma.example", PW).await;
+    let (s, e) = query(&mut ida, &id, json!({"sql": "SELECT 1"})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    assert_eq!(e["error"]["code"], "certification_expired");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2020-06-30"),
+        "{e}"
+    );
+    let mut co = Browser::signed_in(&app, "co@demofarma.example", PW).await;
+    assert_eq!(
+        get(&mut co, &format!("/api/v1/workspaces/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (s, _) = query(&mut co, &id, json!({"sql": "SELECT 1"})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(
+        get(&mut co, "/api/v1/workspaces").await.1["workspaces"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // Reaching outside is refused and logged; the log shows every query.
+    for sql in [
+        "SELECT * FROM '/etc/passwd'",
+        "COPY lpr_adm TO '/tmp/x.csv'",
+        "SELECT * FROM cpr",
+    ] {
+        let (s, e) = query(&mut bo, &id, json!({"sql": sql})).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{sql}: {e}");
+    }
+    let log = get(&mut bo, &format!("/api/v1/workspaces/{id}/log"))
+        .await
+        .1;
+    let outcomes: Vec<&str> = log["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["refused", "refused", "refused", "ok", "failed", "ok"],
+        "{log}"
+    );
+    assert_eq!(log["queries"][3]["row_count"], 1);
+
+    // A second project over the same persons: other pseudonyms.
+    let permit2 = granted(&app, &mut bo, "Lung X-ray AI, second cohort").await;
+    let list = get(&mut bo, "/api/v1/workspaces").await.1;
+    let id2 = list["workspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["permit"] == permit2.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (who, order) in get(&mut sds, "/api/v1/data-orders?state=awaiting_sign_off")
+        .await
+        .1["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| ("sds", o["id"].as_str().unwrap().to_owned()))
+        .chain(
+            get(&mut region, "/api/v1/data-orders?state=awaiting_sign_off")
+                .await
+                .1["orders"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| ("region", o["id"].as_str().unwrap().to_owned())),
+        )
+        .collect::<Vec<_>>()
+    {
+        let b = if who == "sds" { &mut sds } else { &mut region };
+        assert_eq!(
+            call(
+                b,
+                Method::POST,
+                &format!("/api/v1/data-orders/{order}/sign-off"),
+                json!({})
+            )
+            .await
+            .0,
+            StatusCode::OK
+        );
+    }
+    let mut w2 = provisioned(&mut bo, &id2, 1).await;
+    for _ in 0..50 {
+        if w2["tables"].as_array().unwrap().len() == 3 {
+            break;
+        }
+        w2 = provisioned(&mut bo, &id2, w2["snapshots"].as_array().unwrap().len() + 1).await;
+    }
+    let snap2 = w2["snapshots"].as_array().unwrap().last().unwrap()["number"]
+        .as_i64()
+        .unwrap();
+    let second = pnrs(
+        &root
+            .join(&id2)
+            .join("snapshots")
+            .join(snap2.to_string())
+            .join("lpr_adm.parquet"),
+    );
+    assert_eq!(second.len(), in_workspace.len(), "the same persons");
+    assert!(
+        second.is_disjoint(&in_workspace),
+        "unlinkable across projects"
+    );
+
+    // A steward suspends: the table is gone from the workspace at once; signing off
+    // again brings it back.
+    let (s, o) = call(
+        &mut sds,
+        Method::POST,
+        &format!("/api/v1/data-orders/{lpr_order}/suspend"),
+        json!({"reason": "Audit of the project's use"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{o}");
+    assert_eq!(o["state"], "suspended");
+    let (s, _) = call(
+        &mut sds,
+        Method::POST,
+        &format!("/api/v1/data-orders/{lpr_order}/suspend"),
+        json!({"reason": "again"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _) = call(
+        &mut sds,
+        Method::POST,
+        &format!("/api/v1/data-orders/{lpr_order}/suspend"),
+        json!({"reason": " "}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let w = get(&mut bo, &format!("/api/v1/workspaces/{id}")).await.1;
+    assert!(
+        w["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["name"] != "lpr_adm"),
+        "{w}"
+    );
+    let (s, e) = query(&mut bo, &id, json!({"sql": "SELECT count(*) FROM lpr_adm"})).await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("sql_outside"))
+    );
+    let (s, _) = call(
+        &mut sds,
+        Method::POST,
+        &format!("/api/v1/data-orders/{lpr_order}/sign-off"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let before = w["snapshots"].as_array().unwrap().len();
+    provisioned(&mut bo, &id, before + 1).await;
+    let (s, r) = query(&mut bo, &id, json!({"sql": "SELECT count(*) FROM lpr_adm"})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(
+        r["rows"][0][0].as_i64(),
+        Some(n_lpr),
+        "the same extract again"
+    );
+    // The earlier snapshot still answers as before.
+    let (s, r) = query(
+        &mut bo,
+        &id,
+        json!({"sql": "SELECT count(*) FROM lpr_adm", "snapshot": snap}),
+    )
+    .await;
+    assert_eq!((s, r["rows"][0][0].as_i64()), (StatusCode::OK, Some(n_lpr)));
+    let (s, _) = query(&mut bo, &id, json!({"sql": "SELECT 1", "snapshot": 99})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = query(&mut bo, &id, json!({"sql": "SELECT 1", "limit": 0})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}

@@ -1,0 +1,141 @@
+//! A controller's security regime for one of its datasets (issue 18, item 6): set by its
+//! stewards, enforced by provisioning and the airlock. A workspace combining sources takes
+//! the strictest of each parameter.
+
+use serde::{Deserialize, Serialize};
+
+/// The parameters of a regime. The disclosure defaults are ACRO's (threshold 10, p 0.1,
+/// n 2, k 0.9, residual degrees of freedom 10), so the two can be compared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Regime {
+    /// The smallest count a released cell may hold.
+    pub min_cell_count: u32,
+    /// p-ratio rule: the cell is unsafe when the rest of its total, less the second
+    /// largest contribution, is below `p` times the largest.
+    pub p_ratio: f64,
+    /// n-k dominance: the largest `nk_n` contributions may hold at most `nk_k` of the total.
+    pub nk_n: u32,
+    pub nk_k: f64,
+    /// The fewest residual degrees of freedom a released model may have.
+    pub min_dof: u32,
+    /// Whether a project may link its own data with this dataset.
+    pub own_data: bool,
+    /// How long the data may be kept after the permit ends, in days.
+    pub retention_days: u32,
+    /// Whether every output needs a person's review (no release on the automatic checks).
+    pub manual_review: bool,
+    /// Whether the controller delivers without a steward's sign-off.
+    pub automatic_delivery: bool,
+    /// Leave out everyone in the Tissue Use Register (biological and genetic data).
+    pub exclude_tissue_opt_outs: bool,
+}
+
+impl Default for Regime {
+    fn default() -> Self {
+        Self {
+            min_cell_count: 10,
+            p_ratio: 0.1,
+            nk_n: 2,
+            nk_k: 0.9,
+            min_dof: 10,
+            own_data: true,
+            retention_days: 5 * 365,
+            manual_review: false,
+            automatic_delivery: false,
+            exclude_tissue_opt_outs: false,
+        }
+    }
+}
+
+impl Regime {
+    /// The strictest of two regimes, parameter by parameter: the larger threshold, p and n,
+    /// the smaller k, the larger degrees of freedom, linkage only if both allow it, the
+    /// shorter retention, review if either asks, automatic delivery only if both allow it,
+    /// opt-outs excluded if either requires it.
+    pub fn strictest(&self, o: &Self) -> Self {
+        Self {
+            min_cell_count: self.min_cell_count.max(o.min_cell_count),
+            p_ratio: self.p_ratio.max(o.p_ratio),
+            nk_n: self.nk_n.max(o.nk_n),
+            nk_k: self.nk_k.min(o.nk_k),
+            min_dof: self.min_dof.max(o.min_dof),
+            own_data: self.own_data && o.own_data,
+            retention_days: self.retention_days.min(o.retention_days),
+            manual_review: self.manual_review || o.manual_review,
+            automatic_delivery: self.automatic_delivery && o.automatic_delivery,
+            exclude_tissue_opt_outs: self.exclude_tissue_opt_outs || o.exclude_tissue_opt_outs,
+        }
+    }
+
+    /// Whether the parameters are within their ranges (p and k in (0, 1], counts and
+    /// degrees of freedom at least 1, n at least 1).
+    pub fn check(&self) -> Result<(), &'static str> {
+        if !(self.p_ratio > 0.0 && self.p_ratio <= 1.0) {
+            return Err("p_ratio");
+        }
+        if !(self.nk_k > 0.0 && self.nk_k <= 1.0) {
+            return Err("nk_k");
+        }
+        if self.nk_n == 0 {
+            return Err("nk_n");
+        }
+        if self.min_cell_count == 0 {
+            return Err("min_cell_count");
+        }
+        if self.min_dof == 0 {
+            return Err("min_dof");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_strictest_takes_each_parameter_from_the_stricter_side() {
+        let a = Regime {
+            min_cell_count: 5,
+            p_ratio: 0.2,
+            nk_k: 0.95,
+            own_data: false,
+            retention_days: 100,
+            automatic_delivery: true,
+            ..Regime::default()
+        };
+        let b = Regime {
+            nk_n: 3,
+            min_dof: 20,
+            manual_review: true,
+            automatic_delivery: true,
+            exclude_tissue_opt_outs: true,
+            ..Regime::default()
+        };
+        let s = a.strictest(&b);
+        assert_eq!(s.min_cell_count, 10);
+        assert_eq!(s.p_ratio, 0.2);
+        assert_eq!((s.nk_n, s.nk_k), (3, 0.9));
+        assert_eq!(s.min_dof, 20);
+        assert!(!s.own_data);
+        assert_eq!(s.retention_days, 100);
+        assert!(s.manual_review && s.automatic_delivery && s.exclude_tissue_opt_outs);
+        let c = Regime::default();
+        assert!(!s.strictest(&c).automatic_delivery);
+        assert_eq!(s.strictest(&c), c.strictest(&s));
+    }
+
+    #[test]
+    fn a_regime_is_read_from_json_with_defaults_and_checked() {
+        let r: Regime = serde_json::from_str(r#"{"min_cell_count": 5}"#).unwrap();
+        assert_eq!((r.min_cell_count, r.p_ratio), (5, 0.1));
+        assert!(r.check().is_ok());
+        assert!(serde_json::from_str::<Regime>(r#"{"mystery": 1}"#).is_err());
+        let bad = Regime {
+            p_ratio: 1.5,
+            ..Regime::default()
+        };
+        assert_eq!(bad.check(), Err("p_ratio"));
+    }
+}
