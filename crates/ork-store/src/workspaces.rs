@@ -442,8 +442,9 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Orders of a workspace's earlier permits still waiting or delivering are withdrawn
-    /// (`suspended` with the reason) when a new permit replaces them.
+    /// Orders of a workspace's earlier permits are withdrawn when a new permit replaces them:
+    /// `suspended` by no one (a steward's suspension always names the steward), with the
+    /// reason `replaced`. Their delivered data stay in the snapshots that hold them.
     pub async fn withdraw_data_orders(
         &mut self,
         src: &AuditSource,
@@ -484,7 +485,7 @@ impl WriteTx {
         let done = sqlx::query(
             "UPDATE data_orders SET state = 'delivering', signed_off_by = $1, signed_off_at = $2, \
              suspended_by = NULL, suspended_at = NULL, suspend_reason = NULL \
-             WHERE id = $3 AND (state = 'awaiting_sign_off' OR (state = 'suspended' AND suspend_reason <> 'replaced'))",
+             WHERE id = $3 AND (state = 'awaiting_sign_off' OR (state = 'suspended' AND suspended_by IS NOT NULL))",
         )
         .bind(user_id)
         .bind(now_unix())
@@ -618,7 +619,7 @@ impl WriteTx {
         src: &AuditSource,
         source_id: &str,
         regime: &str,
-        user_id: i64,
+        user_id: Option<i64>,
     ) -> Result<()> {
         sqlx::query("DELETE FROM dataset_regimes WHERE source_id = $1")
             .bind(source_id.to_owned())

@@ -12,7 +12,7 @@ use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::JoinType;
 use datafusion::datasource::MemTable;
-use datafusion::prelude::{ParquetReadOptions, SessionContext, col, lit};
+use datafusion::prelude::{DataFrame, ParquetReadOptions, SessionContext, col, lit};
 use futures_util::StreamExt;
 use ork_schema::tables::{TABLES, Table};
 use parquet::arrow::ArrowWriter;
@@ -94,6 +94,31 @@ pub fn is_cpr_column(name: &str) -> bool {
     name == "pnr" || name.ends_with("_pnr")
 }
 
+/// Tables without persons whose rows belong to a parent table's rows: (table, parent,
+/// key). They reach the population through their parent: a diagnosis belongs to the
+/// population when its contact does.
+pub const LINKS: [(&str, &str, &str); 4] = [
+    ("lpr_diag", "lpr_adm", "recnum"),
+    ("lpr_sksopr", "lpr_adm", "recnum"),
+    ("lpr_a_diagnose", "lpr_a_kontakt", "dw_ek_kontakt"),
+    ("lpr_a_procedure", "lpr_a_kontakt", "dw_ek_kontakt"),
+];
+
+/// Whether a column is a record key that links tables (`recnum`, `dw_ek_kontakt`). It is
+/// kept wherever its table is, so the project's tables link, and pseudonymised like a CPR
+/// number, so two projects' rows cannot be matched through it.
+pub fn is_key_column(name: &str) -> bool {
+    LINKS.iter().any(|(_, _, k)| *k == name)
+}
+
+/// The key a table shares with its parent or children, if any.
+fn link_key(table: &str) -> Option<&'static str> {
+    LINKS
+        .iter()
+        .find(|(t, p, _)| *t == table || *p == table)
+        .map(|(_, _, k)| *k)
+}
+
 fn table(name: &str) -> Result<&'static Table, ExtractError> {
     TABLES
         .iter()
@@ -144,7 +169,8 @@ fn pseudonymise(batch: &RecordBatch, p: &Pseudonymiser) -> Result<RecordBatch, E
     let mut fields = Vec::with_capacity(schema.fields().len());
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
     for (f, c) in schema.fields().iter().zip(batch.columns()) {
-        if !is_cpr_column(f.name()) {
+        let key = is_key_column(f.name());
+        if !is_cpr_column(f.name()) && !key {
             fields.push(f.as_ref().clone());
             columns.push(c.clone());
             continue;
@@ -155,8 +181,18 @@ fn pseudonymise(batch: &RecordBatch, p: &Pseudonymiser) -> Result<RecordBatch, E
             .downcast_ref::<StringArray>()
             .expect("cast to Utf8 gives a StringArray");
         let mut b = StringBuilder::with_capacity(values.len(), values.len() * 32);
+        let mut buf = Vec::new();
         for v in values.iter() {
             match v {
+                Some(key_value) if key => {
+                    // The column's name first, so a key never shares a pseudonym with a
+                    // CPR number of the same digits.
+                    buf.clear();
+                    buf.extend_from_slice(f.name().as_bytes());
+                    buf.push(b':');
+                    buf.extend_from_slice(key_value.as_bytes());
+                    b.append_value(p.pseudonym(&buf).to_string());
+                }
                 Some(cpr) => b.append_value(p.pseudonym(cpr.as_bytes()).to_string()),
                 None => b.append_null(),
             }
@@ -168,6 +204,44 @@ fn pseudonymise(batch: &RecordBatch, p: &Pseudonymiser) -> Result<RecordBatch, E
         Arc::new(Schema::new(fields)),
         columns,
     )?)
+}
+
+/// `df` limited to the scope's population (a semi-join on `on`) and, where the table's rule
+/// says so, without the persons in the Tissue Use Register (an anti-join).
+async fn limit_persons(
+    ctx: &SessionContext,
+    registers: &Path,
+    scope: &Scope,
+    s: &TableScope,
+    mut df: DataFrame,
+    on: &str,
+) -> Result<DataFrame, ExtractError> {
+    if s.exclude_opted_out {
+        let var = table("var")?;
+        let opted = ctx
+            .read_parquet(
+                files(
+                    registers,
+                    var,
+                    &TableScope {
+                        table: "var".into(),
+                        columns: Vec::new(),
+                        years: None,
+                        exclude_opted_out: false,
+                        region: None,
+                    },
+                )?,
+                ParquetReadOptions::default(),
+            )
+            .await?
+            .select(vec![col("pnr").alias("opted_pnr")])?;
+        df = df.join(opted, JoinType::LeftAnti, &[on], &["opted_pnr"], None)?;
+    }
+    if scope.persons.is_some() {
+        let cohort = ctx.table("cohort").await?;
+        df = df.join(cohort, JoinType::LeftSemi, &[on], &["cohort_pnr"], None)?;
+    }
+    Ok(df)
 }
 
 /// Writes the scope's tables into `out` (a folder, created), one `TABLE.parquet` each.
@@ -205,6 +279,9 @@ pub async fn extract(
         if t.find("pnr").is_some() {
             columns.push("pnr".to_owned());
         }
+        if let Some(k) = link_key(t.name) {
+            columns.push(k.to_owned());
+        }
         for c in &s.columns {
             if t.find(c).is_none() {
                 return Err(ExtractError::UnknownColumn {
@@ -231,38 +308,36 @@ pub async fn extract(
             df = df.filter(col("region").eq(lit(r.as_str())))?;
         }
         let mut df = df.select_columns(&columns.iter().map(String::as_str).collect::<Vec<_>>())?;
-        if s.exclude_opted_out {
-            if t.find("pnr").is_none() {
-                // Without persons the rule cannot be applied: nothing of the table.
-                df = df.filter(lit(false))?;
-            } else {
-                let var = table("var")?;
-                let opted = ctx
+        let has_persons = t.find("pnr").is_some();
+        let parent = LINKS.iter().find(|(c, _, _)| *c == t.name);
+        if s.exclude_opted_out || scope.persons.is_some() {
+            if has_persons {
+                df = limit_persons(&ctx, registers, scope, s, df, "pnr").await?;
+            } else if let Some((_, parent, key)) = parent {
+                // Through the parent: the keys of its rows whose persons are in scope.
+                let parent_scope = TableScope {
+                    table: (*parent).to_owned(),
+                    columns: Vec::new(),
+                    years: s.years,
+                    exclude_opted_out: s.exclude_opted_out,
+                    region: None,
+                };
+                let rows = ctx
                     .read_parquet(
-                        files(
-                            registers,
-                            var,
-                            &TableScope {
-                                table: "var".into(),
-                                columns: Vec::new(),
-                                years: None,
-                                exclude_opted_out: false,
-                                region: None,
-                            },
-                        )?,
+                        files(registers, table(parent)?, &parent_scope)?,
                         ParquetReadOptions::default(),
                     )
                     .await?
-                    .select(vec![col("pnr").alias("opted_pnr")])?;
-                df = df.join(opted, JoinType::LeftAnti, &["pnr"], &["opted_pnr"], None)?;
+                    .select(vec![col("pnr"), col(*key).alias("parent_key")])?;
+                let rows = limit_persons(&ctx, registers, scope, &parent_scope, rows, "pnr")
+                    .await?
+                    .select(vec![col("parent_key")])?;
+                df = df.join(rows, JoinType::LeftSemi, &[key], &["parent_key"], None)?;
+            } else {
+                // Without persons the population and the rule cannot be applied: nothing
+                // of the table.
+                df = df.filter(lit(false))?;
             }
-        }
-        if scope.persons.is_some() && columns.iter().any(|c| c == "pnr") {
-            let cohort = ctx.table("cohort").await?;
-            df = df.join(cohort, JoinType::LeftSemi, &["pnr"], &["cohort_pnr"], None)?;
-        } else if scope.persons.is_some() {
-            // A table without persons cannot be limited to the population: nothing of it.
-            df = df.filter(lit(false))?;
         }
         let mut stream = df.execute_stream().await?;
         let name = s.name();

@@ -228,7 +228,11 @@ async fn plan(
                 .split_once("table '")
                 .and_then(|(_, r)| r.split_once("' not found"))
             {
-                Some((name, _)) => QueryError::OutsideWorkspace(name.to_owned()),
+                Some((name, _)) => QueryError::OutsideWorkspace(
+                    name.strip_prefix("datafusion.public.")
+                        .unwrap_or(name)
+                        .to_owned(),
+                ),
                 None => QueryError::Invalid(df_message(&e)),
             }
         })?;

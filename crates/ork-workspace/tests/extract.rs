@@ -246,3 +246,81 @@ async fn persons_in_the_tissue_use_register_are_left_out_where_the_rule_applies(
         }
     }
 }
+
+/// Every row of a Parquet file as (key, pnr?) for two string columns.
+fn pairs(file: &Path, a: &str) -> Vec<String> {
+    read(file, a).1.into_iter().flatten().collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tables_without_persons_follow_their_parent_and_their_keys_are_pseudonymised() {
+    let tmp = tempfile::tempdir().unwrap();
+    let reg = tmp.path().join("registers");
+    registers(&reg);
+    // The cohort: the persons of the first 40 admissions of 2018 (the last LPR2 year).
+    let adm = reg.join("lpr_adm").join("2018.parquet");
+    let cohort: Vec<String> = pairs(&adm, "pnr")
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .take(40)
+        .collect();
+    // Their admissions' keys in the registers, and the diagnoses of those admissions.
+    let adm_pnr = pairs(&adm, "pnr");
+    let adm_key = pairs(&adm, "recnum");
+    let keys: BTreeSet<String> = adm_pnr
+        .iter()
+        .zip(&adm_key)
+        .filter(|(p, _)| cohort.contains(p))
+        .map(|(_, k)| k.clone())
+        .collect();
+    let diag = reg.join("lpr_diag").join("2018.parquet");
+    let diag_keys = pairs(&diag, "recnum");
+    let expected_diagnoses = diag_keys.iter().filter(|k| keys.contains(*k)).count();
+    assert!(expected_diagnoses > 0);
+    let master = LocalMasterKey::from_hex(&"3b".repeat(32)).unwrap();
+    let p = Pseudonymiser::new(&master.project_key("prj-link").unwrap());
+    let scope = Scope {
+        tables: ["lpr_adm", "lpr_diag"]
+            .iter()
+            .map(|t| TableScope {
+                table: (*t).into(),
+                columns: if *t == "lpr_adm" {
+                    vec!["d_inddto".into()]
+                } else {
+                    vec!["c_diag".into()]
+                },
+                years: Some((2018, 2018)),
+                exclude_opted_out: false,
+                region: None,
+            })
+            .collect(),
+        persons: Some(cohort.clone()),
+    };
+    let out = tmp.path().join("ws");
+    let written = extract(&reg, &out, &scope, &p).await.unwrap();
+    // The key is kept in both tables (so they link), pseudonymised; the diagnoses are
+    // exactly those of the population's admissions.
+    let (names, ws_adm_keys) = read(&written[0].file, "recnum");
+    assert_eq!(names, ["pnr", "recnum", "d_inddto"]);
+    let (names, ws_diag_keys) = read(&written[1].file, "recnum");
+    assert_eq!(names, ["recnum", "c_diag"]);
+    assert_eq!(written[1].rows as usize, expected_diagnoses);
+    let ws_adm: BTreeSet<String> = ws_adm_keys.into_iter().flatten().collect();
+    let expected_keys: BTreeSet<String> = keys
+        .iter()
+        .map(|k| p.pseudonym(format!("recnum:{k}").as_bytes()).to_string())
+        .collect();
+    assert_eq!(ws_adm, expected_keys);
+    assert!(
+        ws_diag_keys.iter().flatten().all(|k| ws_adm.contains(k)),
+        "every diagnosis links to an admission of the workspace"
+    );
+    for k in &keys {
+        let bytes = std::fs::read(&written[1].file).unwrap();
+        assert!(
+            !bytes.windows(k.len()).any(|w| w == k.as_bytes()),
+            "no register key in the workspace"
+        );
+    }
+}

@@ -417,6 +417,7 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
         created.push((email, password, *org, *role));
     }
     tx.commit().await?;
+    workspaces(store, &src).await?;
 
     println!(
         "Demo platform ready: {} organisations, {} demo users ({}).",
@@ -443,6 +444,29 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+/// Workspaces in the demo: the applicant at Demofarma holds a data-security certification,
+/// and the regions' images and RKKP's lung cancer database are delivered without a sign-off
+/// (their regime), so the granted project's workspace fills as soon as the server runs;
+/// SDS's steward signs off LPR on `/data-orders`. Set once: an operator's later changes stay.
+async fn workspaces(store: &Store, src: &AuditSource) -> anyhow::Result<()> {
+    let mut tx = store.write().await?;
+    let bo = tx
+        .user_by_email_tx(&Email::parse("applicant@demofarma.demo.dk")?)
+        .await?
+        .context("the demo applicant")?;
+    if store.certification(bo.id).await?.is_none() {
+        tx.set_certification(src, &bo, Some("2027-12-31")).await?;
+    }
+    for source in ["pacs-hovedstaden", "pacs-midtjylland", "dlcr"] {
+        if store.dataset_regime(source).await?.is_none() {
+            tx.set_dataset_regime(src, source, r#"{"automatic_delivery": true}"#, None)
+                .await?;
+        }
+    }
+    tx.commit().await?;
     Ok(())
 }
 

@@ -19,25 +19,8 @@ pub struct CreateToken {
     /// 1 to the platform's maximum (365 unless configured shorter); default 90, or the
     /// maximum if that is shorter.
     #[schema(minimum = 1, maximum = 365)]
-    #[serde(default, deserialize_with = "whole_number")]
+    #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
     pub expires_in_days: Option<i64>,
-}
-
-/// A whole number, also when written with a zero fraction (`30.0`), as JSON Schema's
-/// `integer` allows; anything else is refused by the caller's validation.
-fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    use serde::Deserialize;
-    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
-        return Ok(None);
-    };
-    if let Some(i) = n.as_i64() {
-        return Ok(Some(i));
-    }
-    match n.as_f64() {
-        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => Ok(Some(f as i64)),
-        // A fraction: out of every range, so the validation refuses it and says which holds.
-        _ => Ok(Some(i64::MAX)),
-    }
 }
 
 #[derive(serde::Serialize, ToSchema)]

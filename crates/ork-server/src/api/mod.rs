@@ -332,6 +332,25 @@ pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64
     }
 }
 
+/// A whole number, also when written with a zero fraction (`30.0`), as JSON Schema's
+/// `integer` allows; anything else is refused by the caller's validation.
+pub(crate) fn optional_whole_number<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<i64>, D::Error> {
+    use serde::Deserialize;
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if let Some(i) = n.as_i64() {
+        return Ok(Some(i));
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => Ok(Some(f as i64)),
+        // A fraction: out of every range, so the validation refuses it and says which holds.
+        _ => Ok(Some(i64::MAX)),
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     /// Every keyword of a hand-written schema file survives the reading (utoipa drops what

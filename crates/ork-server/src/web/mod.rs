@@ -35,6 +35,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(crate::clients::web_routes())
         .merge(crate::advice::web_routes())
         .merge(crate::audit::web_routes())
+        .merge(crate::workspaces::web_routes())
         .nest_service("/static", ServeDir::new(&state.config.assets_dir))
         .fallback(|| async { ApiError::for_status(axum::http::StatusCode::NOT_FOUND) })
 }
@@ -75,6 +76,12 @@ impl Chrome {
         if p.is_some_and(|p| p.has_role(Role::CaseHandler)) {
             nav.push(("/cases", "nav.cases"));
         }
+        if p.is_some_and(|p| p.has_role(Role::Applicant)) {
+            nav.push(("/workspaces", "nav.workspaces"));
+        }
+        if p.is_some_and(|p| p.has_role(Role::DataSteward)) {
+            nav.push(("/data-orders", "nav.data_orders"));
+        }
         if p.is_some() {
             nav.push(("/questions", "nav.questions"));
             nav.push(("/quicktests", "nav.quicktests"));
@@ -105,6 +112,7 @@ impl Chrome {
                         || (href == "/applications" && path.starts_with("/applications/"))
                         || (href == "/kb" && path.starts_with("/kb/"))
                         || (href == "/questions" && path.starts_with("/questions/"))
+                        || (href == "/workspaces" && path.starts_with("/workspaces/"))
                         || (href == "/rulebook"
                             && (path.starts_with("/rulebook/") || path == "/precedents")),
                 })

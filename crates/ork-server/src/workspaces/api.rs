@@ -126,15 +126,18 @@ pub struct WorkspaceBody {
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueryBody {
-    /// One SELECT query (DataFusion's SQL) over the workspace's tables; 1–20,000 characters.
-    #[schema(min_length = 1, max_length = 20000)]
+    /// One SELECT query (DataFusion's SQL) over the workspace's tables; 1–20,000 characters,
+    /// not only white space.
+    #[schema(min_length = 1, max_length = 20000, pattern = "\\S")]
     pub sql: String,
     /// The snapshot to query (default: the newest).
     #[schema(minimum = 1)]
+    #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
     pub snapshot: Option<i64>,
     /// The most rows to return (default 100, at most the server's cap, 1,000 by default).
     #[schema(minimum = 1, maximum = 1000)]
-    pub limit: Option<u32>,
+    #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
+    pub limit: Option<i64>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -199,6 +202,9 @@ pub struct DataOrderBody {
     pub delivered_at: Option<String>,
     pub suspended_at: Option<String>,
     pub suspend_reason: Option<String>,
+    /// Withdrawn because a later permit of the project replaced it (not a steward's
+    /// suspension; it cannot be signed off).
+    pub replaced: bool,
 }
 
 /// Your controllers' data orders, newest first.
@@ -211,8 +217,8 @@ pub struct DataOrderList {
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuspendBody {
-    /// 1–2,000 characters.
-    #[schema(min_length = 1, max_length = 2000)]
+    /// 1–2,000 characters, not only white space.
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub reason: String,
 }
 
@@ -381,7 +387,8 @@ pub async fn query(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<QueryBody>,
 ) -> Result<Json<QueryAnswer>, ApiError> {
-    let limit = b.limit.map_or(100, |n| n as usize);
+    // Out of range (a fraction included) is refused by the service with the range.
+    let limit = b.limit.map_or(100, |n| usize::try_from(n).unwrap_or(0));
     let a = service::run_query(
         &state,
         &p,
@@ -445,7 +452,7 @@ pub async fn log(
     Ok(Json(QueryLog { queries }))
 }
 
-async fn order_body(state: &AppState, o: &DataOrder) -> Result<DataOrderBody, ApiError> {
+pub(super) async fn order_body(state: &AppState, o: &DataOrder) -> Result<DataOrderBody, ApiError> {
     let project = state
         .store
         .workspace(&o.workspace_id)
@@ -466,6 +473,7 @@ async fn order_body(state: &AppState, o: &DataOrder) -> Result<DataOrderBody, Ap
         delivered_at: o.delivered_at.map(iso),
         suspended_at: o.suspended_at.map(iso),
         suspend_reason: o.suspend_reason.clone(),
+        replaced: o.state == "suspended" && o.suspended_by.is_none(),
     })
 }
 

@@ -3,7 +3,7 @@
 //! (`plan.rs` cuts the permit into orders, `provision.rs` runs the resumable job that
 //! extracts them into immutable snapshots), `orders.rs` is the stewards' side (sign-off,
 //! suspension), `service.rs` who may enter and the SQL console's queries, `api.rs` the JSON
-//! API. Everything of a workspace stays inside it: nothing can be downloaded.
+//! API and `web.rs` the pages. Everything of a workspace stays inside it: nothing can be downloaded.
 
 #[allow(unused_qualifications)]
 pub mod api;
@@ -12,11 +12,14 @@ pub mod plan;
 pub mod provision;
 pub mod service;
 mod state;
+mod web;
 
 pub use provision::{kick, spawn_worker};
 pub use state::WorkspaceState;
 
 use crate::AppState;
+use axum::Router;
+use axum::routing::{get, post};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -29,4 +32,12 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api::data_orders))
         .routes(routes!(api::sign_off))
         .routes(routes!(api::suspend))
+}
+
+pub(crate) fn web_routes() -> Router<AppState> {
+    Router::new()
+        .route("/workspaces", get(web::list_page))
+        .route("/workspaces/{id}", get(web::page).post(web::run))
+        .route("/data-orders", get(web::orders_page))
+        .route("/data-orders/{id}", post(web::order_post))
 }

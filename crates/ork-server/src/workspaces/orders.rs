@@ -87,7 +87,7 @@ pub async fn suspend(
     reason: &str,
 ) -> Result<DataOrder, ApiError> {
     let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 2000 || reason == "replaced" {
+    if reason.is_empty() || reason.chars().count() > 2000 {
         return Err(ApiError::invalid("invalid_reason.suspend", &[]));
     }
     let order = find(state, p, id).await?;

@@ -375,7 +375,7 @@ fn columns_of(table: &str, columns: &[String]) -> Value {
         columns
             .iter()
             .map(|c| {
-                let kind = if extract::is_cpr_column(c) {
+                let kind = if extract::is_cpr_column(c) || extract::is_key_column(c) {
                     "pseudonym"
                 } else {
                     schema

@@ -180,12 +180,12 @@ pub fn tables_of(s: &Snapshot) -> Result<Vec<SnapshotTable>, ApiError> {
         .map_err(|e| ApiError::from(anyhow::anyhow!("snapshot tables: {e}")))
 }
 
-/// The orders whose data a controller has suspended (not those replaced by a later permit,
-/// whose delivered data stays in the snapshots that hold it).
+/// The orders whose data a steward has suspended (not those a later permit replaced, which
+/// no one suspended: their delivered data stay in the snapshots that hold them).
 pub fn suspended(orders: &[DataOrder]) -> BTreeSet<String> {
     orders
         .iter()
-        .filter(|o| o.state == "suspended" && o.suspend_reason.as_deref() != Some("replaced"))
+        .filter(|o| o.state == "suspended" && o.suspended_by.is_some())
         .map(|o| o.id.clone())
         .collect()
 }

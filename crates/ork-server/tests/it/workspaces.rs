@@ -187,7 +187,7 @@ async fn workspace_body(db: TestDb) {
         &src(),
         "dlcr",
         r#"{"automatic_delivery": true}"#,
-        steward.id,
+        Some(steward.id),
     )
     .await
     .unwrap();
@@ -329,7 +329,7 @@ async fn workspace_body(db: TestDb) {
         .unwrap();
     assert_eq!(
         lpr["columns"],
-        json!([{"name": "pnr", "type": "pseudonym"}, {"name": "d_inddto", "type": "date"}, {"name": "c_adiag", "type": "string"}])
+        json!([{"name": "pnr", "type": "pseudonym"}, {"name": "recnum", "type": "pseudonym"}, {"name": "d_inddto", "type": "date"}, {"name": "c_adiag", "type": "string"}])
     );
 
     // SQL over the tables: out-of-scope variables and years are not there.

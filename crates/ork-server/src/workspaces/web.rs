@@ -1,0 +1,332 @@
+//! Workspaces in the portal: the user's workspaces, one workspace with its deliveries,
+//! tables and the SQL console (results paged on screen, never downloadable), and the data
+//! stewards' orders with sign-off and suspension.
+
+use super::api::{self, LogEntry, WorkspaceBody};
+use super::orders::{self, STATES};
+use super::service::{self, Ask};
+use crate::auth::{ClientAddr, Principal, WebUser};
+use crate::dates::iso;
+use crate::web::{Chrome, form_value, org_name, render};
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::Value;
+
+/// Rows on one page of the console's result.
+const PAGE_ROWS: usize = 50;
+
+#[derive(Template)]
+#[template(path = "workspaces.html")]
+struct ListPage {
+    c: Chrome,
+    rows: Vec<api::WorkspaceSummary>,
+}
+
+/// GET /workspaces: the user's workspaces.
+pub async fn list_page(
+    State(state): State<AppState>,
+    c: Chrome,
+    WebUser(p): WebUser,
+) -> Result<Response, ApiError> {
+    let lang = c.t.lang;
+    let mut rows = Vec::new();
+    for e in service::mine(&state, &p).await? {
+        let latest = state
+            .store
+            .snapshots(&e.ws.id)
+            .await?
+            .last()
+            .map(|s| s.number);
+        rows.push(api::WorkspaceSummary {
+            id: e.ws.id.clone(),
+            title: e.ws.title.clone(),
+            state: e.ws.state.clone(),
+            permit: e.ws.permit_id.clone(),
+            application: e.ws.application_id.clone(),
+            organisation: e.ws.org_id.clone(),
+            latest_snapshot: latest,
+            created_at: crate::dates::date(e.ws.created_at),
+        });
+    }
+    Ok(render(lang, &ListPage { c, rows }))
+}
+
+/// A query's result as the page shows it: one page of rows as text.
+struct ResultView {
+    columns: Vec<String>,
+    rows: Vec<Vec<String>>,
+    count_text: String,
+    page_text: String,
+    page: usize,
+    pages: usize,
+    truncated: bool,
+}
+
+#[derive(Template)]
+#[template(path = "workspace.html")]
+struct WorkspacePage {
+    c: Chrome,
+    id: String,
+    title: String,
+    state: String,
+    permit: String,
+    /// Why the user cannot work here now (certification), instead of the workspace.
+    blocked: Option<String>,
+    body: Option<WorkspaceBody>,
+    progress: String,
+    sql: String,
+    /// (number, created, chosen), newest first.
+    snapshot_options: Vec<(i64, String, bool)>,
+    result: Option<ResultView>,
+    error: Option<String>,
+    log: Vec<LogEntry>,
+}
+
+/// An RFC 3339 time as `YYYY-MM-DD HH:MM` (UTC).
+fn minute(rfc3339: &str) -> String {
+    rfc3339.get(..16).unwrap_or(rfc3339).replace('T', " ")
+}
+
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::Null => "NULL".to_owned(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The workspace page, with a query's result or error when one was run.
+async fn page_of(
+    state: &AppState,
+    c: Chrome,
+    p: &Principal,
+    client: &ClientAddr,
+    id: &str,
+    console: (String, Option<i64>, Option<ResultView>, Option<String>),
+) -> Result<WorkspacePage, ApiError> {
+    let lang = c.t.lang;
+    let e = service::find(state, p, client, id).await?;
+    let (sql, snapshot, result, error) = console;
+    let mut page = WorkspacePage {
+        id: e.ws.id.clone(),
+        title: e.ws.title.clone(),
+        state: e.ws.state.clone(),
+        permit: e.ws.permit_id.clone(),
+        blocked: None,
+        body: None,
+        progress: String::new(),
+        sql,
+        snapshot_options: Vec::new(),
+        result,
+        error,
+        log: Vec::new(),
+        c,
+    };
+    if let Err(err) = service::certified(state, p, client, &e.ws.id).await {
+        page.blocked = Some(err.message(lang).to_owned());
+        return Ok(page);
+    }
+    let mut body = api::detail(state, &e).await?;
+    // The page names controllers and shows times to the minute.
+    let orgs = state.store.list_orgs().await?;
+    for o in &mut body.orders {
+        o.controller = org_name(&orgs, &o.controller, lang);
+        o.created_at = minute(&o.created_at);
+        o.delivered_at = o.delivered_at.as_deref().map(minute);
+    }
+    for t in &mut body.tables {
+        t.controller = org_name(&orgs, &t.controller, lang);
+    }
+    page.progress = crate::i18n::say(
+        lang,
+        "ws.progress",
+        &[
+            ("done", &body.progress.done),
+            ("total", &body.progress.total),
+        ],
+    );
+    page.log = state
+        .store
+        .workspace_queries(&e.ws.id, 10)
+        .await?
+        .into_iter()
+        .map(|q| LogEntry {
+            id: q.id,
+            user: q.user_email,
+            snapshot: q.snapshot,
+            sql: q.sql,
+            outcome: q.outcome,
+            row_count: q.row_count,
+            millis: q.millis,
+            at: minute(&iso(q.at)),
+        })
+        .collect();
+    page.snapshot_options = body
+        .snapshots
+        .iter()
+        .rev()
+        .map(|s| (s.number, minute(&s.created_at), snapshot == Some(s.number)))
+        .collect();
+    page.body = Some(body);
+    Ok(page)
+}
+
+/// GET /workspaces/{id}: the workspace and its console.
+pub async fn page(
+    State(state): State<AppState>,
+    c: Chrome,
+    client: ClientAddr,
+    WebUser(p): WebUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let lang = c.t.lang;
+    let page = page_of(
+        &state,
+        c,
+        &p,
+        &client,
+        &id,
+        (String::new(), None, None, None),
+    )
+    .await?;
+    Ok(render(lang, &page))
+}
+
+/// POST /workspaces/{id}: runs the console's query and shows one page of its result.
+pub async fn run(
+    State(state): State<AppState>,
+    c: Chrome,
+    client: ClientAddr,
+    WebUser(p): WebUser,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let lang = c.t.lang;
+    let sql = form_value(&form, "sql").replace("\r\n", "\n");
+    let snapshot = form_value(&form, "snapshot").parse::<i64>().ok();
+    let wanted = form_value(&form, "page")
+        .parse::<usize>()
+        .unwrap_or(1)
+        .max(1);
+    let limit = state.workspaces.limits.max_rows;
+    let ask = Ask {
+        sql: &sql,
+        snapshot,
+        limit,
+    };
+    let (result, error, status) = match service::run_query(&state, &p, &client, &id, &ask).await {
+        Ok(a) => {
+            let r = a.result;
+            let pages = r.rows.len().div_ceil(PAGE_ROWS).max(1);
+            let page = wanted.min(pages);
+            let rows = r
+                .rows
+                .iter()
+                .skip((page - 1) * PAGE_ROWS)
+                .take(PAGE_ROWS)
+                .map(|row| row.iter().map(text_of).collect())
+                .collect();
+            let view = ResultView {
+                columns: r.columns.into_iter().map(|c| c.name).collect(),
+                rows,
+                count_text: crate::i18n::say(lang, "ws.result_count", &[("count", &r.row_count)]),
+                page_text: crate::i18n::say(lang, "ws.page", &[("page", &page), ("pages", &pages)]),
+                page,
+                pages,
+                truncated: r.truncated,
+            };
+            (Some(view), None, StatusCode::OK)
+        }
+        Err(e) if e.status == StatusCode::NOT_FOUND && e.code == "workspace_not_found" => {
+            return Err(e);
+        }
+        Err(e) if e.status.is_client_error() || e.status == StatusCode::SERVICE_UNAVAILABLE => {
+            let status = e.status;
+            (None, Some(e.message(lang).to_owned()), status)
+        }
+        Err(e) => return Err(e),
+    };
+    let page = page_of(&state, c, &p, &client, &id, (sql, snapshot, result, error)).await?;
+    let mut res = render(lang, &page);
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+/// An order as the stewards' page shows it.
+#[derive(Template)]
+#[template(path = "data_orders.html")]
+struct OrdersPage {
+    c: Chrome,
+    orders: Vec<api::DataOrderBody>,
+    states: &'static [&'static str],
+    filter: String,
+    error: Option<String>,
+}
+
+async fn orders_page_of(
+    state: &AppState,
+    c: Chrome,
+    p: &Principal,
+    filter: &str,
+    error: Option<String>,
+) -> Result<OrdersPage, ApiError> {
+    let in_state = STATES.iter().find(|s| **s == filter).copied();
+    let mut out = Vec::new();
+    for o in orders::list(state, p, in_state).await? {
+        out.push(api::order_body(state, &o).await?);
+    }
+    Ok(OrdersPage {
+        c,
+        orders: out,
+        states: &STATES,
+        filter: in_state.unwrap_or_default().to_owned(),
+        error,
+    })
+}
+
+/// GET /data-orders: the orders to the steward's controllers.
+pub async fn orders_page(
+    State(state): State<AppState>,
+    c: Chrome,
+    WebUser(p): WebUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let lang = c.t.lang;
+    let pairs = crate::api::query_pairs(raw.as_deref())?;
+    let filter = form_value(&pairs, "state").to_owned();
+    let page = orders_page_of(&state, c, &p, &filter, None).await?;
+    Ok(render(lang, &page))
+}
+
+/// POST /data-orders/{id}: sign off (or lift a suspension), or suspend with a reason.
+pub async fn order_post(
+    State(state): State<AppState>,
+    c: Chrome,
+    client: ClientAddr,
+    WebUser(p): WebUser,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let lang = c.t.lang;
+    let done = match form_value(&form, "action") {
+        "sign_off" => orders::sign_off(&state, &p, &client, &id).await.map(|_| ()),
+        "suspend" => orders::suspend(&state, &p, &client, &id, form_value(&form, "reason"))
+            .await
+            .map(|_| ()),
+        _ => Err(ApiError::invalid("bad_request", &[])),
+    };
+    match done {
+        Ok(()) => Ok(Redirect::to("/data-orders").into_response()),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let status = e.status;
+            let page = orders_page_of(&state, c, &p, "", Some(e.message(lang).to_owned())).await?;
+            let mut res = render(lang, &page);
+            *res.status_mut() = status;
+            Ok(res)
+        }
+        Err(e) => Err(e),
+    }
+}
