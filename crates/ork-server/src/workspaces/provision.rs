@@ -138,7 +138,7 @@ pub fn spawn_worker(state: AppState, every: Duration) {
             tracing::error!(error = %e, "cleaning up unfinished snapshots failed");
         }
         loop {
-            match state.store.workspaces_to_provision().await {
+            match due(&state).await {
                 Ok(ids) => {
                     for id in ids {
                         kick(&state, &id);
@@ -149,6 +149,34 @@ pub fn spawn_worker(state: AppState, every: Duration) {
             tokio::time::sleep(every).await;
         }
     });
+}
+
+/// The workspaces with work to do: orders signed off and not delivered, and ready
+/// workspaces whose newest snapshot was cut from an earlier release of the registers (a
+/// refresh).
+async fn due(state: &AppState) -> anyhow::Result<Vec<String>> {
+    let mut ids = state.store.workspaces_to_provision().await?;
+    let current = state
+        .quicktests
+        .dir()
+        .and_then(crate::quicktests::registers_id);
+    if let Some(current) = current {
+        for ws in state.store.workspaces().await? {
+            if ws.state != "ready" || ids.contains(&ws.id) {
+                continue;
+            }
+            let stale = state
+                .store
+                .snapshots(&ws.id)
+                .await?
+                .last()
+                .is_some_and(|s| s.registers != current);
+            if stale {
+                ids.push(ws.id);
+            }
+        }
+    }
+    Ok(ids)
 }
 
 /// Runs the provisioning job of a workspace in the background (once more after the running
@@ -265,7 +293,7 @@ pub async fn provision(state: &AppState, ws_id: &str) -> anyhow::Result<()> {
         .filter(|o| o.state == "delivering")
         .map(|o| o.id.clone())
         .collect();
-    if delivering.is_empty() || !matches!(ws.state.as_str(), "provisioning" | "ready") {
+    if !matches!(ws.state.as_str(), "provisioning" | "ready") {
         return Ok(());
     }
     let registers = state
@@ -275,6 +303,19 @@ pub async fn provision(state: &AppState, ws_id: &str) -> anyhow::Result<()> {
         .to_path_buf();
     let registers_id = crate::quicktests::registers_id(&registers)
         .ok_or_else(|| anyhow::anyhow!("the registers have no manifest"))?;
+    let earlier = state.store.snapshots(&ws.id).await?;
+    // A new release of the registers refreshes what was delivered, within the same scope.
+    let refresh = earlier.last().is_some_and(|s| s.registers != registers_id);
+    if delivering.is_empty() && !refresh {
+        return Ok(());
+    }
+    if state
+        .quicktests
+        .index()
+        .is_some_and(|ix| ix.id != registers_id)
+    {
+        anyhow::bail!("the registers' index is being rebuilt for their new release");
+    }
     let population: Value = serde_json::from_str(&ws.population)?;
     let persons = persons(state, &population)?;
     let keys = state
@@ -286,12 +327,7 @@ pub async fn provision(state: &AppState, ws_id: &str) -> anyhow::Result<()> {
         .workspaces
         .snapshots_dir(&ws.id)
         .ok_or_else(|| anyhow::anyhow!("no workspace folder is configured"))?;
-    let number = state
-        .store
-        .snapshots(&ws.id)
-        .await?
-        .last()
-        .map_or(1, |s| s.number + 1);
+    let number = earlier.last().map_or(1, |s| s.number + 1);
     let tmp = dir.join(format!(".{number}.partial"));
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp)?;
@@ -311,7 +347,7 @@ pub async fn provision(state: &AppState, ws_id: &str) -> anyhow::Result<()> {
             "workspace.provision",
             "workspace",
             &ws.id,
-            json!({"snapshot": number, "orders": delivering, "tables": total}),
+            json!({"snapshot": number, "orders": delivering, "tables": total, "refresh": refresh, "registers": registers_id}),
         )
         .await?;
         tx.commit().await?;

@@ -46,6 +46,16 @@ async fn app(db: TestDb, root: &Path) -> TestApp {
 /// A granted application of case 2 (PACS of the Capital Region, LPR's admissions with two
 /// variables, the lung cancer database whole) for Bo and Ida; returns the permit's id.
 async fn granted(app: &TestApp, bo: &mut Browser<'_>, title: &str) -> String {
+    granted_for(app, bo, title, ("2018-01-01", "2021-12-31")).await
+}
+
+/// The same, for the data period `period`.
+async fn granted_for(
+    app: &TestApp,
+    bo: &mut Browser<'_>,
+    title: &str,
+    period: (&str, &str),
+) -> String {
     let (_, created) = call(
         bo,
         Method::POST,
@@ -62,7 +72,7 @@ async fn granted(app: &TestApp, bo: &mut Browser<'_>, title: &str) -> String {
         {"id": "dlcr", "variables": []},
     ]);
     body["population"] = population();
-    body["data_period"] = json!({"from": "2018-01-01", "to": "2021-12-31"});
+    body["data_period"] = json!({"from": period.0, "to": period.1});
     body["users"] = json!([
         {"name": "Bo Berg", "email": "bo@demofarma.example", "role": "Analyst"},
         {"name": "Ida Holm", "email": "ida@demofarma.example", "role": "Analyst"},
@@ -605,4 +615,110 @@ async fn workspace_body(db: TestDb) {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = query(&mut bo, &id, json!({"sql": "SELECT 1", "limit": 0})).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+both_backends!(
+    a_new_register_year_refreshes_the_workspace_and_old_snapshots_answer_as_before,
+    refresh_body
+);
+async fn refresh_body(db: TestDb) {
+    let tmp = tempfile::tempdir().unwrap();
+    let reg = tmp.path().join("registers");
+    let generate = |to_year| {
+        ork_registers::generate(&ork_registers::GenerateOptions {
+            persons: 2000,
+            seed: 9,
+            from_year: 2015,
+            to_year,
+            out: reg.clone(),
+            force: true,
+        })
+        .unwrap();
+    };
+    generate(2023);
+    let q = Arc::new(ork_server::quicktests::QuickTestState::new(
+        Some(reg.clone()),
+        Default::default(),
+        Default::default(),
+    ));
+    q.build_now().unwrap();
+    let w = Arc::new(WorkspaceState::new(
+        tmp.path().join("workspaces"),
+        Arc::new(LocalMasterKey::from_hex(MASTER).unwrap()),
+        ork_workspace::query::Limits::default(),
+    ));
+    let served = q.clone();
+    let app = TestApp::spawn_state(db, move |store| {
+        AppState::new(store, Default::default())
+            .with_quicktests(served)
+            .with_workspaces(w)
+    })
+    .await;
+    setup(&app).await;
+    // Every controller of the project delivers without a sign-off.
+    let bo_user = app
+        .store
+        .user_by_email(&ork_domain::Email::parse("bo@demofarma.example").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut tx = app.store.write().await.unwrap();
+    for source in ["pacs-hovedstaden", "lpr", "dlcr"] {
+        tx.set_dataset_regime(&src(), source, r#"{"automatic_delivery": true}"#, None)
+            .await
+            .unwrap();
+    }
+    tx.set_certification(&src(), &bo_user, Some("2099-12-31"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut bo = Browser::signed_in(&app, "bo@demofarma.example", PW).await;
+    granted_for(
+        &app,
+        &mut bo,
+        "Chest X-rays over time",
+        ("2015-01-01", "2024-12-31"),
+    )
+    .await;
+    let id = get(&mut bo, "/api/v1/workspaces").await.1["workspaces"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let w = provisioned(&mut bo, &id, 1).await;
+    assert_eq!(w["tables"].as_array().unwrap().len(), 3, "{w}");
+    let sql = json!({"sql": "SELECT count(*) AS n, max(studiedato) AS last FROM pacs_hovedstaden"});
+    let (s, before) = query(&mut bo, &id, sql.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{before}");
+    assert!(
+        before["rows"][0][1].as_str().unwrap().starts_with("2023"),
+        "{before}"
+    );
+
+    // 2024 arrives: the registers are released again and the index rebuilt; the worker
+    // refreshes the workspace into a second snapshot.
+    generate(2024);
+    q.build_now().unwrap();
+    let w = provisioned(&mut bo, &id, 2).await;
+    assert_eq!(w["snapshots"].as_array().unwrap().len(), 2);
+    assert_ne!(
+        w["snapshots"][0]["registers"],
+        w["snapshots"][1]["registers"]
+    );
+    let (s, after) = query(&mut bo, &id, sql.clone()).await;
+    assert_eq!((s, after["snapshot"].as_i64()), (StatusCode::OK, Some(2)));
+    assert!(
+        after["rows"][0][1].as_str().unwrap().starts_with("2024"),
+        "{after}"
+    );
+    // The first snapshot answers exactly as it did.
+    let mut old = sql.clone();
+    old["snapshot"] = json!(1);
+    let (s, again) = query(&mut bo, &id, old).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(again["rows"], before["rows"]);
+    assert_eq!(again["snapshot"], 1);
+    // Nothing more to do: no third snapshot appears.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let w = get(&mut bo, &format!("/api/v1/workspaces/{id}")).await.1;
+    assert_eq!(w["snapshots"].as_array().unwrap().len(), 2);
 }
