@@ -164,7 +164,10 @@ fn files(registers: &Path, t: &Table, s: &TableScope) -> Result<Vec<String>, Ext
 }
 
 /// The batch with every CPR column replaced by pseudonyms.
-fn pseudonymise(batch: &RecordBatch, p: &Pseudonymiser) -> Result<RecordBatch, ExtractError> {
+pub(crate) fn pseudonymise(
+    batch: &RecordBatch,
+    p: &Pseudonymiser,
+) -> Result<RecordBatch, ExtractError> {
     let schema = batch.schema();
     let mut fields = Vec::with_capacity(schema.fields().len());
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());

@@ -5,6 +5,7 @@
 //! pseudonym across the project's datasets, unlinkable across projects.
 
 pub mod extract;
+pub mod own;
 pub mod pseudo;
 pub mod query;
 pub mod regime;

@@ -224,6 +224,17 @@ pub static MESSAGES: &ork_domain::messages::Catalogue = &[
     ("ws.progress", "Klargøring i gang: {done} af {total} tabeller", "Provisioning: {done} of {total} tables"),
     ("ws.result_count", "Rækker: {count}", "Rows: {count}"),
     ("ws.page", "Side {page} af {pages}", "Page {page} of {pages}"),
+    ("invalid_multipart.own", "Formularen skal have én del ved navn name og én ved navn file.", "The form must have one part named name and one named file."),
+    ("expected_multipart.own", "Send filen som multipart/form-data med delene name og file.", "Send the file as multipart/form-data with the parts name and file."),
+    ("own_invalid_name", "Navngiv tabellen med et lille bogstav efterfulgt af små bogstaver, tal og _ (højst 40 tegn).", "Name the table with a lower-case letter followed by lower-case letters, digits and _ (at most 40 characters)."),
+    ("own_data_forbidden", "Den dataansvarlige for {dataset} tillader ikke egne data i dette analysemiljø.", "The controller of {dataset} does not allow own data in this workspace."),
+    ("own_empty", "Filen er tom eller har ingen rækker.", "The file is empty or has no rows."),
+    ("own_not_utf8", "Filen er ikke UTF-8-tekst. Gem den som CSV (UTF-8) eller Parquet.", "The file is not UTF-8 text. Save it as CSV (UTF-8) or Parquet."),
+    ("own_no_cpr", "Filen har ingen CPR-kolonne (pnr, cpr, cpr_nr eller …_pnr). Dens kolonner er: {found}.", "The file has no CPR column (pnr, cpr, cpr_nr or …_pnr). Its columns are: {found}."),
+    ("own_no_cpr.delimiter", "Filen har ingen CPR-kolonne (pnr, cpr, cpr_nr eller …_pnr). Dens kolonner er: {found}. Overskriften indeholder '{delimiter}': brug komma, semikolon eller tabulator som skilletegn.", "The file has no CPR column (pnr, cpr, cpr_nr or …_pnr). Its columns are: {found}. The header contains '{delimiter}': use a comma, semicolon or tab as the delimiter."),
+    ("own_bad_cpr", "{total} CPR-numre er ugyldige, så intet er gemt. Et CPR-nummer er 10 cifre (DDMMÅÅ-SSSS) med en gyldig dato. Række (kolonne): {rows}.", "{total} CPR numbers are invalid, so nothing was kept. A CPR number is 10 digits (DDMMYY-SSSS) with a valid date. Row (column): {rows}."),
+    ("own_ragged", "Række {row} har {found} felter, men overskriften har {expected}. Intet er gemt.", "Row {row} has {found} fields, but the header has {expected}. Nothing was kept."),
+    ("own_unreadable", "Filen kunne ikke læses: {reason}", "The file could not be read: {reason}"),
 ];
 
 /// A message in one language with its placeholders filled (pages' own messages).

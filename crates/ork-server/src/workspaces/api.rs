@@ -56,9 +56,9 @@ pub struct TableBody {
     pub name: String,
     pub columns: Vec<ColumnBody>,
     pub rows: u64,
-    /// The controller that delivered it.
+    /// The controller that delivered it (for the project's own data: its organisation).
     pub controller: String,
-    /// The data order that delivered it.
+    /// The data order that delivered it, or `own` for the project's own data.
     pub order: String,
 }
 
@@ -308,12 +308,12 @@ pub async fn detail(state: &AppState, e: &Entered) -> Result<WorkspaceBody, ApiE
     let snapshots = state.store.snapshots(&e.ws.id).await?;
     let orders = state.store.data_orders_of(&e.ws.id).await?;
     let hidden = service::suspended(&orders);
+    // A project's own data is the project's organisation's.
     let controller_of = |order: &str| {
         orders
             .iter()
             .find(|o| o.id == order)
-            .map(|o| o.controller.clone())
-            .unwrap_or_default()
+            .map_or_else(|| e.ws.org_id.clone(), |o| o.controller.clone())
     };
     let tables = match snapshots.last() {
         Some(s) => service::tables_of(s)?
@@ -546,4 +546,90 @@ pub async fn suspend(
 ) -> Result<Json<DataOrderBody>, ApiError> {
     let o = orders::suspend(&state, &p, &client, &id, &b.reason).await?;
     Ok(Json(order_body(&state, &o).await?))
+}
+
+/// The form of an own-data upload.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct OwnDataForm {
+    /// The table's name: a lower-case letter, then lower-case letters, digits and `_`, at
+    /// most 40 in all; the table is `own_NAME` (an upload of the same name replaces it in
+    /// the new snapshot).
+    #[schema(pattern = "^[a-z][a-z0-9_]{0,39}$")]
+    name: String,
+    /// CSV (UTF-8; comma, semicolon or tab; a header row) or Parquet, at most 64 MiB, with
+    /// a CPR column (`pnr`, `cpr`, `cpr_nr` or `…_pnr`).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// Adds the project's own data (`multipart/form-data`: `name` and `file`): every CPR number
+/// is checked (a bad one is reported by row and nothing is kept), replaced by the project's
+/// pseudonym, so the data link with the delivered tables; the original is not kept. A new
+/// snapshot holds it beside every delivered table. For the permit's named, certified users,
+/// unless a controller's regime forbids own data.
+#[utoipa::path(post, path = "/api/v1/workspaces/{id}/uploads", tag = "workspaces", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "Workspace id")),
+    request_body(content = OwnDataForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = super::own::OwnDataBody),
+        (status = 400, description = "Not the two parts, a bad name, a file that is empty, not UTF-8, without a CPR column, with bad CPR numbers (by row) or otherwise unreadable", body = crate::api::ErrorBody),
+        (status = 401, body = crate::api::ErrorBody),
+        (status = 403, description = "Not certified, the workspace closed, or a controller's regime forbids own data", body = crate::api::ErrorBody),
+        (status = 404, body = crate::api::ErrorBody),
+        (status = 409, description = "The workspace is still being provisioned", body = crate::api::ErrorBody),
+        (status = 413, description = "Over 64 MiB", body = crate::api::ErrorBody),
+        (status = 415, description = "Not multipart/form-data", body = crate::api::ErrorBody),
+        (status = 503, description = "Workspaces are not set up on this server", body = crate::api::ErrorBody)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Result<(axum::http::StatusCode, Json<super::own::OwnDataBody>), ApiError> {
+    let ct = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    if !ct.to_ascii_lowercase().starts_with("multipart/form-data") {
+        return Err(ApiError::of(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected_multipart.own",
+            &[],
+        ));
+    }
+    let bytes = crate::body::read_limited(body, super::own::MAX_OWN_BYTES + 64 * 1024).await?;
+    let (name, filename, file) = parts(&ct, bytes).await?;
+    let added = super::own::upload(&state, &p, &client, &id, &name, &filename, &file).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(added)))
+}
+
+/// The `name` and `file` parts of an own-data upload.
+async fn parts(
+    content_type: &str,
+    body: axum::body::Bytes,
+) -> Result<(String, String, axum::body::Bytes), ApiError> {
+    let bad = || ApiError::invalid("invalid_multipart.own", &[]);
+    let boundary = multer::parse_boundary(content_type).map_err(|_| bad())?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let mut mp = multer::Multipart::new(stream, boundary);
+    let (mut name, mut file) = (None, None);
+    while let Some(field) = mp.next_field().await.map_err(|_| bad())? {
+        match field.name() {
+            Some("name") if name.is_none() => {
+                name = Some(field.text().await.map_err(|_| bad())?);
+            }
+            Some("file") if file.is_none() => {
+                let filename = field.file_name().unwrap_or("").to_owned();
+                file = Some((filename, field.bytes().await.map_err(|_| bad())?));
+            }
+            _ => return Err(bad()),
+        }
+    }
+    match (name, file) {
+        (Some(n), Some((f, b))) => Ok((n.trim().to_owned(), f, b)),
+        _ => Err(bad()),
+    }
 }

@@ -8,6 +8,7 @@
 #[allow(unused_qualifications)]
 pub mod api;
 pub mod orders;
+pub mod own;
 pub mod plan;
 pub mod provision;
 pub mod service;
@@ -29,6 +30,7 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api::get))
         .routes(routes!(api::query))
         .routes(routes!(api::log))
+        .routes(routes!(api::upload))
         .routes(routes!(api::data_orders))
         .routes(routes!(api::sign_off))
         .routes(routes!(api::suspend))

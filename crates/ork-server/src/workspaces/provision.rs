@@ -372,6 +372,21 @@ pub async fn provision(state: &AppState, ws_id: &str) -> anyhow::Result<()> {
             }));
         }
     }
+    // The project's own data stays in every later snapshot.
+    if let Some(prev) = earlier.last() {
+        let from = dir.join(prev.number.to_string());
+        let kept: Vec<super::service::SnapshotTable> = serde_json::from_str(&prev.tables)?;
+        for t in kept.into_iter().filter(|t| t.order == "own") {
+            let file = format!("{}.parquet", t.name);
+            super::own::carry(&from.join(&file), &tmp.join(&file))?;
+            described.push(json!({
+                "name": t.name,
+                "order": t.order,
+                "columns": t.columns.iter().map(|c| json!({"name": c.name, "type": c.kind})).collect::<Vec<_>>(),
+                "rows": t.rows,
+            }));
+        }
+    }
     state
         .store
         .set_workspace_progress(&ws.id, total, total, None, None)

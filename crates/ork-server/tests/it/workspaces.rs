@@ -130,6 +130,40 @@ async fn query(b: &mut Browser<'_>, id: &str, body: Value) -> (StatusCode, Value
     .await
 }
 
+/// Uploads own data (`name`, `file`) to a workspace.
+async fn own(
+    b: &mut Browser<'_>,
+    id: &str,
+    name: &str,
+    filename: &str,
+    bytes: &[u8],
+) -> (StatusCode, Value) {
+    let boundary = "ork-own-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\n{name}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let csrf = b.csrf();
+    let res = b
+        .request(
+            Method::POST,
+            &format!("/api/v1/workspaces/{id}/uploads"),
+            |r| {
+                r.header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .header("x-csrf-token", csrf)
+                .body(body)
+            },
+        )
+        .await;
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
 fn pnrs(file: &Path) -> BTreeSet<String> {
     let f = std::fs::File::open(file).unwrap();
     let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
@@ -479,6 +513,114 @@ async fn workspace_body(db: TestDb) {
     );
     assert_eq!(log["queries"][3]["row_count"], 1);
 
+    // Own data: checked by row, pseudonymised with the project's key, so it links.
+    let some: Vec<&String> = members.iter().take(20).collect();
+    let mut csv = String::from("CPR;score\n");
+    for (i, c) in some.iter().enumerate() {
+        csv.push_str(&format!("{}-{};{i}\n", &c[..6], &c[6..]));
+    }
+    let (s, added) = own(&mut bo, &id, "survey", "survey.csv", csv.as_bytes()).await;
+    assert_eq!(s, StatusCode::CREATED, "{added}");
+    assert_eq!(
+        (added["table"].as_str(), added["rows"].as_u64()),
+        (Some("own_survey"), Some(20))
+    );
+    let (s, r) = query(
+        &mut bo,
+        &id,
+        json!({"sql": "SELECT pnr FROM own_survey ORDER BY pnr"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let got: Vec<&str> = r["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x[0].as_str().unwrap())
+        .collect();
+    let mut want: Vec<String> = some
+        .iter()
+        .map(|c| p1.pseudonym(c.as_bytes()).to_string())
+        .collect();
+    want.sort();
+    assert_eq!(got, want, "the project's pseudonyms: own data links");
+    let linked = want.iter().filter(|w| in_workspace.contains(*w)).count();
+    let (s, r) = query(&mut bo, &id, json!({"sql": "SELECT count(DISTINCT o.pnr) FROM own_survey o JOIN lpr_adm a ON a.pnr = o.pnr"})).await;
+    assert_eq!(
+        (s, r["rows"][0][0].as_u64()),
+        (StatusCode::OK, Some(linked as u64))
+    );
+    let own_file = root
+        .join(&id)
+        .join("snapshots")
+        .join(added["snapshot"].to_string())
+        .join("own_survey.parquet");
+    let bytes = std::fs::read(&own_file).unwrap();
+    for c in &some {
+        assert!(
+            !bytes.windows(10).any(|w| w == c.as_bytes()),
+            "no CPR number kept"
+        );
+    }
+    // Bad input: reported, nothing kept.
+    let snapshots_before = get(&mut bo, &format!("/api/v1/workspaces/{id}")).await.1["snapshots"]
+        .as_array()
+        .unwrap()
+        .len();
+    let (s, e) = own(
+        &mut bo,
+        &id,
+        "bad",
+        "bad.csv",
+        b"pnr,x\n0101801234,1\n12345,2\n3102801234,3\n",
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["error"]["code"], "own_bad_cpr");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2 (pnr), 3 (pnr)"),
+        "{e}"
+    );
+    let (s, e) = own(
+        &mut bo,
+        &id,
+        "bad",
+        "bad.csv",
+        b"pnr,by\n0101801234,K\xf8ge\n",
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("own_not_utf8"))
+    );
+    let (s, e) = own(&mut bo, &id, "bad", "bad.csv", b"pnr|x\n0101801234|1\n").await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("own_no_cpr")),
+        "{e}"
+    );
+    let (s, _) = own(&mut bo, &id, "Bad Name", "x.csv", b"pnr\n0101801234\n").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let after = get(&mut bo, &format!("/api/v1/workspaces/{id}")).await.1["snapshots"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(after, snapshots_before, "nothing stored");
+    // A controller's regime may forbid own data.
+    let mut tx = app.store.write().await.unwrap();
+    tx.set_dataset_regime(&src(), "lpr", r#"{"own_data": false}"#, None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (s, e) = own(&mut bo, &id, "more", "more.csv", b"pnr\n0101801234\n").await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("own_data_forbidden"))
+    );
+
     // A second project over the same persons: other pseudonyms.
     let permit2 = granted(&app, &mut bo, "Lung X-ray AI, second cohort").await;
     let list = get(&mut bo, "/api/v1/workspaces").await.1;
@@ -603,6 +745,14 @@ async fn workspace_body(db: TestDb) {
         Some(n_lpr),
         "the same extract again"
     );
+    // The project's own data stays in the new snapshot.
+    let (s, r) = query(
+        &mut bo,
+        &id,
+        json!({"sql": "SELECT count(*) FROM own_survey"}),
+    )
+    .await;
+    assert_eq!((s, r["rows"][0][0].as_i64()), (StatusCode::OK, Some(20)));
     // The earlier snapshot still answers as before.
     let (s, r) = query(
         &mut bo,

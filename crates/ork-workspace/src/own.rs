@@ -1,0 +1,364 @@
+//! A project's own data (issue 18, item 3): a CSV or Parquet file with a CPR column, checked
+//! row by row (nothing is kept if any CPR number is bad), every CPR column replaced by the
+//! project's pseudonyms, written as Parquet. The original bytes are never written anywhere;
+//! the caller drops them. Other columns are kept as text (cast in SQL as needed).
+
+use crate::extract::{ExtractError, is_cpr_column, pseudonymise};
+use crate::pseudo::Pseudonymiser;
+use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, StringBuilder};
+use arrow::datatypes::{DataType, Field, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The most bad rows reported one by one (the total is always given).
+pub const REPORTED_ROWS: usize = 100;
+
+/// The file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Parquet,
+}
+
+/// A bad CPR number: its row (1 is the first data row) and column. The value itself is not
+/// repeated back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadRow {
+    pub row: u64,
+    pub column: String,
+    /// `length`, `digits` or `date`.
+    pub problem: &'static str,
+}
+
+/// Why a file was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum OwnError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file is not UTF-8 text")]
+    NotUtf8,
+    /// No column named `pnr`, `cpr`, `cpr_nr`, `cprnr` or ending in `_pnr`.
+    #[error("no CPR column among {found:?}")]
+    NoCprColumn {
+        found: Vec<String>,
+        /// The delimiter the header seems to use when it is not a comma.
+        delimiter: Option<char>,
+    },
+    #[error("{total} bad CPR numbers")]
+    BadCpr { rows: Vec<BadRow>, total: u64 },
+    #[error("row {row} has {found} fields, the header {expected}")]
+    Ragged {
+        row: u64,
+        found: usize,
+        expected: usize,
+    },
+    #[error("the CSV could not be read: {0}")]
+    Csv(String),
+    #[error("the Parquet file could not be read: {0}")]
+    Parquet(String),
+    #[error("writing failed: {0}")]
+    Write(String),
+}
+
+impl From<ExtractError> for OwnError {
+    fn from(e: ExtractError) -> Self {
+        Self::Write(e.to_string())
+    }
+}
+
+/// What was kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ingested {
+    pub columns: Vec<(String, &'static str)>,
+    pub rows: u64,
+}
+
+/// Whether a column name marks CPR numbers in a researcher's file.
+fn cpr_name(name: &str) -> bool {
+    let n = name.trim().to_ascii_lowercase();
+    matches!(n.as_str(), "pnr" | "cpr" | "cpr_nr" | "cprnr" | "cpr-nr") || is_cpr_column(&n)
+}
+
+/// The column's name in the workspace: `pnr` for the person's own CPR column (so it links
+/// by name with the registers' tables), other names lower-cased with anything but letters,
+/// digits and `_` made `_`.
+fn column_name(name: &str) -> String {
+    let n = name.trim().to_ascii_lowercase();
+    if matches!(n.as_str(), "cpr" | "cpr_nr" | "cprnr" | "cpr-nr") {
+        return "pnr".into();
+    }
+    let s: String = n
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() { "column".into() } else { s }
+}
+
+/// Checks one CPR number (`DDMMYYSSSS`, a dash after the date allowed): ten digits whose
+/// first six are a date in the century the seventh digit gives. Modulus 11 is not required
+/// (numbers issued since 2007 need not satisfy it).
+pub fn check_cpr(raw: &str) -> Result<String, &'static str> {
+    let s: String = raw.trim().chars().filter(|c| *c != '-').collect();
+    if s.len() != 10 {
+        return Err("length");
+    }
+    if !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("digits");
+    }
+    let n = |i: usize| u32::from(s.as_bytes()[i] - b'0');
+    let (day, month, yy, c) = (n(0) * 10 + n(1), n(2) * 10 + n(3), n(4) * 10 + n(5), n(6));
+    let year = match c {
+        0..=3 => 1900 + yy,
+        4 | 9 if yy <= 36 => 2000 + yy,
+        4 | 9 => 1900 + yy,
+        _ if yy <= 57 => 2000 + yy,
+        _ => 1800 + yy,
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err("date"),
+    };
+    if day == 0 || day > days {
+        return Err("date");
+    }
+    Ok(s)
+}
+
+/// The batch with every CPR column checked and normalised (`DDMMYYSSSS`); bad rows are
+/// added to `bad` (rows counted from `first_row`).
+fn checked(
+    batch: &RecordBatch,
+    first_row: u64,
+    bad: &mut Vec<BadRow>,
+    total_bad: &mut u64,
+) -> Result<RecordBatch, OwnError> {
+    let schema = batch.schema();
+    let mut fields = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    for (f, c) in schema.fields().iter().zip(batch.columns()) {
+        let name = column_name(f.name());
+        if !cpr_name(f.name()) {
+            fields.push(Field::new(&name, f.data_type().clone(), true));
+            columns.push(c.clone());
+            continue;
+        }
+        let text = arrow::compute::cast(c, &DataType::Utf8)
+            .map_err(|e| OwnError::Parquet(e.to_string()))?;
+        let text = text
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .expect("cast to Utf8 gives a StringArray");
+        let mut b = StringBuilder::with_capacity(text.len(), text.len() * 10);
+        for (i, v) in text.iter().enumerate() {
+            match v.map(check_cpr) {
+                Some(Ok(s)) => b.append_value(s),
+                Some(Err(problem)) => {
+                    *total_bad += 1;
+                    if bad.len() < REPORTED_ROWS {
+                        bad.push(BadRow {
+                            row: first_row + i as u64,
+                            column: f.name().clone(),
+                            problem,
+                        });
+                    }
+                    b.append_null();
+                }
+                None => b.append_null(),
+            }
+        }
+        fields.push(Field::new(&name, DataType::Utf8, true));
+        columns.push(Arc::new(b.finish()));
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+        .map_err(|e| OwnError::Write(e.to_string()))
+}
+
+/// The file as record batches of text (CSV) or as typed (Parquet).
+fn batches(bytes: &[u8], format: Format) -> Result<Vec<RecordBatch>, OwnError> {
+    match format {
+        Format::Parquet => {
+            let reader =
+                ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes))
+                    .map_err(|e| OwnError::Parquet(e.to_string()))?
+                    .build()
+                    .map_err(|e| OwnError::Parquet(e.to_string()))?;
+            reader
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| OwnError::Parquet(e.to_string()))
+        }
+        Format::Csv => csv_batches(bytes),
+    }
+}
+
+fn csv_batches(bytes: &[u8]) -> Result<Vec<RecordBatch>, OwnError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| OwnError::NotUtf8)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first = text.lines().next().unwrap_or_default();
+    // A semicolon (Danish spreadsheets) or a tab where the header has no comma.
+    let delimiter = [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|d| first.bytes().filter(|b| b == d).count())
+        .filter(|d| first.as_bytes().contains(d))
+        .unwrap_or(b',');
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = r
+        .headers()
+        .map_err(|e| OwnError::Csv(e.to_string()))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    if header.is_empty() || header.iter().all(|h| h.trim().is_empty()) {
+        return Err(OwnError::Empty);
+    }
+    if !header.iter().any(|h| cpr_name(h)) {
+        let other = [b';', b'\t', b',']
+            .into_iter()
+            .find(|d| *d != delimiter && first.as_bytes().contains(d))
+            .map(char::from);
+        return Err(OwnError::NoCprColumn {
+            found: header,
+            delimiter: other,
+        });
+    }
+    let mut builders: Vec<StringBuilder> = header.iter().map(|_| StringBuilder::new()).collect();
+    let mut row = 0u64;
+    for rec in r.records() {
+        let rec = rec.map_err(|e| OwnError::Csv(e.to_string()))?;
+        row += 1;
+        if rec.len() != header.len() {
+            return Err(OwnError::Ragged {
+                row,
+                found: rec.len(),
+                expected: header.len(),
+            });
+        }
+        for (b, v) in builders.iter_mut().zip(rec.iter()) {
+            if v.is_empty() {
+                b.append_null();
+            } else {
+                b.append_value(v);
+            }
+        }
+    }
+    if row == 0 {
+        return Err(OwnError::Empty);
+    }
+    let fields: Vec<Field> = header
+        .iter()
+        .map(|h| Field::new(h.trim(), DataType::Utf8, true))
+        .collect();
+    let columns: Vec<ArrayRef> = builders
+        .iter_mut()
+        .map(|b| Arc::new(b.finish()) as ArrayRef)
+        .collect();
+    Ok(vec![
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+            .map_err(|e| OwnError::Csv(e.to_string()))?,
+    ])
+}
+
+/// Checks a researcher's file and writes it, pseudonymised, to `out` (under a temporary
+/// name, renamed when whole). Nothing is written when any CPR number is bad.
+pub fn ingest(
+    bytes: &[u8],
+    format: Format,
+    out: &Path,
+    p: &Pseudonymiser,
+) -> Result<Ingested, OwnError> {
+    if bytes.is_empty() {
+        return Err(OwnError::Empty);
+    }
+    let input = batches(bytes, format)?;
+    if format == Format::Parquet
+        && !input
+            .first()
+            .is_some_and(|b| b.schema().fields().iter().any(|f| cpr_name(f.name())))
+    {
+        return Err(OwnError::NoCprColumn {
+            found: input
+                .first()
+                .map(|b| {
+                    b.schema()
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().clone())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            delimiter: None,
+        });
+    }
+    let mut bad = Vec::new();
+    let mut total_bad = 0;
+    let mut rows = 0u64;
+    let mut checked_batches = Vec::with_capacity(input.len());
+    for b in &input {
+        checked_batches.push(checked(b, rows + 1, &mut bad, &mut total_bad)?);
+        rows += b.num_rows() as u64;
+    }
+    if total_bad > 0 {
+        return Err(OwnError::BadCpr {
+            rows: bad,
+            total: total_bad,
+        });
+    }
+    if rows == 0 {
+        return Err(OwnError::Empty);
+    }
+    let tmp = out.with_extension("parquet.partial");
+    let mut writer: Option<ArrowWriter<std::fs::File>> = None;
+    let mut columns = Vec::new();
+    for b in &checked_batches {
+        let b = pseudonymise(b, p)?;
+        if writer.is_none() {
+            columns = b
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| {
+                    let kind = if is_cpr_column(f.name()) {
+                        "pseudonym"
+                    } else {
+                        match f.data_type() {
+                            DataType::Utf8 | DataType::LargeUtf8 => "string",
+                            DataType::Float32 | DataType::Float64 => "number",
+                            DataType::Date32 | DataType::Date64 => "date",
+                            DataType::Timestamp(..) => "timestamp",
+                            t if t.is_integer() => "integer",
+                            _ => "string",
+                        }
+                    };
+                    (f.name().clone(), kind)
+                })
+                .collect();
+            let file = std::fs::File::create(&tmp).map_err(|e| OwnError::Write(e.to_string()))?;
+            writer = Some(
+                ArrowWriter::try_new(file, b.schema(), None)
+                    .map_err(|e| OwnError::Write(e.to_string()))?,
+            );
+        }
+        if let Some(w) = writer.as_mut() {
+            w.write(&b).map_err(|e| OwnError::Write(e.to_string()))?;
+        }
+    }
+    if let Some(w) = writer {
+        w.close().map_err(|e| OwnError::Write(e.to_string()))?;
+    }
+    std::fs::rename(&tmp, out).map_err(|e| OwnError::Write(e.to_string()))?;
+    Ok(Ingested { columns, rows })
+}
