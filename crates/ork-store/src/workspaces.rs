@@ -494,8 +494,26 @@ impl WriteTx {
         .await?
         .rows_affected();
         if done == 1 {
-            self.audit(src, "data_order.sign_off", "data_order", id, json!({}))
-                .await?;
+            // Signing off lifts the controller's suspension of the project's earlier orders
+            // too: their data is the project's again.
+            let lifted = sqlx::query(
+                "UPDATE data_orders SET suspended_by = NULL, suspend_reason = 'replaced' \
+                 WHERE state = 'suspended' AND id <> $1 \
+                 AND workspace_id = (SELECT workspace_id FROM data_orders WHERE id = $1) \
+                 AND controller = (SELECT controller FROM data_orders WHERE id = $1)",
+            )
+            .bind(id.to_owned())
+            .execute(self.conn())
+            .await?
+            .rows_affected();
+            self.audit(
+                src,
+                "data_order.sign_off",
+                "data_order",
+                id,
+                json!({"earlier_lifted": lifted}),
+            )
+            .await?;
         }
         Ok(done == 1)
     }

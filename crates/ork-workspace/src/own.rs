@@ -1,9 +1,10 @@
 //! A project's own data (issue 18, item 3): a CSV or Parquet file with a CPR column, checked
 //! row by row (nothing is kept if any CPR number is bad), every CPR column replaced by the
 //! project's pseudonyms, written as Parquet. The original bytes are never written anywhere;
-//! the caller drops them. Other columns are kept as text (cast in SQL as needed).
+//! the caller drops them. CSV columns are kept as text (cast in SQL as needed), Parquet
+//! columns with their types.
 
-use crate::extract::{ExtractError, is_cpr_column, pseudonymise};
+use crate::extract::ExtractError;
 use crate::pseudo::Pseudonymiser;
 use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema};
@@ -46,6 +47,8 @@ pub enum OwnError {
         /// The delimiter the header seems to use when it is not a comma.
         delimiter: Option<char>,
     },
+    #[error("two columns are both named {0:?}")]
+    DuplicateColumn(String),
     #[error("{total} bad CPR numbers")]
     BadCpr { rows: Vec<BadRow>, total: u64 },
     #[error("row {row} has {found} fields, the header {expected}")]
@@ -75,10 +78,26 @@ pub struct Ingested {
     pub rows: u64,
 }
 
-/// Whether a column name marks CPR numbers in a researcher's file.
+/// Whether a column name marks CPR numbers in a researcher's file: any name with `cpr`,
+/// `pnr` or `personnummer` in it (`CPR`, `mor_cpr`, `Mother PNR`, `personnummer_far`…).
+/// Erring towards treating a column as CPR numbers is the safe side: such a column is
+/// checked and pseudonymised, never kept as it was.
 fn cpr_name(name: &str) -> bool {
     let n = name.trim().to_ascii_lowercase();
-    matches!(n.as_str(), "pnr" | "cpr" | "cpr_nr" | "cprnr" | "cpr-nr") || is_cpr_column(&n)
+    n.contains("cpr") || n.contains("pnr") || n.contains("personnummer") || n.contains("personnr")
+}
+
+/// A header value as it may be repeated in a message: one holding six or more digits in a
+/// row (a CPR number, when the file has no header row) is withheld.
+fn shown(name: &str) -> String {
+    let mut run = 0;
+    for c in name.chars() {
+        run = if c.is_ascii_digit() { run + 1 } else { 0 };
+        if run >= 6 {
+            return "…".into();
+        }
+    }
+    name.chars().take(60).collect()
 }
 
 /// The column's name in the workspace: `pnr` for the person's own CPR column (so it links
@@ -141,6 +160,7 @@ pub fn check_cpr(raw: &str) -> Result<String, &'static str> {
 fn checked(
     batch: &RecordBatch,
     first_row: u64,
+    p: &Pseudonymiser,
     bad: &mut Vec<BadRow>,
     total_bad: &mut u64,
 ) -> Result<RecordBatch, OwnError> {
@@ -154,16 +174,29 @@ fn checked(
             columns.push(c.clone());
             continue;
         }
-        let text = arrow::compute::cast(c, &DataType::Utf8)
-            .map_err(|e| OwnError::Parquet(e.to_string()))?;
+        // A CPR column stored as integers has lost its leading zero: put it back.
+        let text = if f.data_type().is_integer() {
+            let ints = arrow::compute::cast(c, &DataType::Int64)
+                .map_err(|e| OwnError::Parquet(e.to_string()))?;
+            let ints = ints
+                .as_any()
+                .downcast_ref::<arrow::array::Int64Array>()
+                .expect("cast to Int64 gives an Int64Array");
+            Arc::new(StringArray::from_iter(
+                ints.iter().map(|v| v.map(|n| format!("{n:010}"))),
+            )) as ArrayRef
+        } else {
+            arrow::compute::cast(c, &DataType::Utf8)
+                .map_err(|e| OwnError::Parquet(e.to_string()))?
+        };
         let text = text
             .as_any()
             .downcast_ref::<StringArray>()
             .expect("cast to Utf8 gives a StringArray");
-        let mut b = StringBuilder::with_capacity(text.len(), text.len() * 10);
+        let mut b = StringBuilder::with_capacity(text.len(), text.len() * 32);
         for (i, v) in text.iter().enumerate() {
             match v.map(check_cpr) {
-                Some(Ok(s)) => b.append_value(s),
+                Some(Ok(s)) => b.append_value(p.pseudonym(s.as_bytes()).to_string()),
                 Some(Err(problem)) => {
                     *total_bad += 1;
                     if bad.len() < REPORTED_ROWS {
@@ -180,6 +213,11 @@ fn checked(
         }
         fields.push(Field::new(&name, DataType::Utf8, true));
         columns.push(Arc::new(b.finish()));
+    }
+    for (i, f) in fields.iter().enumerate() {
+        if fields[..i].iter().any(|g| g.name() == f.name()) {
+            return Err(OwnError::DuplicateColumn(f.name().clone()));
+        }
     }
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
         .map_err(|e| OwnError::Write(e.to_string()))
@@ -225,13 +263,20 @@ fn csv_batches(bytes: &[u8]) -> Result<Vec<RecordBatch>, OwnError> {
     if header.is_empty() || header.iter().all(|h| h.trim().is_empty()) {
         return Err(OwnError::Empty);
     }
+    // One column holding a pipe: the file is delimited by pipes, which is not taken.
+    if header.len() == 1 && header[0].contains('|') {
+        return Err(OwnError::NoCprColumn {
+            found: header.iter().map(|h| shown(h)).collect(),
+            delimiter: Some('|'),
+        });
+    }
     if !header.iter().any(|h| cpr_name(h)) {
         let other = [b';', b'\t', b',']
             .into_iter()
             .find(|d| *d != delimiter && first.as_bytes().contains(d))
             .map(char::from);
         return Err(OwnError::NoCprColumn {
-            found: header,
+            found: header.iter().map(|h| shown(h)).collect(),
             delimiter: other,
         });
     }
@@ -296,7 +341,7 @@ pub fn ingest(
                     b.schema()
                         .fields()
                         .iter()
-                        .map(|f| f.name().clone())
+                        .map(|f| shown(f.name()))
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -308,7 +353,7 @@ pub fn ingest(
     let mut rows = 0u64;
     let mut checked_batches = Vec::with_capacity(input.len());
     for b in &input {
-        checked_batches.push(checked(b, rows + 1, &mut bad, &mut total_bad)?);
+        checked_batches.push(checked(b, rows + 1, p, &mut bad, &mut total_bad)?);
         rows += b.num_rows() as u64;
     }
     if total_bad > 0 {
@@ -323,15 +368,25 @@ pub fn ingest(
     let tmp = out.with_extension("parquet.partial");
     let mut writer: Option<ArrowWriter<std::fs::File>> = None;
     let mut columns = Vec::new();
+    let cpr: Vec<bool> = input
+        .first()
+        .map(|b| {
+            b.schema()
+                .fields()
+                .iter()
+                .map(|f| cpr_name(f.name()))
+                .collect()
+        })
+        .unwrap_or_default();
     for b in &checked_batches {
-        let b = pseudonymise(b, p)?;
         if writer.is_none() {
             columns = b
                 .schema()
                 .fields()
                 .iter()
-                .map(|f| {
-                    let kind = if is_cpr_column(f.name()) {
+                .zip(&cpr)
+                .map(|(f, is_cpr)| {
+                    let kind = if *is_cpr {
                         "pseudonym"
                     } else {
                         match f.data_type() {
@@ -353,7 +408,7 @@ pub fn ingest(
             );
         }
         if let Some(w) = writer.as_mut() {
-            w.write(&b).map_err(|e| OwnError::Write(e.to_string()))?;
+            w.write(b).map_err(|e| OwnError::Write(e.to_string()))?;
         }
     }
     if let Some(w) = writer {

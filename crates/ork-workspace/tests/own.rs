@@ -111,7 +111,9 @@ fn files_that_cannot_be_read_as_meant_are_refused_with_the_reason() {
     let p = project();
     // A pipe-delimited file: one column, no CPR column found, the columns named.
     match ingest(b"pnr|x\n0101801234|1\n", Format::Csv, &out, &p) {
-        Err(OwnError::NoCprColumn { found, .. }) => assert_eq!(found, ["pnr|x"]),
+        Err(OwnError::NoCprColumn { found, delimiter }) => {
+            assert_eq!((found, delimiter), (vec!["pnr|x".to_owned()], Some('|')));
+        }
         other => panic!("{other:?}"),
     }
     // A comma file read by its first line; a semicolon in the header is pointed out.
@@ -171,6 +173,72 @@ fn a_parquet_file_keeps_its_types_and_its_cpr_column_is_pseudonymised() {
     let got = ingest(&bytes, Format::Parquet, &out, &p).unwrap();
     assert_eq!(got.rows, 2);
     assert_eq!(got.columns[1], ("weight".to_owned(), "number"));
+    assert_eq!(
+        column(&out, "pnr")[0].as_deref(),
+        Some(p.pseudonym(b"0101801234").to_string().as_str())
+    );
+}
+
+#[test]
+fn every_column_that_looks_like_cpr_numbers_is_pseudonymised_and_none_is_echoed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("own_family.parquet");
+    let p = project();
+    let csv = "pnr,Mor CPR,personnummer_far,x\n0101801234,0101601234,0101551234,1\n";
+    let got = ingest(csv.as_bytes(), Format::Csv, &out, &p).unwrap();
+    let kinds: Vec<(&str, &str)> = got.columns.iter().map(|(n, k)| (n.as_str(), *k)).collect();
+    assert_eq!(
+        kinds,
+        [
+            ("pnr", "pseudonym"),
+            ("mor_cpr", "pseudonym"),
+            ("personnummer_far", "pseudonym"),
+            ("x", "string")
+        ]
+    );
+    assert_eq!(
+        column(&out, "mor_cpr")[0].as_deref(),
+        Some(p.pseudonym(b"0101601234").to_string().as_str())
+    );
+    let bytes = std::fs::read(&out).unwrap();
+    for cpr in ["0101801234", "0101601234", "0101551234"] {
+        assert!(!bytes.windows(10).any(|w| w == cpr.as_bytes()), "{cpr}");
+    }
+    // A file without a header row: its first row is not repeated back.
+    match ingest(
+        b"0101801234,7\n0203904321,8\n",
+        Format::Csv,
+        &tmp.path().join("o.parquet"),
+        &p,
+    ) {
+        Err(OwnError::NoCprColumn { found, .. }) => assert_eq!(found, ["…", "7"]),
+        other => panic!("{other:?}"),
+    }
+    // Two columns that read as one name.
+    assert!(matches!(
+        ingest(b"pnr,A b,a_b\n0101801234,1,2\n", Format::Csv, &tmp.path().join("o.parquet"), &p),
+        Err(OwnError::DuplicateColumn(n)) if n == "a_b"
+    ));
+}
+
+#[test]
+fn cpr_numbers_stored_as_integers_get_their_leading_zero_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let schema = Arc::new(Schema::new(vec![Field::new("cpr", DataType::Int64, false)]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![Arc::new(arrow::array::Int64Array::from(vec![
+            101801234_i64,
+        ]))],
+    )
+    .unwrap();
+    let mut bytes = Vec::new();
+    let mut w = ArrowWriter::try_new(&mut bytes, schema, None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let out = tmp.path().join("own_ints.parquet");
+    let p = project();
+    ingest(&bytes, Format::Parquet, &out, &p).unwrap();
     assert_eq!(
         column(&out, "pnr")[0].as_deref(),
         Some(p.pseudonym(b"0101801234").to_string().as_str())

@@ -226,6 +226,8 @@ pub static MESSAGES: &ork_domain::messages::Catalogue = &[
     ("ws.page", "Side {page} af {pages}", "Page {page} of {pages}"),
     ("invalid_multipart.own", "Formularen skal have én del ved navn name og én ved navn file.", "The form must have one part named name and one named file."),
     ("expected_multipart.own", "Send filen som multipart/form-data med delene name og file.", "Send the file as multipart/form-data with the parts name and file."),
+    ("invalid_snapshot", "Et øjebliksbillede har et nummer fra 1.", "A snapshot has a number from 1."),
+    ("own_duplicate_column", "To kolonner hedder '{name}' (store og små bogstaver og tegn ud over bogstaver, tal og _ tæller ikke med). Omdøb den ene; intet er gemt.", "Two columns are named '{name}' (case and characters other than letters, digits and _ do not count). Rename one; nothing was kept."),
     ("own_invalid_name", "Navngiv tabellen med et lille bogstav efterfulgt af små bogstaver, tal og _ (højst 40 tegn).", "Name the table with a lower-case letter followed by lower-case letters, digits and _ (at most 40 characters)."),
     ("own_data_forbidden", "Den dataansvarlige for {dataset} tillader ikke egne data i dette analysemiljø.", "The controller of {dataset} does not allow own data in this workspace."),
     ("own_empty", "Filen er tom eller har ingen rækker.", "The file is empty or has no rows."),

@@ -1060,7 +1060,7 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("ws.title", "Analysemiljø", "Workspace"),
     ("ws.permit", "Tilladelse", "Permit"),
     ("ws.progress_table", "nu", "now"),
-    ("ws.last_error", "Sidste klargøring stoppede og prøves igen:", "The last provisioning stopped and is tried again:"),
+    ("ws.last_error", "Den seneste levering stoppede og prøves igen; platformens drift kan se hvorfor.", "The last delivery stopped and is tried again; the platform's operators can see why."),
     ("ws.orders", "Dataleverancer", "Data deliveries"),
     ("ws.col.controller", "Dataansvarlig", "Controller"),
     ("ws.col.ordered", "Bestilt", "Ordered"),
@@ -1118,4 +1118,5 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("orders.suspend", "Suspender adgang", "Suspend access"),
     ("orders.reason", "Begrundelse for suspension", "Reason for the suspension"),
     ("orders.suspended_because", "Suspenderet:", "Suspended:"),
+    ("orders.replaced", "Erstattet af ordren under en nyere tilladelse", "Replaced by the order under a newer permit"),
 ];

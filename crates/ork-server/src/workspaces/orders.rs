@@ -62,6 +62,18 @@ pub async fn sign_off(
     id: &str,
 ) -> Result<DataOrder, ApiError> {
     let order = find(state, p, id).await?;
+    // Only an order of the workspace's current, active permit is delivered.
+    let current = match state.store.workspace(&order.workspace_id).await? {
+        Some(ws) if ws.permit_id == order.permit_id => state
+            .store
+            .permit(&ws.permit_id)
+            .await?
+            .is_some_and(|p| super::provision::permit_active(&p)),
+        _ => false,
+    };
+    if !current {
+        return Err(wrong_state(&order));
+    }
     let mut tx = state.store.write().await?;
     if !tx
         .sign_off_data_order(

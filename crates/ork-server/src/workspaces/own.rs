@@ -66,6 +66,10 @@ fn own_error(e: OwnError) -> ApiError {
                 &[("total", &total), ("rows", &list.join(", "))],
             )
         }
+        OwnError::DuplicateColumn(name) => ApiError::invalid(
+            "own_duplicate_column",
+            &[("name", &name.chars().take(60).collect::<String>())],
+        ),
         OwnError::Ragged {
             row,
             found,

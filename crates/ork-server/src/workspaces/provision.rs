@@ -36,7 +36,9 @@ async fn population(state: &AppState, scope: &Scope) -> Result<Value, ApiError> 
             match cohort {
                 Some(c) => serde_json::from_str(&c.definition)
                     .map_err(|e| ApiError::from(anyhow::anyhow!("saved cohort {id}: {e}"))),
-                None => Ok(Value::Null),
+                // Not the whole registers: a definition that does not read, so nothing is
+                // delivered and the job says why.
+                None => Ok(json!({"missing_saved_cohort": id})),
             }
         }
         v => Ok(v.clone()),
@@ -69,7 +71,21 @@ pub async fn on_permit(
 ) -> Result<String, ApiError> {
     let population = population(state, scope).await?;
     let population_text = population.to_string();
-    let ws_id = match state.store.workspace_of_application(&app.id).await? {
+    // An amendment is an application of its own: its project's workspace is the one of
+    // the permit it amends (and so on back to the first application).
+    let mut project = app.id.clone();
+    let mut amends = app.amends.clone();
+    while let Some(old) = amends {
+        let Some(p) = state.store.permit(&old).await? else {
+            break;
+        };
+        let Some(a) = state.store.application(&p.application_id).await? else {
+            break;
+        };
+        project = a.id.clone();
+        amends = a.amends.clone();
+    }
+    let ws_id = match state.store.workspace_of_application(&project).await? {
         Some(ws) => {
             tx.repermit_workspace(src, &ws.id, permit_id, &population_text)
                 .await?;
@@ -81,7 +97,7 @@ pub async fn on_permit(
                 src,
                 &ork_store::NewWorkspace {
                     id: &id,
-                    application_id: &app.id,
+                    application_id: &project,
                     org_id: app.org_id.as_str(),
                     title: &app.title,
                     permit_id,
@@ -94,11 +110,16 @@ pub async fn on_permit(
     };
     // What the controllers signed off under the earlier permit: an unchanged order (a
     // re-issue that only removed a user, say) needs no second sign-off.
-    let earlier: Vec<DataOrder> = state
-        .store
-        .data_orders_of(&ws_id)
-        .await?
-        .into_iter()
+    let all = state.store.data_orders_of(&ws_id).await?;
+    // A controller whose steward has suspended the project's access signs the new order off
+    // whatever its regime says.
+    let suspended: Vec<&str> = all
+        .iter()
+        .filter(|o| o.state == "suspended" && o.suspended_by.is_some())
+        .map(|o| o.controller.as_str())
+        .collect();
+    let earlier: Vec<&DataOrder> = all
+        .iter()
         .filter(|o| {
             o.permit_id != permit_id && matches!(o.state.as_str(), "delivering" | "delivered")
         })
@@ -118,7 +139,8 @@ pub async fn on_permit(
                 workspace_id: &ws_id,
                 permit_id,
                 controller: &order.controller,
-                automatic: order.regime.automatic_delivery || signed_before,
+                automatic: (order.regime.automatic_delivery || signed_before)
+                    && !suspended.contains(&order.controller.as_str()),
                 description: &description,
             },
         )
@@ -134,7 +156,10 @@ pub fn spawn_worker(state: AppState, every: Duration) {
         return;
     }
     tokio::spawn(async move {
-        if let Err(e) = recover(&state).await {
+        // Under the writers' slot, so no job or upload writes while leftovers are removed.
+        if let Ok(_slot) = state.workspaces.slot.acquire().await
+            && let Err(e) = recover(&state).await
+        {
             tracing::error!(error = %e, "cleaning up unfinished snapshots failed");
         }
         loop {
@@ -162,7 +187,7 @@ async fn due(state: &AppState) -> anyhow::Result<Vec<String>> {
         .and_then(crate::quicktests::registers_id);
     if let Some(current) = current {
         for ws in state.store.workspaces().await? {
-            if ws.state != "ready" || ids.contains(&ws.id) {
+            if ws.state != "ready" || ids.contains(&ws.id) || !serves(state, &ws).await? {
                 continue;
             }
             let stale = state
@@ -179,6 +204,16 @@ async fn due(state: &AppState) -> anyhow::Result<Vec<String>> {
     Ok(ids)
 }
 
+/// Whether the workspace's permit is active: a revoked, expired or replaced permit gets no
+/// more data.
+async fn serves(state: &AppState, ws: &ork_store::Workspace) -> anyhow::Result<bool> {
+    Ok(state
+        .store
+        .permit(&ws.permit_id)
+        .await?
+        .is_some_and(|p| permit_active(&p)))
+}
+
 /// Runs the provisioning job of a workspace in the background (once more after the running
 /// one, if one runs).
 pub fn kick(state: &AppState, workspace: &str) {
@@ -190,7 +225,15 @@ pub fn kick(state: &AppState, workspace: &str) {
     tokio::spawn(async move {
         loop {
             let result = match state.workspaces.slot.acquire().await {
-                Ok(_slot) => provision(&state, &ws).await,
+                // In a task of its own, so a panic is an error here and the claim is
+                // released.
+                Ok(_slot) => {
+                    let (s, w) = (state.clone(), ws.clone());
+                    match tokio::spawn(async move { provision(&s, &w).await }).await {
+                        Ok(r) => r,
+                        Err(e) => Err(anyhow::anyhow!("the provisioning job failed: {e}")),
+                    }
+                }
                 Err(_) => Err(anyhow::anyhow!("the job slots are closed")),
             };
             if let Err(e) = result {
@@ -293,7 +336,7 @@ pub async fn provision(state: &AppState, ws_id: &str) -> anyhow::Result<()> {
         .filter(|o| o.state == "delivering")
         .map(|o| o.id.clone())
         .collect();
-    if !matches!(ws.state.as_str(), "provisioning" | "ready") {
+    if !matches!(ws.state.as_str(), "provisioning" | "ready") || !serves(state, &ws).await? {
         return Ok(());
     }
     let registers = state
@@ -340,18 +383,6 @@ pub async fn provision(state: &AppState, ws_id: &str) -> anyhow::Result<()> {
     }
     let total = tables.len() as i64;
     let src = system();
-    {
-        let mut tx = state.store.write().await?;
-        tx.audit(
-            &src,
-            "workspace.provision",
-            "workspace",
-            &ws.id,
-            json!({"snapshot": number, "orders": delivering, "tables": total, "refresh": refresh, "registers": registers_id}),
-        )
-        .await?;
-        tx.commit().await?;
-    }
     let mut described = Vec::new();
     for (i, (order, t)) in tables.iter().enumerate() {
         state
@@ -393,6 +424,10 @@ pub async fn provision(state: &AppState, ws_id: &str) -> anyhow::Result<()> {
         .await?;
     sync_dir(&tmp)?;
     let done = dir.join(number.to_string());
+    if done.exists() {
+        // A folder no snapshot row names (a cancelled upload's): not a snapshot.
+        std::fs::remove_dir_all(&done)?;
+    }
     std::fs::rename(&tmp, &done)?;
     sync_dir(&dir)?;
     let snapshot = Snapshot {

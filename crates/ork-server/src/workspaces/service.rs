@@ -180,12 +180,20 @@ pub fn tables_of(s: &Snapshot) -> Result<Vec<SnapshotTable>, ApiError> {
         .map_err(|e| ApiError::from(anyhow::anyhow!("snapshot tables: {e}")))
 }
 
-/// The orders whose data a steward has suspended (not those a later permit replaced, which
-/// no one suspended: their delivered data stay in the snapshots that hold them).
+/// The orders whose data is hidden: every order of a controller one of whose orders a
+/// steward has suspended (an order a later permit replaced is withdrawn by no one and hides
+/// nothing by itself: its delivered data stay in the snapshots that hold them).
 pub fn suspended(orders: &[DataOrder]) -> BTreeSet<String> {
-    orders
+    // A steward suspends the workspace's access to their controller's data: every order of
+    // that controller, earlier permits' included, is hidden in every snapshot.
+    let controllers: BTreeSet<&str> = orders
         .iter()
         .filter(|o| o.state == "suspended" && o.suspended_by.is_some())
+        .map(|o| o.controller.as_str())
+        .collect();
+    orders
+        .iter()
+        .filter(|o| controllers.contains(o.controller.as_str()))
         .map(|o| o.id.clone())
         .collect()
 }
@@ -231,6 +239,9 @@ pub async fn run_query(
     })?;
     let e = enter(state, p, client, id).await?;
     let snapshots = state.store.snapshots(&e.ws.id).await?;
+    if ask.snapshot.is_some_and(|n| n < 1) {
+        return Err(ApiError::invalid("invalid_snapshot", &[]));
+    }
     let snapshot = match ask.snapshot {
         Some(n) => snapshots.iter().find(|s| s.number == n).ok_or_else(|| {
             ApiError::of(StatusCode::NOT_FOUND, "unknown_snapshot", &[("number", &n)])
@@ -250,7 +261,12 @@ pub async fn run_query(
         })
         .collect();
     let started = Instant::now();
-    let outcome = query::run(&tables, sql, ask.limit, &state.workspaces.limits).await;
+    let limits = &state.workspaces.limits;
+    let outcome =
+        match tokio::time::timeout(limits.timeout, state.workspaces.queries.acquire()).await {
+            Ok(Ok(_turn)) => query::run(&tables, sql, ask.limit, limits).await,
+            Ok(Err(_)) | Err(_) => Err(QueryError::Timeout(limits.timeout)),
+        };
     let millis = started.elapsed().as_millis() as i64;
     let (label, rows) = match &outcome {
         Ok(r) => ("ok", r.row_count as i64),

@@ -19,6 +19,9 @@ pub struct WorkspaceState {
     jobs: Mutex<HashMap<String, bool>>,
     /// One provisioning job at a time on this machine (each uses every core it is given).
     pub(super) slot: tokio::sync::Semaphore,
+    /// Queries running at once on this server; more wait their turn (within the time
+    /// limit), so a few heavy queries cannot take every core and all memory.
+    pub(super) queries: tokio::sync::Semaphore,
 }
 
 impl std::fmt::Debug for WorkspaceState {
@@ -39,6 +42,7 @@ impl WorkspaceState {
             limits: Limits::default(),
             jobs: Mutex::new(HashMap::new()),
             slot: tokio::sync::Semaphore::new(1),
+            queries: tokio::sync::Semaphore::new(4),
         }
     }
 

@@ -217,8 +217,11 @@ pub async fn run(
         snapshot,
         limit,
     };
+    let mut answered = snapshot;
     let (result, error, status) = match service::run_query(&state, &p, &client, &id, &ask).await {
         Ok(a) => {
+            // The next page reads the same snapshot, even when a newer one arrives.
+            answered = Some(a.snapshot);
             let r = a.result;
             let pages = r.rows.len().div_ceil(PAGE_ROWS).max(1);
             let page = wanted.min(pages);
@@ -249,7 +252,7 @@ pub async fn run(
         }
         Err(e) => return Err(e),
     };
-    let page = page_of(&state, c, &p, &client, &id, (sql, snapshot, result, error)).await?;
+    let page = page_of(&state, c, &p, &client, &id, (sql, answered, result, error)).await?;
     let mut res = render(lang, &page);
     *res.status_mut() = status;
     Ok(res)

@@ -112,7 +112,12 @@ async fn provisioned(b: &mut Browser<'_>, id: &str, n: usize) -> Value {
     for _ in 0..300 {
         let (s, w) = get(b, &format!("/api/v1/workspaces/{id}")).await;
         assert_eq!(s, StatusCode::OK, "{w}");
-        if w["snapshots"].as_array().unwrap().len() >= n && w["progress"]["running"] == false {
+        // The workspace and its snapshots are read one after the other: wait until both
+        // show the delivery.
+        if w["snapshots"].as_array().unwrap().len() >= n
+            && w["progress"]["running"] == false
+            && w["state"] != "provisioning"
+        {
             return w;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -765,6 +770,72 @@ async fn workspace_body(db: TestDb) {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = query(&mut bo, &id, json!({"sql": "SELECT 1", "limit": 0})).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // An amendment that only removes Ida re-issues the permit: the same workspace (same
+    // key, same pseudonyms, own data kept), every controller's unchanged order delivered
+    // again without a second sign-off, and Ida no longer gets in.
+    let snaps_before = get(&mut bo, &format!("/api/v1/workspaces/{id}")).await.1["snapshots"]
+        .as_array()
+        .unwrap()
+        .len();
+    let bo_only = json!([{"name": "Bo Berg", "email": "bo@demofarma.example", "role": "Analyst"}]);
+    let (s, amended) = call(
+        &mut bo,
+        Method::POST,
+        &format!("/api/v1/permits/{permit}/amendments"),
+        json!({"need": case_2_need(), "answers": {"users": bo_only}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{amended}");
+    assert_eq!(amended["state"], "granted", "{amended}");
+    let list = get(&mut bo, "/api/v1/workspaces").await.1;
+    let mine: Vec<&Value> = list["workspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["title"] == "Lung X-ray AI")
+        .collect();
+    assert_eq!(mine.len(), 1, "no second workspace: {list}");
+    assert_eq!(mine[0]["id"], id.as_str());
+    assert_ne!(mine[0]["permit"], permit.as_str(), "the amendment's permit");
+    let w = provisioned(&mut bo, &id, snaps_before + 1).await;
+    assert!(
+        w["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["state"] == "delivered"),
+        "delivered again without a sign-off: {w}"
+    );
+    let last = w["snapshots"].as_array().unwrap().last().unwrap()["number"]
+        .as_i64()
+        .unwrap();
+    let again = pnrs(
+        &root
+            .join(&id)
+            .join("snapshots")
+            .join(last.to_string())
+            .join("lpr_adm.parquet"),
+    );
+    assert_eq!(again, in_workspace, "the same pseudonyms");
+    let (s, r) = query(
+        &mut bo,
+        &id,
+        json!({"sql": "SELECT count(*) FROM own_survey"}),
+    )
+    .await;
+    assert_eq!((s, r["rows"][0][0].as_i64()), (StatusCode::OK, Some(20)));
+    let (s, _) = query(&mut ida, &id, json!({"sql": "SELECT 1"})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "Ida is no longer named");
+    // An order of the replaced permit cannot be signed off any more.
+    let (s, _) = call(
+        &mut sds,
+        Method::POST,
+        &format!("/api/v1/data-orders/{lpr_order}/sign-off"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
 }
 
 both_backends!(
