@@ -548,8 +548,9 @@ pub async fn suspend(
     Ok(Json(order_body(&state, &o).await?))
 }
 
-/// The form of an own-data upload.
-#[derive(utoipa::ToSchema)]
+/// The form of an own-data upload: exactly its two parts.
+#[derive(utoipa::ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct OwnDataForm {
     /// The table's name: a lower-case letter, then lower-case letters, digits and `_`, at
