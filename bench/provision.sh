@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Provisioning at scale (issue 18): a 200,000-person extract (every fifth person) across five
+# Provisioning at scale (issue 18): a 200,000-person extract (every fifth person of the CPR
+# register, the first 200,000) across five
 # registers (cpr, bef, lpr_adm, lmdb, ind: every column, every year) of the 1,000,000-person
 # registers — filter, semi-join on the population, pseudonymise every CPR column, write
 # Parquet — by the platform's extract (DataFusion, two partitions) and by DuckDB (PyPI, two

@@ -37,7 +37,7 @@ async fn main() {
         })
         .expect("generate the registers");
     }
-    // Every fifth person of the CPR register: 200,000 of 1,000,000.
+    // Every fifth person of the CPR register, the first 200,000 of them.
     let file = std::fs::File::open(registers.join("cpr").join("cpr.parquet")).unwrap();
     let mut persons = Vec::new();
     let mut i = 0usize;
@@ -50,7 +50,7 @@ async fn main() {
         let c = batch.column_by_name("pnr").unwrap();
         let s = c.as_any().downcast_ref::<StringArray>().unwrap();
         for v in s.iter().flatten() {
-            if i.is_multiple_of(5) {
+            if i.is_multiple_of(5) && persons.len() < 200_000 {
                 persons.push(v.to_owned());
             }
             i += 1;

@@ -163,10 +163,16 @@ fn files(registers: &Path, t: &Table, s: &TableScope) -> Result<Vec<String>, Ext
         .collect())
 }
 
+/// Pseudonyms made once per person for an extract's population: a person has many rows
+/// (ten years of the population register, hundreds of prescriptions), so the keyed hash
+/// runs once per person and each row is a lookup.
+type Memo = std::collections::HashMap<String, String>;
+
 /// The batch with every CPR column replaced by pseudonyms.
-pub(crate) fn pseudonymise(
+fn pseudonymise(
     batch: &RecordBatch,
     p: &Pseudonymiser,
+    memo: &Memo,
 ) -> Result<RecordBatch, ExtractError> {
     let schema = batch.schema();
     let mut fields = Vec::with_capacity(schema.fields().len());
@@ -196,7 +202,10 @@ pub(crate) fn pseudonymise(
                     buf.extend_from_slice(key_value.as_bytes());
                     b.append_value(p.pseudonym(&buf).to_string());
                 }
-                Some(cpr) => b.append_value(p.pseudonym(cpr.as_bytes()).to_string()),
+                Some(cpr) => match memo.get(cpr) {
+                    Some(known) => b.append_value(known),
+                    None => b.append_value(p.pseudonym(cpr.as_bytes()).to_string()),
+                },
                 None => b.append_null(),
             }
         }
@@ -255,6 +264,12 @@ pub async fn extract(
     p: &Pseudonymiser,
 ) -> Result<Vec<Extracted>, ExtractError> {
     std::fs::create_dir_all(out)?;
+    let memo: Memo = scope
+        .persons
+        .iter()
+        .flatten()
+        .map(|c| (c.clone(), p.pseudonym(c.as_bytes()).to_string()))
+        .collect();
     let ctx = SessionContext::new();
     // The population, as a table to semi-join on.
     if let Some(persons) = &scope.persons {
@@ -349,7 +364,7 @@ pub async fn extract(
         let mut writer: Option<ArrowWriter<std::fs::File>> = None;
         let mut rows = 0u64;
         while let Some(batch) = stream.next().await {
-            let batch = pseudonymise(&batch?, p)?;
+            let batch = pseudonymise(&batch?, p, &memo)?;
             rows += batch.num_rows() as u64;
             let w = match &mut writer {
                 Some(w) => w,
@@ -368,7 +383,7 @@ pub async fn extract(
             None => {
                 // No rows: an empty file with the columns' names and types.
                 let schema = stream.schema();
-                let empty = pseudonymise(&RecordBatch::new_empty(schema), p)?;
+                let empty = pseudonymise(&RecordBatch::new_empty(schema), p, &memo)?;
                 let mut w =
                     ArrowWriter::try_new(std::fs::File::create(&tmp)?, empty.schema(), None)?;
                 w.write(&empty)?;

@@ -4,7 +4,6 @@
 //! the caller drops them. CSV columns are kept as text (cast in SQL as needed), Parquet
 //! columns with their types.
 
-use crate::extract::ExtractError;
 use crate::pseudo::Pseudonymiser;
 use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema};
@@ -63,12 +62,6 @@ pub enum OwnError {
     Parquet(String),
     #[error("writing failed: {0}")]
     Write(String),
-}
-
-impl From<ExtractError> for OwnError {
-    fn from(e: ExtractError) -> Self {
-        Self::Write(e.to_string())
-    }
 }
 
 /// What was kept.
