@@ -177,6 +177,21 @@ pub struct LogEntry {
     pub at: String,
 }
 
+impl From<ork_store::LoggedQuery> for LogEntry {
+    fn from(q: ork_store::LoggedQuery) -> Self {
+        Self {
+            id: q.id,
+            user: q.user_email,
+            snapshot: q.snapshot,
+            sql: q.sql,
+            outcome: q.outcome,
+            row_count: q.row_count,
+            millis: q.millis,
+            at: iso(q.at),
+        }
+    }
+}
+
 /// The project's query log, newest first (at most 500).
 #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct QueryLog {
@@ -438,16 +453,7 @@ pub async fn log(
         .workspace_queries(&e.ws.id, 500)
         .await?
         .into_iter()
-        .map(|q| LogEntry {
-            id: q.id,
-            user: q.user_email,
-            snapshot: q.snapshot,
-            sql: q.sql,
-            outcome: q.outcome,
-            row_count: q.row_count,
-            millis: q.millis,
-            at: iso(q.at),
-        })
+        .map(LogEntry::from)
         .collect();
     Ok(Json(QueryLog { queries }))
 }

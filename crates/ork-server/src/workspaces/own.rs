@@ -186,12 +186,7 @@ pub async fn upload(
             }
             let file = format!("{}.parquet", t.name);
             carry(&prev.join(&file), &tmp.join(&file)).map_err(io)?;
-            tables.push(json!({
-                "name": t.name,
-                "order": t.order,
-                "columns": t.columns.iter().map(|c| json!({"name": c.name, "type": c.kind})).collect::<Vec<_>>(),
-                "rows": t.rows,
-            }));
+            tables.push(serde_json::to_value(&t).map_err(|e| ApiError::from(anyhow::anyhow!(e)))?);
         }
         tables.push(json!({
             "name": table,

@@ -410,12 +410,7 @@ pub async fn provision(state: &AppState, ws_id: &str) -> anyhow::Result<()> {
         for t in kept.into_iter().filter(|t| t.order == "own") {
             let file = format!("{}.parquet", t.name);
             super::own::carry(&from.join(&file), &tmp.join(&file))?;
-            described.push(json!({
-                "name": t.name,
-                "order": t.order,
-                "columns": t.columns.iter().map(|c| json!({"name": c.name, "type": c.kind})).collect::<Vec<_>>(),
-                "rows": t.rows,
-            }));
+            described.push(serde_json::to_value(&t)?);
         }
     }
     state

@@ -21,7 +21,7 @@ pub struct Entered {
 }
 
 /// One table of a snapshot, as recorded when it was written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct SnapshotTable {
     pub name: String,
     /// The data order that delivered it.
@@ -30,7 +30,7 @@ pub struct SnapshotTable {
     pub rows: u64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct SnapshotColumn {
     pub name: String,
     #[serde(rename = "type")]

@@ -6,7 +6,6 @@ use super::api::{self, LogEntry, WorkspaceBody};
 use super::orders::{self, STATES};
 use super::service::{self, Ask};
 use crate::auth::{ClientAddr, Principal, WebUser};
-use crate::dates::iso;
 use crate::web::{Chrome, form_value, org_name, render};
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -153,15 +152,10 @@ async fn page_of(
         .workspace_queries(&e.ws.id, 10)
         .await?
         .into_iter()
-        .map(|q| LogEntry {
-            id: q.id,
-            user: q.user_email,
-            snapshot: q.snapshot,
-            sql: q.sql,
-            outcome: q.outcome,
-            row_count: q.row_count,
-            millis: q.millis,
-            at: minute(&iso(q.at)),
+        .map(|q| {
+            let mut entry = LogEntry::from(q);
+            entry.at = minute(&entry.at);
+            entry
         })
         .collect();
     page.snapshot_options = body

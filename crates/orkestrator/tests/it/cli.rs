@@ -363,7 +363,21 @@ async fn demo_body(db: TestDb) {
         "{}",
         stderr(&out)
     );
-    assert!(!stdout(&run(&db.url, &data, &["user", "list"], None)).contains("certified until"));
+    let users = stdout(&run(&db.url, &data, &["user", "list"], None));
+    assert!(
+        !users
+            .lines()
+            .any(|l| l.starts_with("ny@aau.dk") && l.contains("certified until")),
+        "{users}"
+    );
+    // The demo's applicant at Demofarma is certified, for the demo's workspace.
+    assert!(
+        users
+            .lines()
+            .any(|l| l.starts_with("applicant@demofarma.demo.dk")
+                && l.contains("(certified until 2027-12-31)")),
+        "{users}"
+    );
 
     let out = run(
         &db.url,
