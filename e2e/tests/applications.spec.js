@@ -3,6 +3,12 @@ const { demoUsers, checkA11y, signIn } = require('./helpers');
 
 const byEmail = (email) => demoUsers().find((u) => u.email === email);
 
+// htmx swaps a redrawn form in, then wires up its new elements: wait for both.
+async function settled(page) {
+  await page.waitForFunction(() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added'));
+  await page.waitForTimeout(50);
+}
+
 test('the applicant follows every part of their applications, in Danish and English', async ({ page }) => {
   await signIn(page, byEmail('applicant@demofarma.demo.dk'));
   await page.getByRole('link', { name: 'Ansøgninger' }).click();
@@ -153,7 +159,10 @@ test('the applicant writes the form once: fields follow the answers, errors keep
   await page.getByTestId('field-third_parties').getByLabel('No').check();
   await expect(processors).toHaveCount(0);
 
-  // A file for the protocol is kept and listed as soon as it is chosen.
+  // A file for the protocol is kept and listed as soon as it is chosen. The redrawn form
+  // is wired up by htmx just after it is swapped in: choose the file once that is done, as
+  // a person (who takes longer than those milliseconds) does — a change before it is lost.
+  await settled(page);
   await page.getByTestId('field-protocol').getByLabel(/Attach a file/).setInputFiles({
     name: 'protokol.txt', mimeType: 'text/plain', buffer: Buffer.from('Protokol, version 1\n'),
   });
