@@ -43,7 +43,12 @@ pub enum Installed {
 /// Installs the global subscriber: `filter` like `info` or `ork_server=debug`, to stderr
 /// or, when `file` is given, appended to that file. Installing twice keeps the first.
 pub fn init(filter: &str, format: LogFormat, file: Option<&Path>) -> std::io::Result<Installed> {
-    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| EnvFilter::new("info"))
+        // DataFusion's debug output prints query plans with their literals, which in a
+        // workspace's extract are CPR numbers (the population's bounds pushed into the
+        // scan): it never goes below warnings, whatever the filter asks.
+        .add_directive("datafusion=warn".parse().expect("a valid directive"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false);
