@@ -268,7 +268,7 @@ mod tests {
     /// Every state and access a page shows has its label in both languages.
     #[test]
     fn every_state_has_a_label() {
-        let has = |k: String| crate::i18n::TEXTS.iter().any(|(x, _, _)| *x == k);
+        let has = |k: String| crate::i18n::texts().any(|(x, _, _)| *x == k);
         for s in ork_cases::AppState::ALL {
             assert!(has(format!("app.state.{}", s.code())), "{}", s.code());
         }

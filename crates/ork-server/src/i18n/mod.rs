@@ -1,4 +1,5 @@
-//! Every text a person reads, in Danish and English: the pages' texts (`pages.rs`) and the
+//! Every text a person reads, in Danish and English: the pages' texts (`pages.rs`, and
+//! `pages_quicktests.rs`, `pages_advice.rs`, `pages_workspaces.rs` for those features) and the
 //! error messages (`messages.rs`). Keys are stable ids; the tests check that every key used
 //! in a template or in the Rust code exists, that no text is missing in either language,
 //! and that no handler writes a message of its own.
@@ -7,14 +8,24 @@ use ork_domain::Lang;
 
 mod messages;
 mod pages;
+mod pages_advice;
+mod pages_quicktests;
+mod pages_workspaces;
 
 pub use messages::{MESSAGES, message, say};
-pub use pages::TEXTS;
+/// Every page text: the shared ones and each feature's table.
+pub fn texts() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    pages::TEXTS
+        .iter()
+        .chain(pages_quicktests::TEXTS)
+        .chain(pages_advice::TEXTS)
+        .chain(pages_workspaces::TEXTS)
+}
 
 /// Looks up a text. An unknown key returns the key itself, so a missing text is visible
 /// on the page (and caught by the template test) rather than an empty space.
 pub fn text(lang: Lang, key: &str) -> &str {
-    match TEXTS.iter().find(|(k, _, _)| *k == key) {
+    match texts().find(|(k, _, _)| *k == key) {
         Some((_, da, en)) => match lang {
             Lang::Da => da,
             Lang::En => en,
@@ -31,7 +42,7 @@ pub struct Tr {
 
 impl Tr {
     pub fn t<'a>(&self, key: &'a str) -> &'a str {
-        match TEXTS.iter().find(|(k, _, _)| *k == key) {
+        match texts().find(|(k, _, _)| *k == key) {
             Some((_, da, en)) => match self.lang {
                 Lang::Da => da,
                 Lang::En => en,
@@ -81,7 +92,7 @@ mod tests {
     #[test]
     fn keys_are_unique_and_texts_present() {
         let mut seen = HashSet::new();
-        for (k, da, en) in TEXTS {
+        for (k, da, en) in texts() {
             assert!(seen.insert(*k), "duplicate key {k}");
             assert!(
                 !da.trim().is_empty() && !en.trim().is_empty(),
@@ -100,7 +111,7 @@ mod tests {
             let src = std::fs::read_to_string(&path).unwrap();
             for cap in re.captures_iter(&src) {
                 assert!(
-                    TEXTS.iter().any(|(k, _, _)| *k == &cap[1]),
+                    texts().any(|(k, _, _)| *k == &cap[1]),
                     "{}: unknown text key {}",
                     path.display(),
                     &cap[1]
@@ -154,7 +165,7 @@ mod tests {
             let src = src.split("#[cfg(test)]").next().unwrap_or("");
             for cap in page.captures_iter(src) {
                 assert!(
-                    TEXTS.iter().any(|(k, _, _)| *k == &cap[1]),
+                    texts().any(|(k, _, _)| *k == &cap[1]),
                     "{path}: unknown text key {}",
                     &cap[1]
                 );

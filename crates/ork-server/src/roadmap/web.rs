@@ -572,10 +572,9 @@ pub async fn changes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::TEXTS;
 
     fn has(key: &str) -> bool {
-        TEXTS.iter().any(|(k, _, _)| *k == key)
+        crate::i18n::texts().any(|(k, _, _)| *k == key)
     }
 
     #[test]
