@@ -565,7 +565,8 @@ pub struct OwnDataForm {
     #[schema(pattern = "^[a-z][a-z0-9_]{0,39}$")]
     name: String,
     /// CSV (UTF-8; comma, semicolon or tab; a header row) or Parquet, at most 64 MiB, with
-    /// a CPR column (`pnr`, `cpr`, `cpr_nr` or `…_pnr`).
+    /// a CPR column: every column whose name holds `cpr`, `pnr` or `personnummer` is one,
+    /// checked and pseudonymised.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
 }
