@@ -34,6 +34,7 @@ trap 'exit 130' INT TERM
 # A free port, unless one is asked for.
 port="${ORK_API_CHECK_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 base="http://127.0.0.1:$port"
+flight_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 # The demo as the browser tests start it: a fresh data directory, a small synthetic Denmark
 # (the quick tests need registers; 5,000 persons take seconds), JSON logs at debug level into
@@ -45,7 +46,7 @@ log_start=$(( $(stat -c %s "$server_log" 2>/dev/null || echo 0) + 1 ))
 (
   cd "$work"
   exec env -u DATABASE_URL ORK_ASSETS_DIR="$root/web/dist" ORK_LOG='debug,sqlx=warn,hyper=info' ORK_LOG_FORMAT=json \
-    "$bin" --data-dir "$work/var" demo --listen "127.0.0.1:$port" --registers-persons 5000 \
+    "$bin" --data-dir "$work/var" demo --listen "127.0.0.1:$port" --flight-sql-listen "127.0.0.1:$flight_port" --registers-persons 5000 \
     >"$work/demo.out" 2>>"$server_log"
 ) &
 server=$!
@@ -121,6 +122,12 @@ curl -sS "$base/.well-known/jwks.json" >"$work/jwks.json"
 rm -f "$work/request-headers"
 if ! "${ORK_SCHEMATHESIS_VENV:-/var/tmp/ork-schemathesis-venv}/bin/python" "$root/scripts/check-permit.py" "$work/permit.jwt" "$work/jwks.json"; then
   echo "API check: the demo's permit does not verify with PyJWT as it should" >&2
+  exit 1
+fi
+# The demo's workspace over Arrow Flight SQL with Apache Arrow's ADBC driver (PyPI), as a
+# researcher's Python does: the same tables and counts as the API, the same refusals, logged.
+if ! "${ORK_SCHEMATHESIS_VENV:-/var/tmp/ork-schemathesis-venv}/bin/python" "$root/scripts/check-flight.py" "$base" "127.0.0.1:$flight_port" "$work/company.token"; then
+  echo "API check: the workspace does not answer over Flight SQL as it should" >&2
   exit 1
 fi
 # A saved cohort of the applicant's. The document describes a cohort definition as any

@@ -35,6 +35,12 @@ if ! "$st_venv/bin/python" -c 'import aiosmtpd, standardwebhooks' 2>/dev/null; t
   echo "Installing aiosmtpd and standardwebhooks for the notification tests…"
   "$st_venv/bin/pip" install -q "aiosmtpd==1.4.6" "standardwebhooks==1.0.0"
 fi
+# The ADBC Flight SQL driver with PyArrow: scripts/check-flight.py queries the demo's
+# workspace over Arrow Flight SQL as a researcher's Python does (a standard client, not ours).
+if ! "$st_venv/bin/python" -c 'import adbc_driver_flightsql.dbapi, pyarrow' 2>/dev/null; then
+  echo "Installing the ADBC Flight SQL driver for the Flight SQL check…"
+  "$st_venv/bin/pip" install -q "adbc-driver-flightsql==1.13.0" "pyarrow==26.0.1"
+fi
 if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   if [ "$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null 2>&1; then
     echo "Starting PostgreSQL…"

@@ -38,6 +38,12 @@ pub struct ServerConfig {
     /// http: for development and tests only, never in production (a subscriber could
     /// otherwise reach the platform's own services).
     pub webhooks_to_loopback: bool,
+    /// Where Arrow Flight SQL listens (`None`: nowhere). Loopback by default: an operator
+    /// exposes it only to the platform's analysis servers, never to the internet.
+    pub flight_sql_listen: Option<SocketAddr>,
+    /// Whether the operator chose `flight_sql_listen`: then an address that cannot be bound
+    /// stops start-up; the default's only warns (another server on this machine has it).
+    pub flight_sql_required: bool,
 }
 
 /// An SMTP address, which may hold a password: never shown in logs or debug output.
@@ -69,6 +75,8 @@ impl Default for ServerConfig {
             mail_from: "Dataorkestrator <noreply@dataorkestrator.localhost>".into(),
             outbox_poll: Duration::from_secs(2),
             webhooks_to_loopback: false,
+            flight_sql_listen: None,
+            flight_sql_required: false,
         }
     }
 }

@@ -75,6 +75,15 @@ pub async fn serve(state: AppState, on_bound: impl FnOnce(SocketAddr)) -> anyhow
     let addr = listener.local_addr()?;
     on_bound(addr);
     tracing::info!(%addr, backend = state.store.backend().name(), "serving");
+    if let Some(flight) = state.config.flight_sql_listen {
+        match workspaces::flight::spawn(state.clone(), flight).await {
+            Ok(bound) => tracing::info!(addr = %bound, "serving Arrow Flight SQL"),
+            Err(e) if !state.config.flight_sql_required => {
+                tracing::warn!(error = %e, "Arrow Flight SQL is not served (set flight_sql_listen to choose another address)");
+            }
+            Err(e) => return Err(e),
+        }
+    }
     notifications::delivery::spawn_worker(state.clone());
     advice::spawn_refresher(state.clone());
     workspaces::spawn_worker(state.clone(), std::time::Duration::from_secs(5));

@@ -91,8 +91,11 @@ pub struct LoggedQuery {
     pub user_email: String,
     pub snapshot: Option<i64>,
     pub sql: String,
-    /// `ok`, `refused`, `failed` or `timeout`.
+    /// `ok`, `refused`, `failed`, `timeout`, `cancelled` (a Flight SQL client stopped
+    /// reading) or `running` (a Flight SQL stream not finished).
     pub outcome: String,
+    /// `console` or `flight_sql`.
+    pub via: String,
     pub row_count: i64,
     pub millis: i64,
     pub at: i64,
@@ -106,6 +109,8 @@ pub struct NewQuery<'a> {
     pub snapshot: Option<i64>,
     pub sql: &'a str,
     pub outcome: &'a str,
+    /// Where the query came from: `console` (the API and the page) or `flight_sql`.
+    pub via: &'a str,
     pub row_count: i64,
     pub millis: i64,
 }
@@ -312,7 +317,7 @@ impl Store {
     ) -> Result<Vec<LoggedQuery>> {
         let rows = sqlx::query(
             "SELECT q.id, q.workspace_id, q.user_id, u.email, q.snapshot, q.sql_text, q.outcome, \
-             q.row_count, q.millis, q.at FROM workspace_queries q JOIN users u ON u.id = q.user_id \
+             q.row_count, q.millis, q.at, q.via FROM workspace_queries q JOIN users u ON u.id = q.user_id \
              WHERE q.workspace_id = $1 ORDER BY q.id DESC LIMIT $2",
         )
         .bind(workspace_id.to_owned())
@@ -332,6 +337,7 @@ impl Store {
                     row_count: r.try_get(7)?,
                     millis: r.try_get(8)?,
                     at: r.try_get(9)?,
+                    via: r.try_get(10)?,
                 })
             })
             .collect()
@@ -606,8 +612,8 @@ impl WriteTx {
     pub async fn log_query(&mut self, src: &AuditSource, q: &NewQuery<'_>) -> Result<i64> {
         let at = now_unix();
         let row = sqlx::query(
-            "INSERT INTO workspace_queries (workspace_id, user_id, snapshot, sql_text, outcome, row_count, millis, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO workspace_queries (workspace_id, user_id, snapshot, sql_text, outcome, row_count, millis, at, via) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(q.workspace_id.to_owned())
         .bind(q.user_id)
@@ -617,6 +623,7 @@ impl WriteTx {
         .bind(q.row_count)
         .bind(q.millis)
         .bind(at)
+        .bind(q.via.to_owned())
         .fetch_one(self.conn())
         .await?;
         let id: i64 = row.try_get(0)?;
@@ -625,10 +632,46 @@ impl WriteTx {
             "workspace.query",
             "workspace",
             q.workspace_id,
-            json!({"query": id, "snapshot": q.snapshot, "sql": q.sql, "outcome": q.outcome, "rows": q.row_count}),
+            json!({"query": id, "snapshot": q.snapshot, "sql": q.sql, "outcome": q.outcome, "rows": q.row_count, "via": q.via}),
         )
         .await?;
         Ok(id)
+    }
+
+    /// Records how a query logged when it started has ended (a Flight SQL stream: logged
+    /// before any row leaves, finished when the client has read it or gone).
+    pub async fn finish_query(
+        &mut self,
+        src: &AuditSource,
+        workspace_id: &str,
+        id: i64,
+        outcome: &str,
+        row_count: i64,
+        millis: i64,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE workspace_queries SET outcome = $1, row_count = $2, millis = $3 \
+             WHERE id = $4 AND workspace_id = $5",
+        )
+        .bind(outcome.to_owned())
+        .bind(row_count)
+        .bind(millis)
+        .bind(id)
+        .bind(workspace_id.to_owned())
+        .execute(self.conn())
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(crate::StoreError::NotFound(format!("query {id}")));
+        }
+        self.audit(
+            src,
+            "workspace.query_finished",
+            "workspace",
+            workspace_id,
+            json!({"query": id, "outcome": outcome, "rows": row_count}),
+        )
+        .await?;
+        Ok(())
     }
 
     /// Sets a dataset's regime (JSON, checked by the caller).

@@ -9,13 +9,15 @@
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{
-    DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type,
-    UInt16Type, UInt32Type, UInt64Type,
+    DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, SchemaRef,
+    UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_plan::{ExecutionPlan, execute_stream};
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParser, Statement};
 use datafusion::sql::sqlparser::ast;
@@ -23,6 +25,7 @@ use futures_util::StreamExt;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How far a query may go.
@@ -146,9 +149,16 @@ async fn session(tables: &[QueryTable], limits: &Limits) -> Result<SessionContex
         .with_memory_limit(limits.memory_bytes, 1.0)
         .build_arc()
         .map_err(|e| QueryError::Failed(df_message(&e)))?;
-    let config = SessionConfig::new()
+    let mut config = SessionConfig::new()
         .with_information_schema(false)
         .with_target_partitions(2);
+    // Text as plain Utf8, not Utf8View: what every Flight SQL client (ADBC, JDBC, R's arrow)
+    // reads, and the console's types say `string`.
+    config
+        .options_mut()
+        .execution
+        .parquet
+        .schema_force_view_types = false;
     let ctx = SessionContext::new_with_config_rt(config, runtime);
     for t in tables {
         ctx.register_parquet(
@@ -243,6 +253,52 @@ async fn plan(
     Ok(plan)
 }
 
+/// A query checked and planned, not yet running: its result's schema is known (Flight SQL
+/// answers with it before any row is read).
+pub struct Prepared {
+    plan: Arc<dyn ExecutionPlan>,
+    task: Arc<TaskContext>,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared").finish_non_exhaustive()
+    }
+}
+
+impl Prepared {
+    /// The columns the query gives.
+    pub fn schema(&self) -> SchemaRef {
+        self.plan.schema()
+    }
+
+    /// Starts the query: its batches as they come, under the session's memory limit (the
+    /// caller bounds the time). Dropping the stream cancels the query.
+    pub fn stream(self) -> Result<SendableRecordBatchStream, QueryError> {
+        execute_stream(self.plan, self.task).map_err(|e| QueryError::Failed(df_message(&e)))
+    }
+}
+
+/// Checks and plans `sql` over `tables` (a single query reading only them), under `limits`'
+/// memory limit.
+pub async fn prepare(
+    tables: &[QueryTable],
+    sql: &str,
+    limits: &Limits,
+) -> Result<Prepared, QueryError> {
+    let ctx = session(tables, limits).await?;
+    let plan = plan(&ctx, tables, sql).await?;
+    let plan = ctx
+        .state()
+        .create_physical_plan(&plan)
+        .await
+        .map_err(|e| QueryError::Invalid(df_message(&e)))?;
+    Ok(Prepared {
+        plan,
+        task: ctx.task_ctx(),
+    })
+}
+
 /// Runs `sql` over `tables`, giving at most `limit` rows (and at most `limits.max_rows`).
 pub async fn run(
     tables: &[QueryTable],
@@ -250,15 +306,10 @@ pub async fn run(
     limit: usize,
     limits: &Limits,
 ) -> Result<QueryResult, QueryError> {
-    let ctx = session(tables, limits).await?;
-    let plan = plan(&ctx, tables, sql).await?;
+    let prepared = prepare(tables, sql, limits).await?;
     let limit = limit.min(limits.max_rows);
     let work = async {
-        let df = ctx
-            .execute_logical_plan(plan)
-            .await
-            .map_err(|e| QueryError::Invalid(df_message(&e)))?;
-        let columns = df
+        let columns = prepared
             .schema()
             .fields()
             .iter()
@@ -267,10 +318,7 @@ pub async fn run(
                 kind: f.data_type().to_string(),
             })
             .collect::<Vec<_>>();
-        let mut stream = df
-            .execute_stream()
-            .await
-            .map_err(|e| QueryError::Failed(df_message(&e)))?;
+        let mut stream = prepared.stream()?;
         let mut rows = Vec::new();
         let mut seen = 0u64;
         while let Some(batch) = stream.next().await {
@@ -296,4 +344,18 @@ pub async fn run(
         Ok(r) => r,
         Err(_) => Err(QueryError::Timeout(limits.timeout)),
     }
+}
+
+/// The tables' columns as a query sees them, by name (Flight SQL's table listing).
+pub async fn table_schemas(tables: &[QueryTable]) -> Result<Vec<(String, SchemaRef)>, QueryError> {
+    let ctx = session(tables, &Limits::default()).await?;
+    let mut out = Vec::with_capacity(tables.len());
+    for t in tables {
+        let provider = ctx
+            .table_provider(t.name.as_str())
+            .await
+            .map_err(|e| QueryError::Failed(df_message(&e)))?;
+        out.push((t.name.clone(), provider.schema()));
+    }
+    Ok(out)
 }

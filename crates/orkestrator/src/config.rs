@@ -6,6 +6,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// Where Arrow Flight SQL listens unless told otherwise: loopback only.
+pub const DEFAULT_FLIGHT_SQL_LISTEN: &str = "127.0.0.1:8815";
+
 /// The config file's keys. Unknown keys are refused (a typo should not be silently ignored).
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,6 +34,7 @@ pub struct FileConfig {
     pub mail_from: Option<String>,
     pub webhooks_to_loopback: Option<bool>,
     pub workspace_key_file: Option<PathBuf>,
+    pub flight_sql_listen: Option<String>,
 }
 
 /// What the command line gave (already parsed by clap, `None` when absent).
@@ -40,6 +44,7 @@ pub struct Flags {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub listen: Option<String>,
+    pub flight_sql_listen: Option<String>,
 }
 
 /// The resolved configuration.
@@ -48,6 +53,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: String,
     pub listen: SocketAddr,
+    /// Where Arrow Flight SQL listens; `None` (`off`): nowhere.
+    pub flight_sql_listen: Option<SocketAddr>,
+    /// Whether `flight_sql_listen` was chosen (not the default).
+    pub flight_sql_required: bool,
     pub public_url: Option<String>,
     pub assets_dir: PathBuf,
     pub cookie_secure: bool,
@@ -215,6 +224,24 @@ impl Config {
         let listen_addr: SocketAddr = listen.value.trim().parse().map_err(|_| {
             ConfigError(format!("invalid configuration: listen from {} is {:?}; expected an address and port like 127.0.0.1:8080", listen.source, listen.value))
         })?;
+        let flight = src.pick(
+            flags
+                .flight_sql_listen
+                .clone()
+                .map(|l| (l, "--flight-sql-listen")),
+            "ORK_FLIGHT_SQL_LISTEN",
+            |s| s,
+            file.flight_sql_listen,
+            "flight_sql_listen",
+            DEFAULT_FLIGHT_SQL_LISTEN.to_owned(),
+        );
+        let flight_sql_listen = match flight.value.trim() {
+            "off" => None,
+            v => Some(v.parse::<SocketAddr>().map_err(|_| {
+                ConfigError(format!("invalid configuration: flight_sql_listen from {} is {:?}; expected an address and port like {DEFAULT_FLIGHT_SQL_LISTEN}, or off", flight.source, flight.value))
+            })?),
+        };
+        let flight_sql_required = flight.source != "the default";
         let public_url = src.pick(
             None,
             "ORK_PUBLIC_URL",
@@ -472,6 +499,8 @@ impl Config {
             data_dir: data_dir.value,
             database_url: database_url.value,
             listen: listen_addr,
+            flight_sql_listen,
+            flight_sql_required,
             public_url: public_url.value,
             assets_dir: assets_dir.value,
             cookie_secure,
@@ -504,6 +533,8 @@ impl Config {
             smtp_url: self.smtp_url.clone(),
             mail_from: self.mail_from.clone(),
             webhooks_to_loopback: self.webhooks_to_loopback,
+            flight_sql_listen: self.flight_sql_listen,
+            flight_sql_required: self.flight_sql_required,
             ..Default::default()
         }
     }

@@ -46,12 +46,18 @@ enum Command {
         /// Address to listen on. Default 127.0.0.1:8080. Env: ORK_LISTEN.
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
+        /// Address Arrow Flight SQL listens on, or off. Default 127.0.0.1:8815. Env: ORK_FLIGHT_SQL_LISTEN.
+        #[arg(long, value_name = "ADDR")]
+        flight_sql_listen: Option<String>,
     },
     /// Prepare a ready-to-try platform (demo organisations and users of every role) and serve it.
     Demo {
         /// Address to listen on. Default 127.0.0.1:8080. Env: ORK_LISTEN.
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
+        /// Address Arrow Flight SQL listens on, or off. Default 127.0.0.1:8815. Env: ORK_FLIGHT_SQL_LISTEN.
+        #[arg(long, value_name = "ADDR")]
+        flight_sql_listen: Option<String>,
         /// Prepare only; do not serve.
         #[arg(long)]
         no_serve: bool,
@@ -129,15 +135,24 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let listen = match &cli.command {
-        Command::Serve { listen } | Command::Demo { listen, .. } => listen.clone(),
-        _ => None,
+    let (listen, flight_sql_listen) = match &cli.command {
+        Command::Serve {
+            listen,
+            flight_sql_listen,
+        }
+        | Command::Demo {
+            listen,
+            flight_sql_listen,
+            ..
+        } => (listen.clone(), flight_sql_listen.clone()),
+        _ => (None, None),
     };
     let flags = Flags {
         config: cli.config.clone(),
         data_dir: cli.data_dir.clone(),
         database_url: cli.database_url.clone(),
         listen,
+        flight_sql_listen,
     };
     let config = match Config::load(&flags) {
         Ok(c) => c,

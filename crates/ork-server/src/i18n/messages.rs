@@ -208,6 +208,8 @@ pub static MESSAGES: &ork_domain::messages::Catalogue = &[
     ("workspace_not_found", "Analysemiljøet findes ikke, eller du er ikke navngivet i dets tilladelse.", "The workspace does not exist, or you are not named in its permit."),
     ("not_certified", "Du skal have en gyldig datasikkerhedscertificering for at arbejde i et analysemiljø. Kontakt platformens drift.", "You need a valid data-security certification to work in a workspace. Contact the platform's operators."),
     ("certification_expired", "Din datasikkerhedscertificering udløb {date}. Forny den hos platformens drift for at arbejde i analysemiljøet igen.", "Your data-security certification expired on {date}. Renew it with the platform's operators to work in the workspace again."),
+    ("flight_workspace_required", "Angiv analysemiljøet i headeren {header} (eller som brugernavn ved login). Dine analysemiljøer: {list}.", "Name the workspace in the {header} header (or as the user name when signing in). Your workspaces: {list}."),
+    ("flight_ticket_invalid", "Billetten eller det forberedte udtryk er ikke udstedt af denne server.", "The ticket or prepared statement was not issued by this server."),
     ("workspace_not_ready", "Analysemiljøet er ikke klar endnu: dataleverancen er ikke afsluttet.", "The workspace is not ready yet: the data delivery has not finished."),
     ("workspace_closed", "Analysemiljøet er lukket ({state}).", "The workspace is closed ({state})."),
     ("unknown_snapshot", "Analysemiljøet har ikke øjebliksbillede {number}.", "The workspace has no snapshot {number}."),

@@ -48,6 +48,8 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("ws.outcome.refused", "Afvist", "Refused"),
     ("ws.outcome.failed", "Fejlede", "Failed"),
     ("ws.outcome.timeout", "Stoppet", "Stopped"),
+    ("ws.outcome.cancelled", "Afbrudt af klienten", "Cancelled by the client"),
+    ("ws.outcome.running", "Kører", "Running"),
     ("ws.no_queries", "Ingen forespørgsler endnu.", "No queries yet."),
     ("ws.blocked", "Du kan ikke arbejde i dette analysemiljø lige nu.", "You cannot work in this workspace right now."),
     ("orders.title", "Dataordrer", "Data orders"),

@@ -169,8 +169,14 @@ pub struct LogEntry {
     pub user: String,
     pub snapshot: Option<i64>,
     pub sql: String,
-    #[schema(pattern = "^(ok|refused|failed|timeout)$")]
+    /// `cancelled`: a Flight SQL client stopped reading before the end (the rows sent
+    /// are counted); `running`: a Flight SQL result still streaming (logged before its
+    /// first row left).
+    #[schema(pattern = "^(ok|refused|failed|timeout|cancelled|running)$")]
     pub outcome: String,
+    /// Where it came from: the SQL console (the API and the page) or Arrow Flight SQL.
+    #[schema(pattern = "^(console|flight_sql)$")]
+    pub via: String,
     pub row_count: i64,
     pub millis: i64,
     /// RFC 3339, UTC.
@@ -185,6 +191,7 @@ impl From<ork_store::LoggedQuery> for LogEntry {
             snapshot: q.snapshot,
             sql: q.sql,
             outcome: q.outcome,
+            via: q.via,
             row_count: q.row_count,
             millis: q.millis,
             at: iso(q.at),

@@ -2,11 +2,12 @@
 //! permit provisions the project's workspace through one data order per controller
 //! (`plan.rs` cuts the permit into orders, `provision.rs` runs the resumable job that
 //! extracts them into immutable snapshots), `orders.rs` is the stewards' side (sign-off,
-//! suspension), `service.rs` who may enter and the SQL console's queries, `api.rs` the JSON
-//! API and `web.rs` the pages. Everything of a workspace stays inside it: nothing can be downloaded.
+//! suspension), `service.rs` who may enter and the SQL console's queries, `flight.rs` the same
+//! queries over Arrow Flight SQL, `api.rs` the JSON API and `web.rs` the pages. Everything of a workspace stays inside it: nothing can be downloaded.
 
 #[allow(unused_qualifications)]
 pub mod api;
+pub mod flight;
 pub mod orders;
 pub mod own;
 pub mod plan;

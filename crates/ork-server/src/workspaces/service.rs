@@ -214,35 +214,25 @@ pub struct Answered {
 /// The most characters a query may have.
 pub const MAX_SQL_CHARS: usize = 20_000;
 
-/// Runs a query in a workspace the user may work in; logs it whatever its outcome.
-pub async fn run_query(
+/// The tables a query in `e` may read: snapshot `number` (the latest when `None`) less the
+/// data of controllers who suspended the workspace, with the snapshot's number.
+pub async fn query_tables(
     state: &AppState,
-    p: &Principal,
-    client: &ClientAddr,
-    id: &str,
-    ask: &Ask<'_>,
-) -> Result<Answered, ApiError> {
-    let sql = ask.sql.trim();
-    if sql.is_empty() || sql.chars().count() > MAX_SQL_CHARS {
-        return Err(ApiError::invalid("invalid_sql", &[]));
-    }
-    let max = state.workspaces.limits.max_rows;
-    if ask.limit == 0 || ask.limit > max {
-        return Err(ApiError::invalid("invalid_limit", &[("max", &max)]));
-    }
-    let root = state.workspaces.snapshots_dir(id).ok_or_else(|| {
+    e: &Entered,
+    number: Option<i64>,
+) -> Result<(i64, Vec<QueryTable>), ApiError> {
+    let root = state.workspaces.snapshots_dir(&e.ws.id).ok_or_else(|| {
         ApiError::of(
             StatusCode::SERVICE_UNAVAILABLE,
             "workspaces_unavailable",
             &[],
         )
     })?;
-    let e = enter(state, p, client, id).await?;
-    let snapshots = state.store.snapshots(&e.ws.id).await?;
-    if ask.snapshot.is_some_and(|n| n < 1) {
+    if number.is_some_and(|n| n < 1) {
         return Err(ApiError::invalid("invalid_snapshot", &[]));
     }
-    let snapshot = match ask.snapshot {
+    let snapshots = state.store.snapshots(&e.ws.id).await?;
+    let snapshot = match number {
         Some(n) => snapshots.iter().find(|s| s.number == n).ok_or_else(|| {
             ApiError::of(StatusCode::NOT_FOUND, "unknown_snapshot", &[("number", &n)])
         })?,
@@ -252,7 +242,7 @@ pub async fn run_query(
     };
     let hidden = suspended(&state.store.data_orders_of(&e.ws.id).await?);
     let dir = root.join(snapshot.number.to_string());
-    let tables: Vec<QueryTable> = tables_of(snapshot)?
+    let tables = tables_of(snapshot)?
         .into_iter()
         .filter(|t| !hidden.contains(&t.order))
         .map(|t| QueryTable {
@@ -260,6 +250,115 @@ pub async fn run_query(
             name: t.name,
         })
         .collect();
+    Ok((snapshot.number, tables))
+}
+
+/// Checks a query's text: not empty, not longer than [`MAX_SQL_CHARS`].
+pub fn sql_text(sql: &str) -> Result<&str, ApiError> {
+    let sql = sql.trim();
+    if sql.is_empty() || sql.chars().count() > MAX_SQL_CHARS {
+        return Err(ApiError::invalid("invalid_sql", &[]));
+    }
+    Ok(sql)
+}
+
+/// How a query ended, as its log entry says: `ok` without an error.
+pub fn outcome_label(error: Option<&QueryError>) -> &'static str {
+    match error {
+        None => "ok",
+        Some(QueryError::Timeout(_)) => "timeout",
+        Some(e) if e.is_refusal() => "refused",
+        Some(_) => "failed",
+    }
+}
+
+/// A query as it is logged.
+pub struct Logged<'a> {
+    pub workspace: &'a str,
+    pub snapshot: i64,
+    pub sql: &'a str,
+    /// `ok`, `refused`, `failed`, `timeout`, `cancelled` or `running`.
+    pub outcome: &'a str,
+    pub rows: u64,
+    pub millis: i64,
+    /// Where it came from: `console` (the API and the page) or `flight_sql`.
+    pub via: &'a str,
+}
+
+/// Logs a query in the project's log and the audit trail; its id in the log.
+pub async fn log_query(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    q: &Logged<'_>,
+) -> Result<i64, ApiError> {
+    let mut tx = state.store.write().await?;
+    let id = tx
+        .log_query(
+            &p.audit_source(client, None),
+            &ork_store::NewQuery {
+                workspace_id: q.workspace,
+                user_id: p.user.id,
+                snapshot: Some(q.snapshot),
+                sql: q.sql,
+                outcome: q.outcome,
+                row_count: i64::try_from(q.rows).unwrap_or(i64::MAX),
+                millis: q.millis,
+                via: q.via,
+            },
+        )
+        .await?;
+    tx.commit().await?;
+    if q.outcome == "refused" {
+        tracing::warn!(workspace = %q.workspace, user = p.user.id, via = q.via, "a query reaching outside the workspace was refused");
+    }
+    Ok(id)
+}
+
+/// Records how query `id`, logged as `running`, ended: `q`'s outcome, rows and time.
+pub async fn finish_query(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    id: i64,
+    q: &Logged<'_>,
+) -> Result<(), ApiError> {
+    let mut tx = state.store.write().await?;
+    tx.finish_query(
+        &p.audit_source(client, None),
+        q.workspace,
+        id,
+        q.outcome,
+        i64::try_from(q.rows).unwrap_or(i64::MAX),
+        q.millis,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Runs a query in a workspace the user may work in; logs it whatever its outcome.
+pub async fn run_query(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    id: &str,
+    ask: &Ask<'_>,
+) -> Result<Answered, ApiError> {
+    let sql = sql_text(ask.sql)?;
+    let max = state.workspaces.limits.max_rows;
+    if ask.limit == 0 || ask.limit > max {
+        return Err(ApiError::invalid("invalid_limit", &[("max", &max)]));
+    }
+    if state.workspaces.root().is_none() {
+        return Err(ApiError::of(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "workspaces_unavailable",
+            &[],
+        ));
+    }
+    let e = enter(state, p, client, id).await?;
+    let (snapshot, tables) = query_tables(state, &e, ask.snapshot).await?;
     let started = Instant::now();
     let limits = &state.workspaces.limits;
     let outcome =
@@ -267,42 +366,32 @@ pub async fn run_query(
             Ok(Ok(_turn)) => query::run(&tables, sql, ask.limit, limits).await,
             Ok(Err(_)) | Err(_) => Err(QueryError::Timeout(limits.timeout)),
         };
-    let millis = started.elapsed().as_millis() as i64;
-    let (label, rows) = match &outcome {
-        Ok(r) => ("ok", r.row_count as i64),
-        Err(QueryError::Timeout(_)) => ("timeout", 0),
-        Err(e) if e.is_refusal() => ("refused", 0),
-        Err(_) => ("failed", 0),
-    };
-    let mut tx = state.store.write().await?;
-    tx.log_query(
-        &p.audit_source(client, None),
-        &ork_store::NewQuery {
-            workspace_id: &e.ws.id,
-            user_id: p.user.id,
-            snapshot: Some(snapshot.number),
+    log_query(
+        state,
+        p,
+        client,
+        &Logged {
+            workspace: &e.ws.id,
+            snapshot,
             sql,
-            outcome: label,
-            row_count: rows,
-            millis,
+            outcome: outcome_label(outcome.as_ref().err()),
+            rows: outcome.as_ref().map_or(0, |r| r.row_count),
+            millis: started.elapsed().as_millis() as i64,
+            via: "console",
         },
     )
     .await?;
-    tx.commit().await?;
-    if label == "refused" {
-        tracing::warn!(workspace = %e.ws.id, user = p.user.id, "a query reaching outside the workspace was refused");
-    }
-    let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
     match outcome {
-        Ok(result) => Ok(Answered {
-            result,
-            snapshot: snapshot.number,
-        }),
-        Err(err) => Err(query_error(&err, &names.join(", "))),
+        Ok(result) => Ok(Answered { result, snapshot }),
+        Err(err) => Err(query_error(&err, &tables)),
     }
 }
 
-fn query_error(e: &QueryError, tables: &str) -> ApiError {
+/// The API's answer to a query that gave no result (`tables`: what the workspace has,
+/// named in a refusal).
+pub fn query_error(e: &QueryError, tables: &[QueryTable]) -> ApiError {
+    let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    let tables = names.join(", ");
     match e {
         QueryError::NotAQuery => ApiError::of(StatusCode::FORBIDDEN, "sql_not_a_query", &[]),
         QueryError::OutsideWorkspace(name) => ApiError::of(

@@ -12,6 +12,7 @@ mod auth;
 mod catalog;
 mod certification;
 mod clients;
+mod flight;
 mod minimisation;
 mod notifications;
 mod platform;

@@ -21,7 +21,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-const MASTER: &str = "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e";
+pub(crate) const MASTER: &str = "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e";
 
 /// The population of both projects: everyone aged 40–99 on 1 January 2020.
 fn population() -> Value {
@@ -45,7 +45,7 @@ async fn app(db: TestDb, root: &Path) -> TestApp {
 
 /// A granted application of case 2 (PACS of the Capital Region, LPR's admissions with two
 /// variables, the lung cancer database whole) for Bo and Ida; returns the permit's id.
-async fn granted(app: &TestApp, bo: &mut Browser<'_>, title: &str) -> String {
+pub(crate) async fn granted(app: &TestApp, bo: &mut Browser<'_>, title: &str) -> String {
     granted_for(app, bo, title, ("2018-01-01", "2021-12-31")).await
 }
 
@@ -108,7 +108,7 @@ async fn granted_for(
 }
 
 /// Waits until the workspace has `n` snapshots and no job runs; returns its body.
-async fn provisioned(b: &mut Browser<'_>, id: &str, n: usize) -> Value {
+pub(crate) async fn provisioned(b: &mut Browser<'_>, id: &str, n: usize) -> Value {
     for _ in 0..300 {
         let (s, w) = get(b, &format!("/api/v1/workspaces/{id}")).await;
         assert_eq!(s, StatusCode::OK, "{w}");
@@ -125,7 +125,7 @@ async fn provisioned(b: &mut Browser<'_>, id: &str, n: usize) -> Value {
     panic!("workspace {id} not provisioned");
 }
 
-async fn query(b: &mut Browser<'_>, id: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn query(b: &mut Browser<'_>, id: &str, body: Value) -> (StatusCode, Value) {
     call(
         b,
         Method::POST,
@@ -187,7 +187,7 @@ fn pnrs(file: &Path) -> BTreeSet<String> {
 }
 
 /// Every CPR number of the generated registers.
-fn cpr_numbers() -> BTreeSet<String> {
+pub(crate) fn cpr_numbers() -> BTreeSet<String> {
     pnrs(&registers().join("cpr").join("cpr.parquet"))
 }
 
