@@ -88,7 +88,9 @@ async fn main() {
     let dir = out.join("ours");
     let _ = std::fs::remove_dir_all(&dir);
     let started = Instant::now();
-    let written = extract(&registers, &dir, &scope, &p)
+    // Sealed as the platform's are: AES-256-GCM under the workspace's data key.
+    let sealing = master.data_key("bench", true).expect("a data key");
+    let written = extract(&registers, &dir, &scope, &p, &sealing)
         .await
         .expect("extract");
     let seconds = started.elapsed().as_secs_f64();

@@ -8,6 +8,7 @@
 //! looks whole.
 
 use crate::pseudo::Pseudonymiser;
+use crate::seal::DataKey;
 use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::JoinType;
@@ -256,13 +257,16 @@ async fn limit_persons(
     Ok(df)
 }
 
-/// Writes the scope's tables into `out` (a folder, created), one `TABLE.parquet` each.
+/// Writes the scope's tables into `out` (a folder, created), one `TABLE.parquet` each,
+/// encrypted under `key`.
 pub async fn extract(
     registers: &Path,
     out: &Path,
     scope: &Scope,
     p: &Pseudonymiser,
+    key: &DataKey,
 ) -> Result<Vec<Extracted>, ExtractError> {
+    let sealed = key.writer_properties()?;
     std::fs::create_dir_all(out)?;
     let memo: Memo = scope
         .persons
@@ -371,7 +375,7 @@ pub async fn extract(
                 None => writer.insert(ArrowWriter::try_new(
                     std::fs::File::create(&tmp)?,
                     batch.schema(),
-                    None,
+                    Some(sealed.clone()),
                 )?),
             };
             w.write(&batch)?;
@@ -384,8 +388,11 @@ pub async fn extract(
                 // No rows: an empty file with the columns' names and types.
                 let schema = stream.schema();
                 let empty = pseudonymise(&RecordBatch::new_empty(schema), p, &memo)?;
-                let mut w =
-                    ArrowWriter::try_new(std::fs::File::create(&tmp)?, empty.schema(), None)?;
+                let mut w = ArrowWriter::try_new(
+                    std::fs::File::create(&tmp)?,
+                    empty.schema(),
+                    Some(sealed.clone()),
+                )?;
                 w.write(&empty)?;
                 w.close()?;
             }

@@ -2,12 +2,16 @@
 //! confined to one snapshot's tables (`query.rs`) and pseudonymisation — every CPR number in
 //! a project's data becomes a pseudonym keyed per project (HMAC-SHA256 under a key derived
 //! by HKDF from a master key held outside the database), the same person the same
-//! pseudonym across the project's datasets, unlinkable across projects.
+//! pseudonym across the project's datasets, unlinkable across projects — and every file
+//! encrypted at rest under the workspace's own data key (`seal.rs`), which is destroyed to
+//! delete it.
 
 pub mod extract;
 pub mod own;
 pub mod pseudo;
 pub mod query;
 pub mod regime;
+pub mod seal;
 
 pub use pseudo::{KeyError, KeyProvider, LocalMasterKey, ProjectKey, Pseudonym, Pseudonymiser};
+pub use seal::DataKey;

@@ -5,6 +5,7 @@
 //! columns with their types.
 
 use crate::pseudo::Pseudonymiser;
+use crate::seal::DataKey;
 use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
@@ -310,13 +311,15 @@ fn csv_batches(bytes: &[u8]) -> Result<Vec<RecordBatch>, OwnError> {
     ])
 }
 
-/// Checks a researcher's file and writes it, pseudonymised, to `out` (under a temporary
-/// name, renamed when whole). Nothing is written when any CPR number is bad.
+/// Checks a researcher's file and writes it, pseudonymised and encrypted under `key`, to
+/// `out` (under a temporary name, renamed when whole). Nothing is written when any CPR
+/// number is bad.
 pub fn ingest(
     bytes: &[u8],
     format: Format,
     out: &Path,
     p: &Pseudonymiser,
+    key: &DataKey,
 ) -> Result<Ingested, OwnError> {
     if bytes.is_empty() {
         return Err(OwnError::Empty);
@@ -395,8 +398,11 @@ pub fn ingest(
                 })
                 .collect();
             let file = std::fs::File::create(&tmp).map_err(|e| OwnError::Write(e.to_string()))?;
+            let sealed = key
+                .writer_properties()
+                .map_err(|e| OwnError::Write(e.to_string()))?;
             writer = Some(
-                ArrowWriter::try_new(file, b.schema(), None)
+                ArrowWriter::try_new(file, b.schema(), Some(sealed))
                     .map_err(|e| OwnError::Write(e.to_string()))?,
             );
         }

@@ -5,13 +5,13 @@
 //!   behind [`KeyProvider`]. It is never written to a log, an error or the database; its
 //!   `Debug` shows nothing of it.
 //! - A **project key** is HKDF-SHA256 of the master key with the project's id as `info`:
-//!   the platform derives it when it needs it and never stores it. Destroying it (with the
-//!   master key's rotation, or by forgetting a per-project salt) makes the project's
-//!   encrypted data unreadable.
+//!   the platform derives it when it needs it and never stores it. (A workspace's files are
+//!   encrypted under a separate, random data key that can be destroyed: `seal.rs`.)
 //! - A **pseudonym** is the first 16 bytes of HMAC-SHA256(project key, identifier), written
 //!   as 32 lowercase hex digits. [`Pseudonymiser`] keys the MAC once and clones its keyed
 //!   inner and outer state for each identifier, so each costs two SHA-256 compressions.
 
+use crate::seal::{DataKey, KeyStore, kek};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use zeroize::Zeroize;
@@ -33,20 +33,44 @@ pub enum KeyError {
     Malformed,
     #[error("the project id is empty")]
     EmptyProject,
+    #[error("the workspace id is not fit to name a key")]
+    BadWorkspace,
+    /// The workspace's data key was destroyed (crypto-shredding): its files are unreadable.
+    #[error("the workspace's data key has been destroyed")]
+    Destroyed,
+    #[error("the workspace has no data key")]
+    NoDataKey,
+    /// A wrapped data key does not open: another master key, or a damaged file.
+    #[error("the workspace's data key does not open with this master key")]
+    Unwrap,
+    #[error("the key store cannot be used: {0}")]
+    Store(String),
 }
 
-/// Where project keys come from.
+/// Where project keys and workspaces' data keys come from.
 pub trait KeyProvider: Send + Sync {
     /// The key of one project, derived from the master key.
     fn project_key(&self, project: &str) -> Result<ProjectKey, KeyError>;
+
+    /// A workspace's data key (`seal.rs`); made first when `create` (the first write).
+    /// [`KeyError::Destroyed`] once destroyed, [`KeyError::NoDataKey`] when never made.
+    fn data_key(&self, workspace: &str, create: bool) -> Result<DataKey, KeyError>;
+
+    /// Destroys a workspace's data key for good (crypto-shredding).
+    fn destroy_data_key(&self, workspace: &str) -> Result<(), KeyError>;
 }
 
-/// A master key held in this process (development; tests).
-pub struct LocalMasterKey([u8; KEY_BYTES]);
+/// A master key held in this process (development; tests), with the workspaces' wrapped
+/// data keys in memory ([`LocalMasterKey::from_hex`]) or in a folder
+/// ([`LocalMasterKey::with_key_dir`]).
+pub struct LocalMasterKey {
+    master: [u8; KEY_BYTES],
+    store: KeyStore,
+}
 
 impl Drop for LocalMasterKey {
     fn drop(&mut self) {
-        self.0.zeroize();
+        self.master.zeroize();
     }
 }
 
@@ -61,7 +85,17 @@ impl LocalMasterKey {
     pub fn from_hex(text: &str) -> Result<Self, KeyError> {
         let mut bytes = [0u8; KEY_BYTES];
         hex::decode_to_slice(text.trim(), &mut bytes).map_err(|_| KeyError::Malformed)?;
-        Ok(Self(bytes))
+        Ok(Self {
+            master: bytes,
+            store: KeyStore::Memory(Default::default()),
+        })
+    }
+
+    /// Keeps the workspaces' wrapped data keys in `dir` (one file each), so they outlive
+    /// the process.
+    pub fn with_key_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.store = KeyStore::Folder(dir.into());
+        self
     }
 
     /// From a file holding 64 hex digits.
@@ -97,11 +131,19 @@ impl KeyProvider for LocalMasterKey {
         if project.is_empty() {
             return Err(KeyError::EmptyProject);
         }
-        let hk = hkdf::Hkdf::<Sha256>::new(Some(SALT), &self.0);
+        let hk = hkdf::Hkdf::<Sha256>::new(Some(SALT), &self.master);
         let mut key = [0u8; KEY_BYTES];
         hk.expand(project.as_bytes(), &mut key)
             .expect("32 bytes is a valid HKDF-SHA256 output length");
         Ok(ProjectKey(key))
+    }
+
+    fn data_key(&self, workspace: &str, create: bool) -> Result<DataKey, KeyError> {
+        self.store.data_key(&kek(&self.master), workspace, create)
+    }
+
+    fn destroy_data_key(&self, workspace: &str) -> Result<(), KeyError> {
+        self.store.destroy(workspace)
     }
 }
 

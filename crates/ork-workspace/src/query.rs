@@ -7,6 +7,7 @@
 //! table function and no file path reaches the planner's output). It runs under a memory
 //! limit and a time limit, and at most `limit` rows come back.
 
+use crate::seal::DataKey;
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{
     DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, SchemaRef,
@@ -48,11 +49,13 @@ impl Default for Limits {
     }
 }
 
-/// One table a query may read: its name in SQL and its Parquet file.
+/// One table a query may read: its name in SQL, its Parquet file and the key it is
+/// encrypted under (`None`: a plain file).
 #[derive(Debug, Clone)]
 pub struct QueryTable {
     pub name: String,
     pub file: PathBuf,
+    pub key: Option<Arc<DataKey>>,
 }
 
 /// A column of a result.
@@ -161,13 +164,13 @@ async fn session(tables: &[QueryTable], limits: &Limits) -> Result<SessionContex
         .schema_force_view_types = false;
     let ctx = SessionContext::new_with_config_rt(config, runtime);
     for t in tables {
-        ctx.register_parquet(
-            &t.name,
-            &t.file.to_string_lossy(),
-            ParquetReadOptions::default(),
-        )
-        .await
-        .map_err(|e| QueryError::Failed(df_message(&e)))?;
+        let options = t
+            .key
+            .as_ref()
+            .map_or_else(ParquetReadOptions::default, |k| k.read_options());
+        ctx.register_parquet(&t.name, &t.file.to_string_lossy(), options)
+            .await
+            .map_err(|e| QueryError::Failed(df_message(&e)))?;
     }
     Ok(ctx)
 }

@@ -4,7 +4,7 @@
 
 use arrow::array::{Array, StringArray};
 use ork_workspace::extract::{ExtractError, Scope, TableScope, extract};
-use ork_workspace::{KeyProvider, LocalMasterKey, Pseudonymiser};
+use ork_workspace::{DataKey, KeyProvider, LocalMasterKey, Pseudonymiser};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -21,9 +21,34 @@ fn registers(dir: &Path) {
     .unwrap();
 }
 
-/// The values of a string column of a Parquet file, and its column names.
+/// The key the tests' extracts are sealed under.
+fn key() -> DataKey {
+    DataKey::from_bytes([7; 32])
+}
+
+/// The values of a string column of a register's Parquet file, and its column names.
 fn read(file: &Path, column: &str) -> (Vec<String>, Vec<Option<String>>) {
-    let b = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(file).unwrap()).unwrap();
+    read_with(file, column, None)
+}
+
+/// The same for an extract, opened with the test key.
+fn read_sealed(file: &Path, column: &str) -> (Vec<String>, Vec<Option<String>>) {
+    read_with(file, column, Some(&key()))
+}
+
+fn read_with(
+    file: &Path,
+    column: &str,
+    key: Option<&DataKey>,
+) -> (Vec<String>, Vec<Option<String>>) {
+    let f = std::fs::File::open(file).unwrap();
+    let b = match key {
+        Some(k) => {
+            ParquetRecordBatchReaderBuilder::try_new_with_options(f, k.reader_options().unwrap())
+                .unwrap()
+        }
+        None => ParquetRecordBatchReaderBuilder::try_new(f).unwrap(),
+    };
     let names = b
         .schema()
         .fields()
@@ -75,12 +100,17 @@ async fn an_extract_holds_exactly_its_scope_under_pseudonyms() {
         persons: Some(cohort.clone()),
     };
     let out = tmp.path().join("ws-one");
-    let written = extract(&reg, &out, &scope, &p).await.unwrap();
+    let written = extract(&reg, &out, &scope, &p, &key()).await.unwrap();
     assert_eq!(written.len(), 2);
 
     // Only the variables granted (and the pseudonymised pnr), only the cohort.
     let bef = &written[0];
-    let (names, pnrs) = read(&bef.file, "pnr");
+    let (names, pnrs) = read_sealed(&bef.file, "pnr");
+    // Sealed: without the key, or with another, the file does not open.
+    let open = || std::fs::File::open(&bef.file).unwrap();
+    assert!(ParquetRecordBatchReaderBuilder::try_new(open()).is_err());
+    let other = DataKey::from_bytes([8; 32]).reader_options().unwrap();
+    assert!(ParquetRecordBatchReaderBuilder::try_new_with_options(open(), other).is_err());
     assert_eq!(names, ["pnr", "alder", "kom"]);
     let expected: BTreeSet<String> = cohort
         .iter()
@@ -95,7 +125,7 @@ async fn an_extract_holds_exactly_its_scope_under_pseudonyms() {
         bef.rows
     );
     // The same person, the same pseudonym across the project's tables.
-    let (_, cpr_pnrs) = read(&written[1].file, "pnr");
+    let (_, cpr_pnrs) = read_sealed(&written[1].file, "pnr");
     let cpr_got: BTreeSet<String> = cpr_pnrs.into_iter().flatten().collect();
     assert_eq!(
         cpr_got, expected,
@@ -121,10 +151,10 @@ async fn an_extract_holds_exactly_its_scope_under_pseudonyms() {
 
     // Another project over the same persons: other pseudonyms.
     let other = Pseudonymiser::new(&master.project_key("prj-two").unwrap());
-    let written2 = extract(&reg, &tmp.path().join("ws-two"), &scope, &other)
+    let written2 = extract(&reg, &tmp.path().join("ws-two"), &scope, &other, &key())
         .await
         .unwrap();
-    let (_, pnrs2) = read(&written2[1].file, "pnr");
+    let (_, pnrs2) = read_sealed(&written2[1].file, "pnr");
     let got2: BTreeSet<String> = pnrs2.into_iter().flatten().collect();
     assert_eq!(got2.len(), cohort.len());
     assert!(got2.is_disjoint(&cpr_got), "unlinkable across projects");
@@ -153,19 +183,33 @@ async fn a_scope_naming_what_is_not_there_is_refused() {
     };
     let out = tmp.path().join("ws");
     assert!(matches!(
-        extract(&reg, &out, &one("nope", "kom", None), &p).await,
+        extract(&reg, &out, &one("nope", "kom", None), &p, &key()).await,
         Err(ExtractError::UnknownTable(_))
     ));
     assert!(matches!(
-        extract(&reg, &out, &one("bef", "salary", None), &p).await,
+        extract(&reg, &out, &one("bef", "salary", None), &p, &key()).await,
         Err(ExtractError::UnknownColumn { .. })
     ));
     assert!(matches!(
-        extract(&reg, &out, &one("bef", "kom", Some((1990, 1991))), &p).await,
+        extract(
+            &reg,
+            &out,
+            &one("bef", "kom", Some((1990, 1991))),
+            &p,
+            &key()
+        )
+        .await,
         Err(ExtractError::NoFiles(_))
     ));
     assert!(matches!(
-        extract(&reg, &out, &one("cpr", "foed_dag", Some((2020, 2020))), &p).await,
+        extract(
+            &reg,
+            &out,
+            &one("cpr", "foed_dag", Some((2020, 2020))),
+            &p,
+            &key()
+        )
+        .await,
         Err(ExtractError::NotYearly(_))
     ));
     // A good table before a bad one: still nothing written.
@@ -177,7 +221,7 @@ async fn a_scope_naming_what_is_not_there_is_refused() {
         persons: None,
     };
     assert!(matches!(
-        extract(&reg, &out, &mixed, &p).await,
+        extract(&reg, &out, &mixed, &p, &key()).await,
         Err(ExtractError::UnknownColumn { .. })
     ));
     assert_eq!(
@@ -230,10 +274,10 @@ async fn persons_in_the_tissue_use_register_are_left_out_where_the_rule_applies(
             }],
             persons: Some(cohort.clone()),
         };
-        let written = extract(&reg, &tmp.path().join(dir), &scope, &p)
+        let written = extract(&reg, &tmp.path().join(dir), &scope, &p, &key())
             .await
             .unwrap();
-        let (_, got) = read(&written[0].file, "pnr");
+        let (_, got) = read_sealed(&written[0].file, "pnr");
         let got: BTreeSet<String> = got.into_iter().flatten().collect();
         if rule {
             assert_eq!(got, pseudonyms(&others), "the opted-out are absent");
@@ -298,12 +342,12 @@ async fn tables_without_persons_follow_their_parent_and_their_keys_are_pseudonym
         persons: Some(cohort.clone()),
     };
     let out = tmp.path().join("ws");
-    let written = extract(&reg, &out, &scope, &p).await.unwrap();
+    let written = extract(&reg, &out, &scope, &p, &key()).await.unwrap();
     // The key is kept in both tables (so they link), pseudonymised; the diagnoses are
     // exactly those of the population's admissions.
-    let (names, ws_adm_keys) = read(&written[0].file, "recnum");
+    let (names, ws_adm_keys) = read_sealed(&written[0].file, "recnum");
     assert_eq!(names, ["pnr", "recnum", "d_inddto"]);
-    let (names, ws_diag_keys) = read(&written[1].file, "recnum");
+    let (names, ws_diag_keys) = read_sealed(&written[1].file, "recnum");
     assert_eq!(names, ["recnum", "c_diag"]);
     assert_eq!(written[1].rows as usize, expected_diagnoses);
     let ws_adm: BTreeSet<String> = ws_adm_keys.into_iter().flatten().collect();

@@ -5,7 +5,7 @@
 use arrow::array::{Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use ork_workspace::own::{Format, OwnError, check_cpr, ingest};
-use ork_workspace::{KeyProvider, LocalMasterKey, Pseudonymiser};
+use ork_workspace::{DataKey, KeyProvider, LocalMasterKey, Pseudonymiser};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::path::Path;
@@ -16,11 +16,19 @@ fn project() -> Pseudonymiser {
     Pseudonymiser::new(&m.project_key("wsp-own").unwrap())
 }
 
+/// The key the tests' own data is sealed under.
+fn key() -> DataKey {
+    DataKey::from_bytes([5; 32])
+}
+
 fn column(file: &Path, name: &str) -> Vec<Option<String>> {
-    let r = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(file).unwrap())
-        .unwrap()
-        .build()
-        .unwrap();
+    let r = ParquetRecordBatchReaderBuilder::try_new_with_options(
+        std::fs::File::open(file).unwrap(),
+        key().reader_options().unwrap(),
+    )
+    .unwrap()
+    .build()
+    .unwrap();
     let mut out = Vec::new();
     for b in r {
         let b = b.unwrap();
@@ -54,7 +62,7 @@ fn a_csv_is_taken_pseudonymised_and_links_by_the_projects_key() {
     // A Danish spreadsheet's export: semicolons, a BOM, a CPR column called "CPR", a dash.
     let csv = "\u{feff}CPR;Score;Besvaret\n010180-1234;7;ja\n0203904321;;nej\n";
     let p = project();
-    let got = ingest(csv.as_bytes(), Format::Csv, &out, &p).unwrap();
+    let got = ingest(csv.as_bytes(), Format::Csv, &out, &p, &key()).unwrap();
     assert_eq!(got.rows, 2);
     assert_eq!(
         got.columns,
@@ -86,7 +94,7 @@ fn bad_cpr_numbers_are_reported_by_row_and_nothing_is_kept() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("own_x.parquet");
     let csv = "pnr,mor_pnr,x\n0101801234,0101601234,a\n12345,0101601234,b\n0101801234,3102601234,c\n0101801234,,d\n";
-    match ingest(csv.as_bytes(), Format::Csv, &out, &project()) {
+    match ingest(csv.as_bytes(), Format::Csv, &out, &project(), &key()) {
         Err(OwnError::BadCpr { rows, total }) => {
             assert_eq!(total, 2);
             let got: Vec<(u64, &str, &str)> = rows
@@ -110,32 +118,38 @@ fn files_that_cannot_be_read_as_meant_are_refused_with_the_reason() {
     let out = tmp.path().join("own_x.parquet");
     let p = project();
     // A pipe-delimited file: one column, no CPR column found, the columns named.
-    match ingest(b"pnr|x\n0101801234|1\n", Format::Csv, &out, &p) {
+    match ingest(b"pnr|x\n0101801234|1\n", Format::Csv, &out, &p, &key()) {
         Err(OwnError::NoCprColumn { found, delimiter }) => {
             assert_eq!((found, delimiter), (vec!["pnr|x".to_owned()], Some('|')));
         }
         other => panic!("{other:?}"),
     }
     // A comma file read by its first line; a semicolon in the header is pointed out.
-    match ingest(b"id,value\n1,2\n", Format::Csv, &out, &p) {
+    match ingest(b"id,value\n1,2\n", Format::Csv, &out, &p, &key()) {
         Err(OwnError::NoCprColumn { found, .. }) => assert_eq!(found, ["id", "value"]),
         other => panic!("{other:?}"),
     }
     // Latin-1, not UTF-8.
     assert!(matches!(
-        ingest(b"pnr,by\n0101801234,K\xf8ge\n", Format::Csv, &out, &p),
+        ingest(
+            b"pnr,by\n0101801234,K\xf8ge\n",
+            Format::Csv,
+            &out,
+            &p,
+            &key()
+        ),
         Err(OwnError::NotUtf8)
     ));
     assert!(matches!(
-        ingest(b"", Format::Csv, &out, &p),
+        ingest(b"", Format::Csv, &out, &p, &key()),
         Err(OwnError::Empty)
     ));
     assert!(matches!(
-        ingest(b"pnr\n", Format::Csv, &out, &p),
+        ingest(b"pnr\n", Format::Csv, &out, &p, &key()),
         Err(OwnError::Empty)
     ));
     assert!(matches!(
-        ingest(b"pnr,x\n0101801234\n", Format::Csv, &out, &p),
+        ingest(b"pnr,x\n0101801234\n", Format::Csv, &out, &p, &key()),
         Err(OwnError::Ragged {
             row: 1,
             found: 1,
@@ -143,7 +157,7 @@ fn files_that_cannot_be_read_as_meant_are_refused_with_the_reason() {
         })
     ));
     assert!(matches!(
-        ingest(b"PAR1 not really", Format::Parquet, &out, &p),
+        ingest(b"PAR1 not really", Format::Parquet, &out, &p, &key()),
         Err(OwnError::Parquet(_))
     ));
     assert!(!out.exists());
@@ -170,7 +184,7 @@ fn a_parquet_file_keeps_its_types_and_its_cpr_column_is_pseudonymised() {
     w.close().unwrap();
     let out = tmp.path().join("own_weights.parquet");
     let p = project();
-    let got = ingest(&bytes, Format::Parquet, &out, &p).unwrap();
+    let got = ingest(&bytes, Format::Parquet, &out, &p, &key()).unwrap();
     assert_eq!(got.rows, 2);
     assert_eq!(got.columns[1], ("weight".to_owned(), "number"));
     assert_eq!(
@@ -185,7 +199,7 @@ fn every_column_that_looks_like_cpr_numbers_is_pseudonymised_and_none_is_echoed(
     let out = tmp.path().join("own_family.parquet");
     let p = project();
     let csv = "pnr,Mor CPR,personnummer_far,x\n0101801234,0101601234,0101551234,1\n";
-    let got = ingest(csv.as_bytes(), Format::Csv, &out, &p).unwrap();
+    let got = ingest(csv.as_bytes(), Format::Csv, &out, &p, &key()).unwrap();
     let kinds: Vec<(&str, &str)> = got.columns.iter().map(|(n, k)| (n.as_str(), *k)).collect();
     assert_eq!(
         kinds,
@@ -210,13 +224,14 @@ fn every_column_that_looks_like_cpr_numbers_is_pseudonymised_and_none_is_echoed(
         Format::Csv,
         &tmp.path().join("o.parquet"),
         &p,
+        &key(),
     ) {
         Err(OwnError::NoCprColumn { found, .. }) => assert_eq!(found, ["…", "7"]),
         other => panic!("{other:?}"),
     }
     // Two columns that read as one name.
     assert!(matches!(
-        ingest(b"pnr,A b,a_b\n0101801234,1,2\n", Format::Csv, &tmp.path().join("o.parquet"), &p),
+        ingest(b"pnr,A b,a_b\n0101801234,1,2\n", Format::Csv, &tmp.path().join("o.parquet"), &p, &key()),
         Err(OwnError::DuplicateColumn(n)) if n == "a_b"
     ));
 }
@@ -238,7 +253,7 @@ fn cpr_numbers_stored_as_integers_get_their_leading_zero_back() {
     w.close().unwrap();
     let out = tmp.path().join("own_ints.parquet");
     let p = project();
-    ingest(&bytes, Format::Parquet, &out, &p).unwrap();
+    ingest(&bytes, Format::Parquet, &out, &p, &key()).unwrap();
     assert_eq!(
         column(&out, "pnr")[0].as_deref(),
         Some(p.pseudonym(b"0101801234").to_string().as_str())

@@ -4,6 +4,7 @@
 
 use arrow::array::{Float64Array, Int32Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
+use ork_workspace::DataKey;
 use ork_workspace::query::{Limits, QueryError, QueryTable, check, run};
 use parquet::arrow::ArrowWriter;
 use std::path::Path;
@@ -31,7 +32,10 @@ fn write(path: &Path, rows: i32) {
         ],
     )
     .unwrap();
-    let mut w = ArrowWriter::try_new(std::fs::File::create(path).unwrap(), schema, None).unwrap();
+    // Sealed as a workspace's files are.
+    let sealed = key().writer_properties().unwrap();
+    let mut w =
+        ArrowWriter::try_new(std::fs::File::create(path).unwrap(), schema, Some(sealed)).unwrap();
     w.write(&batch).unwrap();
     w.close().unwrap();
 }
@@ -42,7 +46,12 @@ fn tables(dir: &Path) -> Vec<QueryTable> {
     vec![QueryTable {
         name: "bef".into(),
         file,
+        key: Some(Arc::new(key())),
     }]
+}
+
+fn key() -> DataKey {
+    DataKey::from_bytes([3; 32])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

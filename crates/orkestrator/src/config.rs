@@ -34,6 +34,7 @@ pub struct FileConfig {
     pub mail_from: Option<String>,
     pub webhooks_to_loopback: Option<bool>,
     pub workspace_key_file: Option<PathBuf>,
+    pub workspace_keys_dir: Option<PathBuf>,
     pub flight_sql_listen: Option<String>,
 }
 
@@ -80,6 +81,11 @@ pub struct Config {
     /// `DATA_DIR/workspace-master.key`. `ORK_WORKSPACE_MASTER_KEY` may hold the key itself.
     /// Without either, workspaces are not provisioned.
     pub workspace_key_file: PathBuf,
+    /// Where the workspaces' data keys are kept, wrapped under the master key; default
+    /// `DATA_DIR/workspace-keys`. Destroying one deletes its workspace (crypto-shredding), so
+    /// this folder belongs on storage whose deletions are final (not in the workspaces'
+    /// backups).
+    pub workspace_keys_dir: PathBuf,
     /// Where notification e-mails go; `None`: only in the portal. Withheld from debug
     /// output (it may hold a password).
     pub smtp_url: Option<ork_server::SmtpUrl>,
@@ -438,6 +444,14 @@ impl Config {
             "workspace_key_file",
             None,
         );
+        let workspace_keys_dir = src.pick(
+            None,
+            "ORK_WORKSPACE_KEYS_DIR",
+            |s| Some(PathBuf::from(s)),
+            file.workspace_keys_dir.map(Some),
+            "workspace_keys_dir",
+            None,
+        );
         let rulebook_dir = src.pick(
             None,
             "ORK_RULEBOOK_DIR",
@@ -492,7 +506,11 @@ impl Config {
         let workspace_key_file = workspace_key_file
             .value
             .unwrap_or_else(|| data_dir.value.join("workspace-master.key"));
+        let workspace_keys_dir = workspace_keys_dir
+            .value
+            .unwrap_or_else(|| data_dir.value.join("workspace-keys"));
         Ok(Self {
+            workspace_keys_dir,
             disclosure_file,
             price_list_file,
             rulebook_dir: rulebook_dir.value,

@@ -756,7 +756,8 @@ pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
 }
 
 /// Workspaces under `DATA_DIR/workspaces`, project keys from the master key in
-/// `ORK_WORKSPACE_MASTER_KEY` or the key file; without a key, workspaces wait (a warning
+/// `ORK_WORKSPACE_MASTER_KEY` or the key file, data keys wrapped under it in the keys
+/// folder; without a key, workspaces wait (a warning
 /// says so). A malformed key stops start-up. The key itself is never printed.
 fn workspace_state(
     config: &Config,
@@ -772,7 +773,7 @@ fn workspace_state(
     Ok(std::sync::Arc::new(match key {
         Some(k) => ork_server::workspaces::WorkspaceState::new(
             config.data_dir.join("workspaces"),
-            std::sync::Arc::new(k),
+            std::sync::Arc::new(k.with_key_dir(&config.workspace_keys_dir)),
             ork_workspace::query::Limits::default(),
         ),
         None => {

@@ -170,12 +170,16 @@ pub async fn upload(
         std::fs::remove_dir_all(&tmp).map_err(io)?;
     }
     std::fs::create_dir_all(&tmp).map_err(io)?;
+    let sealing = keys
+        .data_key(&e.ws.id, false)
+        .map_err(|err| ApiError::from(anyhow::anyhow!(err)))?;
     let result = (|| -> Result<(Vec<Value>, ork_workspace::own::Ingested), ApiError> {
         let ingested = ingest(
             bytes,
             format,
             &tmp.join(format!("{table}.parquet")),
             &pseudonymiser,
+            &sealing,
         )
         .map_err(own_error)?;
         let mut tables = Vec::new();

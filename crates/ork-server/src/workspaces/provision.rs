@@ -366,6 +366,8 @@ pub async fn provision(state: &AppState, ws_id: &str) -> anyhow::Result<()> {
         .keys()
         .ok_or_else(|| anyhow::anyhow!("no master key is configured"))?;
     let pseudonymiser = Pseudonymiser::new(&keys.project_key(&ws.id)?);
+    // The workspace's data key, made with its first snapshot: every file is sealed under it.
+    let sealing = keys.data_key(&ws.id, true)?;
     let dir = state
         .workspaces
         .snapshots_dir(&ws.id)
@@ -393,7 +395,7 @@ pub async fn provision(state: &AppState, ws_id: &str) -> anyhow::Result<()> {
             tables: vec![t.scope()],
             persons: persons.clone(),
         };
-        let written = extract::extract(&registers, &tmp, &scope, &pseudonymiser).await?;
+        let written = extract::extract(&registers, &tmp, &scope, &pseudonymiser, &sealing).await?;
         for w in written {
             described.push(json!({
                 "name": w.table,

@@ -242,15 +242,30 @@ pub async fn query_tables(
     };
     let hidden = suspended(&state.store.data_orders_of(&e.ws.id).await?);
     let dir = root.join(snapshot.number.to_string());
+    let key = std::sync::Arc::new(data_key(state, &e.ws.id)?);
     let tables = tables_of(snapshot)?
         .into_iter()
         .filter(|t| !hidden.contains(&t.order))
         .map(|t| QueryTable {
             file: dir.join(format!("{}.parquet", t.name)),
             name: t.name,
+            key: Some(key.clone()),
         })
         .collect();
     Ok((snapshot.number, tables))
+}
+
+/// The workspace's data key, to read its files.
+pub fn data_key(state: &AppState, workspace: &str) -> Result<ork_workspace::DataKey, ApiError> {
+    let keys = state.workspaces.keys().ok_or_else(|| {
+        ApiError::of(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "workspaces_unavailable",
+            &[],
+        )
+    })?;
+    keys.data_key(workspace, false)
+        .map_err(|e| ApiError::from(anyhow::anyhow!("workspace {workspace}: {e}")))
 }
 
 /// Checks a query's text: not empty, not longer than [`MAX_SQL_CHARS`].

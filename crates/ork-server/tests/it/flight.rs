@@ -5,7 +5,7 @@
 use crate::applications::{PW, call, get, setup};
 use crate::helpers::{Browser, TestApp, src};
 use crate::quicktests::quicktests;
-use crate::workspaces::{MASTER, granted, provisioned, query};
+use crate::workspaces::{granted, master, provisioned, query};
 use arrow::array::{Array, Int64Array, RecordBatch, StringArray};
 use arrow_flight::sql::client::FlightSqlServiceClient;
 use arrow_flight::sql::{CommandGetTables, SqlInfo};
@@ -14,7 +14,6 @@ use ork_domain::Role;
 use ork_server::AppState;
 use ork_server::workspaces::WorkspaceState;
 use ork_testkit::{TestDb, both_backends};
-use ork_workspace::LocalMasterKey;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -27,7 +26,7 @@ async fn app(db: TestDb, root: &std::path::Path) -> (TestApp, SocketAddr) {
     let q = quicktests();
     let w = Arc::new(WorkspaceState::new(
         root.to_path_buf(),
-        Arc::new(LocalMasterKey::from_hex(MASTER).unwrap()),
+        Arc::new(master(root)),
         ork_workspace::query::Limits::default(),
     ));
     let kept = Arc::new(Mutex::new(None));

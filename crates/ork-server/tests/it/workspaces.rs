@@ -32,7 +32,7 @@ async fn app(db: TestDb, root: &Path) -> TestApp {
     let q = quicktests();
     let w = Arc::new(WorkspaceState::new(
         root.to_path_buf(),
-        Arc::new(LocalMasterKey::from_hex(MASTER).unwrap()),
+        Arc::new(master(root)),
         ork_workspace::query::Limits::default(),
     ));
     TestApp::spawn_state(db, move |store| {
@@ -169,26 +169,63 @@ async fn own(
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-fn pnrs(file: &Path) -> BTreeSet<String> {
-    let f = std::fs::File::open(file).unwrap();
-    let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+/// The tests' master key, with the workspaces' wrapped data keys in a folder beside
+/// `root` (so a test reads what the server sealed).
+pub(crate) fn master(root: &Path) -> LocalMasterKey {
+    LocalMasterKey::from_hex(MASTER)
         .unwrap()
-        .build()
-        .unwrap();
-    let mut out = BTreeSet::new();
-    for b in r {
-        let b = b.unwrap();
-        let c = b.column_by_name("pnr").unwrap();
-        let c = arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8).unwrap();
-        let s = c.as_any().downcast_ref::<StringArray>().unwrap();
-        out.extend(s.iter().flatten().map(str::to_owned));
+        .with_key_dir(root.with_extension("keys"))
+}
+
+/// The values of a Parquet file's columns as text, by column (`key`: the file is sealed).
+fn cells(file: &Path, key: Option<&ork_workspace::DataKey>) -> Vec<(String, Vec<String>)> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let f = std::fs::File::open(file).unwrap();
+    let b = match key {
+        Some(k) => {
+            ParquetRecordBatchReaderBuilder::try_new_with_options(f, k.reader_options().unwrap())
+                .unwrap()
+        }
+        None => ParquetRecordBatchReaderBuilder::try_new(f).unwrap(),
+    };
+    let names: Vec<String> = b
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let mut out: Vec<(String, Vec<String>)> = names.into_iter().map(|n| (n, Vec::new())).collect();
+    for batch in b.build().unwrap() {
+        let batch = batch.unwrap();
+        for (i, (_, values)) in out.iter_mut().enumerate() {
+            let c =
+                arrow::compute::cast(batch.column(i), &arrow::datatypes::DataType::Utf8).unwrap();
+            let s = c.as_any().downcast_ref::<StringArray>().unwrap();
+            values.extend(s.iter().flatten().map(str::to_owned));
+        }
     }
     out
 }
 
+fn pnr_column(cells: Vec<(String, Vec<String>)>) -> BTreeSet<String> {
+    cells
+        .into_iter()
+        .find(|(n, _)| n == "pnr")
+        .unwrap()
+        .1
+        .into_iter()
+        .collect()
+}
+
+/// The persons of a workspace's sealed table (`file` under `root`'s workspace `ws`).
+fn pnrs(root: &Path, ws: &str, file: &Path) -> BTreeSet<String> {
+    let key = master(root).data_key(ws, false).unwrap();
+    pnr_column(cells(file, Some(&key)))
+}
+
 /// Every CPR number of the generated registers.
 pub(crate) fn cpr_numbers() -> BTreeSet<String> {
-    pnrs(&registers().join("cpr").join("cpr.parquet"))
+    pnr_column(cells(&registers().join("cpr").join("cpr.parquet"), None))
 }
 
 fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -417,7 +454,7 @@ async fn workspace_body(db: TestDb) {
         .join("snapshots")
         .join(snap.to_string())
         .join("lpr_adm.parquet");
-    let in_workspace = pnrs(&file);
+    let in_workspace = pnrs(&root, &id, &file);
     let loaded = ork_server::quicktests::QuickTestState::new(
         Some(registers()),
         Default::default(),
@@ -451,17 +488,38 @@ async fn workspace_body(db: TestDb) {
         "no one outside the population"
     );
 
-    // No CPR number in any byte of any workspace file.
+    // No CPR number in any byte of any workspace file, nor in any cell of its tables once
+    // opened with the workspace's key. Without the key, a table does not open at all.
     let cprs = cpr_numbers();
     let mut files = Vec::new();
     files_under(&root, &mut files);
     assert!(files.len() >= 4);
+    let key = master(&root).data_key(&id, false).unwrap();
     for f in &files {
         let bytes = std::fs::read(f).unwrap();
         for w in bytes.windows(10) {
             if w.iter().all(u8::is_ascii_digit) {
                 let s = std::str::from_utf8(w).unwrap();
                 assert!(!cprs.contains(s), "a CPR number in {}", f.display());
+            }
+        }
+        if f.extension().is_some_and(|e| e == "parquet") {
+            assert!(
+                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+                    std::fs::File::open(f).unwrap()
+                )
+                .is_err(),
+                "{} is sealed",
+                f.display()
+            );
+            for (column, values) in cells(f, Some(&key)) {
+                assert!(
+                    values
+                        .iter()
+                        .all(|v| !cprs.contains(v.replace('-', "").as_str())),
+                    "a CPR number in {}'s column {column}",
+                    f.display()
+                );
             }
         }
     }
@@ -680,6 +738,8 @@ async fn workspace_body(db: TestDb) {
         .as_i64()
         .unwrap();
     let second = pnrs(
+        &root,
+        &id2,
         &root
             .join(&id2)
             .join("snapshots")
@@ -811,6 +871,8 @@ async fn workspace_body(db: TestDb) {
         .as_i64()
         .unwrap();
     let again = pnrs(
+        &root,
+        &id,
         &root
             .join(&id)
             .join("snapshots")
@@ -865,7 +927,7 @@ async fn refresh_body(db: TestDb) {
     q.build_now().unwrap();
     let w = Arc::new(WorkspaceState::new(
         tmp.path().join("workspaces"),
-        Arc::new(LocalMasterKey::from_hex(MASTER).unwrap()),
+        Arc::new(master(&tmp.path().join("workspaces"))),
         ork_workspace::query::Limits::default(),
     ));
     let served = q.clone();
