@@ -25,6 +25,14 @@ pub struct Workspace {
     pub last_error: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When its permit ended and it froze.
+    pub frozen_at: Option<i64>,
+    /// Until when a frozen workspace is kept.
+    pub retain_until: Option<i64>,
+    /// When it was deleted or archived.
+    pub ended_at: Option<i64>,
+    /// The archive package's folder name, when archived.
+    pub archive: Option<String>,
 }
 
 /// A workspace to create.
@@ -115,7 +123,7 @@ pub struct NewQuery<'a> {
     pub millis: i64,
 }
 
-const WORKSPACE_COLUMNS: &str = "id, application_id, org_id, title, state, permit_id, population, progress_done, progress_total, progress_table, last_error, created_at, updated_at";
+const WORKSPACE_COLUMNS: &str = "id, application_id, org_id, title, state, permit_id, population, progress_done, progress_total, progress_table, last_error, created_at, updated_at, frozen_at, retain_until, ended_at, archive";
 
 fn workspace_from_row(r: &AnyRow) -> Result<Workspace> {
     Ok(Workspace {
@@ -132,6 +140,10 @@ fn workspace_from_row(r: &AnyRow) -> Result<Workspace> {
         last_error: r.try_get(10)?,
         created_at: r.try_get(11)?,
         updated_at: r.try_get(12)?,
+        frozen_at: r.try_get(13)?,
+        retain_until: r.try_get(14)?,
+        ended_at: r.try_get(15)?,
+        archive: r.try_get(16)?,
     })
 }
 
@@ -382,6 +394,75 @@ impl WriteTx {
             json!({"application": w.application_id, "permit": w.permit_id}),
         )
         .await?;
+        Ok(())
+    }
+
+    /// Freezes a workspace whose permit has ended (`why`: `expired` or `revoked`), to be
+    /// kept until `retain_until`. Only a ready or provisioning workspace freezes.
+    pub async fn freeze_workspace(
+        &mut self,
+        src: &AuditSource,
+        id: &str,
+        why: &str,
+        retain_until: i64,
+    ) -> Result<bool> {
+        let now = now_unix();
+        let done = sqlx::query(
+            "UPDATE workspaces SET state = 'frozen', frozen_at = $1, retain_until = $2, updated_at = $1 \
+             WHERE id = $3 AND state IN ('ready', 'provisioning')",
+        )
+        .bind(now)
+        .bind(retain_until)
+        .bind(id.to_owned())
+        .execute(self.conn())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        self.audit(
+            src,
+            "workspace.frozen",
+            "workspace",
+            id,
+            json!({"reason": why, "retain_until": retain_until}),
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// Ends a frozen workspace: `deleted` (its data key destroyed) or `archived` (handed
+    /// over as the package `archive`, then its key destroyed); `details` go to the audit
+    /// trail.
+    pub async fn end_workspace(
+        &mut self,
+        src: &AuditSource,
+        id: &str,
+        archive: Option<&str>,
+        details: serde_json::Value,
+    ) -> Result<()> {
+        let state = if archive.is_some() {
+            "archived"
+        } else {
+            "deleted"
+        };
+        let now = now_unix();
+        let done = sqlx::query(
+            "UPDATE workspaces SET state = $1, ended_at = $2, archive = $3, updated_at = $2 \
+             WHERE id = $4 AND state = 'frozen'",
+        )
+        .bind(state)
+        .bind(now)
+        .bind(archive.map(str::to_owned))
+        .bind(id.to_owned())
+        .execute(self.conn())
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(crate::StoreError::Invalid(format!(
+                "workspace {id} is not frozen"
+            )));
+        }
+        self.audit(src, &format!("workspace.{state}"), "workspace", id, details)
+            .await?;
         Ok(())
     }
 

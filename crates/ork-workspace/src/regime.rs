@@ -29,6 +29,20 @@ pub struct Regime {
     pub automatic_delivery: bool,
     /// Leave out everyone in the Tissue Use Register (biological and genetic data).
     pub exclude_tissue_opt_outs: bool,
+    /// What happens when the retention ends: the data deleted (its key destroyed), or
+    /// handed over to the national archives as a package first.
+    pub at_end: AtEnd,
+}
+
+/// The end of a workspace's retention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AtEnd {
+    /// Deleted by destroying its data key (crypto-shredding).
+    #[default]
+    Delete,
+    /// Exported as an archive package for the national archives, then deleted.
+    Archive,
 }
 
 impl Default for Regime {
@@ -44,6 +58,7 @@ impl Default for Regime {
             manual_review: false,
             automatic_delivery: false,
             exclude_tissue_opt_outs: false,
+            at_end: AtEnd::Delete,
         }
     }
 }
@@ -52,7 +67,8 @@ impl Regime {
     /// The strictest of two regimes, parameter by parameter: the larger threshold, p and n,
     /// the smaller k, the larger degrees of freedom, linkage only if both allow it, the
     /// shorter retention, review if either asks, automatic delivery only if both allow it,
-    /// opt-outs excluded if either requires it.
+    /// opt-outs excluded if either requires it, archived if either must be (an archival
+    /// duty outweighs deletion).
     pub fn strictest(&self, o: &Self) -> Self {
         Self {
             min_cell_count: self.min_cell_count.max(o.min_cell_count),
@@ -65,6 +81,11 @@ impl Regime {
             manual_review: self.manual_review || o.manual_review,
             automatic_delivery: self.automatic_delivery && o.automatic_delivery,
             exclude_tissue_opt_outs: self.exclude_tissue_opt_outs || o.exclude_tissue_opt_outs,
+            at_end: if self.at_end == AtEnd::Archive || o.at_end == AtEnd::Archive {
+                AtEnd::Archive
+            } else {
+                AtEnd::Delete
+            },
         }
     }
 
@@ -111,9 +132,12 @@ mod tests {
             manual_review: true,
             automatic_delivery: true,
             exclude_tissue_opt_outs: true,
+            at_end: AtEnd::Archive,
             ..Regime::default()
         };
         let s = a.strictest(&b);
+        assert_eq!(s.at_end, AtEnd::Archive);
+        assert_eq!(a.strictest(&a).at_end, AtEnd::Delete);
         assert_eq!(s.min_cell_count, 10);
         assert_eq!(s.p_ratio, 0.2);
         assert_eq!((s.nk_n, s.nk_k), (3, 0.9));
@@ -130,6 +154,9 @@ mod tests {
     fn a_regime_is_read_from_json_with_defaults_and_checked() {
         let r: Regime = serde_json::from_str(r#"{"min_cell_count": 5}"#).unwrap();
         assert_eq!((r.min_cell_count, r.p_ratio), (5, 0.1));
+        let r: Regime = serde_json::from_str(r#"{"at_end": "archive"}"#).unwrap();
+        assert_eq!(r.at_end, AtEnd::Archive);
+        assert!(serde_json::from_str::<Regime>(r#"{"at_end": "burn"}"#).is_err());
         assert!(r.check().is_ok());
         assert!(serde_json::from_str::<Regime>(r#"{"mystery": 1}"#).is_err());
         let bad = Regime {

@@ -75,6 +75,28 @@ impl DataKey {
     }
 }
 
+/// Copies a sealed file to `out` as plain Parquet (an archive package's table), giving
+/// its rows.
+pub fn unseal(file: &Path, out: &Path, key: &DataKey) -> parquet::errors::Result<u64> {
+    use parquet::arrow::ArrowWriter;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let reader = ParquetRecordBatchReaderBuilder::try_new_with_options(
+        std::fs::File::open(file)?,
+        key.reader_options()?,
+    )?;
+    let mut writer =
+        ArrowWriter::try_new(std::fs::File::create(out)?, reader.schema().clone(), None)?;
+    let mut rows = 0u64;
+    for batch in reader.build()? {
+        let batch = batch?;
+        rows += batch.num_rows() as u64;
+        writer.write(&batch)?;
+    }
+    writer.close()?;
+    std::fs::File::open(out)?.sync_all()?;
+    Ok(rows)
+}
+
 /// Where a [`crate::LocalMasterKey`] keeps its workspaces' wrapped data keys.
 pub(crate) enum KeyStore {
     /// In this process only (tests): the keys die with it.

@@ -210,6 +210,7 @@ pub static MESSAGES: &ork_domain::messages::Catalogue = &[
     ("certification_expired", "Din datasikkerhedscertificering udløb {date}. Forny den hos platformens drift for at arbejde i analysemiljøet igen.", "Your data-security certification expired on {date}. Renew it with the platform's operators to work in the workspace again."),
     ("flight_workspace_required", "Angiv analysemiljøet i headeren {header} (eller som brugernavn ved login). Dine analysemiljøer: {list}.", "Name the workspace in the {header} header (or as the user name when signing in). Your workspaces: {list}."),
     ("flight_ticket_invalid", "Billetten eller det forberedte udtryk er ikke udstedt af denne server.", "The ticket or prepared statement was not issued by this server."),
+    ("workspace_read_only", "Du kan læse dette lukkede analysemiljø som kontrollant eller revisor, men ikke ændre det.", "You may read this closed workspace as an output checker or auditor, but not change it."),
     ("workspace_not_ready", "Analysemiljøet er ikke klar endnu: dataleverancen er ikke afsluttet.", "The workspace is not ready yet: the data delivery has not finished."),
     ("workspace_closed", "Analysemiljøet er lukket ({state}).", "The workspace is closed ({state})."),
     ("unknown_snapshot", "Analysemiljøet har ikke øjebliksbillede {number}.", "The workspace has no snapshot {number}."),

@@ -120,6 +120,23 @@ pub struct WorkspaceBody {
     pub snapshots: Vec<SnapshotBody>,
     pub progress: ProgressBody,
     pub orders: Vec<OrderSummary>,
+    /// How it ends: when it froze, until when it is kept, when it was deleted or archived.
+    pub lifecycle: LifecycleBody,
+}
+
+/// The end of a workspace: frozen when its permit ends (read-only for its controllers'
+/// output checkers and the auditors), kept for its regimes' retention, then deleted by
+/// destroying its data key or archived for the national archives.
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct LifecycleBody {
+    /// RFC 3339, UTC; none while its permit is active.
+    pub frozen_at: Option<String>,
+    /// RFC 3339, UTC: the end of its retention.
+    pub retain_until: Option<String>,
+    /// RFC 3339, UTC: when it was deleted or archived.
+    pub ended_at: Option<String>,
+    /// The archive package's name, when archived.
+    pub archive: Option<String>,
 }
 
 /// A query.
@@ -371,6 +388,12 @@ pub async fn detail(state: &AppState, e: &Entered) -> Result<WorkspaceBody, ApiE
             .iter()
             .map(snapshot_body)
             .collect::<Result<_, _>>()?,
+        lifecycle: LifecycleBody {
+            frozen_at: e.ws.frozen_at.map(iso),
+            retain_until: e.ws.retain_until.map(iso),
+            ended_at: e.ws.ended_at.map(iso),
+            archive: e.ws.archive.clone(),
+        },
         progress: ProgressBody {
             running: state.workspaces.running(&e.ws.id),
             done: e.ws.progress_done,

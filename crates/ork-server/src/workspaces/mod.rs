@@ -3,11 +3,13 @@
 //! (`plan.rs` cuts the permit into orders, `provision.rs` runs the resumable job that
 //! extracts them into immutable snapshots), `orders.rs` is the stewards' side (sign-off,
 //! suspension), `service.rs` who may enter and the SQL console's queries, `flight.rs` the same
-//! queries over Arrow Flight SQL, `api.rs` the JSON API and `web.rs` the pages. Everything of a workspace stays inside it: nothing can be downloaded.
+//! queries over Arrow Flight SQL, `lifecycle.rs` how a workspace freezes and ends (deleted or archived),
+//! `api.rs` the JSON API and `web.rs` the pages. Everything of a workspace stays inside it: nothing can be downloaded.
 
 #[allow(unused_qualifications)]
 pub mod api;
 pub mod flight;
+pub mod lifecycle;
 pub mod orders;
 pub mod own;
 pub mod plan;

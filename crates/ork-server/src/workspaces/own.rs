@@ -12,9 +12,7 @@ use axum::http::StatusCode;
 use ork_store::Snapshot;
 use ork_workspace::Pseudonymiser;
 use ork_workspace::own::{Format, OwnError, ingest};
-use ork_workspace::regime::Regime;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The largest own-data file taken.
@@ -111,15 +109,8 @@ pub async fn upload(
             &[],
         )
     })?;
-    let e = service::enter(state, p, client, id).await?;
-    let mut set = BTreeMap::new();
-    for d in &e.scope.datasets {
-        if let Some(text) = state.store.dataset_regime(&d.id).await?
-            && let Ok(r) = serde_json::from_str::<Regime>(&text)
-        {
-            set.insert(d.id.clone(), r);
-        }
-    }
+    let e = service::enter_to_write(state, p, client, id).await?;
+    let set = super::provision::regimes(state, &e.scope).await?;
     if let Some(d) = e
         .scope
         .datasets

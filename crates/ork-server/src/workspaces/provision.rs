@@ -46,7 +46,10 @@ async fn population(state: &AppState, scope: &Scope) -> Result<Value, ApiError> 
 }
 
 /// The regimes the controllers' stewards set for these datasets.
-async fn regimes(state: &AppState, scope: &Scope) -> Result<BTreeMap<String, Regime>, ApiError> {
+pub(super) async fn regimes(
+    state: &AppState,
+    scope: &Scope,
+) -> Result<BTreeMap<String, Regime>, ApiError> {
     let mut out = BTreeMap::new();
     for d in &scope.datasets {
         if let Some(text) = state.store.dataset_regime(&d.id).await?
@@ -163,6 +166,9 @@ pub fn spawn_worker(state: AppState, every: Duration) {
             tracing::error!(error = %e, "cleaning up unfinished snapshots failed");
         }
         loop {
+            if let Err(e) = super::lifecycle::sweep(&state, ork_store::now_unix()).await {
+                tracing::warn!(error = %e, "cannot look for workspaces to freeze or end");
+            }
             match due(&state).await {
                 Ok(ids) => {
                     for id in ids {

@@ -54,7 +54,42 @@ pub fn named(scope: &Scope, p: &Principal) -> bool {
         .any(|u| u.email.eq_ignore_ascii_case(p.user.email.as_str()))
 }
 
-/// The workspaces whose permits name the user, newest first.
+/// Whether the user may read a frozen workspace: an auditor, or an output checker at one of
+/// its controllers.
+pub async fn reviewer(state: &AppState, p: &Principal, ws: &Workspace) -> Result<bool, ApiError> {
+    if p.has_role(ork_domain::Role::Auditor) {
+        return Ok(true);
+    }
+    let checker_at: BTreeSet<String> = p
+        .memberships
+        .iter()
+        .filter(|m| m.role == ork_domain::Role::OutputChecker)
+        .map(|m| m.org_id.to_string())
+        .collect();
+    if checker_at.is_empty() {
+        return Ok(false);
+    }
+    Ok(state
+        .store
+        .data_orders_of(&ws.id)
+        .await?
+        .iter()
+        .any(|o| checker_at.contains(&o.controller)))
+}
+
+/// Whether the user may see the workspace: named in its permit, or (once it is frozen) a
+/// reviewer of it.
+async fn may_see(
+    state: &AppState,
+    p: &Principal,
+    ws: &Workspace,
+    scope: &Scope,
+) -> Result<bool, ApiError> {
+    Ok(named(scope, p) || (ws.state == "frozen" && reviewer(state, p, ws).await?))
+}
+
+/// The workspaces whose permits name the user (and the frozen ones they review), newest
+/// first.
 pub async fn mine(state: &AppState, p: &Principal) -> Result<Vec<Entered>, ApiError> {
     let mut out = Vec::new();
     for ws in state.store.workspaces().await? {
@@ -62,7 +97,7 @@ pub async fn mine(state: &AppState, p: &Principal) -> Result<Vec<Entered>, ApiEr
             continue;
         };
         let scope = scope_of(&permit)?;
-        if named(&scope, p) {
+        if may_see(state, p, &ws, &scope).await? {
             out.push(Entered { ws, permit, scope });
         }
     }
@@ -86,7 +121,7 @@ pub async fn find(
         .await?
         .ok_or_else(not_found)?;
     let scope = scope_of(&permit)?;
-    if !named(&scope, p) {
+    if !may_see(state, p, &ws, &scope).await? {
         refuse(state, p, client, &ws.id, "not_named").await?;
         return Err(not_found());
     }
@@ -139,8 +174,8 @@ pub async fn certified(
     }
 }
 
-/// A workspace the user may work in now: named, certified, the workspace ready and its
-/// permit active.
+/// A workspace the user may read now: named and certified, the workspace ready and its
+/// permit active; or, once it is frozen, a certified reviewer (read-only).
 pub async fn enter(
     state: &AppState,
     p: &Principal,
@@ -149,6 +184,34 @@ pub async fn enter(
 ) -> Result<Entered, ApiError> {
     let e = find(state, p, client, id).await?;
     certified(state, p, client, &e.ws.id).await?;
+    if e.ws.state == "frozen" && !named(&e.scope, p) {
+        // find() let a reviewer in only because the workspace is frozen.
+        return Ok(e);
+    }
+    enter_named(e)
+}
+
+/// A workspace the user may change now (own data): named, certified, ready, its permit
+/// active. A reviewer of a frozen workspace reads only.
+pub async fn enter_to_write(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    id: &str,
+) -> Result<Entered, ApiError> {
+    let e = find(state, p, client, id).await?;
+    certified(state, p, client, &e.ws.id).await?;
+    if !named(&e.scope, p) {
+        return Err(ApiError::of(
+            StatusCode::FORBIDDEN,
+            "workspace_read_only",
+            &[],
+        ));
+    }
+    enter_named(e)
+}
+
+fn enter_named(e: Entered) -> Result<Entered, ApiError> {
     if !super::provision::permit_active(&e.permit) {
         return Err(ApiError::of(
             StatusCode::FORBIDDEN,

@@ -13,6 +13,7 @@ mod catalog;
 mod certification;
 mod clients;
 mod flight;
+mod lifecycle;
 mod minimisation;
 mod notifications;
 mod platform;

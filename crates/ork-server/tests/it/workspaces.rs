@@ -136,7 +136,7 @@ pub(crate) async fn query(b: &mut Browser<'_>, id: &str, body: Value) -> (Status
 }
 
 /// Uploads own data (`name`, `file`) to a workspace.
-async fn own(
+pub(crate) async fn own(
     b: &mut Browser<'_>,
     id: &str,
     name: &str,
