@@ -101,7 +101,8 @@ impl QueryError {
     }
 }
 
-fn df_message(e: &datafusion::error::DataFusionError) -> String {
+/// DataFusion's message for a user: its first line, at most 500 characters.
+pub fn df_message(e: &datafusion::error::DataFusionError) -> String {
     // DataFusion's messages name the failing part; the first line is the useful one.
     let s = e.to_string();
     let s = s.strip_prefix("Error during planning: ").unwrap_or(&s);

@@ -169,15 +169,6 @@ struct Handle {
     snapshot: i64,
 }
 
-fn first_line(s: &str) -> String {
-    s.lines()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take(500)
-        .collect()
-}
-
 fn encode_handle(h: &Handle) -> Vec<u8> {
     serde_json::to_vec(h).unwrap_or_default()
 }
@@ -293,14 +284,7 @@ impl WorkspaceFlight {
     ) -> Result<(i64, Vec<QueryTable>), Status> {
         let state = &self.state;
         if state.workspaces.root().is_none() {
-            return Err(status(
-                &ApiError::of(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "workspaces_unavailable",
-                    &[],
-                ),
-                c.lang,
-            ));
+            return Err(status(&service::unavailable(), c.lang));
         }
         let e = service::enter(state, &c.p, &c.client, &c.workspace)
             .await
@@ -335,7 +319,7 @@ impl WorkspaceFlight {
                 .map_err(|_| QueryError::Timeout(limits.timeout))?;
             let mut stream = prepared.stream()?;
             while let Some(batch) = stream.next().await {
-                let batch = batch.map_err(|e| QueryError::Failed(first_line(&e.to_string())))?;
+                let batch = batch.map_err(|e| QueryError::Failed(query::df_message(&e)))?;
                 let n = batch.num_rows() as u64;
                 if tx.send(Ok(batch)).await.is_err() {
                     return Ok(false);

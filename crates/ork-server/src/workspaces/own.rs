@@ -102,13 +102,10 @@ pub async fn upload(
     if !valid_name(name) {
         return Err(ApiError::invalid("own_invalid_name", &[]));
     }
-    let root = state.workspaces.snapshots_dir(id).ok_or_else(|| {
-        ApiError::of(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "workspaces_unavailable",
-            &[],
-        )
-    })?;
+    let root = state
+        .workspaces
+        .snapshots_dir(id)
+        .ok_or_else(service::unavailable)?;
     let e = service::enter_to_write(state, p, client, id).await?;
     let set = super::provision::regimes(state, &e.scope).await?;
     if let Some(d) = e
@@ -130,13 +127,7 @@ pub async fn upload(
             Format::Csv
         };
     let table = format!("own_{name}");
-    let keys = state.workspaces.keys().ok_or_else(|| {
-        ApiError::of(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "workspaces_unavailable",
-            &[],
-        )
-    })?;
+    let keys = state.workspaces.keys().ok_or_else(service::unavailable)?;
     let pseudonymiser = Pseudonymiser::new(
         &keys
             .project_key(&e.ws.id)

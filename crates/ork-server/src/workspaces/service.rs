@@ -37,6 +37,15 @@ pub struct SnapshotColumn {
     pub kind: String,
 }
 
+/// Workspaces are not set up on this server (no folder or no master key): 503.
+pub fn unavailable() -> ApiError {
+    ApiError::of(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "workspaces_unavailable",
+        &[],
+    )
+}
+
 pub fn not_found() -> ApiError {
     ApiError::of(StatusCode::NOT_FOUND, "workspace_not_found", &[])
 }
@@ -284,13 +293,10 @@ pub async fn query_tables(
     e: &Entered,
     number: Option<i64>,
 ) -> Result<(i64, Vec<QueryTable>), ApiError> {
-    let root = state.workspaces.snapshots_dir(&e.ws.id).ok_or_else(|| {
-        ApiError::of(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "workspaces_unavailable",
-            &[],
-        )
-    })?;
+    let root = state
+        .workspaces
+        .snapshots_dir(&e.ws.id)
+        .ok_or_else(unavailable)?;
     if number.is_some_and(|n| n < 1) {
         return Err(ApiError::invalid("invalid_snapshot", &[]));
     }
@@ -320,13 +326,7 @@ pub async fn query_tables(
 
 /// The workspace's data key, to read its files.
 pub fn data_key(state: &AppState, workspace: &str) -> Result<ork_workspace::DataKey, ApiError> {
-    let keys = state.workspaces.keys().ok_or_else(|| {
-        ApiError::of(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "workspaces_unavailable",
-            &[],
-        )
-    })?;
+    let keys = state.workspaces.keys().ok_or_else(unavailable)?;
     keys.data_key(workspace, false)
         .map_err(|e| ApiError::from(anyhow::anyhow!("workspace {workspace}: {e}")))
 }
@@ -429,11 +429,7 @@ pub async fn run_query(
         return Err(ApiError::invalid("invalid_limit", &[("max", &max)]));
     }
     if state.workspaces.root().is_none() {
-        return Err(ApiError::of(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "workspaces_unavailable",
-            &[],
-        ));
+        return Err(unavailable());
     }
     let e = enter(state, p, client, id).await?;
     let (snapshot, tables) = query_tables(state, &e, ask.snapshot).await?;

@@ -4,42 +4,22 @@
 
 use crate::applications::{PW, call, get, setup};
 use crate::helpers::{Browser, TestApp, src};
-use crate::quicktests::quicktests;
-use crate::workspaces::{granted, master, provisioned, query};
+use crate::workspaces::{app_and_state, granted, provisioned, query};
 use arrow::array::{Array, Int64Array, RecordBatch, StringArray};
 use arrow_flight::sql::client::FlightSqlServiceClient;
 use arrow_flight::sql::{CommandGetTables, SqlInfo};
 use futures_util::TryStreamExt;
 use ork_domain::Role;
-use ork_server::AppState;
-use ork_server::workspaces::WorkspaceState;
 use ork_testkit::{TestDb, both_backends};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tonic::transport::Channel;
 
 /// The server with workspaces, and its Flight SQL address.
 async fn app(db: TestDb, root: &std::path::Path) -> (TestApp, SocketAddr) {
-    let q = quicktests();
-    let w = Arc::new(WorkspaceState::new(
-        root.to_path_buf(),
-        Arc::new(master(root)),
-        ork_workspace::query::Limits::default(),
-    ));
-    let kept = Arc::new(Mutex::new(None));
-    let keep = kept.clone();
-    let app = TestApp::spawn_state(db, move |store| {
-        let state = AppState::new(store, Default::default())
-            .with_quicktests(q)
-            .with_workspaces(w);
-        *keep.lock().unwrap() = Some(state.clone());
-        state
-    })
-    .await;
-    let state = kept.lock().unwrap().take().unwrap();
+    let (app, state) = app_and_state(db, root).await;
     let flight = ork_server::workspaces::flight::spawn(state, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();

@@ -5,41 +5,15 @@
 
 use crate::applications::{PW, call, get, setup};
 use crate::helpers::{Browser, TestApp, src};
-use crate::quicktests::quicktests;
-use crate::workspaces::{cpr_numbers, granted, master, own, provisioned, query};
+use crate::workspaces::{app_and_state, cpr_numbers, granted, master, own, provisioned, query};
 use ork_domain::Role;
-use ork_server::AppState;
-use ork_server::workspaces::WorkspaceState;
 use ork_testkit::{TestDb, both_backends};
 use ork_workspace::{KeyError, KeyProvider};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::Digest;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 const YEAR: i64 = 365 * 86_400;
-
-async fn app(db: TestDb, root: &Path) -> (TestApp, AppState) {
-    let q = quicktests();
-    let w = Arc::new(WorkspaceState::new(
-        root.to_path_buf(),
-        Arc::new(master(root)),
-        ork_workspace::query::Limits::default(),
-    ));
-    let kept = Arc::new(Mutex::new(None));
-    let keep = kept.clone();
-    let app = TestApp::spawn_state(db, move |store| {
-        let state = AppState::new(store, Default::default())
-            .with_quicktests(q)
-            .with_workspaces(w);
-        *keep.lock().unwrap() = Some(state.clone());
-        state
-    })
-    .await;
-    let state = kept.lock().unwrap().take().unwrap();
-    (app, state)
-}
 
 async fn certify(app: &TestApp, email: &str) {
     let u = app
@@ -109,7 +83,7 @@ both_backends!(
 async fn lifecycle_body(db: TestDb) {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("workspaces");
-    let (app, state) = app(db, &root).await;
+    let (app, state) = app_and_state(db, &root).await;
     setup(&app).await;
     app.user(
         "auditor@datatilsynet.example",

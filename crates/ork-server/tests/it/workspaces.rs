@@ -29,18 +29,30 @@ fn population() -> Value {
 }
 
 async fn app(db: TestDb, root: &Path) -> TestApp {
+    app_and_state(db, root).await.0
+}
+
+/// The server with workspaces under `root`, and its state (for the Flight SQL service and
+/// the lifecycle's sweep, which tests drive themselves).
+pub(crate) async fn app_and_state(db: TestDb, root: &Path) -> (TestApp, AppState) {
     let q = quicktests();
     let w = Arc::new(WorkspaceState::new(
         root.to_path_buf(),
         Arc::new(master(root)),
         ork_workspace::query::Limits::default(),
     ));
-    TestApp::spawn_state(db, move |store| {
-        AppState::new(store, Default::default())
+    let kept = Arc::new(std::sync::Mutex::new(None));
+    let keep = kept.clone();
+    let app = TestApp::spawn_state(db, move |store| {
+        let state = AppState::new(store, Default::default())
             .with_quicktests(q)
-            .with_workspaces(w)
+            .with_workspaces(w);
+        *keep.lock().unwrap() = Some(state.clone());
+        state
     })
-    .await
+    .await;
+    let state = kept.lock().unwrap().take().unwrap();
+    (app, state)
 }
 
 /// A granted application of case 2 (PACS of the Capital Region, LPR's admissions with two
