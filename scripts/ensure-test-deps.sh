@@ -41,6 +41,12 @@ if ! "$st_venv/bin/python" -c 'import adbc_driver_flightsql.dbapi, pyarrow' 2>/d
   echo "Installing the ADBC Flight SQL driver for the Flight SQL check…"
   "$st_venv/bin/pip" install -q "adbc-driver-flightsql==1.13.0" "pyarrow==26.0.1"
 fi
+# moto's S3 server: the object-storage test keeps workspaces in a real S3-compatible
+# server on loopback.
+if ! "$st_venv/bin/python" -c 'import moto.server, flask' 2>/dev/null; then
+  echo "Installing moto's S3 server for the object-storage test…"
+  "$st_venv/bin/pip" install -q "moto[server]==5.2.5"
+fi
 if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   if [ "$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null 2>&1; then
     echo "Starting PostgreSQL…"

@@ -71,11 +71,28 @@ test('a steward signs off a data order and the project queries its workspace, in
   await expect(page.getByTestId('query-log').locator('tbody tr').first()).toContainText('Afvist');
   await checkA11y(page);
 
+  // Own data: a bad CPR number is named by its row and nothing is kept; a good file is
+  // pseudonymised into its own table.
+  const csv = (rows) => ({ name: 'survey.csv', mimeType: 'text/csv', buffer: Buffer.from(`cpr;score\n${rows}`) });
+  await page.getByLabel('Tabellens navn').fill('survey');
+  await page.getByLabel('Fil', { exact: true }).setInputFiles(csv('010180-1234;3\n320180-1234;4\n'));
+  await page.getByTestId('own-submit').click();
+  await expect(page.getByTestId('own-error')).toContainText('1 CPR-numre er ugyldige');
+  await checkA11y(page);
+  await page.getByLabel('Tabellens navn').fill('survey');
+  await page.getByLabel('Fil', { exact: true }).setInputFiles(csv('010180-1234;3\n020290-1111;4\n'));
+  await page.getByTestId('own-submit').click();
+  await expect(page.getByTestId('own-added')).toContainText('own_survey: 2 rækker');
+  await expect(page).toHaveURL(/\/workspaces\/[^/]+\?own=own_survey/);
+  await expect(page.getByTestId('workspace-tables').getByText('own_survey', { exact: true })).toBeVisible();
+  await checkA11y(page);
+
   await page.getByTestId('lang-switch').click();
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Workspace');
   await page.getByLabel('Query').fill('SELECT count(*) AS admissions FROM lpr_adm');
   await page.getByTestId('run').click();
   await expect(page.getByTestId('result-count')).toContainText('Rows: 1');
+  await expect(page.getByRole('heading', { name: 'Own data' })).toBeVisible();
   await checkA11y(page);
 });

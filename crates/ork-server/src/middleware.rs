@@ -241,7 +241,15 @@ async fn guard_csrf(
     if !unsafe_method || valid_bearer || api_without_session {
         return Ok(req);
     }
-    let (r, ok) = check_csrf(req, state, cookie_csrf.as_deref(), session_csrf.as_deref()).await;
+    // A workspace's own-data form carries a file as large as the upload API takes.
+    let own_data = ctx.path.starts_with("/workspaces/") && ctx.path.ends_with("/uploads");
+    let (r, ok) = check_csrf(
+        req,
+        state,
+        (cookie_csrf.as_deref(), session_csrf.as_deref()),
+        own_data,
+    )
+    .await;
     let req = r.map_err(|e| ctx.error(state, e))?;
     if !ok {
         tracing::warn!("CSRF check failed");
@@ -299,8 +307,8 @@ fn finish(mut res: Response, state: &AppState, ctx: Ctx, set_csrf_cookie: bool) 
 async fn check_csrf(
     req: Request,
     state: &AppState,
-    cookie: Option<&str>,
-    session: Option<&str>,
+    (cookie, session): (Option<&str>, Option<&str>),
+    own_data: bool,
 ) -> (Result<Request, ApiError>, bool) {
     let expected = match session.or(cookie) {
         Some(e) => e.to_owned(),
@@ -322,7 +330,9 @@ async fn check_csrf(
     }
     // A page's form with a file (the application's attachments) may be as large as an
     // upload; any other form as large as a body may be.
-    let limit = if multipart {
+    let limit = if multipart && own_data {
+        crate::workspaces::own::MAX_OWN_BYTES + 64 * 1024
+    } else if multipart {
         crate::applications::uploads::MAX_REQUEST
     } else {
         state.config.max_body_bytes

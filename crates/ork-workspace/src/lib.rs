@@ -12,6 +12,8 @@ pub mod pseudo;
 pub mod query;
 pub mod regime;
 pub mod seal;
+pub mod storage;
 
 pub use pseudo::{KeyError, KeyProvider, LocalMasterKey, ProjectKey, Pseudonym, Pseudonymiser};
 pub use seal::DataKey;
+pub use storage::Storage;

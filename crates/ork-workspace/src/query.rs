@@ -8,6 +8,7 @@
 //! limit and a time limit, and at most `limit` rows come back.
 
 use crate::seal::DataKey;
+use crate::storage::ObjectStoreRef;
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{
     DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, SchemaRef,
@@ -25,7 +26,6 @@ use datafusion::sql::sqlparser::ast;
 use futures_util::StreamExt;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,12 +49,13 @@ impl Default for Limits {
     }
 }
 
-/// One table a query may read: its name in SQL, its Parquet file and the key it is
-/// encrypted under (`None`: a plain file).
+/// One table a query may read: its name in SQL, its Parquet file (a path, or a URL in the
+/// object store `store`) and the key it is encrypted under (`None`: a plain file).
 #[derive(Debug, Clone)]
 pub struct QueryTable {
     pub name: String,
-    pub file: PathBuf,
+    pub file: String,
+    pub store: Option<ObjectStoreRef>,
     pub key: Option<Arc<DataKey>>,
 }
 
@@ -169,7 +170,10 @@ async fn session(tables: &[QueryTable], limits: &Limits) -> Result<SessionContex
             .key
             .as_ref()
             .map_or_else(ParquetReadOptions::default, |k| k.read_options());
-        ctx.register_parquet(&t.name, &t.file.to_string_lossy(), options)
+        if let Some(s) = &t.store {
+            ctx.register_object_store(&s.url, s.store.clone());
+        }
+        ctx.register_parquet(&t.name, &t.file, options)
             .await
             .map_err(|e| QueryError::Failed(df_message(&e)))?;
     }

@@ -45,7 +45,8 @@ fn tables(dir: &Path) -> Vec<QueryTable> {
     write(&file, 3000);
     vec![QueryTable {
         name: "bef".into(),
-        file,
+        file: file.to_string_lossy().into_owned(),
+        store: None,
         key: Some(Arc::new(key())),
     }]
 }

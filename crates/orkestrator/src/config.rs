@@ -35,6 +35,7 @@ pub struct FileConfig {
     pub webhooks_to_loopback: Option<bool>,
     pub workspace_key_file: Option<PathBuf>,
     pub workspace_keys_dir: Option<PathBuf>,
+    pub workspace_store: Option<String>,
     pub flight_sql_listen: Option<String>,
 }
 
@@ -86,12 +87,32 @@ pub struct Config {
     /// this folder belongs on storage whose deletions are final (not in the workspaces'
     /// backups).
     pub workspace_keys_dir: PathBuf,
+    /// Where the workspaces' files live: a folder (default `DATA_DIR/workspaces`) or
+    /// S3-compatible object storage, `s3://bucket/prefix`, reached with the standard `AWS_*`
+    /// environment variables (endpoint, region, credentials). Snapshots are staged in
+    /// `DATA_DIR/workspace-staging` before they are uploaded.
+    pub workspace_store: String,
     /// Where notification e-mails go; `None`: only in the portal. Withheld from debug
     /// output (it may hold a password).
     pub smtp_url: Option<ork_server::SmtpUrl>,
     pub mail_from: String,
     /// Webhook messages may go to this machine (development and tests only).
     pub webhooks_to_loopback: bool,
+}
+
+/// A folder path, or `s3://` with a bucket name (and perhaps a prefix).
+fn valid_store(s: &str) -> bool {
+    match s.strip_prefix("s3://") {
+        Some(rest) => {
+            let bucket = rest.split('/').next().unwrap_or_default();
+            !bucket.is_empty()
+                && !rest.contains(['?', '#', ' '])
+                && bucket
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        }
+        None => !s.trim().is_empty() && !s.contains("://"),
+    }
 }
 
 /// A configuration mistake: the key, where it was set, and what was expected.
@@ -452,6 +473,22 @@ impl Config {
             "workspace_keys_dir",
             None,
         );
+        let workspace_store = src.pick(
+            None,
+            "ORK_WORKSPACE_STORE",
+            |s| Some(s.to_owned()),
+            file.workspace_store.map(Some),
+            "workspace_store",
+            None,
+        );
+        if let Some(store) = &workspace_store.value
+            && !valid_store(store)
+        {
+            return Err(ConfigError(format!(
+                "invalid configuration: workspace_store from {} is {store:?}; expected a folder or s3://bucket/prefix",
+                workspace_store.source
+            )));
+        }
         let rulebook_dir = src.pick(
             None,
             "ORK_RULEBOOK_DIR",
@@ -509,8 +546,16 @@ impl Config {
         let workspace_keys_dir = workspace_keys_dir
             .value
             .unwrap_or_else(|| data_dir.value.join("workspace-keys"));
+        let workspace_store = workspace_store.value.unwrap_or_else(|| {
+            data_dir
+                .value
+                .join("workspaces")
+                .to_string_lossy()
+                .into_owned()
+        });
         Ok(Self {
             workspace_keys_dir,
+            workspace_store,
             disclosure_file,
             price_list_file,
             rulebook_dir: rulebook_dir.value,
@@ -628,6 +673,33 @@ mod tests {
         assert_eq!(c.listen.port(), 7002);
         let c = load(Flags::default(), &[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
         assert_eq!(c.database_url, "postgres://u@h/db");
+    }
+
+    #[test]
+    fn the_workspace_store_is_a_folder_or_s3() {
+        let c = load(Flags::default(), &[]).unwrap();
+        assert_eq!(c.workspace_store, "./var/workspaces");
+        let c = load(
+            Flags::default(),
+            &[("ORK_WORKSPACE_STORE", "s3://ork-workspaces/prod")],
+        )
+        .unwrap();
+        assert_eq!(c.workspace_store, "s3://ork-workspaces/prod");
+        for bad in [
+            "gs://b/x",
+            "s3://",
+            "s3:///x",
+            "s3://Bucket/x",
+            "s3://b/x?y",
+        ] {
+            let e = load(Flags::default(), &[("ORK_WORKSPACE_STORE", bad)])
+                .unwrap_err()
+                .0;
+            assert!(
+                e.contains("workspace_store") && e.contains("ORK_WORKSPACE_STORE"),
+                "{bad}: {e}"
+            );
+        }
     }
 
     #[test]

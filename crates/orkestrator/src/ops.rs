@@ -755,7 +755,7 @@ pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
     .await
 }
 
-/// Workspaces under `DATA_DIR/workspaces`, project keys from the master key in
+/// Workspaces in the configured store (by default `DATA_DIR/workspaces`), project keys from the master key in
 /// `ORK_WORKSPACE_MASTER_KEY` or the key file, data keys wrapped under it in the keys
 /// folder; without a key, workspaces wait (a warning
 /// says so). A malformed key stops start-up. The key itself is never printed.
@@ -772,7 +772,11 @@ fn workspace_state(
     };
     Ok(std::sync::Arc::new(match key {
         Some(k) => ork_server::workspaces::WorkspaceState::new(
-            config.data_dir.join("workspaces"),
+            ork_workspace::Storage::from_config(
+                &config.workspace_store,
+                &[],
+                config.data_dir.join("workspace-staging"),
+            )?,
             std::sync::Arc::new(k.with_key_dir(&config.workspace_keys_dir)),
             ork_workspace::query::Limits::default(),
         ),

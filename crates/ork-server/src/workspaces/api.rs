@@ -644,8 +644,9 @@ pub async fn upload(
     Ok((axum::http::StatusCode::CREATED, Json(added)))
 }
 
-/// The `name` and `file` parts of an own-data upload.
-async fn parts(
+/// The `name` and `file` parts of an own-data upload (a page's form also has `_csrf`, which
+/// the middleware checked).
+pub(super) async fn parts(
     content_type: &str,
     body: axum::body::Bytes,
 ) -> Result<(String, String, axum::body::Bytes), ApiError> {
@@ -663,6 +664,7 @@ async fn parts(
                 let filename = field.file_name().unwrap_or("").to_owned();
                 file = Some((filename, field.bytes().await.map_err(|_| bad())?));
             }
+            Some(crate::middleware::CSRF_FIELD) if field.file_name().is_none() => {}
             _ => return Err(bad()),
         }
     }

@@ -283,7 +283,7 @@ impl WorkspaceFlight {
         snapshot: Option<i64>,
     ) -> Result<(i64, Vec<QueryTable>), Status> {
         let state = &self.state;
-        if state.workspaces.root().is_none() {
+        if state.workspaces.storage().is_none() {
             return Err(status(&service::unavailable(), c.lang));
         }
         let e = service::enter(state, &c.p, &c.client, &c.workspace)

@@ -20,8 +20,8 @@ use super::service::{SnapshotTable, tables_of};
 use crate::AppState;
 use ork_cases::permit::Scope;
 use ork_store::Workspace;
-use ork_workspace::KeyError;
 use ork_workspace::regime::{AtEnd, Regime};
+use ork_workspace::{KeyError, Storage};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -90,11 +90,10 @@ async fn end(state: &AppState, ws: &Workspace) -> anyhow::Result<()> {
         .workspaces
         .keys()
         .ok_or_else(|| anyhow::anyhow!("no master key is configured"))?;
-    let dir = state
+    let storage = state
         .workspaces
-        .root()
-        .ok_or_else(|| anyhow::anyhow!("no workspace folder is configured"))?
-        .join(&ws.id);
+        .storage()
+        .ok_or_else(|| anyhow::anyhow!("no workspace storage is configured"))?;
     // No job or upload writes while the workspace goes.
     let _slot = state.workspaces.slot.acquire().await?;
     let (regime, _) = regime(state, ws).await?;
@@ -105,9 +104,15 @@ async fn end(state: &AppState, ws: &Workspace) -> anyhow::Result<()> {
         let name = format!("{}-{}", ws.id, crate::dates::date(ork_store::now_unix()));
         let out = archives.join(&name);
         if !out.exists() {
-            match keys.data_key(&ws.id, false) {
+            let key = match keys.data_key(&ws.id, false) {
+                Ok(key) => Ok(Some(key)),
+                // Its files predate encryption at rest: plain.
+                Err(KeyError::NoDataKey) => Ok(None),
+                Err(e) => Err(e),
+            };
+            match key {
                 Ok(key) => {
-                    let manifest = export(state, ws, &key, &archives, &name).await?;
+                    let manifest = export(state, ws, key.as_ref(), &archives, &name).await?;
                     details["manifest_sha256"] = Value::String(manifest);
                 }
                 Err(KeyError::Destroyed) => {
@@ -127,10 +132,8 @@ async fn end(state: &AppState, ws: &Workspace) -> anyhow::Result<()> {
         Err(e) => return Err(e.into()),
     }
     details["data_key"] = Value::String("destroyed".into());
-    // The files are unreadable now; they are removed too, so the disk is freed.
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir)?;
-    }
+    // The files are unreadable now; they are removed too, so the storage is freed.
+    storage.remove_workspace(&ws.id).await?;
     let mut tx = state.store.write().await?;
     tx.end_workspace(&system(), &ws.id, package.as_deref(), details)
         .await?;
@@ -139,15 +142,17 @@ async fn end(state: &AppState, ws: &Workspace) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Where archive packages are written: `archives` beside the workspaces' folder.
+/// Where archive packages are written: `archives` beside the workspaces' folder (or, with
+/// object storage, beside its staging folder).
 pub fn archives_dir(state: &AppState) -> anyhow::Result<PathBuf> {
-    let root = state
-        .workspaces
-        .root()
-        .ok_or_else(|| anyhow::anyhow!("no workspace folder is configured"))?;
-    Ok(root
+    let local = match state.workspaces.storage() {
+        Some(Storage::Local { root }) => root,
+        Some(Storage::Object { staging, .. }) => staging,
+        None => anyhow::bail!("no workspace storage is configured"),
+    };
+    Ok(local
         .parent()
-        .map_or_else(|| root.join("archives"), |p| p.join("archives")))
+        .map_or_else(|| local.join("archives"), |p| p.join("archives")))
 }
 
 fn sha256_file(file: &Path) -> std::io::Result<String> {
@@ -164,7 +169,7 @@ fn sha256_file(file: &Path) -> std::io::Result<String> {
 async fn export(
     state: &AppState,
     ws: &Workspace,
-    key: &ork_workspace::DataKey,
+    key: Option<&ork_workspace::DataKey>,
     archives: &Path,
     name: &str,
 ) -> anyhow::Result<String> {
@@ -177,18 +182,33 @@ async fn export(
     let mut sums = Vec::new();
     let mut tables = Vec::new();
     if let Some(latest) = snapshots.last() {
-        let from = state
+        let storage = state
             .workspaces
-            .snapshots_dir(&ws.id)
-            .ok_or_else(|| anyhow::anyhow!("no workspace folder is configured"))?
-            .join(latest.number.to_string());
+            .storage()
+            .ok_or_else(|| anyhow::anyhow!("no workspace storage is configured"))?;
         for t in tables_of(latest).map_err(|e| anyhow::anyhow!("snapshot: {}", e.code))? {
             let file = format!("tables/{}.parquet", t.name);
-            let rows = ork_workspace::seal::unseal(
-                &from.join(format!("{}.parquet", t.name)),
-                &tmp.join(&file),
-                key,
-            )?;
+            let fetched = tmp.join(format!("{}.parquet.fetched", t.name));
+            storage
+                .fetch(
+                    &ws.id,
+                    latest.number,
+                    &format!("{}.parquet", t.name),
+                    &fetched,
+                )
+                .await?;
+            let rows = match key.filter(|_| t.sealed) {
+                Some(key) => {
+                    let rows = ork_workspace::seal::unseal(&fetched, &tmp.join(&file), key)?;
+                    std::fs::remove_file(&fetched)?;
+                    rows
+                }
+                // Written before encryption at rest: already plain.
+                None => {
+                    std::fs::rename(&fetched, tmp.join(&file))?;
+                    t.rows
+                }
+            };
             let sum = sha256_file(&tmp.join(&file))?;
             sums.push(format!("{sum}  {file}"));
             tables.push(table_entry(&t, &file, rows, &sum));

@@ -43,6 +43,7 @@ pub(crate) fn web_routes() -> Router<AppState> {
     Router::new()
         .route("/workspaces", get(web::list_page))
         .route("/workspaces/{id}", get(web::page).post(web::run))
+        .route("/workspaces/{id}/uploads", get(web::upload_get).post(web::upload_post))
         .route("/data-orders", get(web::orders_page))
         .route("/data-orders/{id}", post(web::order_post))
 }

@@ -13,7 +13,6 @@ use ork_store::Snapshot;
 use ork_workspace::Pseudonymiser;
 use ork_workspace::own::{Format, OwnError, ingest};
 use serde_json::{Value, json};
-use std::path::Path;
 
 /// The largest own-data file taken.
 pub const MAX_OWN_BYTES: usize = 64 * 1024 * 1024;
@@ -84,11 +83,6 @@ fn own_error(e: OwnError) -> ApiError {
     }
 }
 
-/// Links (or, across file systems, copies) a snapshot's table into a new snapshot.
-pub(super) fn carry(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::hard_link(from, to).or_else(|_| std::fs::copy(from, to).map(|_| ()))
-}
-
 /// Adds a member's file to the workspace as `own_NAME`.
 pub async fn upload(
     state: &AppState,
@@ -102,9 +96,9 @@ pub async fn upload(
     if !valid_name(name) {
         return Err(ApiError::invalid("own_invalid_name", &[]));
     }
-    let root = state
+    let storage = state
         .workspaces
-        .snapshots_dir(id)
+        .storage()
         .ok_or_else(service::unavailable)?;
     let e = service::enter_to_write(state, p, client, id).await?;
     let set = super::provision::regimes(state, &e.scope).await?;
@@ -145,17 +139,12 @@ pub async fn upload(
         .last()
         .ok_or_else(|| ApiError::of(StatusCode::CONFLICT, "workspace_not_ready", &[]))?;
     let number = latest.number + 1;
-    let tmp = root.join(format!(".{number}.partial"));
-    let done = root.join(number.to_string());
     let io = |err: std::io::Error| ApiError::from(anyhow::anyhow!(err));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(io)?;
-    }
-    std::fs::create_dir_all(&tmp).map_err(io)?;
+    let tmp = storage.stage(&e.ws.id, number).map_err(io)?;
     let sealing = keys
         .data_key(&e.ws.id, false)
         .map_err(|err| ApiError::from(anyhow::anyhow!(err)))?;
-    let result = (|| -> Result<(Vec<Value>, ork_workspace::own::Ingested), ApiError> {
+    let result = async {
         let ingested = ingest(
             bytes,
             format,
@@ -165,13 +154,15 @@ pub async fn upload(
         )
         .map_err(own_error)?;
         let mut tables = Vec::new();
-        let prev = root.join(latest.number.to_string());
         for t in service::tables_of(latest)? {
             if t.name == table {
                 continue;
             }
             let file = format!("{}.parquet", t.name);
-            carry(&prev.join(&file), &tmp.join(&file)).map_err(io)?;
+            storage
+                .carry(&e.ws.id, latest.number, number, &tmp, &file)
+                .await
+                .map_err(|err| ApiError::from(anyhow::anyhow!(err)))?;
             tables.push(serde_json::to_value(&t).map_err(|e| ApiError::from(anyhow::anyhow!(e)))?);
         }
         tables.push(json!({
@@ -179,17 +170,26 @@ pub async fn upload(
             "order": "own",
             "columns": ingested.columns.iter().map(|(n, k)| json!({"name": n, "type": k})).collect::<Vec<_>>(),
             "rows": ingested.rows,
+            "sealed": true,
         }));
-        Ok((tables, ingested))
-    })();
+        storage
+            .publish(&e.ws.id, number, &tmp)
+            .await
+            .map_err(|err| ApiError::from(anyhow::anyhow!(err)))?;
+        Ok::<_, ApiError>((tables, ingested))
+    }
+    .await;
     let (tables, ingested) = match result {
         Ok(r) => r,
         Err(err) => {
-            let _ = std::fs::remove_dir_all(&tmp);
+            // Nothing of it stays: the staged folder, and what was carried or uploaded.
+            let _ = storage
+                .remove_snapshot(&e.ws.id, &format!(".{number}.partial"))
+                .await;
+            let _ = storage.remove_snapshot(&e.ws.id, &number.to_string()).await;
             return Err(err);
         }
     };
-    std::fs::rename(&tmp, &done).map_err(io)?;
     let snapshot = Snapshot {
         workspace_id: e.ws.id.clone(),
         number,
@@ -218,7 +218,7 @@ pub async fn upload(
         anyhow::Ok(())
     };
     if let Err(err) = commit.await {
-        let _ = std::fs::remove_dir_all(&done);
+        let _ = storage.remove_snapshot(&e.ws.id, &number.to_string()).await;
         return Err(ApiError::from(err));
     }
     Ok(OwnDataBody {

@@ -15,7 +15,6 @@ use ork_workspace::extract::{self, Scope as ExtractScope};
 use ork_workspace::regime::Regime;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
 /// The provisioning worker's identity in the audit trail.
@@ -155,7 +154,7 @@ pub async fn on_permit(
 /// Starts the worker: cleans up what a crash left, then looks for orders to deliver every
 /// `every` (a sign-off also starts its job at once).
 pub fn spawn_worker(state: AppState, every: Duration) {
-    if state.workspaces.root().is_none() {
+    if state.workspaces.storage().is_none() {
         return;
     }
     tokio::spawn(async move {
@@ -260,25 +259,14 @@ pub fn kick(state: &AppState, workspace: &str) {
     });
 }
 
-/// Removes snapshot folders no snapshot row names: hidden `.N.partial` folders a crash left,
-/// and whole folders renamed before their row was committed.
+/// Removes snapshot folders no snapshot row names: staged `.N.partial` folders a crash left,
+/// and whole snapshots published before their row was committed.
 pub async fn recover(state: &AppState) -> anyhow::Result<usize> {
-    let Some(root) = state.workspaces.root() else {
-        return Ok(0);
-    };
-    let Ok(entries) = std::fs::read_dir(root) else {
+    let Some(storage) = state.workspaces.storage() else {
         return Ok(0);
     };
     let mut removed = 0;
-    for entry in entries {
-        let entry = entry?;
-        let Some(ws) = entry.file_name().to_str().map(str::to_owned) else {
-            continue;
-        };
-        let dir = entry.path().join("snapshots");
-        let Ok(snaps) = std::fs::read_dir(&dir) else {
-            continue;
-        };
+    for (ws, folders) in storage.snapshot_folders().await? {
         let known: Vec<i64> = state
             .store
             .snapshots(&ws)
@@ -286,13 +274,11 @@ pub async fn recover(state: &AppState) -> anyhow::Result<usize> {
             .iter()
             .map(|s| s.number)
             .collect();
-        for s in snaps {
-            let s = s?;
-            let name = s.file_name().to_string_lossy().into_owned();
+        for name in folders {
             let keep = name.parse::<i64>().is_ok_and(|n| known.contains(&n));
             if !keep {
                 tracing::info!(workspace = %ws, folder = %name, "removing an unfinished snapshot");
-                std::fs::remove_dir_all(s.path())?;
+                storage.remove_snapshot(&ws, &name).await?;
                 removed += 1;
             }
         }
@@ -374,16 +360,12 @@ pub async fn provision(state: &AppState, ws_id: &str) -> anyhow::Result<()> {
     let pseudonymiser = Pseudonymiser::new(&keys.project_key(&ws.id)?);
     // The workspace's data key, made with its first snapshot: every file is sealed under it.
     let sealing = keys.data_key(&ws.id, true)?;
-    let dir = state
+    let storage = state
         .workspaces
-        .snapshots_dir(&ws.id)
-        .ok_or_else(|| anyhow::anyhow!("no workspace folder is configured"))?;
+        .storage()
+        .ok_or_else(|| anyhow::anyhow!("no workspace storage is configured"))?;
     let number = earlier.last().map_or(1, |s| s.number + 1);
-    let tmp = dir.join(format!(".{number}.partial"));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp)?;
-    }
-    std::fs::create_dir_all(&tmp)?;
+    let tmp = storage.stage(&ws.id, number)?;
     let mut tables = Vec::new();
     for o in &orders {
         let d: OrderDescription = serde_json::from_str(&o.description)?;
@@ -408,16 +390,18 @@ pub async fn provision(state: &AppState, ws_id: &str) -> anyhow::Result<()> {
                 "order": order,
                 "columns": columns_of(&t.table, &w.columns),
                 "rows": w.rows,
+                "sealed": true,
             }));
         }
     }
     // The project's own data stays in every later snapshot.
     if let Some(prev) = earlier.last() {
-        let from = dir.join(prev.number.to_string());
         let kept: Vec<super::service::SnapshotTable> = serde_json::from_str(&prev.tables)?;
         for t in kept.into_iter().filter(|t| t.order == "own") {
             let file = format!("{}.parquet", t.name);
-            super::own::carry(&from.join(&file), &tmp.join(&file))?;
+            storage
+                .carry(&ws.id, prev.number, number, &tmp, &file)
+                .await?;
             described.push(serde_json::to_value(&t)?);
         }
     }
@@ -425,14 +409,7 @@ pub async fn provision(state: &AppState, ws_id: &str) -> anyhow::Result<()> {
         .store
         .set_workspace_progress(&ws.id, total, total, None, None)
         .await?;
-    sync_dir(&tmp)?;
-    let done = dir.join(number.to_string());
-    if done.exists() {
-        // A folder no snapshot row names (a cancelled upload's): not a snapshot.
-        std::fs::remove_dir_all(&done)?;
-    }
-    std::fs::rename(&tmp, &done)?;
-    sync_dir(&dir)?;
+    storage.publish(&ws.id, number, &tmp).await?;
     let snapshot = Snapshot {
         workspace_id: ws.id.clone(),
         number,
@@ -448,8 +425,8 @@ pub async fn provision(state: &AppState, ws_id: &str) -> anyhow::Result<()> {
         anyhow::Ok(())
     };
     if let Err(e) = commit.await {
-        // Not recorded: the folder must not outlive the failure.
-        let _ = std::fs::remove_dir_all(&done);
+        // Not recorded: the files must not outlive the failure.
+        let _ = storage.remove_snapshot(&ws.id, &number.to_string()).await;
         return Err(e);
     }
     tracing::info!(workspace = %ws.id, snapshot = number, tables = total, "workspace provisioned");
@@ -475,10 +452,6 @@ fn columns_of(table: &str, columns: &[String]) -> Value {
             })
             .collect(),
     )
-}
-
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::File::open(dir)?.sync_all()
 }
 
 /// Whether the permit still allows work in its workspace.

@@ -28,6 +28,10 @@ pub struct SnapshotTable {
     pub order: String,
     pub columns: Vec<SnapshotColumn>,
     pub rows: u64,
+    /// Written encrypted under the workspace's data key (every file since encryption at
+    /// rest; a file of an earlier snapshot is plain).
+    #[serde(default)]
+    pub sealed: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
@@ -293,10 +297,7 @@ pub async fn query_tables(
     e: &Entered,
     number: Option<i64>,
 ) -> Result<(i64, Vec<QueryTable>), ApiError> {
-    let root = state
-        .workspaces
-        .snapshots_dir(&e.ws.id)
-        .ok_or_else(unavailable)?;
+    let storage = state.workspaces.storage().ok_or_else(unavailable)?;
     if number.is_some_and(|n| n < 1) {
         return Err(ApiError::invalid("invalid_snapshot", &[]));
     }
@@ -310,15 +311,23 @@ pub async fn query_tables(
             .ok_or_else(|| ApiError::of(StatusCode::CONFLICT, "workspace_not_ready", &[]))?,
     };
     let hidden = suspended(&state.store.data_orders_of(&e.ws.id).await?);
-    let dir = root.join(snapshot.number.to_string());
-    let key = std::sync::Arc::new(data_key(state, &e.ws.id)?);
-    let tables = tables_of(snapshot)?
+    let recorded = tables_of(snapshot)?;
+    let key = match recorded.iter().any(|t| t.sealed) {
+        true => Some(std::sync::Arc::new(data_key(state, &e.ws.id)?)),
+        false => None,
+    };
+    let tables = recorded
         .into_iter()
         .filter(|t| !hidden.contains(&t.order))
-        .map(|t| QueryTable {
-            file: dir.join(format!("{}.parquet", t.name)),
-            name: t.name,
-            key: Some(key.clone()),
+        .map(|t| {
+            let (file, store) =
+                storage.table(&e.ws.id, snapshot.number, &format!("{}.parquet", t.name));
+            QueryTable {
+                file,
+                store,
+                key: key.clone().filter(|_| t.sealed),
+                name: t.name,
+            }
         })
         .collect();
     Ok((snapshot.number, tables))
@@ -428,7 +437,7 @@ pub async fn run_query(
     if ask.limit == 0 || ask.limit > max {
         return Err(ApiError::invalid("invalid_limit", &[("max", &max)]));
     }
-    if state.workspaces.root().is_none() {
+    if state.workspaces.storage().is_none() {
         return Err(unavailable());
     }
     let e = enter(state, p, client, id).await?;
@@ -477,5 +486,23 @@ pub fn query_error(e: &QueryError, tables: &[QueryTable]) -> ApiError {
         QueryError::Invalid(m) | QueryError::Failed(m) => {
             ApiError::invalid("sql_invalid", &[("reason", m)])
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SnapshotTable;
+
+    #[test]
+    fn a_table_recorded_before_encryption_at_rest_is_read_as_plain() {
+        let old: SnapshotTable =
+            serde_json::from_str(r#"{"name": "dlcr", "order": "ord-1", "columns": [], "rows": 3}"#)
+                .unwrap();
+        assert!(!old.sealed);
+        let new: SnapshotTable = serde_json::from_str(
+            r#"{"name": "dlcr", "order": "ord-1", "columns": [], "rows": 3, "sealed": true}"#,
+        )
+        .unwrap();
+        assert!(new.sealed);
     }
 }

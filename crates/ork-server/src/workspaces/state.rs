@@ -1,17 +1,16 @@
-//! What the workspace feature holds: where workspaces live on disk, the master key that
+//! What the workspace feature holds: where workspace files live (a folder or object storage), the master key that
 //! project keys are derived from (never shown), the limits queries run under, and which
 //! provisioning jobs are running.
 
-use ork_workspace::KeyProvider;
 use ork_workspace::query::Limits;
+use ork_workspace::{KeyProvider, Storage};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// The workspace feature's state.
 pub struct WorkspaceState {
-    /// The folder holding one folder per workspace; `None`: workspaces are not set up.
-    root: Option<PathBuf>,
+    /// Where the workspaces' files live; `None`: workspaces are not set up.
+    storage: Option<Storage>,
     keys: Option<Arc<dyn KeyProvider>>,
     pub limits: Limits,
     /// Running provisioning jobs: workspace id → whether another run was asked for while
@@ -27,7 +26,7 @@ pub struct WorkspaceState {
 impl std::fmt::Debug for WorkspaceState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WorkspaceState")
-            .field("root", &self.root)
+            .field("storage", &self.storage.as_ref().map(Storage::describe))
             .field("keys", &self.keys.as_ref().map(|_| "withheld"))
             .finish()
     }
@@ -37,7 +36,7 @@ impl WorkspaceState {
     /// Workspaces are not set up: provisioning waits, queries answer 503.
     pub fn disabled() -> Self {
         Self {
-            root: None,
+            storage: None,
             keys: None,
             limits: Limits::default(),
             jobs: Mutex::new(HashMap::new()),
@@ -46,10 +45,10 @@ impl WorkspaceState {
         }
     }
 
-    /// Workspaces under `root`, project keys from `keys`.
-    pub fn new(root: PathBuf, keys: Arc<dyn KeyProvider>, limits: Limits) -> Self {
+    /// Workspaces in `storage`, project keys from `keys`.
+    pub fn new(storage: Storage, keys: Arc<dyn KeyProvider>, limits: Limits) -> Self {
         Self {
-            root: Some(root),
+            storage: Some(storage),
             keys: Some(keys),
             ..Self::disabled()
         }
@@ -61,19 +60,12 @@ impl WorkspaceState {
         self
     }
 
-    pub fn root(&self) -> Option<&Path> {
-        self.root.as_deref()
+    pub fn storage(&self) -> Option<&Storage> {
+        self.storage.as_ref()
     }
 
     pub fn keys(&self) -> Option<&Arc<dyn KeyProvider>> {
         self.keys.as_ref()
-    }
-
-    /// The folder of a workspace's snapshots.
-    pub fn snapshots_dir(&self, workspace: &str) -> Option<PathBuf> {
-        self.root
-            .as_ref()
-            .map(|r| r.join(workspace).join("snapshots"))
     }
 
     /// Marks a job for `workspace` as running; `false` when one runs already (it is then

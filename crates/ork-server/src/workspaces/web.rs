@@ -82,6 +82,11 @@ struct WorkspacePage {
     result: Option<ResultView>,
     error: Option<String>,
     log: Vec<LogEntry>,
+    /// How the workspace ends or ended: frozen, deleted or archived.
+    lifecycle: Option<String>,
+    /// What an own-data upload gave: (added, the error).
+    own_added: Option<String>,
+    own_error: Option<String>,
 }
 
 /// An RFC 3339 time as `YYYY-MM-DD HH:MM` (UTC).
@@ -122,6 +127,9 @@ async fn page_of(
         result,
         error,
         log: Vec::new(),
+        lifecycle: lifecycle_text(&e.ws, lang),
+        own_added: None,
+        own_error: None,
         c,
     };
     if let Err(err) = service::certified(state, p, client, &e.ws.id).await {
@@ -168,6 +176,117 @@ async fn page_of(
     Ok(page)
 }
 
+/// What the page says of a workspace that has frozen or ended.
+fn lifecycle_text(ws: &ork_store::Workspace, lang: ork_domain::Lang) -> Option<String> {
+    let day = |t: Option<i64>| t.map(crate::dates::date).unwrap_or_default();
+    match ws.state.as_str() {
+        "frozen" => Some(crate::i18n::say(
+            lang,
+            "ws.frozen_notice",
+            &[
+                ("since", &day(ws.frozen_at)),
+                ("until", &day(ws.retain_until)),
+            ],
+        )),
+        "deleted" => Some(crate::i18n::say(
+            lang,
+            "ws.deleted_notice",
+            &[("at", &day(ws.ended_at))],
+        )),
+        "archived" => Some(crate::i18n::say(
+            lang,
+            "ws.archived_notice",
+            &[
+                ("at", &day(ws.ended_at)),
+                ("package", &ws.archive.clone().unwrap_or_default()),
+            ],
+        )),
+        _ => None,
+    }
+}
+
+/// POST /workspaces/{id}/uploads: the page's own-data form; the page again, saying what was
+/// added or why nothing was.
+pub async fn upload_post(
+    State(state): State<AppState>,
+    c: Chrome,
+    client: ClientAddr,
+    WebUser(p): WebUser,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Result<Response, ApiError> {
+    let lang = c.t.lang;
+    let ct = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let added = async {
+        let bytes = crate::body::read_limited(body, super::own::MAX_OWN_BYTES + 64 * 1024).await?;
+        let (name, filename, file) = api::parts(&ct, bytes).await?;
+        super::own::upload(&state, &p, &client, &id, &name, &filename, &file).await
+    }
+    .await;
+    let (error, status) = match added {
+        // Post, redirect, get: the page says what was added (and reloads safely).
+        Ok(a) => {
+            // The id named a workspace the user may write to, the table a checked name.
+            let to = format!(
+                "/workspaces/{id}?own={}&snapshot={}#own",
+                a.table, a.snapshot
+            );
+            return Ok(Redirect::to(&to).into_response());
+        }
+        Err(e) if e.status == StatusCode::NOT_FOUND && e.code == "workspace_not_found" => {
+            return Err(e);
+        }
+        Err(e) if e.status.is_client_error() || e.status == StatusCode::SERVICE_UNAVAILABLE => {
+            (e.message(lang).to_owned(), e.status)
+        }
+        Err(e) => return Err(e),
+    };
+    let mut page = page_of(&state, c, &p, &client, &id, Default::default()).await?;
+    page.own_error = Some(error);
+    let mut res = render(lang, &page);
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+/// GET /workspaces/{id}/uploads (a reload of a failed upload's page, a language switch):
+/// the workspace's page.
+pub async fn upload_get(Path(id): Path<String>) -> Result<Response, ApiError> {
+    // Workspace ids are letters, digits and dashes; nothing else goes into a Location.
+    if id.is_empty()
+        || id.len() > 100
+        || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(ApiError::of(
+            StatusCode::NOT_FOUND,
+            "workspace_not_found",
+            &[],
+        ));
+    }
+    Ok(Redirect::to(&format!("/workspaces/{id}#own")).into_response())
+}
+
+/// The page's note on own data just added (`?own=TABLE&snapshot=N` after an upload).
+fn own_added(body: &WorkspaceBody, query: &str, lang: ork_domain::Lang) -> Option<String> {
+    let fields: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
+    let field = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let table = body.tables.iter().find(|t| Some(&t.name) == field("own").as_ref())?;
+    let snapshot = field("snapshot")?.parse::<i64>().ok()?;
+    Some(crate::i18n::say(
+        lang,
+        "ws.own_added",
+        &[
+            ("table", &table.name),
+            ("rows", &table.rows),
+            ("snapshot", &snapshot),
+        ],
+    ))
+}
+
 /// GET /workspaces/{id}: the workspace and its console.
 pub async fn page(
     State(state): State<AppState>,
@@ -175,9 +294,10 @@ pub async fn page(
     client: ClientAddr,
     WebUser(p): WebUser,
     Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let lang = c.t.lang;
-    let page = page_of(
+    let mut page = page_of(
         &state,
         c,
         &p,
@@ -186,6 +306,9 @@ pub async fn page(
         (String::new(), None, None, None),
     )
     .await?;
+    if let (Some(q), Some(body)) = (raw, &page.body) {
+        page.own_added = own_added(body, &q, lang);
+    }
     Ok(render(lang, &page))
 }
 

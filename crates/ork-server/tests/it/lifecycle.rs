@@ -15,7 +15,7 @@ use sha2::Digest;
 
 const YEAR: i64 = 365 * 86_400;
 
-async fn certify(app: &TestApp, email: &str) {
+pub(crate) async fn certify(app: &TestApp, email: &str) {
     let u = app
         .store
         .user_by_email(&ork_domain::Email::parse(email).unwrap())
@@ -29,7 +29,7 @@ async fn certify(app: &TestApp, email: &str) {
     tx.commit().await.unwrap();
 }
 
-async fn regimes(app: &TestApp, regime: &str) {
+pub(crate) async fn regimes(app: &TestApp, regime: &str) {
     let mut tx = app.store.write().await.unwrap();
     for dataset in ["lpr", "pacs-hovedstaden", "dlcr"] {
         tx.set_dataset_regime(&src(), dataset, regime, None)
@@ -40,7 +40,7 @@ async fn regimes(app: &TestApp, regime: &str) {
 }
 
 /// A granted project, provisioned with all three tables; its workspace's id and permit.
-async fn ready(app: &TestApp, bo: &mut Browser<'_>, title: &str) -> (String, String) {
+pub(crate) async fn ready(app: &TestApp, bo: &mut Browser<'_>, title: &str) -> (String, String) {
     let permit = granted(app, bo, title).await;
     let list = get(bo, "/api/v1/workspaces").await.1;
     let id = list["workspaces"]
@@ -60,7 +60,7 @@ async fn ready(app: &TestApp, bo: &mut Browser<'_>, title: &str) -> (String, Str
     (id, permit)
 }
 
-async fn revoke(app: &TestApp, permit: &str) {
+pub(crate) async fn revoke(app: &TestApp, permit: &str) {
     let mut op = Browser::signed_in(app, "op@platform.example", PW).await;
     let (s, r) = call(
         &mut op,
@@ -139,6 +139,19 @@ async fn lifecycle_body(db: TestDb) {
     assert_eq!(
         (s, e["error"]["code"].as_str()),
         (StatusCode::FORBIDDEN, Some("workspace_closed"))
+    );
+    // The page says so, with the date it is kept until, and offers no upload.
+    let html = bo
+        .get(&format!("/workspaces/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("data-testid=\"workspace-lifecycle\"")
+            && html.contains(&w["lifecycle"]["retain_until"].as_str().unwrap()[..10])
+            && !html.contains("data-testid=\"own-data\""),
+        "{html}"
     );
 
     // Read-only for the auditor and the controllers' output checkers.

@@ -19,5 +19,6 @@ mod notifications;
 mod platform;
 mod quicktests;
 mod roadmap;
+mod s3;
 mod security;
 mod workspaces;

@@ -17,7 +17,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 /// The Python with aiosmtpd and standardwebhooks (scripts/ensure-test-deps.sh installs them).
-fn python() -> String {
+pub(crate) fn python() -> String {
     std::env::var("ORK_TEST_PYTHON").unwrap_or_else(|_| {
         let venv = std::env::var("ORK_SCHEMATHESIS_VENV")
             .unwrap_or_else(|_| "/var/tmp/ork-schemathesis-venv".into());

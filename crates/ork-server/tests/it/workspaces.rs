@@ -35,9 +35,18 @@ async fn app(db: TestDb, root: &Path) -> TestApp {
 /// The server with workspaces under `root`, and its state (for the Flight SQL service and
 /// the lifecycle's sweep, which tests drive themselves).
 pub(crate) async fn app_and_state(db: TestDb, root: &Path) -> (TestApp, AppState) {
+    app_and_state_in(db, root, ork_workspace::Storage::local(root.to_path_buf())).await
+}
+
+/// The same with the workspaces' files in `storage` (keys beside `root`).
+pub(crate) async fn app_and_state_in(
+    db: TestDb,
+    root: &Path,
+    storage: ork_workspace::Storage,
+) -> (TestApp, AppState) {
     let q = quicktests();
     let w = Arc::new(WorkspaceState::new(
-        root.to_path_buf(),
+        storage,
         Arc::new(master(root)),
         ork_workspace::query::Limits::default(),
     ));
@@ -938,7 +947,7 @@ async fn refresh_body(db: TestDb) {
     ));
     q.build_now().unwrap();
     let w = Arc::new(WorkspaceState::new(
-        tmp.path().join("workspaces"),
+        ork_workspace::Storage::local(tmp.path().join("workspaces")),
         Arc::new(master(&tmp.path().join("workspaces"))),
         ork_workspace::query::Limits::default(),
     ));
