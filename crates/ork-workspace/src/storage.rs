@@ -278,7 +278,9 @@ impl Storage {
                     let Some(ws) = entry.file_name().to_str().map(str::to_owned) else {
                         continue;
                     };
-                    out.push((ws, names(&entry.path().join("snapshots"))?));
+                    if entry.file_type()?.is_dir() {
+                        out.push((ws, names(&entry.path().join("snapshots"))?));
+                    }
                 }
             }
             Self::Object {
@@ -452,7 +454,10 @@ mod tests {
         let mut folders = s.snapshot_folders().await.unwrap();
         folders[0].1.sort();
         assert_eq!(folders[0].1, vec!["1", "2"]);
-        let out = root.path().join("copy");
+        // A stray file beside the workspaces is not one.
+        std::fs::write(root.path().join("notes.txt"), b"x").unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let out = elsewhere.path().join("copy");
         s.fetch("ws-1", 1, "a.parquet", &out).await.unwrap();
         assert_eq!(std::fs::read(&out).unwrap(), b"sealed bytes");
         s.remove_snapshot("ws-1", "1").await.unwrap();
