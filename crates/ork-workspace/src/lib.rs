@@ -6,6 +6,7 @@
 //! encrypted at rest under the workspace's own data key (`seal.rs`), which is destroyed to
 //! delete it.
 
+pub mod cluster;
 pub mod extract;
 pub mod own;
 pub mod pseudo;

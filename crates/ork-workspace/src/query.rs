@@ -29,14 +29,16 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How far a query may go.
-#[derive(Debug, Clone, Copy)]
+/// How far a query may go, and where it runs.
+#[derive(Debug, Clone)]
 pub struct Limits {
     /// The most rows shown (the console pages within them).
     pub max_rows: usize,
     pub timeout: Duration,
     /// Memory for sorts, joins and aggregates; a query that needs more fails.
     pub memory_bytes: usize,
+    /// A Ballista scheduler (`df://HOST:PORT`) to run queries on; `None`: in this process.
+    pub cluster: Option<String>,
 }
 
 impl Default for Limits {
@@ -45,6 +47,7 @@ impl Default for Limits {
             max_rows: 1000,
             timeout: Duration::from_secs(60),
             memory_bytes: 1 << 30,
+            cluster: None,
         }
     }
 }
@@ -164,7 +167,12 @@ async fn session(tables: &[QueryTable], limits: &Limits) -> Result<SessionContex
         .execution
         .parquet
         .schema_force_view_types = false;
-    let ctx = SessionContext::new_with_config_rt(config, runtime);
+    let ctx = match &limits.cluster {
+        None => SessionContext::new_with_config_rt(config, runtime),
+        Some(url) => crate::cluster::remote(url, config, runtime)
+            .await
+            .map_err(|e| QueryError::Failed(df_message(&e)))?,
+    };
     for t in tables {
         let options = t
             .key

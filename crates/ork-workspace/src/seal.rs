@@ -60,10 +60,19 @@ impl DataKey {
             .build())
     }
 
+    /// What the parquet crate needs to read a file written under this key.
+    pub fn decryption_properties(
+        &self,
+    ) -> parquet::errors::Result<std::sync::Arc<FileDecryptionProperties>> {
+        FileDecryptionProperties::builder(self.0.to_vec()).build()
+    }
+
     /// The parquet crate's reader options for a file written under this key.
     pub fn reader_options(&self) -> parquet::errors::Result<ArrowReaderOptions> {
-        let decryption = FileDecryptionProperties::builder(self.0.to_vec()).build()?;
-        Ok(ArrowReaderOptions::new().with_file_decryption_properties(decryption))
+        Ok(
+            ArrowReaderOptions::new()
+                .with_file_decryption_properties(self.decryption_properties()?),
+        )
     }
 
     /// DataFusion's read options for a file written under this key.

@@ -36,6 +36,7 @@ pub struct FileConfig {
     pub workspace_key_file: Option<PathBuf>,
     pub workspace_keys_dir: Option<PathBuf>,
     pub workspace_store: Option<String>,
+    pub ballista_scheduler: Option<String>,
     pub flight_sql_listen: Option<String>,
 }
 
@@ -92,6 +93,9 @@ pub struct Config {
     /// environment variables (endpoint, region, credentials). Snapshots are staged in
     /// `DATA_DIR/workspace-staging` before they are uploaded.
     pub workspace_store: String,
+    /// A Ballista scheduler (`df://HOST:PORT`) that workspace queries run on; `None`: in the
+    /// server's process.
+    pub ballista_scheduler: Option<String>,
     /// Where notification e-mails go; `None`: only in the portal. Withheld from debug
     /// output (it may hold a password).
     pub smtp_url: Option<ork_server::SmtpUrl>,
@@ -113,6 +117,19 @@ fn valid_store(s: &str) -> bool {
         }
         None => !s.trim().is_empty() && !s.contains("://"),
     }
+}
+
+/// `df://HOST:PORT`: a Ballista scheduler.
+fn valid_scheduler(s: &str) -> bool {
+    s.strip_prefix("df://")
+        .and_then(|rest| rest.rsplit_once(':'))
+        .is_some_and(|(host, port)| {
+            !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'))
+                && port.parse::<u16>().is_ok_and(|p| p > 0)
+        })
 }
 
 /// A configuration mistake: the key, where it was set, and what was expected.
@@ -489,6 +506,22 @@ impl Config {
                 workspace_store.source
             )));
         }
+        let ballista = src.pick(
+            None,
+            "ORK_BALLISTA_SCHEDULER",
+            |s| Some(s.to_owned()),
+            file.ballista_scheduler.map(Some),
+            "ballista_scheduler",
+            None,
+        );
+        if let Some(url) = &ballista.value
+            && !valid_scheduler(url)
+        {
+            return Err(ConfigError(format!(
+                "invalid configuration: ballista_scheduler from {} is {url:?}; expected df://HOST:PORT",
+                ballista.source
+            )));
+        }
         let rulebook_dir = src.pick(
             None,
             "ORK_RULEBOOK_DIR",
@@ -556,6 +589,7 @@ impl Config {
         Ok(Self {
             workspace_keys_dir,
             workspace_store,
+            ballista_scheduler: ballista.value,
             disclosure_file,
             price_list_file,
             rulebook_dir: rulebook_dir.value,
@@ -699,6 +733,32 @@ mod tests {
                 e.contains("workspace_store") && e.contains("ORK_WORKSPACE_STORE"),
                 "{bad}: {e}"
             );
+        }
+    }
+
+    #[test]
+    fn the_ballista_scheduler_is_a_df_url() {
+        assert_eq!(
+            load(Flags::default(), &[]).unwrap().ballista_scheduler,
+            None
+        );
+        let c = load(
+            Flags::default(),
+            &[("ORK_BALLISTA_SCHEDULER", "df://10.0.0.5:50050")],
+        )
+        .unwrap();
+        assert_eq!(c.ballista_scheduler.as_deref(), Some("df://10.0.0.5:50050"));
+        for bad in [
+            "http://h:1",
+            "df://h",
+            "df://:50050",
+            "df://h:0",
+            "df://h:x",
+        ] {
+            let e = load(Flags::default(), &[("ORK_BALLISTA_SCHEDULER", bad)])
+                .unwrap_err()
+                .0;
+            assert!(e.contains("ballista_scheduler"), "{bad}: {e}");
         }
     }
 

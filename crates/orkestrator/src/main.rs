@@ -7,6 +7,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod cluster;
 mod config;
 mod demo;
 mod demo_cases;
@@ -85,6 +86,9 @@ enum Command {
     /// Workspaces: their state, provisioning progress, snapshots and data orders.
     #[command(subcommand)]
     Workspace(workspaces::WorkspaceCommand),
+    /// The Apache DataFusion Ballista cluster that workspace queries can run on.
+    #[command(subcommand)]
+    Cluster(cluster::ClusterCommand),
     /// Generate the synthetic Danish registers.
     #[command(subcommand)]
     Registers(ops::RegistersCommand),
@@ -164,6 +168,7 @@ fn main() -> ExitCode {
     let serving = matches!(
         cli.command,
         Command::Serve { .. }
+            | Command::Cluster(_)
             | Command::Demo {
                 no_serve: false,
                 ..
@@ -209,6 +214,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
     let store = || ops::open_store(&config);
     match command {
         Command::Registers(c) => ops::registers(c, &config),
+        Command::Cluster(c) => cluster::run(c, &config).await,
         Command::Permit(permits::PermitCommand::Verify { file, jwks }) => {
             permits::verify_file(&file, jwks.as_ref(), store).await
         }

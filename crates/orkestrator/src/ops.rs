@@ -755,13 +755,10 @@ pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
     .await
 }
 
-/// Workspaces in the configured store (by default `DATA_DIR/workspaces`), project keys from the master key in
-/// `ORK_WORKSPACE_MASTER_KEY` or the key file, data keys wrapped under it in the keys
-/// folder; without a key, workspaces wait (a warning
-/// says so). A malformed key stops start-up. The key itself is never printed.
-fn workspace_state(
-    config: &Config,
-) -> anyhow::Result<std::sync::Arc<ork_server::workspaces::WorkspaceState>> {
+/// The workspaces' master key: `ORK_WORKSPACE_MASTER_KEY` or the key file, with the data
+/// keys wrapped under it in the keys folder; `None` without either. A malformed key is an
+/// error. The key itself is never printed.
+pub(crate) fn master_key(config: &Config) -> anyhow::Result<Option<ork_workspace::LocalMasterKey>> {
     use ork_workspace::LocalMasterKey;
     let key = if std::env::var_os("ORK_WORKSPACE_MASTER_KEY").is_some() {
         Some(LocalMasterKey::from_env("ORK_WORKSPACE_MASTER_KEY")?)
@@ -770,15 +767,32 @@ fn workspace_state(
     } else {
         None
     };
-    Ok(std::sync::Arc::new(match key {
+    Ok(key.map(|k| k.with_key_dir(&config.workspace_keys_dir)))
+}
+
+/// Where the workspaces' files are (`workspace_store`).
+pub(crate) fn workspace_storage(config: &Config) -> anyhow::Result<ork_workspace::Storage> {
+    Ok(ork_workspace::Storage::from_config(
+        &config.workspace_store,
+        &[],
+        config.data_dir.join("workspace-staging"),
+    )?)
+}
+
+/// Workspaces in the configured store (by default `DATA_DIR/workspaces`), project keys from
+/// the master key; without a key, workspaces wait (a warning says so). Queries run on the
+/// Ballista cluster when one is configured.
+fn workspace_state(
+    config: &Config,
+) -> anyhow::Result<std::sync::Arc<ork_server::workspaces::WorkspaceState>> {
+    Ok(std::sync::Arc::new(match master_key(config)? {
         Some(k) => ork_server::workspaces::WorkspaceState::new(
-            ork_workspace::Storage::from_config(
-                &config.workspace_store,
-                &[],
-                config.data_dir.join("workspace-staging"),
-            )?,
-            std::sync::Arc::new(k.with_key_dir(&config.workspace_keys_dir)),
-            ork_workspace::query::Limits::default(),
+            workspace_storage(config)?,
+            std::sync::Arc::new(k),
+            ork_workspace::query::Limits {
+                cluster: config.ballista_scheduler.clone(),
+                ..Default::default()
+            },
         ),
         None => {
             tracing::warn!(file = %config.workspace_key_file.display(), "no workspace master key: permits' workspaces are not provisioned (set ORK_WORKSPACE_MASTER_KEY or write the key file)");

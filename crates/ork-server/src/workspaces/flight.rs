@@ -308,7 +308,7 @@ impl WorkspaceFlight {
         tx: &tokio::sync::mpsc::Sender<Result<RecordBatch, FlightError>>,
         rows: &mut u64,
     ) -> Result<bool, QueryError> {
-        let limits = self.state.workspaces.limits;
+        let limits = &self.state.workspaces.limits;
         let work = async {
             let _turn = self
                 .state

@@ -3,7 +3,7 @@
 //! (`plan.rs` cuts the permit into orders, `provision.rs` runs the resumable job that
 //! extracts them into immutable snapshots), `orders.rs` is the stewards' side (sign-off,
 //! suspension), `service.rs` who may enter and the SQL console's queries, `flight.rs` the same
-//! queries over Arrow Flight SQL, `lifecycle.rs` how a workspace freezes and ends (deleted or archived),
+//! queries over Arrow Flight SQL, `lifecycle.rs` how a workspace freezes and ends (deleted or archived), `regimes.rs` (and `regimes_web.rs`) the controllers' security regimes,
 //! `api.rs` the JSON API and `web.rs` the pages. Everything of a workspace stays inside it: nothing can be downloaded.
 
 #[allow(unused_qualifications)]
@@ -14,6 +14,8 @@ pub mod orders;
 pub mod own;
 pub mod plan;
 pub mod provision;
+pub mod regimes;
+mod regimes_web;
 pub mod service;
 mod state;
 mod web;
@@ -37,13 +39,22 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api::data_orders))
         .routes(routes!(api::sign_off))
         .routes(routes!(api::suspend))
+        .routes(routes!(regimes::get_regime, regimes::put_regime))
 }
 
 pub(crate) fn web_routes() -> Router<AppState> {
     Router::new()
         .route("/workspaces", get(web::list_page))
         .route("/workspaces/{id}", get(web::page).post(web::run))
-        .route("/workspaces/{id}/uploads", get(web::upload_get).post(web::upload_post))
+        .route(
+            "/workspaces/{id}/uploads",
+            get(web::upload_get).post(web::upload_post),
+        )
         .route("/data-orders", get(web::orders_page))
+        .route("/regimes", get(regimes_web::list_page))
+        .route(
+            "/datasets/{id}/regime",
+            get(regimes_web::page).post(regimes_web::post),
+        )
         .route("/data-orders/{id}", post(web::order_post))
 }

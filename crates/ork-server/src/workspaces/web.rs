@@ -259,7 +259,9 @@ pub async fn upload_get(Path(id): Path<String>) -> Result<Response, ApiError> {
     // Workspace ids are letters, digits and dashes; nothing else goes into a Location.
     if id.is_empty()
         || id.len() > 100
-        || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
         return Err(ApiError::of(
             StatusCode::NOT_FOUND,
@@ -274,7 +276,10 @@ pub async fn upload_get(Path(id): Path<String>) -> Result<Response, ApiError> {
 fn own_added(body: &WorkspaceBody, query: &str, lang: ork_domain::Lang) -> Option<String> {
     let fields: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
     let field = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let table = body.tables.iter().find(|t| Some(&t.name) == field("own").as_ref())?;
+    let table = body
+        .tables
+        .iter()
+        .find(|t| Some(&t.name) == field("own").as_ref())?;
     let snapshot = field("snapshot")?.parse::<i64>().ok()?;
     Some(crate::i18n::say(
         lang,

@@ -44,12 +44,18 @@ pub(crate) async fn app_and_state_in(
     root: &Path,
     storage: ork_workspace::Storage,
 ) -> (TestApp, AppState) {
+    app_and_state_with(db, root, storage, ork_workspace::query::Limits::default()).await
+}
+
+/// The same with queries under `limits` (and on the cluster they name).
+pub(crate) async fn app_and_state_with(
+    db: TestDb,
+    root: &Path,
+    storage: ork_workspace::Storage,
+    limits: ork_workspace::query::Limits,
+) -> (TestApp, AppState) {
     let q = quicktests();
-    let w = Arc::new(WorkspaceState::new(
-        storage,
-        Arc::new(master(root)),
-        ork_workspace::query::Limits::default(),
-    ));
+    let w = Arc::new(WorkspaceState::new(storage, Arc::new(master(root)), limits));
     let kept = Arc::new(std::sync::Mutex::new(None));
     let keep = kept.clone();
     let app = TestApp::spawn_state(db, move |store| {

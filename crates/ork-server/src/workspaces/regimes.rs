@@ -1,0 +1,242 @@
+//! The controllers' security regimes (issue 18, item 6): per dataset, set by the data
+//! stewards of its controller, read by anyone signed in (applicants plan by them). A change
+//! takes effect at once: provisioning, own data, the end of workspaces and the airlock read
+//! the regime when they act, and a workspace combining sources takes the strictest of each.
+
+use super::plan::regime_of;
+use crate::api::ApiJson;
+use crate::auth::{ApiUser, ClientAddr, Principal};
+use crate::{ApiError, AppState};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use ork_catalog::{DataType, Source};
+use ork_domain::Role;
+use ork_workspace::regime::{AtEnd, Regime};
+use std::collections::BTreeMap;
+
+/// A dataset's security regime.
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct RegimeBody {
+    /// The catalog's id of the dataset.
+    pub dataset: String,
+    /// Its controller (an organisation id).
+    pub controller: String,
+    /// Whether its stewards set it (otherwise these are the platform's defaults).
+    pub set_by_stewards: bool,
+    pub regime: RegimeFields,
+}
+
+/// The parameters, each within the range shown.
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RegimeFields {
+    /// The smallest count a released table cell may hold.
+    #[schema(minimum = 1, maximum = 1000)]
+    pub min_cell_count: u32,
+    /// p-ratio rule: a cell is unsafe when the rest of its total, less the second largest
+    /// contribution, is below p times the largest.
+    #[schema(minimum = 0.0, maximum = 1.0)]
+    pub p_ratio: f64,
+    /// n-k dominance: the largest n contributions ...
+    #[schema(minimum = 1, maximum = 10)]
+    pub nk_n: u32,
+    /// ... may hold at most k of the total (more than 0, at most 1).
+    #[schema(exclusive_minimum = 0.0, maximum = 1.0)]
+    pub nk_k: f64,
+    /// The fewest residual degrees of freedom a released model may have.
+    #[schema(minimum = 0, maximum = 10000)]
+    pub min_dof: u32,
+    /// Whether a project may link its own data with this dataset.
+    pub own_data: bool,
+    /// How long a workspace holding it is kept after its permit ends, in days.
+    #[schema(minimum = 1, maximum = 36500)]
+    pub retention_days: u32,
+    /// Whether every output needs a person's review.
+    pub manual_review: bool,
+    /// Whether the controller delivers without a steward's sign-off.
+    pub automatic_delivery: bool,
+    /// Leave out everyone in the Tissue Use Register (required for biological and genetic
+    /// data).
+    pub exclude_tissue_opt_outs: bool,
+    /// When the retention ends: `delete` (its key destroyed) or `archive` (a package for the
+    /// national archives first).
+    #[schema(pattern = "^(delete|archive)$")]
+    pub at_end: String,
+}
+
+impl From<&Regime> for RegimeFields {
+    fn from(r: &Regime) -> Self {
+        Self {
+            min_cell_count: r.min_cell_count,
+            p_ratio: r.p_ratio,
+            nk_n: r.nk_n,
+            nk_k: r.nk_k,
+            min_dof: r.min_dof,
+            own_data: r.own_data,
+            retention_days: r.retention_days,
+            manual_review: r.manual_review,
+            automatic_delivery: r.automatic_delivery,
+            exclude_tissue_opt_outs: r.exclude_tissue_opt_outs,
+            at_end: match r.at_end {
+                AtEnd::Delete => "delete",
+                AtEnd::Archive => "archive",
+            }
+            .to_owned(),
+        }
+    }
+}
+
+fn out_of_range(field: &str, range: &str) -> ApiError {
+    ApiError::invalid("regime_range", &[("field", &field), ("range", &range)])
+}
+
+impl RegimeFields {
+    /// The regime, when every parameter is in its range; biological and genetic data keep
+    /// the Tissue Use Register's opt-outs out.
+    pub fn check(&self, source: &Source) -> Result<Regime, ApiError> {
+        let unit = |x: f64| x.is_finite() && (0.0..=1.0).contains(&x);
+        if !(1..=1000).contains(&self.min_cell_count) {
+            return Err(out_of_range("min_cell_count", "1–1000"));
+        }
+        if !unit(self.p_ratio) {
+            return Err(out_of_range("p_ratio", "0–1"));
+        }
+        if !(1..=10).contains(&self.nk_n) {
+            return Err(out_of_range("nk_n", "1–10"));
+        }
+        if !unit(self.nk_k) || self.nk_k == 0.0 {
+            return Err(out_of_range("nk_k", "0–1"));
+        }
+        if self.min_dof > 10_000 {
+            return Err(out_of_range("min_dof", "0–10000"));
+        }
+        if !(1..=36_500).contains(&self.retention_days) {
+            return Err(out_of_range("retention_days", "1–36500"));
+        }
+        let at_end = match self.at_end.as_str() {
+            "delete" => AtEnd::Delete,
+            "archive" => AtEnd::Archive,
+            _ => return Err(out_of_range("at_end", "delete, archive")),
+        };
+        if matches!(source.data_type, DataType::Wet | DataType::Genomic)
+            && !self.exclude_tissue_opt_outs
+        {
+            return Err(ApiError::invalid("regime_opt_out_required", &[]));
+        }
+        Ok(Regime {
+            min_cell_count: self.min_cell_count,
+            p_ratio: self.p_ratio,
+            nk_n: self.nk_n,
+            nk_k: self.nk_k,
+            min_dof: self.min_dof,
+            own_data: self.own_data,
+            retention_days: self.retention_days,
+            manual_review: self.manual_review,
+            automatic_delivery: self.automatic_delivery,
+            exclude_tissue_opt_outs: self.exclude_tissue_opt_outs,
+            at_end,
+        })
+    }
+}
+
+/// The dataset `id` in the catalog; 404 otherwise.
+pub(super) fn source<'a>(state: &'a AppState, id: &str) -> Result<&'a Source, ApiError> {
+    state
+        .catalog
+        .catalog
+        .source(id)
+        .ok_or_else(|| ApiError::of(StatusCode::NOT_FOUND, "source_not_found", &[("id", &id)]))
+}
+
+/// Whether `p` is a data steward of the dataset's controller.
+pub(super) fn steward_of(p: &Principal, s: &Source) -> bool {
+    p.memberships
+        .iter()
+        .any(|m| m.role == Role::DataSteward && m.org_id.as_str() == s.controller)
+}
+
+/// The dataset's regime as it applies now.
+pub(super) async fn current(state: &AppState, s: &Source) -> Result<RegimeBody, ApiError> {
+    let mut set = BTreeMap::new();
+    if let Some(text) = state.store.dataset_regime(&s.id).await?
+        && let Ok(r) = serde_json::from_str::<Regime>(&text)
+    {
+        set.insert(s.id.clone(), r);
+    }
+    Ok(RegimeBody {
+        dataset: s.id.clone(),
+        controller: s.controller.clone(),
+        set_by_stewards: !set.is_empty(),
+        regime: RegimeFields::from(&regime_of(&state.catalog.catalog, &set, &s.id)),
+    })
+}
+
+/// Sets the dataset's regime: its controller's stewards only; audited.
+pub(super) async fn set(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    s: &Source,
+    fields: &RegimeFields,
+) -> Result<RegimeBody, ApiError> {
+    if !steward_of(p, s) {
+        return Err(ApiError::of(
+            StatusCode::FORBIDDEN,
+            "not_steward.regime",
+            &[],
+        ));
+    }
+    let regime = fields.check(s)?;
+    let text = serde_json::to_string(&regime).map_err(|e| ApiError::from(anyhow::anyhow!(e)))?;
+    let mut tx = state.store.write().await?;
+    tx.set_dataset_regime(
+        &p.audit_source(client, Some(s.controller.clone())),
+        &s.id,
+        &text,
+        Some(p.user.id),
+    )
+    .await?;
+    tx.commit().await?;
+    current(state, s).await
+}
+
+/// A dataset's security regime: minimum cell count, dominance rules, residual degrees of
+/// freedom, own-data linkage, retention, manual review, automatic delivery, the Tissue Use
+/// Register's opt-outs and what happens at the end. The platform's defaults until its
+/// stewards set one. For anyone signed in.
+#[utoipa::path(get, path = "/api/v1/datasets/{id}/regime", tag = "workspaces", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "The dataset's id in the catalog")),
+    responses((status = 200, body = RegimeBody), (status = 401, body = crate::api::ErrorBody),
+        (status = 404, description = "No such dataset", body = crate::api::ErrorBody)))]
+pub async fn get_regime(
+    State(state): State<AppState>,
+    ApiUser(_p): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<RegimeBody>, ApiError> {
+    let s = source(&state, &id)?;
+    Ok(Json(current(&state, s).await?))
+}
+
+/// Sets a dataset's security regime (every parameter). For the data stewards of its
+/// controller; it applies from now on to every workspace holding the dataset (the strictest
+/// of a workspace's regimes counts) and is in the audit trail.
+#[utoipa::path(put, path = "/api/v1/datasets/{id}/regime", tag = "workspaces", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "The dataset's id in the catalog")),
+    request_body = RegimeFields,
+    responses((status = 200, body = RegimeBody),
+        (status = 400, description = "A parameter out of its range, or biological data without the Tissue Use Register's opt-outs", body = crate::api::ErrorBody),
+        (status = 401, body = crate::api::ErrorBody),
+        (status = 403, description = "Not a data steward of the dataset's controller", body = crate::api::ErrorBody),
+        (status = 404, description = "No such dataset", body = crate::api::ErrorBody),
+        (status = 415, body = crate::api::ErrorBody)))]
+pub async fn put_regime(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(fields): ApiJson<RegimeFields>,
+) -> Result<Json<RegimeBody>, ApiError> {
+    let s = source(&state, &id)?;
+    Ok(Json(set(&state, &p, &client, s, &fields).await?))
+}
