@@ -22,6 +22,11 @@ duckdb_crypto_venv
 cargo build --release -q -p ork-workspace --example provision_bench
 target=$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 data=/var/tmp/ork-bench-registers-1000000
+if [ ! -f "$data/manifest.json" ]; then
+  # The same registers bench/quicktest.sh makes (same arguments, same bytes).
+  release_build
+  "$target/release/orkestrator" registers generate --persons 1000000 --seed 1 --from-year 2015 --to-year 2024 --out "$data" --force
+fi
 work=$(mktemp -d /var/tmp/ork-provision-XXXX)
 trap 'rm -rf "$work"' EXIT
 ours=()
