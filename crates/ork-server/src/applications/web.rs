@@ -98,6 +98,59 @@ struct ApplicationPage {
     amends: Option<String>,
     /// The case's agreements: (id, kind code, party, state code).
     agreements: Vec<(String, String, String, String)>,
+    /// The data orders of a granted application: each controller's delivery and its clock.
+    deliveries: Vec<Delivery>,
+    /// The project's workspace, for those it names.
+    workspace: Option<String>,
+}
+
+/// One controller's delivery of the permit's data, as the track-and-trace shows it.
+struct Delivery {
+    controller: String,
+    state: String,
+    ordered: String,
+    delivered: Option<String>,
+    /// Days from the order to delivery, or until today while it waits.
+    days: i64,
+    /// Past the six months a delivery may take (seed 002, case 2), still undelivered.
+    late: bool,
+}
+
+/// How long a controller may take to deliver after the approval (seed 002, case 2: data
+/// delivered up to six months after approval).
+const DELIVERY_DAYS: i64 = 183;
+
+/// The deliveries of the application's current permit, newest permit's orders only.
+async fn deliveries_of(
+    state: &AppState,
+    app_id: &str,
+    lang: ork_domain::Lang,
+) -> Result<(Vec<Delivery>, Option<String>), ApiError> {
+    let Some(ws) = state.store.workspace_of_application(app_id).await? else {
+        return Ok((Vec::new(), None));
+    };
+    let orgs = state.store.list_orgs().await?;
+    let now = ork_store::now_unix();
+    let day = |t: i64| date(t);
+    let rows = state
+        .store
+        .data_orders_of(&ws.id)
+        .await?
+        .into_iter()
+        .filter(|o| o.permit_id == ws.permit_id)
+        .map(|o| {
+            let days = (o.delivered_at.unwrap_or(now) - o.created_at).max(0) / 86_400;
+            Delivery {
+                controller: org_name(&orgs, &o.controller, lang),
+                late: o.delivered_at.is_none() && days > DELIVERY_DAYS,
+                state: o.state,
+                ordered: day(o.created_at),
+                delivered: o.delivered_at.map(day),
+                days,
+            }
+        })
+        .collect();
+    Ok((rows, Some(ws.id)))
 }
 
 /// What the authorities wait for from the applicant, part by part: (part id, step,
@@ -201,7 +254,18 @@ pub async fn show(
     let editable = standing.may_edit()
         && (is_draft
             || (app.state == AppStateCode::Submitted && parts.iter().any(|r| r.waits_on_you)));
+    // Where the data stand once the permit is out: only for those who see the whole case.
+    let (deliveries, workspace) = if standing.sees_everything() {
+        let (rows, ws) = deliveries_of(&state, &app.id, lang).await?;
+        // The link only for those the permit names (anyone else would find no workspace).
+        let mine = crate::workspaces::service::mine(&state, &p).await?;
+        (rows, ws.filter(|w| mine.iter().any(|e| e.ws.id == *w)))
+    } else {
+        (Vec::new(), None)
+    };
     let page = ApplicationPage {
+        deliveries,
+        workspace,
         c,
         id: app.id.clone(),
         title: app.title.clone(),

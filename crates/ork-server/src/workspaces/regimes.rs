@@ -33,25 +33,29 @@ pub struct RegimeBody {
 pub struct RegimeFields {
     /// The smallest count a released table cell may hold.
     #[schema(minimum = 1, maximum = 1000)]
-    pub min_cell_count: u32,
+    #[serde(deserialize_with = "crate::api::whole_number")]
+    pub min_cell_count: i64,
     /// p-ratio rule: a cell is unsafe when the rest of its total, less the second largest
     /// contribution, is below p times the largest.
     #[schema(minimum = 0.0, maximum = 1.0)]
     pub p_ratio: f64,
     /// n-k dominance: the largest n contributions ...
     #[schema(minimum = 1, maximum = 10)]
-    pub nk_n: u32,
+    #[serde(deserialize_with = "crate::api::whole_number")]
+    pub nk_n: i64,
     /// ... may hold at most k of the total (more than 0, at most 1).
     #[schema(exclusive_minimum = 0.0, maximum = 1.0)]
     pub nk_k: f64,
     /// The fewest residual degrees of freedom a released model may have.
     #[schema(minimum = 0, maximum = 10000)]
-    pub min_dof: u32,
+    #[serde(deserialize_with = "crate::api::whole_number")]
+    pub min_dof: i64,
     /// Whether a project may link its own data with this dataset.
     pub own_data: bool,
     /// How long a workspace holding it is kept after its permit ends, in days.
     #[schema(minimum = 1, maximum = 36500)]
-    pub retention_days: u32,
+    #[serde(deserialize_with = "crate::api::whole_number")]
+    pub retention_days: i64,
     /// Whether every output needs a person's review.
     pub manual_review: bool,
     /// Whether the controller delivers without a steward's sign-off.
@@ -68,13 +72,13 @@ pub struct RegimeFields {
 impl From<&Regime> for RegimeFields {
     fn from(r: &Regime) -> Self {
         Self {
-            min_cell_count: r.min_cell_count,
+            min_cell_count: r.min_cell_count.into(),
             p_ratio: r.p_ratio,
-            nk_n: r.nk_n,
+            nk_n: r.nk_n.into(),
             nk_k: r.nk_k,
-            min_dof: r.min_dof,
+            min_dof: r.min_dof.into(),
             own_data: r.own_data,
-            retention_days: r.retention_days,
+            retention_days: r.retention_days.into(),
             manual_review: r.manual_review,
             automatic_delivery: r.automatic_delivery,
             exclude_tissue_opt_outs: r.exclude_tissue_opt_outs,
@@ -108,7 +112,7 @@ impl RegimeFields {
         if !unit(self.nk_k) || self.nk_k == 0.0 {
             return Err(out_of_range("nk_k", "0–1"));
         }
-        if self.min_dof > 10_000 {
+        if !(0..=10_000).contains(&self.min_dof) {
             return Err(out_of_range("min_dof", "0–10000"));
         }
         if !(1..=36_500).contains(&self.retention_days) {
@@ -124,14 +128,16 @@ impl RegimeFields {
         {
             return Err(ApiError::invalid("regime_opt_out_required", &[]));
         }
+        // Each is in its range, so within u32.
+        let small = |x: i64| u32::try_from(x).unwrap_or(u32::MAX);
         Ok(Regime {
-            min_cell_count: self.min_cell_count,
+            min_cell_count: small(self.min_cell_count),
             p_ratio: self.p_ratio,
-            nk_n: self.nk_n,
+            nk_n: small(self.nk_n),
             nk_k: self.nk_k,
-            min_dof: self.min_dof,
+            min_dof: small(self.min_dof),
             own_data: self.own_data,
-            retention_days: self.retention_days,
+            retention_days: small(self.retention_days),
             manual_review: self.manual_review,
             automatic_delivery: self.automatic_delivery,
             exclude_tissue_opt_outs: self.exclude_tissue_opt_outs,

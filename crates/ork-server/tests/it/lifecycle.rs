@@ -114,6 +114,23 @@ async fn lifecycle_body(db: TestDb) {
     .await;
     let mut bo = Browser::signed_in(&app, "bo@demofarma.example", PW).await;
     let (id, permit) = ready(&app, &mut bo, "Lung X-ray AI").await;
+    // The application's track-and-trace shows each controller's delivery and its clock.
+    let application = workspace(&mut bo, &id).await.1["application"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let html = bo
+        .get(&format!("/applications/{application}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("data-testid=\"app-delivery\"")
+            && html.contains(&format!("href=\"/workspaces/{id}\""))
+            && html.contains("Leveret"),
+        "{html}"
+    );
     let mut auditor = Browser::signed_in(&app, "auditor@datatilsynet.example", PW).await;
     let sql = json!({"sql": "SELECT count(*) FROM lpr_adm"});
     // While the project works, a reviewer does not see its workspace.
