@@ -163,7 +163,21 @@ pub async fn post(
     if let Ok(f) = fields_of(&form) {
         page.r = f;
     }
-    page.error = Some(error.message(lang).to_owned());
+    // The page names a parameter by its label, not its name in the API.
+    let mut message = error.message(lang).to_owned();
+    for field in [
+        "min_cell_count",
+        "p_ratio",
+        "nk_n",
+        "nk_k",
+        "min_dof",
+        "retention_days",
+        "at_end",
+    ] {
+        let label = crate::i18n::text(lang, &format!("regimes.{field}")).to_owned();
+        message = message.replace(&format!("'{field}'"), &format!("'{label}'"));
+    }
+    page.error = Some(message);
     let mut res = render(lang, &page);
     *res.status_mut() = error.status;
     Ok(res)

@@ -165,7 +165,8 @@ async fn regimes_body(db: TestDb) {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let html = res.text().await.unwrap();
     assert!(
-        html.contains("data-testid=\"regime-error\"") && html.contains("min_cell_count"),
+        html.contains("data-testid=\"regime-error\"")
+            && html.contains("&#39;Mindste antal i en celle&#39; skal være i intervallet 1–1000"),
         "{html}"
     );
     let mut ok = form;
