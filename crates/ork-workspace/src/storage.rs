@@ -158,11 +158,7 @@ impl Storage {
     ) -> Result<(), StorageError> {
         match self {
             Self::Local { root } => {
-                let src = root
-                    .join(ws)
-                    .join("snapshots")
-                    .join(from.to_string())
-                    .join(file);
+                let src = local_file(root, ws, from, file);
                 let dst = staged.join(file);
                 std::fs::hard_link(&src, &dst)
                     .or_else(|_| std::fs::copy(&src, &dst).map(|_| ()))?;
@@ -333,12 +329,7 @@ impl Storage {
     ) -> Result<(), StorageError> {
         match self {
             Self::Local { root } => {
-                let src = root
-                    .join(ws)
-                    .join("snapshots")
-                    .join(number.to_string())
-                    .join(file);
-                std::fs::copy(src, to)?;
+                std::fs::copy(local_file(root, ws, number, file), to)?;
             }
             Self::Object { store, prefix, .. } => {
                 use std::io::Write;
@@ -359,10 +350,7 @@ impl Storage {
     pub fn table(&self, ws: &str, number: i64, file: &str) -> (String, Option<ObjectStoreRef>) {
         match self {
             Self::Local { root } => (
-                root.join(ws)
-                    .join("snapshots")
-                    .join(number.to_string())
-                    .join(file)
+                local_file(root, ws, number, file)
                     .to_string_lossy()
                     .into_owned(),
                 None,
@@ -376,6 +364,14 @@ impl Storage {
             }
         }
     }
+}
+
+/// Table file `file` of snapshot `number` of `ws` in the folder `root`.
+fn local_file(root: &Path, ws: &str, number: i64, file: &str) -> PathBuf {
+    root.join(ws)
+        .join("snapshots")
+        .join(number.to_string())
+        .join(file)
 }
 
 /// The entries of a folder, by name (none when it does not exist).
