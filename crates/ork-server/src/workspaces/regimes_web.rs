@@ -159,7 +159,8 @@ pub async fn post(
         return Err(error);
     }
     let mut page = page_of(&state, c, &p, &id).await?;
-    // The form as the steward filled it, so nothing typed is lost.
+    // The form as the steward filled it, when every field reads as a number (a field that
+    // does not read shows the regime in force, beside the message naming it).
     if let Ok(f) = fields_of(&form) {
         page.r = f;
     }
