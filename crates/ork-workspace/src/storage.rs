@@ -208,53 +208,33 @@ impl Storage {
 
     /// Removes snapshot folder `name` of `ws` (a number, or a staged `.N.partial`).
     pub async fn remove_snapshot(&self, ws: &str, name: &str) -> Result<(), StorageError> {
-        match self {
-            Self::Local { root } => {
-                let dir = root.join(ws).join("snapshots").join(name);
-                if dir.exists() {
-                    std::fs::remove_dir_all(dir)?;
-                }
-            }
-            Self::Object {
-                store,
-                prefix,
-                staging,
-                ..
-            } => {
-                let staged = staging.join(ws).join(name);
-                if staged.exists() {
-                    std::fs::remove_dir_all(staged)?;
-                }
-                delete_under(
-                    store.store.as_ref(),
-                    &Self::key(prefix, &[ws, "snapshots", name]),
-                )
-                .await?;
-            }
-        }
-        Ok(())
+        self.remove(&[ws, "snapshots", name], &[ws, name]).await
     }
 
     /// Removes every file of `ws`.
     pub async fn remove_workspace(&self, ws: &str) -> Result<(), StorageError> {
-        match self {
-            Self::Local { root } => {
-                let dir = root.join(ws);
-                if dir.exists() {
-                    std::fs::remove_dir_all(dir)?;
-                }
+        self.remove(&[ws], &[ws]).await
+    }
+
+    /// Removes what lies under `stored` (below the root or prefix) and its staged copy under
+    /// `staged` (below the staging folder, for object storage).
+    async fn remove(&self, stored: &[&str], staged: &[&str]) -> Result<(), StorageError> {
+        let remove_dir = |dir: PathBuf| -> std::io::Result<()> {
+            if dir.exists() {
+                std::fs::remove_dir_all(dir)?;
             }
+            Ok(())
+        };
+        match self {
+            Self::Local { root } => remove_dir(stored.iter().fold(root.clone(), |d, p| d.join(p)))?,
             Self::Object {
                 store,
                 prefix,
                 staging,
                 ..
             } => {
-                let staged = staging.join(ws);
-                if staged.exists() {
-                    std::fs::remove_dir_all(staged)?;
-                }
-                delete_under(store.store.as_ref(), &Self::key(prefix, &[ws])).await?;
+                remove_dir(staged.iter().fold(staging.clone(), |d, p| d.join(p)))?;
+                delete_under(store.store.as_ref(), &Self::key(prefix, stored)).await?;
             }
         }
         Ok(())
