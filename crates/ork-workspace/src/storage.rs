@@ -325,6 +325,25 @@ impl Storage {
         Ok(())
     }
 
+    /// Table file `file` of snapshot `number` of `ws` as a file on this machine: the file
+    /// itself in a folder store, else a copy fetched to `scratch`. Says which: a fetched copy
+    /// is the caller's to remove.
+    pub async fn on_disk(
+        &self,
+        ws: &str,
+        number: i64,
+        file: &str,
+        scratch: &Path,
+    ) -> Result<(PathBuf, bool), StorageError> {
+        match self {
+            Self::Local { root } => Ok((local_file(root, ws, number, file), false)),
+            Self::Object { .. } => {
+                self.fetch(ws, number, file, scratch).await?;
+                Ok((scratch.to_path_buf(), true))
+            }
+        }
+    }
+
     /// Where DataFusion reads table file `file` of snapshot `number` of `ws`: a path or a URL,
     /// with the object store to register for it.
     pub fn table(&self, ws: &str, number: i64, file: &str) -> (String, Option<ObjectStoreRef>) {

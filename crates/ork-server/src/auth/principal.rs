@@ -37,6 +37,14 @@ impl Principal {
         }
     }
 
+    /// Whether the user is a data steward of `controller` (the organisation that controls a
+    /// dataset): who may edit its catalog entry and set its security regime.
+    pub fn steward_of(&self, controller: &str) -> bool {
+        self.memberships
+            .iter()
+            .any(|m| m.role == Role::DataSteward && m.org_id.as_str() == controller)
+    }
+
     /// The organisation on whose behalf a role is exercised (the first that grants it).
     pub fn org_for(&self, role: Role) -> Option<String> {
         self.memberships

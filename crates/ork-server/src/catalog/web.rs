@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use ork_catalog::search::MAX_QUERY_CHARS as QUERY_MAX;
 use ork_catalog::{Catalog, Source};
-use ork_domain::{Lang, Role};
+use ork_domain::Lang;
 
 /// Whole numbers the way each language writes them: 1.234.567 / 1,234,567.
 pub fn int(n: u64, lang: Lang) -> String {
@@ -343,11 +343,8 @@ struct SourcePage<'a> {
 }
 
 pub(super) fn steward_of(auth: &Auth, s: &Source) -> bool {
-    auth.principal().is_some_and(|p| {
-        p.memberships
-            .iter()
-            .any(|m| m.role == Role::DataSteward && m.org_id.as_str() == s.controller)
-    })
+    auth.principal()
+        .is_some_and(|p| p.steward_of(&s.controller))
 }
 
 pub async fn source(

@@ -188,27 +188,26 @@ async fn export(
             .ok_or_else(|| anyhow::anyhow!("no workspace storage is configured"))?;
         for t in tables_of(latest).map_err(|e| anyhow::anyhow!("snapshot: {}", e.code))? {
             let file = format!("tables/{}.parquet", t.name);
-            let fetched = tmp.join(format!("{}.parquet.fetched", t.name));
-            storage
-                .fetch(
+            let scratch = tmp.join(format!("{}.parquet.fetched", t.name));
+            let (src, fetched) = storage
+                .on_disk(
                     &ws.id,
                     latest.number,
                     &format!("{}.parquet", t.name),
-                    &fetched,
+                    &scratch,
                 )
                 .await?;
             let rows = match key.filter(|_| t.sealed) {
-                Some(key) => {
-                    let rows = ork_workspace::seal::unseal(&fetched, &tmp.join(&file), key)?;
-                    std::fs::remove_file(&fetched)?;
-                    rows
-                }
+                Some(key) => ork_workspace::seal::unseal(&src, &tmp.join(&file), key)?,
                 // Written before encryption at rest: already plain.
                 None => {
-                    std::fs::rename(&fetched, tmp.join(&file))?;
+                    std::fs::copy(&src, tmp.join(&file))?;
                     t.rows
                 }
             };
+            if fetched {
+                std::fs::remove_file(&src)?;
+            }
             let sum = sha256_file(&tmp.join(&file))?;
             sums.push(format!("{sum}  {file}"));
             tables.push(table_entry(&t, &file, rows, &sum));

@@ -11,7 +11,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use ork_catalog::{DataType, Source};
-use ork_domain::Role;
 use ork_workspace::regime::{AtEnd, Regime};
 use std::collections::BTreeMap;
 
@@ -155,13 +154,6 @@ pub(super) fn source<'a>(state: &'a AppState, id: &str) -> Result<&'a Source, Ap
         .ok_or_else(|| ApiError::of(StatusCode::NOT_FOUND, "source_not_found", &[("id", &id)]))
 }
 
-/// Whether `p` is a data steward of the dataset's controller.
-pub(super) fn steward_of(p: &Principal, s: &Source) -> bool {
-    p.memberships
-        .iter()
-        .any(|m| m.role == Role::DataSteward && m.org_id.as_str() == s.controller)
-}
-
 /// The dataset's regime as it applies now.
 pub(super) async fn current(state: &AppState, s: &Source) -> Result<RegimeBody, ApiError> {
     let mut set = BTreeMap::new();
@@ -186,7 +178,7 @@ pub(super) async fn set(
     s: &Source,
     fields: &RegimeFields,
 ) -> Result<RegimeBody, ApiError> {
-    if !steward_of(p, s) {
+    if !p.steward_of(&s.controller) {
         return Err(ApiError::of(
             StatusCode::FORBIDDEN,
             "not_steward.regime",

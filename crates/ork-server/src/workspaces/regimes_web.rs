@@ -41,7 +41,7 @@ pub async fn list_page(
         .catalog
         .sources
         .iter()
-        .filter(|s| regimes::steward_of(&p, s))
+        .filter(|s| p.steward_of(&s.controller))
     {
         rows.push(Row {
             id: s.id.clone(),
@@ -65,6 +65,28 @@ struct RegimePage {
     r: RegimeFields,
     saved: bool,
     error: Option<String>,
+    /// The form as the steward sent it, when it did not save: its numbers are shown again as
+    /// typed, so a slip in one field costs none of the others.
+    entered: Option<Vec<(String, String)>>,
+}
+
+impl RegimePage {
+    /// A number field's value: as typed when the form comes back, else the regime's.
+    fn value(&self, k: &str) -> String {
+        if let Some(form) = &self.entered {
+            return form_value(form, k).to_owned();
+        }
+        let r = &self.r;
+        match k {
+            "min_cell_count" => r.min_cell_count.to_string(),
+            "p_ratio" => r.p_ratio.to_string(),
+            "nk_n" => r.nk_n.to_string(),
+            "nk_k" => r.nk_k.to_string(),
+            "min_dof" => r.min_dof.to_string(),
+            "retention_days" => r.retention_days.to_string(),
+            _ => String::new(),
+        }
+    }
 }
 
 async fn page_of(
@@ -82,10 +104,11 @@ async fn page_of(
         name: s.name.get(lang).to_owned(),
         controller: org_name(&orgs, &s.controller, lang),
         set_by_stewards: body.set_by_stewards,
-        editable: regimes::steward_of(p, s),
+        editable: p.steward_of(&s.controller),
         r: body.regime,
         saved: false,
         error: None,
+        entered: None,
         c,
     })
 }
@@ -104,6 +127,16 @@ pub async fn page(
     Ok(render(lang, &page))
 }
 
+/// The form's choices (its checkboxes and the end of retention) over `r`: these always read.
+fn choices_of(form: &[(String, String)], r: &mut RegimeFields) {
+    let on = |k: &str| form_value(form, k) == "yes";
+    r.own_data = on("own_data");
+    r.manual_review = on("manual_review");
+    r.automatic_delivery = on("automatic_delivery");
+    r.exclude_tissue_opt_outs = on("exclude_tissue_opt_outs");
+    r.at_end = form_value(form, "at_end").to_owned();
+}
+
 /// The form's fields as the API's body; a number that does not read is out of its range.
 fn fields_of(form: &[(String, String)]) -> Result<RegimeFields, ApiError> {
     fn num<T: std::str::FromStr>(
@@ -117,20 +150,21 @@ fn fields_of(form: &[(String, String)]) -> Result<RegimeFields, ApiError> {
             .parse()
             .map_err(|_| ApiError::invalid("regime_range", &[("field", &k), ("range", &range)]))
     }
-    let on = |k: &str| form_value(form, k) == "yes";
-    Ok(RegimeFields {
+    let mut r = RegimeFields {
         min_cell_count: num(form, "min_cell_count", "1–1000")?,
         p_ratio: num(form, "p_ratio", "0–1")?,
         nk_n: num(form, "nk_n", "1–10")?,
         nk_k: num(form, "nk_k", "0–1")?,
         min_dof: num(form, "min_dof", "0–10000")?,
-        own_data: on("own_data"),
+        own_data: false,
         retention_days: num(form, "retention_days", "1–36500")?,
-        manual_review: on("manual_review"),
-        automatic_delivery: on("automatic_delivery"),
-        exclude_tissue_opt_outs: on("exclude_tissue_opt_outs"),
-        at_end: form_value(form, "at_end").to_owned(),
-    })
+        manual_review: false,
+        automatic_delivery: false,
+        exclude_tissue_opt_outs: false,
+        at_end: String::new(),
+    };
+    choices_of(form, &mut r);
+    Ok(r)
 }
 
 /// POST /datasets/{id}/regime: the stewards' form.
@@ -159,11 +193,9 @@ pub async fn post(
         return Err(error);
     }
     let mut page = page_of(&state, c, &p, &id).await?;
-    // The form as the steward filled it, when every field reads as a number (a field that
-    // does not read shows the regime in force, beside the message naming it).
-    if let Ok(f) = fields_of(&form) {
-        page.r = f;
-    }
+    // The form as the steward filled it, numbers as typed.
+    choices_of(&form, &mut page.r);
+    page.entered = Some(form);
     // The page names a parameter by its label, not its name in the API.
     let mut message = error.message(lang).to_owned();
     for field in [

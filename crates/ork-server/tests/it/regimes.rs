@@ -169,6 +169,21 @@ async fn regimes_body(db: TestDb) {
             && html.contains("&#39;Mindste antal i en celle&#39; skal være i intervallet 1–1000"),
         "{html}"
     );
+    // Every field comes back as typed, the one that did not read too.
+    for (id, v) in [
+        ("min_cell_count", "abc"),
+        ("p_ratio", "0,3"),
+        ("min_dof", "10"),
+        ("retention_days", "60"),
+    ] {
+        let at = html.find(&format!("id=\"{id}\" name=")).expect(id);
+        let tag = &html[at..at + html[at..].find('>').unwrap()];
+        assert!(tag.contains(&format!("value=\"{v}\"")), "{tag}");
+    }
+    assert!(
+        html.contains("id=\"own_data\" name=\"own_data\" value=\"yes\" checked"),
+        "{html}"
+    );
     let mut ok = form;
     ok[0] = ("min_cell_count", "7");
     let res = sds.post_form("/datasets/lpr/regime", &ok).await;
