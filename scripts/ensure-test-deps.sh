@@ -47,6 +47,15 @@ if ! "$st_venv/bin/python" -c 'import moto.server, flask' 2>/dev/null; then
   echo "Installing moto's S3 server for the object-storage test…"
   "$st_venv/bin/pip" install -q "moto[server]==5.2.5"
 fi
+# ACRO (PyPI, the SACRO project's output checker) with pandas and PyArrow, in a venv of its
+# own (it pins pandas): the airlock's test runs it on the same tables as ours and compares
+# the verdicts cell by cell. Pinned, like schemathesis: ACRO's rules changed between releases.
+acro_venv="${ORK_ACRO_VENV:-/var/tmp/ork-acro-venv}"
+if ! "$acro_venv/bin/python" -c 'import acro, pyarrow, importlib.metadata as m; assert m.version("acro") == "1.0.1"' 2>/dev/null; then
+  echo "Installing ACRO for the airlock's comparison test…"
+  python3 -m venv "$acro_venv"
+  "$acro_venv/bin/pip" install -q "acro==1.0.1" "pandas==2.3.3" "pyarrow==26.0.1"
+fi
 if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   if [ "$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null 2>&1; then
     echo "Starting PostgreSQL…"

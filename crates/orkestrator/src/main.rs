@@ -7,6 +7,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod airlock;
 mod cluster;
 mod config;
 mod demo;
@@ -89,6 +90,9 @@ enum Command {
     /// The Apache DataFusion Ballista cluster that workspace queries can run on.
     #[command(subcommand)]
     Cluster(cluster::ClusterCommand),
+    /// The airlock's checking engine: check a safe table or a model in a Parquet file.
+    #[command(subcommand)]
+    Airlock(airlock::AirlockCommand),
     /// Generate the synthetic Danish registers.
     #[command(subcommand)]
     Registers(ops::RegistersCommand),
@@ -222,6 +226,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             permits::rotate(&store().await?).await
         }
         Command::Catalog(c) => ops::catalog(c, &config),
+        Command::Airlock(c) => airlock::run(c),
         Command::Roadmap {
             need,
             format,

@@ -1,6 +1,7 @@
 //! The `orkestrator` binary as an operator uses it: demo, users, tokens, audit verify and
 //! export, configuration errors. Database tests run on SQLite and PostgreSQL.
 
+mod airlock;
 mod audit;
 mod cli;
 mod workspaces;
