@@ -451,12 +451,18 @@ pub fn check_table(
                     grand.merge(a, keep);
                 }
             }
-            with_totals.push(make(label(r, 0), all_cols.clone(), &row_total));
+            // Without column variables a row is its own total: only the grand total is added
+            // (below, as the one column's total).
+            if !spec.columns.is_empty() {
+                with_totals.push(make(label(r, 0), all_cols.clone(), &row_total));
+            }
         }
         for (ci, c) in col_combos.iter().enumerate() {
             with_totals.push(make(all_rows.clone(), label(c, nrows), &col_totals[ci]));
         }
-        with_totals.push(make(all_rows, all_cols, &grand));
+        if !spec.columns.is_empty() {
+            with_totals.push(make(all_rows, all_cols, &grand));
+        }
         out = with_totals;
         if spec.suppress {
             for cell in out.iter_mut().filter(|c| c.verdict() == Verdict::Fail) {

@@ -325,3 +325,25 @@ fn numeric_labels_are_ordered_by_value_and_empty_combinations_appear() {
         "a row without a label is in no cell"
     );
 }
+
+#[test]
+fn a_table_without_column_variables_gets_one_grand_total() {
+    let t = table(
+        &counts(&[("r1", "x", 12), ("r2", "x", 15)]),
+        r#"{"kind": "table", "rows": ["r"], "margins": true}"#,
+        &Rules::default(),
+    );
+    let cells: Vec<(Vec<String>, Vec<String>, Option<f64>)> = t
+        .cells
+        .iter()
+        .map(|c| (c.row.clone(), c.column.clone(), c.value))
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            (vec!["r1".to_owned()], vec![], Some(12.0)),
+            (vec!["r2".to_owned()], vec![], Some(15.0)),
+            (vec!["All".to_owned()], vec![], Some(27.0)),
+        ]
+    );
+}
