@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """ACRO's verdicts on a table, in the airlock's vocabulary, for the comparison test.
 
-    acro-verdicts.py DATA.parquet SPEC.json RULES.json
+    acro-verdicts.py DATA.parquet SPEC.json RULES.json [SPEC.json RULES.json …]
 
-Runs ACRO 1.0.1 (PyPI `acro`, suppression off) on the table the spec describes and prints
-JSON: {"status": …, "cells": [{"row": […], "column": […], "flags": {"threshold": "fail", …}}]},
+Runs ACRO 1.0.1 (PyPI `acro`, suppression off) on each table a spec describes, under its
+rules, and prints a JSON array with one report per pair (one process: ACRO's imports take
+seconds): {"status": …, "cells": [{"row": […], "column": […], "flags": {"threshold": "fail", …}}]},
 where a cell's flags are the rules ACRO's outcome names there: MinimumThresholdCheck →
 threshold, NKCheck → nk, PPercentCheck → p_ratio, PresenceOfZeroCheck → zeros, MissingCheck →
 missing (each "fail", or "review" when ACRO's check said review).
@@ -37,10 +38,16 @@ def labels(key, n):
 
 
 def main():
-    data, spec, rules = sys.argv[1:4]
-    df = pd.read_parquet(data)
-    spec = json.load(open(spec))
-    rules = json.load(open(rules))
+    df = pd.read_parquet(sys.argv[1])
+    pairs = sys.argv[2:]
+    reports = []
+    for i in range(0, len(pairs), 2):
+        with open(pairs[i]) as s, open(pairs[i + 1]) as r:
+            reports.append(verdicts(df, json.load(s), json.load(r)))
+    print(json.dumps(reports))
+
+
+def verdicts(df, spec, rules):
     with contextlib.redirect_stdout(io.StringIO()):
         session = ACRO(suppress=False)
     logging.getLogger().setLevel(logging.ERROR)
@@ -78,7 +85,7 @@ def main():
                     key = NAMES.get(name, name)
                     flags[key] = "review" if key in review else "fail"
             out.append({"row": labels(r, len(rows)), "column": labels(c, len(cols)), "flags": flags})
-    print(json.dumps({"status": rec.status, "cells": out}))
+    return {"status": rec.status, "cells": out}
 
 
 if __name__ == "__main__":

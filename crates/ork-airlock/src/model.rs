@@ -76,13 +76,7 @@ pub fn check_model(
     spec: &ModelSpec,
     rules: &Rules,
 ) -> Result<ModelReport, SpecError> {
-    let whole = Spec::Model(spec.clone());
-    whole.validate_shape()?;
-    let schema = batches
-        .first()
-        .map(|b| b.schema())
-        .ok_or_else(|| SpecError::Invalid("the data has no rows".into()))?;
-    whole.check_schema(&schema)?;
+    Spec::Model(spec.clone()).check_data(batches)?;
     let p = spec.x.len() + 1;
     let mut gram = vec![vec![0.0; p]; p];
     let mut nobs = 0u64;

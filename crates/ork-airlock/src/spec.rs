@@ -191,6 +191,19 @@ impl Spec {
         }
     }
 
+    /// Checks the spec, then against the data: there are rows, and the columns fit.
+    pub fn check_data(
+        &self,
+        batches: &[arrow::record_batch::RecordBatch],
+    ) -> Result<(), SpecError> {
+        self.validate_shape()?;
+        let schema = batches
+            .first()
+            .map(|b| b.schema())
+            .ok_or_else(|| SpecError::Invalid("the data has no rows".into()))?;
+        self.check_schema(&schema)
+    }
+
     /// Checks the spec against the data's columns: every one named exists, and the ones the
     /// statistic or the model computes with are numeric.
     pub fn check_schema(&self, schema: &Schema) -> Result<(), SpecError> {

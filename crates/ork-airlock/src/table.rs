@@ -331,13 +331,7 @@ pub fn check_table(
     spec: &TableSpec,
     rules: &Rules,
 ) -> Result<TableReport, SpecError> {
-    let whole = Spec::Table(spec.clone());
-    whole.validate_shape()?;
-    let schema = batches
-        .first()
-        .map(|b| b.schema())
-        .ok_or_else(|| SpecError::Invalid("the data has no rows".into()))?;
-    whole.check_schema(&schema)?;
+    Spec::Table(spec.clone()).check_data(batches)?;
     let f = spec.aggfunc();
     let names: Vec<&String> = spec.rows.iter().chain(&spec.columns).collect();
     let nrows = spec.rows.len();
