@@ -347,3 +347,19 @@ fn a_table_without_column_variables_gets_one_grand_total() {
         ]
     );
 }
+
+#[test]
+fn suppression_withholds_failing_cells_and_leaves_cells_for_review() {
+    // "a": a negative value (review); "b": one dominant contribution (fail).
+    let mut rows: Vec<_> = std::iter::once(("a", "x", Some(-5.0)))
+        .chain((0..11).map(|_| ("a", "x", Some(20.0))))
+        .collect();
+    rows.extend(
+        std::iter::once(("b", "x", Some(1000.0))).chain((0..11).map(|_| ("b", "x", Some(1.0)))),
+    );
+    let spec = r#"{"kind": "table", "rows": ["r"], "columns": ["c"], "values": "v", "aggfunc": "sum", "suppress": true}"#;
+    let t = table(&data(&rows), spec, &Rules::default());
+    assert!(!t.cells[0].suppressed && t.cells[0].value == Some(215.0));
+    assert!(t.cells[1].suppressed && t.cells[1].value.is_none());
+    assert_eq!((t.status, t.summary.suppressed), (Review, 1));
+}
