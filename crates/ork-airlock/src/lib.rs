@@ -31,15 +31,6 @@ pub enum Report {
     Model(ModelReport),
 }
 
-impl Report {
-    pub fn status(&self) -> Verdict {
-        match self {
-            Self::Table(t) => t.status,
-            Self::Model(m) => m.status,
-        }
-    }
-}
-
 /// Checks `spec` over `batches` under `rules`.
 pub fn check(batches: &[RecordBatch], spec: &Spec, rules: &Rules) -> Result<Report, SpecError> {
     match spec {

@@ -395,74 +395,59 @@ pub fn check_table(
             .collect()
     };
     let empty = Acc::default();
-    let make = |row: Vec<String>, column: Vec<String>, a: &Acc| Cell {
-        row,
-        column,
-        value: a.value(f, spec.values.is_some()),
-        count: a.count,
-        checks: checks
-            .iter()
-            .map(|c| (c.name(), verdict(*c, a, rules)))
-            .collect(),
-        suppressed: false,
+    // A cell of what `a` holds; suppressed (value withheld) when it fails and the spec asks.
+    let make = |row: Vec<String>, column: Vec<String>, a: &Acc| {
+        let mut cell = Cell {
+            row,
+            column,
+            value: a.value(f, spec.values.is_some()),
+            count: a.count,
+            checks: checks
+                .iter()
+                .map(|c| (c.name(), verdict(*c, a, rules)))
+                .collect(),
+            suppressed: false,
+        };
+        if spec.suppress && cell.verdict() == Verdict::Fail {
+            cell.suppressed = true;
+            cell.value = None;
+        }
+        cell
     };
+    // Row by row, each row's total after it (with column variables: without, a row is its
+    // own total), then the columns' totals and the grand total. Totals are over the cells
+    // left in: a suppressed cell's rows are not in them.
+    let all_rows = vec![TOTAL.to_owned(); nrows];
+    let all_cols = vec![TOTAL.to_owned(); spec.columns.len()];
+    let row_totals = spec.margins && !spec.columns.is_empty();
+    let mut grand = Acc::default();
+    let mut col_totals = vec![Acc::default(); col_combos.len()];
     let mut out = Vec::with_capacity(total as usize);
-    // The interior, and the accumulations it leaves for the totals.
-    let mut kept: Vec<Vec<Option<&Acc>>> = Vec::with_capacity(row_combos.len());
     for r in &row_combos {
-        let mut line = Vec::with_capacity(col_combos.len());
-        for c in &col_combos {
+        let mut row_total = Acc::default();
+        for (ci, c) in col_combos.iter().enumerate() {
             let mut key: Key = [0; MAX_DIMENSIONS];
             key[..nrows].copy_from_slice(r);
             key[nrows..nrows + c.len()].copy_from_slice(c);
             let a = cells.get(&key).unwrap_or(&empty);
-            let mut cell = make(label(r, 0), label(c, nrows), a);
-            if spec.suppress && cell.verdict() == Verdict::Fail {
-                cell.suppressed = true;
-                cell.value = None;
+            let cell = make(label(r, 0), label(c, nrows), a);
+            if spec.margins && !cell.suppressed {
+                row_total.merge(a, keep);
+                col_totals[ci].merge(a, keep);
+                grand.merge(a, keep);
             }
-            line.push((!cell.suppressed).then_some(a));
             out.push(cell);
         }
-        kept.push(line);
+        if row_totals {
+            out.push(make(label(r, 0), all_cols.clone(), &row_total));
+        }
     }
     if spec.margins {
-        // Totals over the cells left in: a suppressed cell's rows are not in them.
-        let ncols = col_combos.len();
-        let all_rows = vec![TOTAL.to_owned(); nrows];
-        let all_cols = vec![TOTAL.to_owned(); spec.columns.len()];
-        let mut grand = Acc::default();
-        let mut col_totals = vec![Acc::default(); ncols];
-        let mut with_totals = Vec::with_capacity(out.len() + row_combos.len() + ncols + 1);
-        let mut cells_iter = out.into_iter();
-        for (ri, r) in row_combos.iter().enumerate() {
-            let mut row_total = Acc::default();
-            for (ci, a) in kept[ri].iter().enumerate() {
-                with_totals.push(cells_iter.next().expect("one per combination"));
-                if let Some(a) = a {
-                    row_total.merge(a, keep);
-                    col_totals[ci].merge(a, keep);
-                    grand.merge(a, keep);
-                }
-            }
-            // Without column variables a row is its own total: only the grand total is added
-            // (below, as the one column's total).
-            if !spec.columns.is_empty() {
-                with_totals.push(make(label(r, 0), all_cols.clone(), &row_total));
-            }
-        }
         for (ci, c) in col_combos.iter().enumerate() {
-            with_totals.push(make(all_rows.clone(), label(c, nrows), &col_totals[ci]));
+            out.push(make(all_rows.clone(), label(c, nrows), &col_totals[ci]));
         }
-        if !spec.columns.is_empty() {
-            with_totals.push(make(all_rows, all_cols, &grand));
-        }
-        out = with_totals;
-        if spec.suppress {
-            for cell in out.iter_mut().filter(|c| c.verdict() == Verdict::Fail) {
-                cell.suppressed = true;
-                cell.value = None;
-            }
+        if row_totals {
+            out.push(make(all_rows, all_cols, &grand));
         }
     }
     Ok(report(out, f, &checks, rules))

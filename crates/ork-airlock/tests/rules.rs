@@ -42,6 +42,13 @@ fn dominance(values: &[f64]) -> (Verdict, Verdict, Verdict) {
     (c["threshold"], c["p_ratio"], c["nk"])
 }
 
+/// Two contributions x1 and x2, then eight of `rest` (§ 9's cases 4 to 7: ten contributors).
+fn two_and_eight(x1: f64, x2: f64, rest: f64) -> Vec<f64> {
+    let mut v = vec![x1, x2];
+    v.extend(repeat(rest, 8));
+    v
+}
+
 fn repeat(v: f64, n: usize) -> Vec<f64> {
     vec![v; n]
 }
@@ -122,21 +129,25 @@ fn cases_3_to_9_dominance() {
     // 3: twelve equal contributions pass everything.
     assert_eq!(dominance(&repeat(10.0, 12)), (Pass, Pass, Pass));
     // 4: nk = 0.90 exactly fails (>=, as ACRO 1.0); p = 0.222 passes.
-    let mut v = vec![45.0, 45.0];
-    v.extend(repeat(1.25, 8));
-    assert_eq!(dominance(&v), (Pass, Pass, Fail));
+    assert_eq!(
+        dominance(&two_and_eight(45.0, 45.0, 1.25)),
+        (Pass, Pass, Fail)
+    );
     // 5: nk = 0.94 fails; p = 0.12 passes.
-    let mut v = vec![50.0, 44.0];
-    v.extend(repeat(0.75, 8));
-    assert_eq!(dominance(&v), (Pass, Pass, Fail));
+    assert_eq!(
+        dominance(&two_and_eight(50.0, 44.0, 0.75)),
+        (Pass, Pass, Fail)
+    );
     // 6: p = 0.10 exactly passes (not < 0.10); nk = 0.9375 fails.
-    let mut v = vec![100.0, 50.0];
-    v.extend(repeat(1.25, 8));
-    assert_eq!(dominance(&v), (Pass, Pass, Fail));
+    assert_eq!(
+        dominance(&two_and_eight(100.0, 50.0, 1.25)),
+        (Pass, Pass, Fail)
+    );
     // 7: p = 0.04 and nk = 0.963 both fail.
-    let mut v = vec![100.0, 5.0];
-    v.extend(repeat(0.5, 8));
-    assert_eq!(dominance(&v), (Pass, Fail, Fail));
+    assert_eq!(
+        dominance(&two_and_eight(100.0, 5.0, 0.5)),
+        (Pass, Fail, Fail)
+    );
     // 8: one contributor, and two equal ones, fail all three.
     assert_eq!(dominance(&[1000.0]), (Fail, Fail, Fail));
     assert_eq!(dominance(&[500.0, 500.0]), (Fail, Fail, Fail));

@@ -299,32 +299,6 @@ impl Storage {
         Ok(out)
     }
 
-    /// Copies table file `file` of snapshot `number` of `ws` to `to` on this machine.
-    pub async fn fetch(
-        &self,
-        ws: &str,
-        number: i64,
-        file: &str,
-        to: &Path,
-    ) -> Result<(), StorageError> {
-        match self {
-            Self::Local { root } => {
-                std::fs::copy(local_file(root, ws, number, file), to)?;
-            }
-            Self::Object { store, prefix, .. } => {
-                use std::io::Write;
-                let key = Self::snapshot_key(prefix, ws, number).join(file);
-                let mut stream = store.store.get(&key).await?.into_stream();
-                let mut out = std::fs::File::create(to)?;
-                while let Some(chunk) = stream.next().await {
-                    out.write_all(&chunk?)?;
-                }
-                out.sync_all()?;
-            }
-        }
-        Ok(())
-    }
-
     /// Table file `file` of snapshot `number` of `ws` as a file on this machine: the file
     /// itself in a folder store, else a copy fetched to `scratch`. Says which: a fetched copy
     /// is the caller's to remove.
@@ -337,8 +311,15 @@ impl Storage {
     ) -> Result<(PathBuf, bool), StorageError> {
         match self {
             Self::Local { root } => Ok((local_file(root, ws, number, file), false)),
-            Self::Object { .. } => {
-                self.fetch(ws, number, file, scratch).await?;
+            Self::Object { store, prefix, .. } => {
+                use std::io::Write;
+                let key = Self::snapshot_key(prefix, ws, number).join(file);
+                let mut stream = store.store.get(&key).await?.into_stream();
+                let mut out = std::fs::File::create(scratch)?;
+                while let Some(chunk) = stream.next().await {
+                    out.write_all(&chunk?)?;
+                }
+                out.sync_all()?;
                 Ok((scratch.to_path_buf(), true))
             }
         }
@@ -452,8 +433,9 @@ mod tests {
         // A stray file beside the workspaces is not one.
         std::fs::write(root.path().join("notes.txt"), b"x").unwrap();
         let elsewhere = tempfile::tempdir().unwrap();
-        let out = elsewhere.path().join("copy");
-        s.fetch("ws-1", 1, "a.parquet", &out).await.unwrap();
+        let scratch = elsewhere.path().join("copy");
+        let (out, fetched) = s.on_disk("ws-1", 1, "a.parquet", &scratch).await.unwrap();
+        assert!(!fetched, "a folder store's file is its own");
         assert_eq!(std::fs::read(&out).unwrap(), b"sealed bytes");
         s.remove_snapshot("ws-1", "1").await.unwrap();
         assert_eq!(
