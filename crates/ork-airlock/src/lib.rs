@@ -19,7 +19,7 @@ mod table;
 pub use model::{ModelReport, check_model};
 pub use rules::{Check, Rules, RulesError};
 pub use spec::{AggFunc, ModelKind, ModelSpec, Spec, SpecError, TableSpec};
-pub use table::{Cell, TableReport, Verdict, check_table};
+pub use table::{Cell, TOTAL, TableReport, Verdict, check_table};
 
 use arrow::record_batch::RecordBatch;
 

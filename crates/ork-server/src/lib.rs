@@ -24,6 +24,7 @@ pub mod web;
 pub mod accounts;
 pub mod advice;
 pub mod agreements;
+pub mod airlock;
 pub mod applications;
 pub mod audit;
 pub mod cases;

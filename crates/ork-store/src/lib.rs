@@ -23,6 +23,7 @@ mod clients;
 mod error;
 mod orgs;
 mod outbox;
+mod outputs;
 mod permits;
 mod quicktests;
 mod rulebook;
@@ -51,6 +52,7 @@ pub use outbox::{
     AfterAttempt, CLAIM_SECS, NewNotification, NewWebhook, Notification, Webhook, WebhookAttempt,
     WebhookMessage,
 };
+pub use outputs::{NewOutput, Output, OutputEvent};
 pub use permits::{NewPermit, Permit, StoredKey};
 pub use quicktests::{NewCohort, NewQuickTest, QuickTest, SavedCohort, month_of};
 pub use rulebook::{RulebookRecord, RulebookVersion};

@@ -52,6 +52,47 @@ impl DataKey {
         key
     }
 
+    fn aead(&self) -> LessSafeKey {
+        LessSafeKey::new(UnboundKey::new(&AES_256_GCM, self.0.as_ref()).expect("a 32-byte AES key"))
+    }
+
+    /// Seals bytes that are not Parquet (an output waiting in the airlock) under this key:
+    /// AES-256-GCM, bound to `context` (the object's id), a random nonce before the cipher
+    /// text.
+    pub fn seal_bytes(&self, context: &str, plain: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut nonce);
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(plain);
+        let tag = self
+            .aead()
+            .seal_in_place_separate_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(context.as_bytes()),
+                &mut out[NONCE_LEN..],
+            )
+            .expect("AES-GCM seals any length the process can hold");
+        out.extend_from_slice(tag.as_ref());
+        out
+    }
+
+    /// Opens what [`DataKey::seal_bytes`] sealed for the same `context`; `None` when the key,
+    /// the context or a byte differs.
+    pub fn open_bytes(&self, context: &str, sealed: &[u8]) -> Option<Vec<u8>> {
+        if sealed.len() < NONCE_LEN + AES_256_GCM.tag_len() {
+            return None;
+        }
+        let nonce = Nonce::try_assume_unique_for_key(&sealed[..NONCE_LEN]).ok()?;
+        let mut body = sealed[NONCE_LEN..].to_vec();
+        let plain = self
+            .aead()
+            .open_in_place(nonce, Aad::from(context.as_bytes()), &mut body)
+            .ok()?
+            .len();
+        body.truncate(plain);
+        Some(body)
+    }
+
     /// Writer properties that encrypt the footer and every column under this key.
     pub fn writer_properties(&self) -> parquet::errors::Result<WriterProperties> {
         let encryption = FileEncryptionProperties::builder(self.0.to_vec()).build()?;
@@ -351,5 +392,30 @@ mod tests {
         assert_eq!(bytes(&k), bytes(&m.data_key("ws-1", false).unwrap()));
         m.destroy_data_key("ws-1").unwrap();
         assert_eq!(m.data_key("ws-1", true).unwrap_err(), KeyError::Destroyed);
+    }
+}
+
+#[cfg(test)]
+mod bytes_tests {
+    use super::DataKey;
+
+    #[test]
+    fn sealed_bytes_open_only_with_their_key_and_context() {
+        let key = DataKey::from_bytes([7; 32]);
+        let sealed = key.seal_bytes("out-1", b"a safe table");
+        assert!(!sealed.windows(4).any(|w| w == b"safe"));
+        assert_eq!(
+            key.open_bytes("out-1", &sealed).as_deref(),
+            Some(&b"a safe table"[..])
+        );
+        assert_eq!(key.open_bytes("out-2", &sealed), None);
+        assert_eq!(
+            DataKey::from_bytes([8; 32]).open_bytes("out-1", &sealed),
+            None
+        );
+        let mut changed = sealed.clone();
+        changed[14] ^= 1;
+        assert_eq!(key.open_bytes("out-1", &changed), None);
+        assert_eq!(key.open_bytes("out-1", &sealed[..10]), None);
     }
 }

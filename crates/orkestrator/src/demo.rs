@@ -447,8 +447,8 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Workspaces in the demo: the applicant at Demofarma holds a data-security certification,
-/// and the regions' images and RKKP's lung cancer database are delivered without a sign-off
+/// Workspaces in the demo: the applicant at Demofarma and SDS's output checker (who reviews
+/// the project's outputs in the airlock) hold a data-security certification, and the regions' images and RKKP's lung cancer database are delivered without a sign-off
 /// (their regime), so the granted project's workspace fills as soon as the server runs;
 /// SDS's steward signs off LPR on `/data-orders`. Set once: an operator's later changes stay.
 async fn workspaces(store: &Store, src: &AuditSource) -> anyhow::Result<()> {
@@ -457,8 +457,14 @@ async fn workspaces(store: &Store, src: &AuditSource) -> anyhow::Result<()> {
         .user_by_email_tx(&Email::parse("applicant@demofarma.demo.dk")?)
         .await?
         .context("the demo applicant")?;
-    if store.certification(bo.id).await?.is_none() {
-        tx.set_certification(src, &bo, Some("2027-12-31")).await?;
+    let checker = tx
+        .user_by_email_tx(&Email::parse("outputchecker@sds.demo.dk")?)
+        .await?
+        .context("the demo output checker")?;
+    for u in [&bo, &checker] {
+        if store.certification(u.id).await?.is_none() {
+            tx.set_certification(src, u, Some("2027-12-31")).await?;
+        }
     }
     for source in ["pacs-hovedstaden", "pacs-midtjylland", "dlcr"] {
         if store.dataset_regime(source).await?.is_none() {

@@ -32,18 +32,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .get::<BodyLimit>()
             .map_or(1024 * 1024, |l| l.0);
         let bytes = read_limited(req.into_body(), limit).await?;
-        // Every body of the API is a JSON object; serde would also read a struct from an
-        // array (`[null, null]`), which the OpenAPI document does not allow.
-        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            return Err(ApiError::invalid("invalid_json.not_object", &[]));
-        }
-        match serde_json::from_slice::<T>(&bytes) {
-            Ok(v) => Ok(Self(v)),
-            Err(e) => {
-                // serde's message names the field and position but never echoes the input.
-                let msg = e.to_string();
-                Err(ApiError::invalid("invalid_json", &[("problem", &msg)]))
-            }
-        }
+        parse(&bytes).map(Self)
     }
+}
+
+/// A JSON object from a body's bytes, refused as [`ApiJson`] refuses it (for a handler that
+/// takes JSON or a form on one path).
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Every body of the API is a JSON object; serde would also read a struct from an
+    // array (`[null, null]`), which the OpenAPI document does not allow.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::invalid("invalid_json.not_object", &[]));
+    }
+    serde_json::from_slice::<T>(bytes).map_err(|e| {
+        // serde's message names the field and position but never echoes the input.
+        let msg = e.to_string();
+        ApiError::invalid("invalid_json", &[("problem", &msg)])
+    })
 }

@@ -6,7 +6,7 @@
 
 mod json;
 
-pub use json::ApiJson;
+pub use json::{ApiJson, parse as parse_json};
 
 /// A query string as its (name, value) pairs, or a 400 when it cannot be read.
 pub fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, crate::ApiError> {
@@ -82,6 +82,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::clients::api_routes())
         .merge(crate::advice::api_routes())
         .merge(crate::workspaces::api_routes())
+        .merge(crate::airlock::api_routes())
 }
 
 #[derive(serde::Serialize, ToSchema)]

@@ -36,6 +36,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(crate::advice::web_routes())
         .merge(crate::audit::web_routes())
         .merge(crate::workspaces::web_routes())
+        .merge(crate::airlock::web_routes())
         .nest_service("/static", ServeDir::new(&state.config.assets_dir))
         .fallback(|| async { ApiError::for_status(axum::http::StatusCode::NOT_FOUND) })
 }
@@ -81,6 +82,9 @@ impl Chrome {
         }
         if p.is_some_and(|p| p.has_role(Role::DataSteward)) {
             nav.push(("/data-orders", "nav.data_orders"));
+        }
+        if p.is_some_and(|p| p.has_role(Role::OutputChecker) || p.has_role(Role::Applicant)) {
+            nav.push(("/outputs", "nav.outputs"));
         }
         if p.is_some() {
             nav.push(("/questions", "nav.questions"));

@@ -191,8 +191,9 @@ pub struct LogEntry {
     /// first row left).
     #[schema(pattern = "^(ok|refused|failed|timeout|cancelled|running)$")]
     pub outcome: String,
-    /// Where it came from: the SQL console (the API and the page) or Arrow Flight SQL.
-    #[schema(pattern = "^(console|flight_sql)$")]
+    /// Where it came from: the SQL console (the API and the page), Arrow Flight SQL, or the
+    /// airlock (a safe table or model computed from it).
+    #[schema(pattern = "^(console|flight_sql|airlock)$")]
     pub via: String,
     pub row_count: i64,
     pub millis: i64,

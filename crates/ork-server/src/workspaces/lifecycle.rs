@@ -46,7 +46,7 @@ pub async fn sweep(state: &AppState, now: i64) -> anyhow::Result<()> {
 }
 
 /// The workspace's regime: the strictest of its permit's datasets' regimes.
-async fn regime(state: &AppState, ws: &Workspace) -> anyhow::Result<(Regime, Scope)> {
+pub(crate) async fn regime(state: &AppState, ws: &Workspace) -> anyhow::Result<(Regime, Scope)> {
     let permit = state
         .store
         .permit(&ws.permit_id)

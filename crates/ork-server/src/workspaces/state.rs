@@ -20,7 +20,7 @@ pub struct WorkspaceState {
     pub(super) slot: tokio::sync::Semaphore,
     /// Queries running at once on this server; more wait their turn (within the time
     /// limit), so a few heavy queries cannot take every core and all memory.
-    pub(super) queries: tokio::sync::Semaphore,
+    pub(crate) queries: tokio::sync::Semaphore,
 }
 
 impl std::fmt::Debug for WorkspaceState {

@@ -87,6 +87,9 @@ struct WorkspacePage {
     /// What an own-data upload gave: (added, the error).
     own_added: Option<String>,
     own_error: Option<String>,
+    /// The project's outputs (the airlock), for its members.
+    outputs: Vec<ork_store::Output>,
+    member: bool,
 }
 
 /// An RFC 3339 time as `YYYY-MM-DD HH:MM` (UTC).
@@ -130,6 +133,8 @@ async fn page_of(
         lifecycle: lifecycle_text(&e.ws, lang),
         own_added: None,
         own_error: None,
+        outputs: Vec::new(),
+        member: service::named(&e.scope, p),
         c,
     };
     if let Err(err) = service::certified(state, p, client, &e.ws.id).await {
@@ -166,6 +171,9 @@ async fn page_of(
             entry
         })
         .collect();
+    if page.member {
+        page.outputs = state.store.outputs_of(&e.ws.id).await?;
+    }
     page.snapshot_options = body
         .snapshots
         .iter()

@@ -5,6 +5,7 @@ mod helpers;
 
 mod advice;
 mod agreements;
+mod airlock;
 mod amendments;
 mod api_input;
 mod applications;
