@@ -86,6 +86,9 @@ test('a researcher builds a safe table and sends a figure, a checker reviews the
   await expect(page.getByTestId('review-form')).toHaveCount(0);
   await checkA11y(page);
   const figureUrl = page.url();
+  // Back to Danish: the language is the user's setting, and other journeys sign Bo in.
+  await page.getByTestId('lang-switch').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'da');
 
   // SDS's output checker: the queue, the table's verdicts and the researcher's description.
   const checker = await person(browser, 'outputchecker@sds.demo.dk');
@@ -123,10 +126,11 @@ test('a researcher builds a safe table and sends a figure, a checker reviews the
 
   // The project downloads the approved table; the figure waits for an answer.
   await page.goto(tableUrl);
-  await expect(page.getByTestId('output-state')).toHaveText('Approved');
+  await expect(page.getByTestId('output-state')).toHaveText('Godkendt');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
   expect(download.suggestedFilename()).toMatch(/\.csv$/);
   await page.goto(figureUrl);
+  await expect(page.getByTestId('output-state')).toHaveText('Kontrollanten spørger');
   await expect(page.getByTestId('output-reason')).toContainText('at risk at the last step');
   await expect(page.getByTestId('download')).toHaveCount(0);
   await checkA11y(page);

@@ -2,7 +2,12 @@
 //! query, or a file for manual review), ask for its release, the checkers' queue and the
 //! project's outputs, a checker's decision, and the download of an approved output.
 
-use super::service::{self, Access, NewFileOutput, NewSpecOutput, STATES};
+pub use super::dto::{
+    CreateOutputBody, OutputBody, OutputDetail, OutputEventBody, OutputFile, OutputFileForm,
+    OutputList, ReleaseBody, RequestBody, ReviewBody,
+};
+use super::make::{self, NewFileOutput, NewSpecOutput};
+use super::service::{self, Access, STATES};
 use crate::api::{ApiJson, query_pairs};
 use crate::auth::{ApiUser, ClientAddr, Principal};
 use crate::dates::iso;
@@ -15,189 +20,6 @@ use axum::response::{IntoResponse, Response};
 use ork_store::Output;
 use serde_json::Value;
 use std::collections::HashMap;
-
-/// What would leave: the file as a checker sees it and a member downloads it.
-#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct OutputFile {
-    pub name: String,
-    /// `text/csv` (a safe table), `application/json` (a model's report), or the type found
-    /// from a reviewed file's bytes (`image/png`, `image/jpeg`, `application/pdf`,
-    /// `text/csv`, `text/plain`).
-    pub media_type: String,
-    pub size: i64,
-    /// SHA-256 of the bytes, hex: the release record names it.
-    pub sha256: String,
-}
-
-/// A request or a decision.
-#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct OutputEventBody {
-    /// Who (e-mail).
-    pub user: String,
-    #[schema(pattern = "^(request|approve|reject|ask)$")]
-    pub action: String,
-    /// The description asked with, or the decision's reason.
-    pub text: String,
-    /// RFC 3339, UTC.
-    pub at: String,
-}
-
-/// An output of a workspace.
-#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct OutputBody {
-    /// `out-` and 12 letters and digits.
-    pub id: String,
-    pub workspace: String,
-    /// The project's title.
-    pub project: String,
-    /// `table` and `model`: computed by the platform from a query and checked
-    /// automatically; `file`: a person's review only.
-    #[schema(pattern = "^(table|model|file)$")]
-    pub kind: String,
-    pub title: String,
-    /// The researcher's description: what it shows and why it is safe.
-    pub description: String,
-    /// `draft` (the project's own), `requested` (in the checkers' queue), `asked` (a checker
-    /// asked something: describe and request again), `approved` (downloadable by the
-    /// project's members), `rejected` (the reason says why).
-    #[schema(pattern = "^(draft|requested|asked|approved|rejected)$")]
-    pub state: String,
-    /// The automatic checks' verdict: `fail` when a cell or the model fails a rule,
-    /// `review` when something needs a person's eye (a file always), else `pass`.
-    #[schema(pattern = "^(pass|review|fail)$")]
-    pub status: String,
-    /// The query a table or model was computed from, and its snapshot.
-    pub sql: Option<String>,
-    pub snapshot: Option<i64>,
-    /// The spec, as given.
-    #[schema(value_type = Option<Object>)]
-    pub spec: Option<Value>,
-    /// The rules checked by (the workspace's strictest regime): `threshold`, `p`, `n`, `k`,
-    /// `safe_dof`, `zeros_are_disclosive`, `checks`.
-    #[schema(value_type = Object)]
-    pub rules: Value,
-    /// The automatic checks as `orkestrator airlock check` prints them: for a table
-    /// `status`, `cells` (each with `row`, `column`, `value`, `count`, `checks` — every
-    /// rule's verdict — and `suppressed`) and `summary` (with each failing rule's
-    /// explanation in Danish and English); for a model `status`, `dof`, `nobs`, `checks`;
-    /// empty for a file.
-    #[schema(value_type = Object)]
-    pub checks: Value,
-    pub file: OutputFile,
-    /// Who made it (e-mail).
-    pub created_by: String,
-    /// RFC 3339, UTC.
-    pub created_at: String,
-    pub requested_by: Option<String>,
-    pub requested_at: Option<String>,
-    /// The last decision: by whom, when, why.
-    pub decided_by: Option<String>,
-    pub decided_at: Option<String>,
-    pub reason: Option<String>,
-    /// Every request and decision, oldest first.
-    pub history: Vec<OutputEventBody>,
-    /// Whether you may ask for its release now (a member; a draft or asked about).
-    pub may_request: bool,
-    /// Whether you may decide it now (an output checker at a controller of the data, not
-    /// the one who made or asked for it; requested).
-    pub may_review: bool,
-    /// Whether you may download it (a member; approved).
-    pub may_download: bool,
-}
-
-/// An earlier released output of the same project (for differencing).
-#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct ReleaseBody {
-    pub id: String,
-    pub title: String,
-    #[schema(pattern = "^(table|model|file)$")]
-    pub kind: String,
-    /// Who approved it (e-mail) and when (RFC 3339, UTC).
-    pub released_by: Option<String>,
-    pub released_at: Option<String>,
-    pub sha256: String,
-}
-
-/// An output with the project's earlier released outputs.
-#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct OutputDetail {
-    #[serde(flatten)]
-    pub output: OutputBody,
-    /// The project's other approved outputs, newest first.
-    pub earlier_releases: Vec<ReleaseBody>,
-}
-
-/// Outputs, newest first.
-#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct OutputList {
-    pub outputs: Vec<OutputBody>,
-}
-
-/// A safe table or model to compute from a query over the workspace.
-#[derive(serde::Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateOutputBody {
-    /// 1–200 characters, not only white space.
-    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
-    pub title: String,
-    /// What it shows and why it is safe (at most 10,000 characters; needed to request).
-    #[schema(max_length = 10000)]
-    #[serde(default)]
-    pub description: String,
-    /// One SELECT query over the workspace's tables (1–20,000 characters); the spec's
-    /// columns are read from its result.
-    #[schema(min_length = 1, max_length = 20000, pattern = "\\S")]
-    pub sql: String,
-    /// The snapshot to query (default: the newest).
-    #[schema(minimum = 1)]
-    #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
-    pub snapshot: Option<i64>,
-    /// A table: `{"kind": "table", "rows": [col, …] (at least one), "columns": [col, …],
-    /// "values": col, "aggfunc": "count"|"sum"|"mean"|"median"|"std"|"min"|"max"|"mode",
-    /// "margins": bool, "suppress": bool}` (rows and columns at most 8 in all; `values`
-    /// numeric and with an `aggfunc`, or neither for a frequency table); a model:
-    /// `{"kind": "ols"|"logit"|"probit", "y": col, "x": [col, …]}` (numeric columns).
-    /// `docs/airlock.md` has the details.
-    #[schema(value_type = Object)]
-    pub spec: Value,
-}
-
-/// A file for manual review (`multipart/form-data`).
-#[derive(utoipa::ToSchema, serde::Deserialize)]
-#[allow(dead_code)]
-pub struct OutputFileForm {
-    /// 1–200 characters, not only white space.
-    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
-    title: String,
-    /// At most 10,000 characters.
-    #[schema(max_length = 10000)]
-    description: Option<String>,
-    /// PNG, JPEG, PDF, CSV or text (`.png`, `.jpg`, `.jpeg`, `.pdf`, `.csv`, `.tsv`,
-    /// `.txt`, `.md`, `.log`), 1 byte to 10 MiB; the bytes must be what the name says.
-    #[schema(value_type = String, format = Binary)]
-    file: Vec<u8>,
-}
-
-/// Asking for release.
-#[derive(serde::Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RequestBody {
-    /// What it shows and why it is safe: 1–10,000 characters, not only white space.
-    #[schema(min_length = 1, max_length = 10000, pattern = "\\S")]
-    pub description: String,
-}
-
-/// A checker's decision.
-#[derive(serde::Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReviewBody {
-    #[schema(pattern = "^(approve|reject|ask)$")]
-    pub decision: String,
-    /// Why (at most 2,000 characters; required, not only white space, to reject or ask).
-    #[schema(max_length = 2000)]
-    #[serde(default)]
-    pub reason: String,
-}
 
 struct Emails<'a> {
     state: &'a AppState,
@@ -379,7 +201,7 @@ pub async fn create(
             let bytes =
                 crate::body::read_limited(body, super::content::MAX_FILE_BYTES + 64 * 1024).await?;
             let f = form(&ct, bytes).await?;
-            service::create_file(
+            make::create_file(
                 &state,
                 &p,
                 &client,
@@ -402,7 +224,7 @@ pub async fn create(
                     &[("reason", &"the spec must be a JSON object")],
                 ));
             }
-            service::create_spec(
+            make::create_spec(
                 &state,
                 &p,
                 &client,

@@ -3,14 +3,17 @@
 //! and checks by the workspace's strictest regime (`compute.rs`, on `ork-airlock`), or a file
 //! for a person's review (`content.rs`: its type from its bytes, identifiers blocked) — and
 //! asks for its release; an output checker at a controller of the data, never the requester,
-//! approves, rejects or asks (`service.rs`). Only approved outputs can be downloaded, only by
-//! the project's members. `api.rs` is the JSON API, `web.rs` the pages: the table builder on
+//! approves, rejects or asks (`service.rs`; `make.rs` makes the outputs). Only approved outputs can be downloaded, only by
+//! the project's members. `api.rs` is the JSON API (`dto.rs` its bodies), `web.rs` the pages: the table builder on
 //! the workspace page, an output's page, the checkers' queue.
 
 #[allow(unused_qualifications)]
 pub mod api;
+mod builder;
 pub mod compute;
 pub mod content;
+pub mod dto;
+pub mod make;
 pub mod service;
 mod web;
 
@@ -35,9 +38,9 @@ pub(crate) fn web_routes() -> Router<AppState> {
     Router::new()
         .route(
             "/workspaces/{id}/outputs",
-            get(web::new_page).post(web::create),
+            get(builder::new_page).post(builder::create),
         )
-        .route("/workspaces/{id}/outputs/file", post(web::create_file))
+        .route("/workspaces/{id}/outputs/file", post(builder::create_file))
         .route("/outputs", get(web::list_page))
         .route("/outputs/{id}", get(web::page).post(web::act))
         .route("/outputs/{id}/file", get(web::file))
