@@ -4,7 +4,8 @@
 
 pub use super::dto::{
     CreateOutputBody, OutputBody, OutputDetail, OutputEventBody, OutputFile, OutputFileForm,
-    OutputList, ReleaseBody, RequestBody, ReviewBody,
+    OutputList, OutputReleaseBody, OutputRequestBody, OutputReviewBody, OutputReviewDecision,
+    OutputSpecBody,
 };
 use super::make::{self, NewFileOutput, NewSpecOutput};
 use super::service::{self, Access, STATES};
@@ -132,7 +133,7 @@ pub async fn detail(
     let mut earlier = Vec::new();
     for r in state.store.outputs_of(&o.workspace_id).await? {
         if r.state == "approved" && r.id != o.id {
-            earlier.push(ReleaseBody {
+            earlier.push(OutputReleaseBody {
                 released_by: emails.opt(r.decided_by).await?,
                 released_at: r.decided_at.map(iso),
                 id: r.id,
@@ -355,7 +356,7 @@ pub async fn get(
 /// workspace is ready.
 #[utoipa::path(post, path = "/api/v1/outputs/{id}/request", tag = "airlock", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path, description = "Output id")),
-    request_body = RequestBody,
+    request_body = OutputRequestBody,
     responses((status = 200, body = OutputBody),
         (status = 400, description = "No description, or one over 10,000 characters", body = crate::api::ErrorBody),
         (status = 401, body = crate::api::ErrorBody),
@@ -368,7 +369,7 @@ pub async fn request(
     client: ClientAddr,
     ApiUser(p): ApiUser,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<RequestBody>,
+    ApiJson(b): ApiJson<OutputRequestBody>,
 ) -> Result<Json<OutputBody>, ApiError> {
     let o = service::request(&state, &p, &client, &id, &b.description).await?;
     answer(&state, &p, o).await
@@ -380,7 +381,7 @@ pub async fn request(
 /// can never decide it.
 #[utoipa::path(post, path = "/api/v1/outputs/{id}/review", tag = "airlock", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path, description = "Output id")),
-    request_body = ReviewBody,
+    request_body = OutputReviewDecision,
     responses((status = 200, body = OutputBody),
         (status = 400, description = "Not approve, reject or ask; no reason to reject or ask; a reason over 2,000 characters", body = crate::api::ErrorBody),
         (status = 401, body = crate::api::ErrorBody),
@@ -394,7 +395,7 @@ pub async fn review(
     client: ClientAddr,
     ApiUser(p): ApiUser,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<ReviewBody>,
+    ApiJson(b): ApiJson<OutputReviewBody>,
 ) -> Result<Json<OutputBody>, ApiError> {
     let o = service::review(&state, &p, &client, &id, &b.decision, &b.reason).await?;
     answer(&state, &p, o).await

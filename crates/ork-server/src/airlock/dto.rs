@@ -94,7 +94,7 @@ pub struct OutputBody {
 
 /// An earlier released output of the same project (for differencing).
 #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct ReleaseBody {
+pub struct OutputReleaseBody {
     pub id: String,
     pub title: String,
     #[schema(pattern = "^(table|model|file)$")]
@@ -111,7 +111,7 @@ pub struct OutputDetail {
     #[serde(flatten)]
     pub output: OutputBody,
     /// The project's other approved outputs, newest first.
-    pub earlier_releases: Vec<ReleaseBody>,
+    pub earlier_releases: Vec<OutputReleaseBody>,
 }
 
 /// Outputs, newest first.
@@ -145,12 +145,13 @@ pub struct CreateOutputBody {
     /// numeric and with an `aggfunc`, or neither for a frequency table); a model:
     /// `{"kind": "ols"|"logit"|"probit", "y": col, "x": [col, …]}` (numeric columns).
     /// `docs/airlock.md` has the details.
-    #[schema(value_type = Object)]
+    #[schema(value_type = OutputSpecBody)]
     pub spec: Value,
 }
 
 /// A file for manual review (`multipart/form-data`).
 #[derive(utoipa::ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct OutputFileForm {
     /// 1–200 characters, not only white space.
@@ -168,16 +169,101 @@ pub struct OutputFileForm {
 /// Asking for release.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RequestBody {
+pub struct OutputRequestBody {
     /// What it shows and why it is safe: 1–10,000 characters, not only white space.
     #[schema(min_length = 1, max_length = 10000, pattern = "\\S")]
     pub description: String,
 }
 
+/// A checker's decision as the OpenAPI document states it: the reason is required to reject
+/// or ask. The body reads as [`OutputReviewBody`], which names a missing reason in the user's
+/// language.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum OutputReviewDecision {
+    Approve(OutputApproval),
+    Reasoned(OutputReasonedDecision),
+}
+
+/// Approve the release (the reason is optional).
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct OutputApproval {
+    #[schema(pattern = "^approve$")]
+    decision: String,
+    /// At most 2,000 characters.
+    #[schema(max_length = 2000)]
+    #[serde(default)]
+    reason: String,
+}
+
+/// Reject it, or ask the researcher something: with the reason they see.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct OutputReasonedDecision {
+    #[schema(pattern = "^(reject|ask)$")]
+    decision: String,
+    /// 1–2,000 characters, not only white space.
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
+    reason: String,
+}
+
+/// A safe table or a model, as the OpenAPI document states it (the body keeps it as JSON and
+/// `ork-airlock` reads it, naming every problem).
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+#[allow(dead_code)]
+pub enum OutputSpecBody {
+    /// A safe table: rows and columns together at most 8 variables, each named once.
+    Table {
+        /// The variables whose values label the rows.
+        #[schema(min_items = 1, max_items = 8)]
+        rows: Vec<String>,
+        /// The variables whose values label the columns.
+        #[serde(default)]
+        #[schema(max_items = 7)]
+        columns: Vec<String>,
+        /// The numeric variable the statistic is of (with `aggfunc`; neither for a count of
+        /// rows).
+        #[serde(default)]
+        values: Option<String>,
+        #[serde(default)]
+        #[schema(pattern = "^(count|sum|mean|median|std|min|max|mode)$")]
+        aggfunc: Option<String>,
+        /// A total row and column, labelled `All`.
+        #[serde(default)]
+        margins: bool,
+        /// Withhold failing cells; totals are computed without them.
+        #[serde(default)]
+        suppress: bool,
+    },
+    /// Ordinary least squares with an intercept (numeric columns).
+    Ols {
+        y: String,
+        #[schema(min_items = 1)]
+        x: Vec<String>,
+    },
+    /// Logistic regression (y 0 or 1).
+    Logit {
+        y: String,
+        #[schema(min_items = 1)]
+        x: Vec<String>,
+    },
+    /// Probit regression (y 0 or 1).
+    Probit {
+        y: String,
+        #[schema(min_items = 1)]
+        x: Vec<String>,
+    },
+}
+
 /// A checker's decision.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ReviewBody {
+pub struct OutputReviewBody {
     #[schema(pattern = "^(approve|reject|ask)$")]
     pub decision: String,
     /// Why (at most 2,000 characters; required, not only white space, to reject or ask).

@@ -61,14 +61,15 @@ pub async fn create_spec(
     ws_id: &str,
     n: &NewSpecOutput<'_>,
 ) -> Result<Output, ApiError> {
-    let title = text(n.title, MAX_TITLE, true, "output_title")?;
-    let description = text(n.description, MAX_DESCRIPTION, false, "output_description")?;
-    let sql = ws::sql_text(n.sql)?;
-    let spec = Spec::from_json(n.spec).map_err(|e| compute::spec_error(&e))?;
+    // The workspace first: what the body says is judged only where it could be kept.
     if state.workspaces.storage().is_none() {
         return Err(ws::unavailable());
     }
     let e = ws::enter_to_write(state, p, client, ws_id).await?;
+    let title = text(n.title, MAX_TITLE, true, "output_title")?;
+    let description = text(n.description, MAX_DESCRIPTION, false, "output_description")?;
+    let sql = ws::sql_text(n.sql)?;
+    let spec = Spec::from_json(n.spec).map_err(|e| compute::spec_error(&e))?;
     let (regime, _) = crate::workspaces::lifecycle::regime(state, &e.ws).await?;
     let rules = compute::rules_of(&regime);
     let (snapshot, tables) = ws::query_tables(state, &e, n.snapshot).await?;
@@ -169,6 +170,10 @@ pub async fn create_file(
     ws_id: &str,
     n: &NewFileOutput<'_>,
 ) -> Result<Output, ApiError> {
+    if state.workspaces.storage().is_none() {
+        return Err(ws::unavailable());
+    }
+    let e = ws::enter_to_write(state, p, client, ws_id).await?;
     let title = text(n.title, MAX_TITLE, true, "output_title")?;
     let description = text(n.description, MAX_DESCRIPTION, false, "output_description")?;
     let filename = n.filename.rsplit(['/', '\\']).next().unwrap_or("").trim();
@@ -189,10 +194,6 @@ pub async fn create_file(
         ));
     }
     let media_type = content::media_type(filename, n.bytes)?;
-    if state.workspaces.storage().is_none() {
-        return Err(ws::unavailable());
-    }
-    let e = ws::enter_to_write(state, p, client, ws_id).await?;
     if media_type.starts_with("text/") {
         let text = std::str::from_utf8(n.bytes).unwrap_or_default();
         if let Some(b) = content::blocked_text(text) {

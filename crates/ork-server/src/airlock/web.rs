@@ -61,7 +61,7 @@ struct FindingView {
 struct OutputPage {
     c: Chrome,
     o: OutputBody,
-    earlier: Vec<api::ReleaseBody>,
+    earlier: Vec<api::OutputReleaseBody>,
     grid: Option<GridView>,
     findings: Vec<FindingView>,
     /// A model's figures: (label, value).

@@ -324,6 +324,30 @@ async fn airlock_body(db: TestDb) {
             .any(|(a, d)| a == "output.blocked" && d["reason"] == "identifier:pnr")
     );
 
+    // A model: its residual degrees of freedom checked; it would leave as its report.
+    let (s, model) = call(
+        &mut bo,
+        Method::POST,
+        &format!("/api/v1/workspaces/{ws}/outputs"),
+        json!({"title": "Month on day", "description": "OLS",
+               "sql": "SELECT CAST(date_part('month', d_inddto) AS DOUBLE) AS m, CAST(date_part('day', d_inddto) AS DOUBLE) AS d FROM lpr_adm",
+               "spec": {"kind": "ols", "y": "m", "x": ["d"]}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{model}");
+    assert_eq!(
+        (
+            model["kind"].as_str(),
+            model["status"].as_str(),
+            model["file"]["media_type"].as_str()
+        ),
+        (Some("model"), Some("pass"), Some("application/json")),
+        "{model}"
+    );
+    let nobs = model["checks"]["nobs"].as_i64().unwrap();
+    assert_eq!(model["checks"]["dof"].as_i64(), Some(nobs - 2), "{model}");
+    assert_eq!(model["checks"]["checks"]["dof"], "pass");
+
     // A figure for manual review.
     let (s, fig) = file(&mut ida, &ws, "Survival curve", "survival.png", PNG).await;
     assert_eq!(s, StatusCode::CREATED, "{fig}");
