@@ -23,7 +23,7 @@ pub struct Output {
     pub spec: Option<String>,
     pub sql: Option<String>,
     pub snapshot: Option<i64>,
-    /// JSON.
+    /// JSON, or while `sealed` its sealed bytes in hex.
     pub report: String,
     /// JSON: the rules the checks ran with.
     pub rules: String,
@@ -273,9 +273,10 @@ impl WriteTx {
         Ok(done == 1)
     }
 
-    /// A checker's decision on a requested output: `approve` (then `content` is the plain
-    /// bytes, kept as released, and the audit trail holds the release record: who, when,
-    /// the SHA-256), `reject` or `ask`. `Ok(false)` when it was no longer requested.
+    /// A checker's decision on a requested output: `approve` (then `released` holds the plain
+    /// bytes, report and SHA-256, kept as released, and the audit trail holds the release
+    /// record: who, when, the SHA-256), `reject` or `ask`. `Ok(false)` when it was no longer
+    /// requested.
     pub async fn decide_output(
         &mut self,
         src: &AuditSource,
@@ -283,7 +284,7 @@ impl WriteTx {
         user_id: i64,
         decision: &str,
         reason: &str,
-        released: Option<(&[u8], &str)>,
+        released: Option<(&[u8], &str, &str)>,
     ) -> Result<bool> {
         let now = now_unix();
         let state = match decision {
@@ -316,9 +317,10 @@ impl WriteTx {
             json!({"decision": decision, "reason": reason}),
         )
         .await?;
-        if let Some((plain, sha256)) = released {
-            sqlx::query("UPDATE outputs SET content = $1, sealed = 0 WHERE id = $2")
+        if let Some((plain, report, sha256)) = released {
+            sqlx::query("UPDATE outputs SET content = $1, report = $2, sealed = 0 WHERE id = $3")
                 .bind(plain.to_vec())
+                .bind(report.to_owned())
                 .bind(id.to_owned())
                 .execute(self.conn())
                 .await?;

@@ -94,7 +94,7 @@ pub async fn body(
         decided_by: emails.opt(o.decided_by).await?,
         spec: parsed(o.spec.as_deref())?,
         rules: parsed(Some(&o.rules))?.unwrap_or(Value::Null),
-        checks: parsed(Some(&o.report))?.unwrap_or(Value::Null),
+        checks: service::report(state, &o)?.unwrap_or(Value::Null),
         file: OutputFile {
             name: o.filename,
             media_type: o.media_type,

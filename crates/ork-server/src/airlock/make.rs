@@ -256,6 +256,11 @@ fn json(r: &Report) -> Result<String, ApiError> {
     serde_json::to_string(r).map_err(|e| ApiError::from(anyhow::anyhow!("report: {e}")))
 }
 
+/// What an output's sealed report is bound to.
+pub(super) fn report_context(id: &str) -> String {
+    format!("{id}/report")
+}
+
 /// A file name from a title: letters, digits and `-`, at most 60.
 fn slug(title: &str) -> String {
     let s: String = title
@@ -292,6 +297,9 @@ async fn keep(
     let id = crate::ids::new_id("out");
     let key = ws::data_key(state, &w.id)?;
     let sealed = key.seal_bytes(&id, &made.bytes);
+    // The checks name every cell's count: sealed too, so no count of an unreleased table is
+    // kept in the clear.
+    let report = hex::encode(key.seal_bytes(&report_context(&id), made.report.as_bytes()));
     let sha256 = hex::encode(sha2::Sha256::digest(&made.bytes));
     let mut tx = state.store.write().await?;
     tx.create_output(
@@ -306,7 +314,7 @@ async fn keep(
             spec: query.map(|q| q.0),
             sql: query.map(|q| q.1),
             snapshot: query.map(|q| q.2),
-            report: &made.report,
+            report: &report,
             rules,
             filename: &made.filename,
             media_type: made.media_type,

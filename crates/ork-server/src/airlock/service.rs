@@ -261,8 +261,12 @@ pub async fn review(
             &[("state", &o.state)],
         ));
     }
+    // Released: the bytes and the checks are kept in the clear from now on.
     let plain = match decision {
-        "approve" => Some(plain_bytes(state, &o).await?),
+        "approve" => Some((
+            plain_bytes(state, &o).await?,
+            report(state, &o)?.unwrap_or_default().to_string(),
+        )),
         _ => None,
     };
     let mut tx = state.store.write().await?;
@@ -273,7 +277,9 @@ pub async fn review(
             p.user.id,
             decision,
             reason,
-            plain.as_deref().map(|b| (b, o.sha256.as_str())),
+            plain
+                .as_ref()
+                .map(|(b, r)| (b.as_slice(), r.as_str(), o.sha256.as_str())),
         )
         .await?;
     if !done {
@@ -285,6 +291,30 @@ pub async fn review(
     }
     tx.commit().await?;
     state.store.output(&o.id).await?.ok_or_else(not_found)
+}
+
+/// An output's automatic checks (its report), opened with the workspace's data key while
+/// sealed; `None` once the key is destroyed.
+pub fn report(state: &AppState, o: &Output) -> Result<Option<serde_json::Value>, ApiError> {
+    let text = if o.sealed {
+        let Ok(key) = ws::data_key(state, &o.workspace_id) else {
+            return Ok(None);
+        };
+        let sealed = hex::decode(&o.report)
+            .map_err(|e| ApiError::from(anyhow::anyhow!("output {} report: {e}", o.id)))?;
+        let plain = key
+            .open_bytes(&super::make::report_context(&o.id), &sealed)
+            .ok_or_else(|| {
+                ApiError::from(anyhow::anyhow!("output {}: its report does not open", o.id))
+            })?;
+        String::from_utf8(plain)
+            .map_err(|e| ApiError::from(anyhow::anyhow!("output {} report: {e}", o.id)))?
+    } else {
+        o.report.clone()
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| ApiError::from(anyhow::anyhow!("output {} report: {e}", o.id)))
 }
 
 /// An output's bytes, opened with the workspace's data key while sealed.

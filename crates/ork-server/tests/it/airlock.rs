@@ -101,6 +101,17 @@ fn code(v: &Value) -> &str {
     v["error"]["code"].as_str().unwrap_or("")
 }
 
+/// An output's report and bytes as the state database keeps them.
+async fn kept(app: &crate::helpers::TestApp, id: &str) -> (String, Vec<u8>) {
+    use sqlx::Row;
+    let row = sqlx::query("SELECT report, content FROM outputs WHERE id = $1")
+        .bind(id.to_owned())
+        .fetch_one(&app.raw_pool().await)
+        .await
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
 /// The audit trail's actions on an object.
 async fn actions(app: &crate::helpers::TestApp, object: &str) -> Vec<(String, Value)> {
     let mut out = Vec::new();
@@ -198,6 +209,13 @@ async fn airlock_body(db: TestDb) {
         .map(|c| c["count"].as_u64().unwrap())
         .sum();
     assert_eq!(all["count"].as_u64(), Some(rows));
+    // Until it is released, neither its counts nor its bytes are in the database in the
+    // clear: both are sealed under the workspace's data key.
+    let (report, content) = kept(&app, t["id"].as_str().unwrap()).await;
+    assert!(
+        !report.contains("count") && !content.windows(5).any(|w| w == b"month"),
+        "{report}"
+    );
     // The query is in the project's log, marked as the airlock's.
     let log = get(&mut bo, &format!("/api/v1/workspaces/{ws}/log"))
         .await
@@ -519,6 +537,8 @@ async fn airlock_body(db: TestDb) {
     let hex = hex::encode(sha2::Sha256::digest(&bytes));
     assert_eq!(sum.as_deref(), Some(hex.as_str()));
     assert_eq!(t["file"]["sha256"], hex.as_str());
+    let (report, content) = kept(&app, &t_id).await;
+    assert!(report.contains("\"count\"") && content == bytes, "{report}");
     let (s, bytes, _) = download(&mut ida, &f_id).await;
     assert_eq!((s, bytes.as_slice()), (StatusCode::OK, PNG));
     let trail = actions(&app, &t_id).await;
