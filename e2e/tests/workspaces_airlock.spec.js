@@ -57,6 +57,7 @@ test('a researcher builds a safe table and sends a figure, a checker reviews the
     await expect(page.getByTestId('findings')).toContainText('Mindste antal');
     await page.getByTestId('suppress').click();
     await expect(page.getByTestId('checks-grid')).toContainText('undertrykt');
+    await expect(page.getByTestId('suppressed-note')).toContainText('totalerne er beregnet uden dem');
   }
   await page.getByLabel('Beskrivelse').fill('Antal patienter efter histologi og stadie; små celler er undertrykt.');
   await page.getByTestId('request').click();

@@ -72,6 +72,8 @@ struct OutputPage {
     text: Option<String>,
     error: Option<String>,
     decisions: &'static [&'static str],
+    /// What suppression withheld, when it did.
+    suppressed: Option<String>,
 }
 
 fn number(v: &Value) -> String {
@@ -241,6 +243,10 @@ async fn page_of(
         text,
         error: None,
         decisions: &["approve", "reject", "ask"],
+        suppressed: o.checks["summary"]["suppressed"]
+            .as_u64()
+            .filter(|n| *n > 0)
+            .map(|n| crate::i18n::say(lang, "airlock.suppressed_note", &[("count", &n)])),
         earlier: earlier_releases,
         o,
         c,

@@ -250,6 +250,7 @@ pub static MESSAGES: &ork_domain::messages::Catalogue = &[
     ("data_order_state", "Dataordren er {state} og kan ikke ændres sådan.", "The data order is {state} and cannot be changed that way."),
     ("invalid_reason.suspend", "Skriv en begrundelse (1–2.000 tegn).", "Write a reason (1–2,000 characters)."),
     ("workspaces_unavailable", "Analysemiljøer er ikke sat op på denne server (registre eller hovednøgle mangler).", "Workspaces are not set up on this server (registers or master key missing)."),
+    ("airlock.suppressed_note", "{count} celler er undertrykt: de bestod ikke en regel, og totalerne er beregnet uden dem.", "{count} cells are suppressed: they failed a rule, and the totals are computed without them."),
     ("ws.progress", "Klargøring i gang: {done} af {total} tabeller", "Provisioning: {done} of {total} tables"),
     ("ws.result_count", "Rækker: {count}", "Rows: {count}"),
     ("ws.page", "Side {page} af {pages}", "Page {page} of {pages}"),
