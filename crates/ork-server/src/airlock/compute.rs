@@ -253,25 +253,3 @@ pub fn failed(f: &Failed, tables: &[QueryTable]) -> ApiError {
         ),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::is_identifier;
-
-    #[test]
-    fn identifiers_are_pseudonyms_and_cpr_numbers_not_codes_or_years() {
-        assert!(is_identifier("0123456789abcdef0123456789abcdef"));
-        assert!(is_identifier("010190-1234"));
-        assert!(is_identifier("0101901234"));
-        for label in [
-            "2019",
-            "DC50",
-            "Region Hovedstaden",
-            "0123456789ABCDEF0123456789ABCDEF",
-            "9999999999",
-            "All",
-        ] {
-            assert!(!is_identifier(label), "{label}");
-        }
-    }
-}

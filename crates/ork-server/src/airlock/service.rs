@@ -45,38 +45,15 @@ pub(super) fn text<'a>(
     Ok(v)
 }
 
-/// Whether the user is an output checker at a controller of the workspace's data.
-pub async fn checker_of(state: &AppState, p: &Principal, ws: &Workspace) -> Result<bool, ApiError> {
-    let at: Vec<String> = p
-        .memberships
-        .iter()
-        .filter(|m| m.role == ork_domain::Role::OutputChecker)
-        .map(|m| m.org_id.to_string())
-        .collect();
-    if at.is_empty() {
-        return Ok(false);
-    }
-    Ok(state
-        .store
-        .data_orders_of(&ws.id)
-        .await?
-        .iter()
-        .any(|o| at.contains(&o.controller)))
-}
-
 /// What the user is to the workspace's outputs.
 pub async fn access(state: &AppState, p: &Principal, w: &Workspace) -> Result<Access, ApiError> {
     let member = match state.store.permit(&w.permit_id).await? {
-        Some(permit) => {
-            let scope: ork_cases::permit::Scope = serde_json::from_str(&permit.scope)
-                .map_err(|e| ApiError::from(anyhow::anyhow!("permit scope: {e}")))?;
-            ws::named(&scope, p)
-        }
+        Some(permit) => ws::named(&ws::scope_of(&permit)?, p),
         None => false,
     };
     Ok(Access {
         member,
-        checker: checker_of(state, p, w).await?,
+        checker: ws::output_checker_of(state, p, w).await?,
     })
 }
 

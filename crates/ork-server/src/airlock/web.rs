@@ -9,17 +9,13 @@ use super::make::{self, NewSpecOutput};
 use super::service::{self, STATES};
 use crate::auth::{ClientAddr, Principal, WebUser};
 use crate::web::{Chrome, form_value, render};
+use crate::workspaces::web::minute;
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::Value;
-
-/// An RFC 3339 time as `YYYY-MM-DD HH:MM` (UTC).
-pub(super) fn minute(rfc3339: &str) -> String {
-    rfc3339.get(..16).unwrap_or(rfc3339).replace('T', " ")
-}
 
 /// Ids go into a Location only when they are letters, digits and dashes.
 pub(super) fn safe_id(id: &str) -> Result<&str, ApiError> {

@@ -4,7 +4,7 @@
 //! extracts them into immutable snapshots), `orders.rs` is the stewards' side (sign-off,
 //! suspension), `service.rs` who may enter and the SQL console's queries, `flight.rs` the same
 //! queries over Arrow Flight SQL, `lifecycle.rs` how a workspace freezes and ends (deleted or archived), `regimes.rs` (and `regimes_web.rs`) the controllers' security regimes,
-//! `api.rs` the JSON API and `web.rs` the pages. Everything of a workspace stays inside it: nothing can be downloaded.
+//! `api.rs` the JSON API and `web.rs` the pages. Everything of a workspace stays inside it: results leave only through the airlock (`crate::airlock`).
 
 #[allow(unused_qualifications)]
 pub mod api;
@@ -18,7 +18,7 @@ pub mod regimes;
 mod regimes_web;
 pub mod service;
 mod state;
-mod web;
+pub(crate) mod web;
 
 pub use provision::{kick, spawn_worker};
 pub use state::WorkspaceState;

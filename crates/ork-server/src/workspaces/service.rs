@@ -54,7 +54,7 @@ pub fn not_found() -> ApiError {
     ApiError::of(StatusCode::NOT_FOUND, "workspace_not_found", &[])
 }
 
-fn scope_of(permit: &Permit) -> Result<Scope, ApiError> {
+pub(crate) fn scope_of(permit: &Permit) -> Result<Scope, ApiError> {
     serde_json::from_str(&permit.scope)
         .map_err(|e| ApiError::from(anyhow::anyhow!("permit scope: {e}")))
 }
@@ -70,9 +70,15 @@ pub fn named(scope: &Scope, p: &Principal) -> bool {
 /// Whether the user may read a frozen workspace: an auditor, or an output checker at one of
 /// its controllers.
 pub async fn reviewer(state: &AppState, p: &Principal, ws: &Workspace) -> Result<bool, ApiError> {
-    if p.has_role(ork_domain::Role::Auditor) {
-        return Ok(true);
-    }
+    Ok(p.has_role(ork_domain::Role::Auditor) || output_checker_of(state, p, ws).await?)
+}
+
+/// Whether the user is an output checker at a controller of the workspace's data.
+pub async fn output_checker_of(
+    state: &AppState,
+    p: &Principal,
+    ws: &Workspace,
+) -> Result<bool, ApiError> {
     let checker_at: BTreeSet<String> = p
         .memberships
         .iter()

@@ -93,7 +93,7 @@ struct WorkspacePage {
 }
 
 /// An RFC 3339 time as `YYYY-MM-DD HH:MM` (UTC).
-fn minute(rfc3339: &str) -> String {
+pub(crate) fn minute(rfc3339: &str) -> String {
     rfc3339.get(..16).unwrap_or(rfc3339).replace('T', " ")
 }
 

@@ -610,3 +610,28 @@ async fn airlock_body(db: TestDb) {
     let (s, e) = review(&mut checker, m_id, "maybe", "").await;
     assert_eq!((s, code(&e)), (StatusCode::BAD_REQUEST, "output_decision"));
 }
+
+/// Identifiers are pseudonyms and CPR-shaped numbers (synthetic ones here), not codes, years
+/// or upper-case hex; a text holding one is blocked by its line.
+#[test]
+fn identifiers_are_pseudonyms_and_cpr_numbers_not_codes_or_years() {
+    use ork_server::airlock::compute::{Blocked, is_identifier};
+    use ork_server::airlock::content::blocked_text;
+    assert!(is_identifier("0123456789abcdef0123456789abcdef"));
+    assert!(is_identifier("010190-1234"));
+    assert!(is_identifier("0101901234"));
+    for label in [
+        "2019",
+        "DC50",
+        "Region Hovedstaden",
+        "0123456789ABCDEF0123456789ABCDEF",
+        "9999999999",
+        "All",
+    ] {
+        assert!(!is_identifier(label), "{label}");
+    }
+    assert_eq!(
+        blocked_text("survival\npatient 010190-1234 had"),
+        Some(Blocked::IdentifierLine(2))
+    );
+}
