@@ -34,3 +34,42 @@ pub async fn read_limited(body: Body, limit: usize) -> Result<Bytes, ApiError> {
     }
     Ok(buf.freeze())
 }
+
+/// A page's or an API client's form with text fields and one file (`multipart/form-data`):
+/// each of `texts` at most once, `file` (its name and bytes) at most once, and a page's
+/// `_csrf`, which the middleware checked. Anything else, or a body that does not read, is
+/// `bad`.
+pub struct FileForm {
+    pub texts: std::collections::HashMap<&'static str, String>,
+    pub file: Option<(String, Bytes)>,
+}
+
+pub async fn file_form(
+    content_type: &str,
+    body: Bytes,
+    texts: &[&'static str],
+    bad: fn() -> ApiError,
+) -> Result<FileForm, ApiError> {
+    let boundary = multer::parse_boundary(content_type).map_err(|_| bad())?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let mut mp = multer::Multipart::new(stream, boundary);
+    let mut form = FileForm {
+        texts: std::collections::HashMap::new(),
+        file: None,
+    };
+    while let Some(field) = mp.next_field().await.map_err(|_| bad())? {
+        let name = field.name().unwrap_or("");
+        if let Some(k) = texts.iter().find(|k| **k == name) {
+            if form.texts.contains_key(k) {
+                return Err(bad());
+            }
+            form.texts.insert(k, field.text().await.map_err(|_| bad())?);
+        } else if name == "file" && form.file.is_none() {
+            let filename = field.file_name().unwrap_or("").to_owned();
+            form.file = Some((filename, field.bytes().await.map_err(|_| bad())?));
+        } else if !(name == crate::middleware::CSRF_FIELD && field.file_name().is_none()) {
+            return Err(bad());
+        }
+    }
+    Ok(form)
+}

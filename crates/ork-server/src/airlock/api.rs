@@ -267,30 +267,12 @@ pub(super) async fn form(
     body: axum::body::Bytes,
 ) -> Result<FileForm, ApiError> {
     let bad = || ApiError::invalid("invalid_multipart.output", &[]);
-    let boundary = multer::parse_boundary(content_type).map_err(|_| bad())?;
-    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
-    let mut mp = multer::Multipart::new(stream, boundary);
-    let (mut title, mut description, mut file) = (None, None, None);
-    while let Some(field) = mp.next_field().await.map_err(|_| bad())? {
-        match field.name() {
-            Some("title") if title.is_none() => {
-                title = Some(field.text().await.map_err(|_| bad())?)
-            }
-            Some("description") if description.is_none() => {
-                description = Some(field.text().await.map_err(|_| bad())?);
-            }
-            Some("file") if file.is_none() => {
-                let name = field.file_name().unwrap_or("").to_owned();
-                file = Some((name, field.bytes().await.map_err(|_| bad())?));
-            }
-            Some(crate::middleware::CSRF_FIELD) if field.file_name().is_none() => {}
-            _ => return Err(bad()),
-        }
-    }
-    match (title, file) {
+    let mut form =
+        crate::body::file_form(content_type, body, &["title", "description"], bad).await?;
+    match (form.texts.remove("title"), form.file) {
         (Some(title), Some((filename, file))) => Ok(FileForm {
             title,
-            description: description.unwrap_or_default(),
+            description: form.texts.remove("description").unwrap_or_default(),
             filename,
             file,
         }),

@@ -652,24 +652,8 @@ pub(super) async fn parts(
     body: axum::body::Bytes,
 ) -> Result<(String, String, axum::body::Bytes), ApiError> {
     let bad = || ApiError::invalid("invalid_multipart.own", &[]);
-    let boundary = multer::parse_boundary(content_type).map_err(|_| bad())?;
-    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
-    let mut mp = multer::Multipart::new(stream, boundary);
-    let (mut name, mut file) = (None, None);
-    while let Some(field) = mp.next_field().await.map_err(|_| bad())? {
-        match field.name() {
-            Some("name") if name.is_none() => {
-                name = Some(field.text().await.map_err(|_| bad())?);
-            }
-            Some("file") if file.is_none() => {
-                let filename = field.file_name().unwrap_or("").to_owned();
-                file = Some((filename, field.bytes().await.map_err(|_| bad())?));
-            }
-            Some(crate::middleware::CSRF_FIELD) if field.file_name().is_none() => {}
-            _ => return Err(bad()),
-        }
-    }
-    match (name, file) {
+    let mut form = crate::body::file_form(content_type, body, &["name"], bad).await?;
+    match (form.texts.remove("name"), form.file) {
         (Some(n), Some((f, b))) => Ok((n.trim().to_owned(), f, b)),
         _ => Err(bad()),
     }
