@@ -38,6 +38,8 @@ module.exports = async () => {
     throw new Error(`port ${port} is taken: stop what listens there or set ORK_E2E_PORT to a free port`);
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ork-e2e-'));
+  // Jobs run as an unprivileged user, who must pass through the folders above its own.
+  fs.chmodSync(dataDir, 0o711);
   const logDir = process.env.ORK_TEST_LOG_DIR || path.join(os.tmpdir(), 'orkestrator-test-logs');
   fs.mkdirSync(logDir, { recursive: true });
   const env = { ...process.env, ORK_DATA_DIR: dataDir, ORK_ASSETS_DIR: path.join(root, 'web', 'dist'), ORK_LOG: 'debug,sqlx=warn,hyper=info', ORK_LOG_FORMAT: 'json',

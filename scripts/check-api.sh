@@ -20,6 +20,8 @@ mkdir -p "$log_dir"
 server_log="$log_dir/api-check-server.log"
 
 work=$(mktemp -d)
+# Jobs run as an unprivileged user, who must pass through the folders above its own.
+chmod 711 "$work"
 server=
 cleanup() {
   if [ -n "$server" ]; then

@@ -56,6 +56,8 @@ if ! "$acro_venv/bin/python" -c 'import acro, pyarrow, importlib.metadata as m; 
   python3 -m venv "$acro_venv"
   "$acro_venv/bin/pip" install -q "acro==1.0.1" "pandas==2.3.3" "pyarrow==26.0.1"
 fi
+# The sandbox's tools, R and the analysis environment, for the jobs' tests.
+"$(dirname "$0")/ensure-analysis-env.sh"
 if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   if [ "$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null 2>&1; then
     echo "Starting PostgreSQL…"

@@ -12,6 +12,14 @@ use crate::sandbox::{Ended, Mount, Sandbox, Spec, Stop, Usage};
 use std::path::{Path, PathBuf};
 use tokio::sync::watch;
 
+/// Makes the folder jobs' folders are made in: others may pass through it (a job's
+/// unprivileged user reaches its own folder's mounts) but not list it.
+pub fn prepare_root(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o711))
+}
+
 /// A job's folder.
 #[derive(Debug, Clone)]
 pub struct Layout {

@@ -8,6 +8,7 @@ pub mod job;
 pub mod manifest;
 pub mod procs;
 pub mod sandbox;
+pub mod software;
 
 pub use job::{JobEnd, Layout, Outcome, OutputFile};
 pub use manifest::{Bound, Bounds, Exceeded, Language, Limits, Manifest, ManifestError, Resources};

@@ -159,6 +159,15 @@ impl Sandbox {
         }
         write_runtime(&tools.runtime).map_err(|e| Unavailable::Runtime(e.to_string()))?;
         let root = rustix::process::getuid().is_root();
+        if root {
+            // The job's user reaches its mounts through every folder above them.
+            if let Some(closed) = closed_ancestor(&tools.runtime) {
+                return Err(Unavailable::Runtime(format!(
+                    "{} is closed to others, and a job's unprivileged user must pass through it: chmod o+x it, or choose a jobs folder whose parents are open to pass through",
+                    closed.display()
+                )));
+            }
+        }
         let sandbox = Self {
             tools,
             drop_from: root.then_some(FIRST_JOB_UID),
@@ -448,7 +457,7 @@ impl Sandbox {
                     stopped = Some(Stop::CpuTime);
                 } else if rss_kib > mem_limit_kib {
                     stopped = Some(Stop::Memory);
-                } else if ticks % 5 == 0 && disk_used(&spec.disk, &spec.log) > disk_limit {
+                } else if ticks.is_multiple_of(5) && disk_used(&spec.disk, &spec.log) > disk_limit {
                     stopped = Some(Stop::Disk);
                 }
             }
@@ -527,6 +536,16 @@ fn walk(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         }
     }
     Ok(out)
+}
+
+/// The first folder above `dir` that others may not pass through.
+fn closed_ancestor(dir: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::fs::canonicalize(dir).ok()?;
+    dir.ancestors().skip(1).find_map(|a| {
+        let mode = std::fs::metadata(a).ok()?.permissions().mode();
+        (mode & 0o001 == 0).then(|| a.to_path_buf())
+    })
 }
 
 fn probe_limits() -> Limits {

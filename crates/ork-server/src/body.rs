@@ -50,24 +50,47 @@ pub async fn file_form(
     texts: &[&'static str],
     bad: fn() -> ApiError,
 ) -> Result<FileForm, ApiError> {
+    let mut form = files_form(content_type, body, texts, "file", 1, bad).await?;
+    Ok(FileForm {
+        texts: form.texts,
+        file: form.files.pop(),
+    })
+}
+
+/// A form with text fields and up to `max` files in the field `field`, read as
+/// [`file_form`] reads one.
+pub struct FilesForm {
+    pub texts: std::collections::HashMap<&'static str, String>,
+    pub files: Vec<(String, Bytes)>,
+}
+
+pub async fn files_form(
+    content_type: &str,
+    body: Bytes,
+    texts: &[&'static str],
+    field: &str,
+    max: usize,
+    bad: fn() -> ApiError,
+) -> Result<FilesForm, ApiError> {
     let boundary = multer::parse_boundary(content_type).map_err(|_| bad())?;
     let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
     let mut mp = multer::Multipart::new(stream, boundary);
-    let mut form = FileForm {
+    let mut form = FilesForm {
         texts: std::collections::HashMap::new(),
-        file: None,
+        files: Vec::new(),
     };
-    while let Some(field) = mp.next_field().await.map_err(|_| bad())? {
-        let name = field.name().unwrap_or("");
+    while let Some(f) = mp.next_field().await.map_err(|_| bad())? {
+        let name = f.name().unwrap_or("");
         if let Some(k) = texts.iter().find(|k| **k == name) {
             if form.texts.contains_key(k) {
                 return Err(bad());
             }
-            form.texts.insert(k, field.text().await.map_err(|_| bad())?);
-        } else if name == "file" && form.file.is_none() {
-            let filename = field.file_name().unwrap_or("").to_owned();
-            form.file = Some((filename, field.bytes().await.map_err(|_| bad())?));
-        } else if !(name == crate::middleware::CSRF_FIELD && field.file_name().is_none()) {
+            form.texts.insert(k, f.text().await.map_err(|_| bad())?);
+        } else if name == field && form.files.len() < max {
+            let filename = f.file_name().unwrap_or("").to_owned();
+            form.files
+                .push((filename, f.bytes().await.map_err(|_| bad())?));
+        } else if !(name == crate::middleware::CSRF_FIELD && f.file_name().is_none()) {
             return Err(bad());
         }
     }

@@ -30,6 +30,7 @@ pub mod audit;
 pub mod cases;
 pub mod catalog;
 pub mod clients;
+pub mod jobs;
 pub mod notifications;
 pub mod permits;
 pub mod quicktests;
@@ -88,6 +89,7 @@ pub async fn serve(state: AppState, on_bound: impl FnOnce(SocketAddr)) -> anyhow
     notifications::delivery::spawn_worker(state.clone());
     advice::spawn_refresher(state.clone());
     workspaces::spawn_worker(state.clone(), std::time::Duration::from_secs(5));
+    jobs::spawn_worker(state.clone());
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
@@ -104,6 +106,7 @@ pub async fn spawn(state: AppState) -> anyhow::Result<SocketAddr> {
     let addr = listener.local_addr()?;
     // Provisioning runs in tests as in service (nothing to do without a workspace folder).
     workspaces::spawn_worker(state.clone(), std::time::Duration::from_millis(200));
+    jobs::spawn_worker(state.clone());
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;

@@ -28,6 +28,9 @@ pub struct AppState {
     /// Where workspaces live, the master key behind project keys, query limits and the
     /// running provisioning jobs.
     pub workspaces: Arc<WorkspaceState>,
+    /// The sandbox jobs and notebooks run in (or why there is none), the queue's running
+    /// jobs, the software inside.
+    pub jobs: Arc<crate::jobs::JobsState>,
 }
 
 impl AppState {
@@ -61,7 +64,14 @@ impl AppState {
             quicktests: Arc::new(QuickTestState::disabled()),
             advice: Arc::new(advice),
             workspaces: Arc::new(WorkspaceState::disabled()),
+            jobs: Arc::new(crate::jobs::JobsState::disabled()),
         }
+    }
+
+    /// Runs jobs as this state says (the sandbox, its folder, how many at once).
+    pub fn with_jobs(mut self, j: Arc<crate::jobs::JobsState>) -> Self {
+        self.jobs = j;
+        self
     }
 
     /// Keeps workspaces as this state says (folder, master key, limits).

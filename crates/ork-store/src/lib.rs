@@ -21,6 +21,7 @@ mod catalog;
 mod certifications;
 mod clients;
 mod error;
+mod jobs;
 mod orgs;
 mod outbox;
 mod outputs;
@@ -47,6 +48,7 @@ pub use cases::{DecidedCase, DecidedPrecedent};
 pub use catalog::{DocEdit, DocSave, DocVersion};
 pub use clients::ClientAuthorisation;
 pub use error::StoreError;
+pub use jobs::{FinishedJob, Job, JobFile, JobUsage, NewJob, NewJobFile};
 pub use orgs::{NewOrganisation, Organisation};
 pub use outbox::{
     AfterAttempt, CLAIM_SECS, NewNotification, NewWebhook, Notification, Webhook, WebhookAttempt,

@@ -32,6 +32,14 @@ pub struct Regime {
     /// What happens when the retention ends: the data deleted (its key destroyed), or
     /// handed over to the national archives as a package first.
     pub at_end: AtEnd,
+    /// The most one job in the workspace may ask for (issue 20): CPU time of all its
+    /// processes and time from start to end in seconds, resident memory and disk in MiB,
+    /// processes at once.
+    pub max_job_cpu_seconds: u32,
+    pub max_job_wall_seconds: u32,
+    pub max_job_memory_mb: u32,
+    pub max_job_processes: u32,
+    pub max_job_disk_mb: u32,
 }
 
 /// The end of a workspace's retention.
@@ -59,6 +67,11 @@ impl Default for Regime {
             automatic_delivery: false,
             exclude_tissue_opt_outs: false,
             at_end: AtEnd::Delete,
+            max_job_cpu_seconds: 4 * 3600,
+            max_job_wall_seconds: 6 * 3600,
+            max_job_memory_mb: 8192,
+            max_job_processes: 256,
+            max_job_disk_mb: 10240,
         }
     }
 }
@@ -68,7 +81,7 @@ impl Regime {
     /// the smaller k, the larger degrees of freedom, linkage only if both allow it, the
     /// shorter retention, review if either asks, automatic delivery only if both allow it,
     /// opt-outs excluded if either requires it, archived if either must be (an archival
-    /// duty outweighs deletion).
+    /// duty outweighs deletion), the smaller of each job limit.
     pub fn strictest(&self, o: &Self) -> Self {
         Self {
             min_cell_count: self.min_cell_count.max(o.min_cell_count),
@@ -86,6 +99,11 @@ impl Regime {
             } else {
                 AtEnd::Delete
             },
+            max_job_cpu_seconds: self.max_job_cpu_seconds.min(o.max_job_cpu_seconds),
+            max_job_wall_seconds: self.max_job_wall_seconds.min(o.max_job_wall_seconds),
+            max_job_memory_mb: self.max_job_memory_mb.min(o.max_job_memory_mb),
+            max_job_processes: self.max_job_processes.min(o.max_job_processes),
+            max_job_disk_mb: self.max_job_disk_mb.min(o.max_job_disk_mb),
         }
     }
 
@@ -107,6 +125,17 @@ impl Regime {
         if self.min_dof == 0 {
             return Err("min_dof");
         }
+        for (name, v) in [
+            ("max_job_cpu_seconds", self.max_job_cpu_seconds),
+            ("max_job_wall_seconds", self.max_job_wall_seconds),
+            ("max_job_memory_mb", self.max_job_memory_mb),
+            ("max_job_processes", self.max_job_processes),
+            ("max_job_disk_mb", self.max_job_disk_mb),
+        ] {
+            if v == 0 {
+                return Err(name);
+            }
+        }
         Ok(())
     }
 }
@@ -120,6 +149,7 @@ mod tests {
         let a = Regime {
             min_cell_count: 5,
             p_ratio: 0.2,
+            max_job_memory_mb: 1024,
             nk_k: 0.95,
             own_data: false,
             retention_days: 100,
@@ -133,9 +163,11 @@ mod tests {
             automatic_delivery: true,
             exclude_tissue_opt_outs: true,
             at_end: AtEnd::Archive,
+            max_job_cpu_seconds: 60,
             ..Regime::default()
         };
         let s = a.strictest(&b);
+        assert_eq!((s.max_job_memory_mb, s.max_job_cpu_seconds), (1024, 60));
         assert_eq!(s.at_end, AtEnd::Archive);
         assert_eq!(a.strictest(&a).at_end, AtEnd::Delete);
         assert_eq!(s.min_cell_count, 10);

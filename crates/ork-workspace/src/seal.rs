@@ -147,6 +147,27 @@ pub fn unseal(file: &Path, out: &Path, key: &DataKey) -> parquet::errors::Result
     Ok(rows)
 }
 
+/// Copies a plain Parquet file to `out` as CSV with a header (a job's tables for R, which
+/// has no Parquet reader here), giving its rows.
+pub fn parquet_to_csv(plain: &Path, out: &Path) -> parquet::errors::Result<u64> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(plain)?)?.build()?;
+    let file = std::io::BufWriter::new(std::fs::File::create(out)?);
+    let mut writer = arrow::csv::WriterBuilder::new()
+        .with_header(true)
+        .build(file);
+    let mut rows = 0u64;
+    for batch in reader {
+        let batch = batch?;
+        rows += batch.num_rows() as u64;
+        writer
+            .write(&batch)
+            .map_err(|e| parquet::errors::ParquetError::External(Box::new(e)))?;
+    }
+    writer.into_inner().flush()?;
+    Ok(rows)
+}
+
 /// Where a [`crate::LocalMasterKey`] keeps its workspaces' wrapped data keys.
 pub(crate) enum KeyStore {
     /// In this process only (tests): the keys die with it.

@@ -38,6 +38,9 @@ pub struct FileConfig {
     pub workspace_store: Option<String>,
     pub ballista_scheduler: Option<String>,
     pub flight_sql_listen: Option<String>,
+    pub jobs_dir: Option<PathBuf>,
+    pub analysis_env: Option<PathBuf>,
+    pub jobs_concurrent: Option<usize>,
 }
 
 /// What the command line gave (already parsed by clap, `None` when absent).
@@ -102,7 +105,20 @@ pub struct Config {
     pub mail_from: String,
     /// Webhook messages may go to this machine (development and tests only).
     pub webhooks_to_loopback: bool,
+    /// Where jobs' folders are made while they run; default `DATA_DIR/jobs`. Every folder
+    /// above it must let others pass (`o+x`), as a job's unprivileged user reaches its own
+    /// folder there.
+    pub jobs_dir: PathBuf,
+    /// The analysis environment jobs and notebooks run with (a Python virtual environment made
+    /// from the system's Python by `scripts/ensure-analysis-env.sh`); default
+    /// `/var/tmp/ork-analysis-venv` where it exists.
+    pub analysis_env: Option<PathBuf>,
+    /// Jobs running at once; more wait in the queue. Default 2.
+    pub jobs_concurrent: usize,
 }
+
+/// Where `scripts/ensure-analysis-env.sh` makes the analysis environment by default.
+pub const DEFAULT_ANALYSIS_ENV: &str = "/var/tmp/ork-analysis-venv";
 
 /// A folder path, or `s3://` with a bucket name (and perhaps a prefix).
 fn valid_store(s: &str) -> bool {
@@ -522,6 +538,46 @@ impl Config {
                 ballista.source
             )));
         }
+        let jobs_dir = src.pick(
+            None,
+            "ORK_JOBS_DIR",
+            |s| Some(PathBuf::from(s)),
+            file.jobs_dir.map(Some),
+            "jobs_dir",
+            None,
+        );
+        let analysis_env = src.pick(
+            None,
+            "ORK_ANALYSIS_ENV",
+            |s| Some(PathBuf::from(s)),
+            file.analysis_env.map(Some),
+            "analysis_env",
+            None,
+        );
+        if let Some(env) = &analysis_env.value
+            && !env.join("bin/python3").exists()
+        {
+            return Err(ConfigError(format!(
+                "invalid configuration: analysis_env from {} is {}, which has no bin/python3 (make it with scripts/ensure-analysis-env.sh)",
+                analysis_env.source,
+                env.display()
+            )));
+        }
+        let jobs_concurrent = src.pick(
+            None,
+            "ORK_JOBS_CONCURRENT",
+            |s| s.parse().ok(),
+            file.jobs_concurrent.map(Some),
+            "jobs_concurrent",
+            Some(2),
+        );
+        let Some(jobs_concurrent_value) = jobs_concurrent.value.filter(|n| (1..=64).contains(n))
+        else {
+            return Err(ConfigError(format!(
+                "invalid configuration: jobs_concurrent from {} is not a number from 1 to 64",
+                jobs_concurrent.source
+            )));
+        };
         let rulebook_dir = src.pick(
             None,
             "ORK_RULEBOOK_DIR",
@@ -586,7 +642,17 @@ impl Config {
                 .to_string_lossy()
                 .into_owned()
         });
+        let jobs_dir = jobs_dir
+            .value
+            .unwrap_or_else(|| data_dir.value.join("jobs"));
+        let analysis_env = analysis_env.value.or_else(|| {
+            let d = PathBuf::from(DEFAULT_ANALYSIS_ENV);
+            d.join("bin/python3").exists().then_some(d)
+        });
         Ok(Self {
+            jobs_dir,
+            analysis_env,
+            jobs_concurrent: jobs_concurrent_value,
             workspace_keys_dir,
             workspace_store,
             ballista_scheduler: ballista.value,

@@ -12,6 +12,7 @@ mod cluster;
 mod config;
 mod demo;
 mod demo_cases;
+mod jobs;
 mod ops;
 mod permits;
 mod workspaces;
@@ -93,6 +94,9 @@ enum Command {
     /// The airlock's checking engine: check a safe table or a model in a Parquet file.
     #[command(subcommand)]
     Airlock(airlock::AirlockCommand),
+    /// Jobs: run one on a workspace's dummy data in the sandbox, as the platform runs it.
+    #[command(subcommand)]
+    Job(jobs::JobCommand),
     /// Generate the synthetic Danish registers.
     #[command(subcommand)]
     Registers(ops::RegistersCommand),
@@ -227,6 +231,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         }
         Command::Catalog(c) => ops::catalog(c, &config),
         Command::Airlock(c) => airlock::run(c),
+        Command::Job(c) => jobs::run(c, &config).await,
         Command::Roadmap {
             need,
             format,

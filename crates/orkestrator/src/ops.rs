@@ -733,7 +733,15 @@ pub async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
         advice,
     )
     .with_quicktests(quicktests.clone())
-    .with_workspaces(workspace_state(config)?);
+    .with_workspaces(workspace_state(config)?)
+    .with_jobs(std::sync::Arc::new(
+        ork_server::jobs::JobsState::new(ork_server::jobs::JobsConfig {
+            dir: config.jobs_dir.clone(),
+            analysis_env: config.analysis_env.clone(),
+            concurrent: config.jobs_concurrent,
+        })
+        .await,
+    ));
     // The index is built in the background; quick tests answer 503 until it is ready.
     quicktests.start(std::time::Duration::from_secs(30));
     state.catalog.load_docs(&store).await?;

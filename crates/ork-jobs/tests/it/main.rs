@@ -164,7 +164,7 @@ async fn files_outside_the_mounts_are_not_there_and_the_data_cannot_be_written()
     std::fs::write(&secret, "the platform's key").unwrap();
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
     let probe = format!(
-        "import os\nfor p in ['{}', '/etc/shadow', '/root', '/var/lib/postgresql', '/run/postgresql', '/var/tmp', '/home']:\n    print(p, os.path.exists(p))\nprint('uid', os.getuid())\n",
+        "import os\nfor p in ['{}', '/etc/shadow', '/root', '/var/lib/postgresql', '/run/postgresql', '/var/tmp', '/home']:\n    print(p, os.path.exists(p))\nprint('uid', os.getuid())\nprint('root', sorted(os.listdir('/')))\nprint('etc', sorted(os.listdir('/etc')))\n",
         secret.display()
     );
     let (end, log) = h
@@ -194,6 +194,18 @@ async fn files_outside_the_mounts_are_not_there_and_the_data_cannot_be_written()
         );
     }
     assert!(log.contains("uid 65534"), "{log}");
+    // The sandbox's whole root: the system's programs, the job's folders, the analysis
+    // software; nothing else of the machine.
+    assert!(
+        log.contains("root ['bin', 'data', 'dev', 'etc', 'inputs', 'job', 'lib', 'lib64', 'opt', 'output', 'proc', 'sbin', 'tmp', 'usr', 'work']"),
+        "{log}"
+    );
+    assert!(
+        log.contains(
+            "etc ['R', 'alternatives', 'fonts', 'group', 'ld.so.cache', 'localtime', 'passwd']"
+        ),
+        "{log}"
+    );
 
     let (end, log) = h
         .run_with(
@@ -420,6 +432,25 @@ async fn an_r_job_runs_where_r_is_installed() {
         std::fs::read_to_string(&end.outputs[0].path)
             .unwrap()
             .starts_with("term,coef\nx,")
+    );
+}
+
+#[tokio::test]
+async fn a_jobs_folder_behind_a_closed_folder_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let tools = Tools::debian(Some(venv()), dir.path().join("jobs/runtime"));
+    let probed = Sandbox::probe(tools).await;
+    // Only as root does the job run as a user of its own, who must pass through the folders;
+    // otherwise it runs as this process's user, who owns them.
+    if !rustix::process::getuid().is_root() {
+        assert!(probed.is_ok(), "{probed:?}");
+        return;
+    }
+    let e = probed.unwrap_err();
+    assert!(
+        matches!(&e, Unavailable::Runtime(why) if why.contains(&format!("{} is closed to others", dir.path().display()))),
+        "{e}"
     );
 }
 

@@ -83,6 +83,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::advice::api_routes())
         .merge(crate::workspaces::api_routes())
         .merge(crate::airlock::api_routes())
+        .merge(crate::jobs::api_routes())
 }
 
 #[derive(serde::Serialize, ToSchema)]

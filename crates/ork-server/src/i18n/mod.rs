@@ -1,5 +1,5 @@
 //! Every text a person reads, in Danish and English: the pages' texts (`pages.rs`, and
-//! `pages_quicktests.rs`, `pages_advice.rs`, `pages_workspaces.rs`, `pages_airlock.rs` for those features) and the
+//! `pages_quicktests.rs`, `pages_advice.rs`, `pages_workspaces.rs`, `pages_airlock.rs`, `pages_jobs.rs` for those features) and the
 //! error messages (`messages.rs`). Keys are stable ids; the tests check that every key used
 //! in a template or in the Rust code exists, that no text is missing in either language,
 //! and that no handler writes a message of its own.
@@ -10,6 +10,7 @@ mod messages;
 mod pages;
 mod pages_advice;
 mod pages_airlock;
+mod pages_jobs;
 mod pages_quicktests;
 mod pages_workspaces;
 
@@ -22,6 +23,7 @@ pub fn texts() -> impl Iterator<Item = &'static (&'static str, &'static str, &'s
         .chain(pages_advice::TEXTS)
         .chain(pages_workspaces::TEXTS)
         .chain(pages_airlock::TEXTS)
+        .chain(pages_jobs::TEXTS)
 }
 
 /// Looks up a text. An unknown key returns the key itself, so a missing text is visible

@@ -37,6 +37,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(crate::audit::web_routes())
         .merge(crate::workspaces::web_routes())
         .merge(crate::airlock::web_routes())
+        .merge(crate::jobs::web_routes())
         .nest_service("/static", ServeDir::new(&state.config.assets_dir))
         .fallback(|| async { ApiError::for_status(axum::http::StatusCode::NOT_FOUND) })
 }

@@ -66,7 +66,65 @@ pub struct RegimeFields {
     /// national archives first).
     #[schema(pattern = "^(delete|archive)$")]
     pub at_end: String,
+    /// The most CPU time one job may ask for, in seconds (all its processes together).
+    #[schema(minimum = 60, maximum = 604800)]
+    #[serde(default = "default_cpu", deserialize_with = "crate::api::whole_number")]
+    pub max_job_cpu_seconds: i64,
+    /// The longest one job may run, start to end, in seconds.
+    #[schema(minimum = 60, maximum = 604800)]
+    #[serde(
+        default = "default_wall",
+        deserialize_with = "crate::api::whole_number"
+    )]
+    pub max_job_wall_seconds: i64,
+    /// The most resident memory one job may ask for, in MiB.
+    #[schema(minimum = 256, maximum = 262144)]
+    #[serde(
+        default = "default_memory",
+        deserialize_with = "crate::api::whole_number"
+    )]
+    pub max_job_memory_mb: i64,
+    /// The most processes (and threads) one job may run at once.
+    #[schema(minimum = 16, maximum = 4096)]
+    #[serde(
+        default = "default_processes",
+        deserialize_with = "crate::api::whole_number"
+    )]
+    pub max_job_processes: i64,
+    /// The most disk one job may write (outputs, scratch, log), in MiB.
+    #[schema(minimum = 64, maximum = 1048576)]
+    #[serde(
+        default = "default_disk",
+        deserialize_with = "crate::api::whole_number"
+    )]
+    pub max_job_disk_mb: i64,
 }
+
+// A body without the job limits (written before jobs) takes the platform's defaults.
+fn default_cpu() -> i64 {
+    Regime::default().max_job_cpu_seconds.into()
+}
+fn default_wall() -> i64 {
+    Regime::default().max_job_wall_seconds.into()
+}
+fn default_memory() -> i64 {
+    Regime::default().max_job_memory_mb.into()
+}
+fn default_processes() -> i64 {
+    Regime::default().max_job_processes.into()
+}
+fn default_disk() -> i64 {
+    Regime::default().max_job_disk_mb.into()
+}
+
+/// The job limits' fields with their ranges, as the API and the stewards' page check them.
+pub(super) const JOB_LIMITS: [(&str, i64, i64); 5] = [
+    ("max_job_cpu_seconds", 60, 604_800),
+    ("max_job_wall_seconds", 60, 604_800),
+    ("max_job_memory_mb", 256, 262_144),
+    ("max_job_processes", 16, 4096),
+    ("max_job_disk_mb", 64, 1_048_576),
+];
 
 impl From<&Regime> for RegimeFields {
     fn from(r: &Regime) -> Self {
@@ -86,6 +144,24 @@ impl From<&Regime> for RegimeFields {
                 AtEnd::Archive => "archive",
             }
             .to_owned(),
+            max_job_cpu_seconds: r.max_job_cpu_seconds.into(),
+            max_job_wall_seconds: r.max_job_wall_seconds.into(),
+            max_job_memory_mb: r.max_job_memory_mb.into(),
+            max_job_processes: r.max_job_processes.into(),
+            max_job_disk_mb: r.max_job_disk_mb.into(),
+        }
+    }
+}
+
+impl RegimeFields {
+    /// A job limit's value by its field's name.
+    pub(super) fn job_limit(&self, field: &str) -> i64 {
+        match field {
+            "max_job_cpu_seconds" => self.max_job_cpu_seconds,
+            "max_job_wall_seconds" => self.max_job_wall_seconds,
+            "max_job_memory_mb" => self.max_job_memory_mb,
+            "max_job_processes" => self.max_job_processes,
+            _ => self.max_job_disk_mb,
         }
     }
 }
@@ -117,6 +193,11 @@ impl RegimeFields {
         if !(1..=36_500).contains(&self.retention_days) {
             return Err(out_of_range("retention_days", "1–36500"));
         }
+        for (field, min, max) in JOB_LIMITS {
+            if !(min..=max).contains(&self.job_limit(field)) {
+                return Err(out_of_range(field, &format!("{min}–{max}")));
+            }
+        }
         let at_end = match self.at_end.as_str() {
             "delete" => AtEnd::Delete,
             "archive" => AtEnd::Archive,
@@ -141,6 +222,11 @@ impl RegimeFields {
             automatic_delivery: self.automatic_delivery,
             exclude_tissue_opt_outs: self.exclude_tissue_opt_outs,
             at_end,
+            max_job_cpu_seconds: small(self.max_job_cpu_seconds),
+            max_job_wall_seconds: small(self.max_job_wall_seconds),
+            max_job_memory_mb: small(self.max_job_memory_mb),
+            max_job_processes: small(self.max_job_processes),
+            max_job_disk_mb: small(self.max_job_disk_mb),
         })
     }
 }
@@ -201,7 +287,7 @@ pub(super) async fn set(
 
 /// A dataset's security regime: minimum cell count, dominance rules, residual degrees of
 /// freedom, own-data linkage, retention, manual review, automatic delivery, the Tissue Use
-/// Register's opt-outs and what happens at the end. The platform's defaults until its
+/// Register's opt-outs, what happens at the end and the most a job may ask for. The platform's defaults until its
 /// stewards set one. For anyone signed in.
 #[utoipa::path(get, path = "/api/v1/datasets/{id}/regime", tag = "workspaces", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path, description = "The dataset's id in the catalog")),

@@ -84,6 +84,7 @@ impl RegimePage {
             "nk_k" => r.nk_k.to_string(),
             "min_dof" => r.min_dof.to_string(),
             "retention_days" => r.retention_days.to_string(),
+            k if k.starts_with("max_job_") => r.job_limit(k).to_string(),
             _ => String::new(),
         }
     }
@@ -162,7 +163,22 @@ fn fields_of(form: &[(String, String)]) -> Result<RegimeFields, ApiError> {
         automatic_delivery: false,
         exclude_tissue_opt_outs: false,
         at_end: String::new(),
+        max_job_cpu_seconds: 0,
+        max_job_wall_seconds: 0,
+        max_job_memory_mb: 0,
+        max_job_processes: 0,
+        max_job_disk_mb: 0,
     };
+    for (field, min, max) in regimes::JOB_LIMITS {
+        let v = num(form, field, &format!("{min}–{max}"))?;
+        match field {
+            "max_job_cpu_seconds" => r.max_job_cpu_seconds = v,
+            "max_job_wall_seconds" => r.max_job_wall_seconds = v,
+            "max_job_memory_mb" => r.max_job_memory_mb = v,
+            "max_job_processes" => r.max_job_processes = v,
+            _ => r.max_job_disk_mb = v,
+        }
+    }
     choices_of(form, &mut r);
     Ok(r)
 }
@@ -206,6 +222,11 @@ pub async fn post(
         "min_dof",
         "retention_days",
         "at_end",
+        "max_job_cpu_seconds",
+        "max_job_wall_seconds",
+        "max_job_memory_mb",
+        "max_job_processes",
+        "max_job_disk_mb",
     ] {
         let label = crate::i18n::text(lang, &format!("regimes.{field}")).to_owned();
         message = message.replace(&format!("'{field}'"), &format!("'{label}'"));

@@ -296,6 +296,39 @@ pub struct Answered {
 /// The most characters a query may have.
 pub const MAX_SQL_CHARS: usize = 20_000;
 
+/// The tables of a workspace's snapshot `number` (the latest when `None`) less the data of
+/// controllers who suspended the workspace, with the snapshot.
+pub async fn visible_tables(
+    state: &AppState,
+    workspace: &str,
+    number: Option<i64>,
+) -> Result<(Snapshot, Vec<SnapshotTable>), ApiError> {
+    if number.is_some_and(|n| n < 1) {
+        return Err(ApiError::invalid("invalid_snapshot", &[]));
+    }
+    let mut snapshots = state.store.snapshots(workspace).await?;
+    let snapshot = match number {
+        Some(n) => {
+            let i = snapshots
+                .iter()
+                .position(|s| s.number == n)
+                .ok_or_else(|| {
+                    ApiError::of(StatusCode::NOT_FOUND, "unknown_snapshot", &[("number", &n)])
+                })?;
+            snapshots.swap_remove(i)
+        }
+        None => snapshots
+            .pop()
+            .ok_or_else(|| ApiError::of(StatusCode::CONFLICT, "workspace_not_ready", &[]))?,
+    };
+    let hidden = suspended(&state.store.data_orders_of(workspace).await?);
+    let tables = tables_of(&snapshot)?
+        .into_iter()
+        .filter(|t| !hidden.contains(&t.order))
+        .collect();
+    Ok((snapshot, tables))
+}
+
 /// The tables a query in `e` may read: snapshot `number` (the latest when `None`) less the
 /// data of controllers who suspended the workspace, with the snapshot's number.
 pub async fn query_tables(
@@ -304,27 +337,13 @@ pub async fn query_tables(
     number: Option<i64>,
 ) -> Result<(i64, Vec<QueryTable>), ApiError> {
     let storage = state.workspaces.storage().ok_or_else(unavailable)?;
-    if number.is_some_and(|n| n < 1) {
-        return Err(ApiError::invalid("invalid_snapshot", &[]));
-    }
-    let snapshots = state.store.snapshots(&e.ws.id).await?;
-    let snapshot = match number {
-        Some(n) => snapshots.iter().find(|s| s.number == n).ok_or_else(|| {
-            ApiError::of(StatusCode::NOT_FOUND, "unknown_snapshot", &[("number", &n)])
-        })?,
-        None => snapshots
-            .last()
-            .ok_or_else(|| ApiError::of(StatusCode::CONFLICT, "workspace_not_ready", &[]))?,
-    };
-    let hidden = suspended(&state.store.data_orders_of(&e.ws.id).await?);
-    let recorded = tables_of(snapshot)?;
-    let key = match recorded.iter().any(|t| t.sealed) {
+    let (snapshot, visible) = visible_tables(state, &e.ws.id, number).await?;
+    let key = match visible.iter().any(|t| t.sealed) {
         true => Some(std::sync::Arc::new(data_key(state, &e.ws.id)?)),
         false => None,
     };
-    let tables = recorded
+    let tables = visible
         .into_iter()
-        .filter(|t| !hidden.contains(&t.order))
         .map(|t| {
             let (file, store) =
                 storage.table(&e.ws.id, snapshot.number, &format!("{}.parquet", t.name));

@@ -15,6 +15,7 @@ mod certification;
 mod clients;
 mod cluster;
 mod flight;
+mod jobs;
 mod lifecycle;
 mod minimisation;
 mod notifications;

@@ -16,7 +16,9 @@ fn good() -> Value {
     json!({
         "min_cell_count": 5, "p_ratio": 0.2, "nk_n": 3, "nk_k": 0.8, "min_dof": 20,
         "own_data": false, "retention_days": 30, "manual_review": true,
-        "automatic_delivery": true, "exclude_tissue_opt_outs": false, "at_end": "archive"
+        "automatic_delivery": true, "exclude_tissue_opt_outs": false, "at_end": "archive",
+        "max_job_cpu_seconds": 7200, "max_job_wall_seconds": 10800, "max_job_memory_mb": 4096,
+        "max_job_processes": 64, "max_job_disk_mb": 1024
     })
 }
 
@@ -90,6 +92,9 @@ async fn regimes_body(db: TestDb) {
         ("nk_k", json!(0.0)),
         ("retention_days", json!(0)),
         ("at_end", json!("burn")),
+        ("max_job_cpu_seconds", json!(59)),
+        ("max_job_memory_mb", json!(262_145)),
+        ("max_job_processes", json!(15)),
     ] {
         let mut body = good();
         body[field] = value;
@@ -113,6 +118,28 @@ async fn regimes_body(db: TestDb) {
         get(&mut bo, "/api/v1/datasets/lpr/regime").await.1["set_by_stewards"],
         false
     );
+    // The job limits may be left out (a body from before jobs): the defaults are meant.
+    let mut body = good();
+    for k in [
+        "max_job_cpu_seconds",
+        "max_job_wall_seconds",
+        "max_job_memory_mb",
+        "max_job_processes",
+        "max_job_disk_mb",
+    ] {
+        body.as_object_mut().unwrap().remove(k);
+    }
+    let (s, r) = call(&mut sds, Method::PUT, "/api/v1/datasets/lpr/regime", body).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(
+        (
+            &r["regime"]["max_job_cpu_seconds"],
+            &r["regime"]["max_job_memory_mb"]
+        ),
+        (&json!(14400), &json!(8192)),
+        "{r}"
+    );
+
     // Biological data keep the Tissue Use Register's opt-outs out.
     let (s, e) = call(
         &mut ssi,
@@ -160,6 +187,11 @@ async fn regimes_body(db: TestDb) {
         ("retention_days", "60"),
         ("at_end", "delete"),
         ("own_data", "yes"),
+        ("max_job_cpu_seconds", "3600"),
+        ("max_job_wall_seconds", "7200"),
+        ("max_job_memory_mb", "2048"),
+        ("max_job_processes", "64"),
+        ("max_job_disk_mb", "512"),
     ];
     let res = sds.post_form("/datasets/lpr/regime", &form).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
@@ -197,6 +229,7 @@ async fn regimes_body(db: TestDb) {
     assert_eq!(r["regime"]["p_ratio"], 0.3, "a decimal comma reads");
     assert_eq!(r["regime"]["own_data"], true);
     assert_eq!(r["regime"]["manual_review"], false, "an unticked box");
+    assert_eq!(r["regime"]["max_job_memory_mb"], 2048);
     // Anyone else sees it read-only.
     let html = bo.get("/datasets/lpr/regime").await.text().await.unwrap();
     assert!(html.contains("data-testid=\"regime\"") && !html.contains("regime-form"));

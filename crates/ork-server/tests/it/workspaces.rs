@@ -54,6 +54,18 @@ pub(crate) async fn app_and_state_with(
     storage: ork_workspace::Storage,
     limits: ork_workspace::query::Limits,
 ) -> (TestApp, AppState) {
+    let jobs = Arc::new(ork_server::jobs::JobsState::disabled());
+    app_and_state_jobs(db, root, storage, limits, jobs).await
+}
+
+/// The same with jobs run as `jobs` says.
+pub(crate) async fn app_and_state_jobs(
+    db: TestDb,
+    root: &Path,
+    storage: ork_workspace::Storage,
+    limits: ork_workspace::query::Limits,
+    jobs: Arc<ork_server::jobs::JobsState>,
+) -> (TestApp, AppState) {
     let q = quicktests();
     let w = Arc::new(WorkspaceState::new(storage, Arc::new(master(root)), limits));
     let kept = Arc::new(std::sync::Mutex::new(None));
@@ -61,7 +73,8 @@ pub(crate) async fn app_and_state_with(
     let app = TestApp::spawn_state(db, move |store| {
         let state = AppState::new(store, Default::default())
             .with_quicktests(q)
-            .with_workspaces(w);
+            .with_workspaces(w)
+            .with_jobs(jobs);
         *keep.lock().unwrap() = Some(state.clone());
         state
     })
