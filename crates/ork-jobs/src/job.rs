@@ -61,6 +61,22 @@ impl Layout {
         self.root.join("usage.txt")
     }
 
+    /// A run of `argv` in this folder's sandbox.
+    pub(crate) fn spec(&self, argv: Vec<String>, limits: &Limits, slot: u32) -> Spec {
+        Spec {
+            argv,
+            mounts: self.mounts(),
+            env: Vec::new(),
+            limits: *limits,
+            spent_cpu_ms: 0,
+            spent_wall_ms: 0,
+            disk: vec![self.output(), self.work()],
+            log: self.log(),
+            slot,
+            usage_file: self.usage(),
+        }
+    }
+
     fn mounts(&self) -> Vec<Mount> {
         let m = |host: PathBuf, inside: &str, writable: bool| Mount {
             host,
@@ -185,16 +201,9 @@ pub async fn run(
             ),
         )?;
         let spec = Spec {
-            argv: argv(sandbox, step),
-            mounts: layout.mounts(),
-            env: Vec::new(),
-            limits: *limits,
             spent_cpu_ms: usage.cpu_ms,
             spent_wall_ms: usage.wall_ms,
-            disk: vec![layout.output(), layout.work()],
-            log: layout.log(),
-            slot,
-            usage_file: layout.usage(),
+            ..layout.spec(argv(sandbox, step), limits, slot)
         };
         let ended = sandbox.run(&spec, cancel.clone()).await?;
         usage.cpu_ms += ended.usage.cpu_ms;

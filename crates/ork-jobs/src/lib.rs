@@ -4,6 +4,7 @@
 //! HTTP, the state database or Arrow: the server prepares a job's folder (the workspace's
 //! tables unsealed into it) and keeps what comes out.
 
+pub mod inspect;
 pub mod job;
 pub mod manifest;
 pub mod procs;

@@ -560,15 +560,20 @@ fn probe_limits() -> Limits {
 
 /// The SQL steps' runner (DuckDB over the job's Parquet files).
 pub const RUN_SQL: &str = include_str!("../runtime/run_sql.py");
+/// The model files' describers (Python and R).
+const INSPECT_PY: &str = include_str!("../runtime/inspect_model.py");
+const INSPECT_R: &str = include_str!("../runtime/inspect_model.R");
 
-/// Writes the sandbox's helpers into the runtime folder: the SQL runner and the one user and
-/// group the sandbox knows.
+/// Writes the sandbox's helpers into the runtime folder: the SQL runner, the model
+/// describers and the one user and group the sandbox knows.
 fn write_runtime(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::create_dir_all(dir)?;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
     for (name, text) in [
         ("run_sql.py", RUN_SQL),
+        ("inspect_model.py", INSPECT_PY),
+        ("inspect_model.R", INSPECT_R),
         (
             "passwd",
             "sandbox:x:65534:65534:Job in the sandbox:/work:/usr/sbin/nologin\n",

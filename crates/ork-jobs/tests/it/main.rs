@@ -478,3 +478,122 @@ async fn without_bubblewrap_nothing_runs_and_the_reason_is_given() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn model_files_are_described_in_the_sandbox_for_the_checker() {
+    let h = here().await;
+    let fit = r#"
+import pickle
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from lifelines import CoxPHFitter
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.tree import DecisionTreeClassifier
+
+rng = np.random.default_rng(1)
+x = rng.normal(size=(200, 3))
+y = (x[:, 0] + rng.normal(size=200) > 0).astype(int)
+def keep(name, m):
+    with open(f"/output/{name}", "wb") as f:
+        pickle.dump(m, f)
+keep("logit.pkl", LogisticRegression().fit(x, y))
+keep("knn.pkl", KNeighborsClassifier().fit(x, y))
+keep("tree.pkl", DecisionTreeClassifier().fit(x, y))
+keep("ols.pkl", sm.OLS(y, sm.add_constant(x)).fit())
+d = pd.DataFrame({"t": rng.exponential(10, 200) + 1, "e": y, "a": x[:, 0]})
+keep("cox.pkl", CoxPHFitter().fit(d, "t", "e"))
+"#;
+    let (end, log) = h
+        .run(
+            "models",
+            "outputs = [\"logit.pkl\", \"knn.pkl\", \"tree.pkl\", \"ols.pkl\", \"cox.pkl\"]\n[[steps]]\nscript = \"fit.py\"\n",
+            &[("fit.py", fit)],
+            limits(),
+        )
+        .await;
+    assert_eq!(end.outcome, Outcome::Succeeded, "{log}");
+    let mut described = BTreeMap::new();
+    for o in &end.outputs {
+        let bytes = std::fs::read(&o.path).unwrap();
+        let text = ork_jobs::inspect::describe(
+            &h.sandbox,
+            h.dir.path().join(format!("d-{}", o.name)),
+            &o.name,
+            &bytes,
+            9,
+        )
+        .await
+        .unwrap();
+        described.insert(o.name.clone(), text);
+    }
+    let get = |n: &str| described[n].clone();
+    // A logistic regression keeps no rows; 3 coefficients and an intercept.
+    let logit = get("logit.pkl");
+    assert!(
+        logit.contains("\"model_type\": \"sklearn.linear_model._logistic.LogisticRegression\""),
+        "{logit}"
+    );
+    assert!(
+        logit.contains("\"keeps\": []") && logit.contains("\"parameters\": 4"),
+        "{logit}"
+    );
+    // k-nearest neighbours keeps its 200 points, a tree its leaves, statsmodels its data,
+    // lifelines each person's time.
+    assert!(
+        get("knn.pkl").contains("k-nearest neighbours: its 200 training rows"),
+        "{}",
+        get("knn.pkl")
+    );
+    assert!(
+        get("tree.pkl").contains("\"smallest_leaf\": "),
+        "{}",
+        get("tree.pkl")
+    );
+    let ols = get("ols.pkl");
+    assert!(
+        ols.contains("\"nobs\": 200")
+            && ols.contains("\"dof\": 196.0")
+            && ols.contains("its training data (200 rows"),
+        "{ols}"
+    );
+    assert!(
+        get("cox.pkl").contains("each person's time and event (200 rows)"),
+        "{}",
+        get("cox.pkl")
+    );
+    // Not a model: said so, not opened outside.
+    let text = ork_jobs::inspect::describe(
+        &h.sandbox,
+        h.dir.path().join("d-bad"),
+        "bad.pkl",
+        b"not a pickle",
+        9,
+    )
+    .await
+    .unwrap();
+    assert!(text.contains("\"error\": \"UnpicklingError"), "{text}");
+
+    // R: a glm keeps its model frame unless told not to.
+    let (end, log) = h
+        .run(
+            "rmodel",
+            "outputs = [\"glm.rds\"]\n[[steps]]\nscript = \"fit.R\"\n",
+            &[("fit.R", "set.seed(1)\nd <- data.frame(x = rnorm(100))\nd$y <- as.integer(d$x + rnorm(100) > 0)\nsaveRDS(glm(y ~ x, family = binomial, data = d), '/output/glm.rds')\n")],
+            limits(),
+        )
+        .await;
+    assert_eq!(end.outcome, Outcome::Succeeded, "{log}");
+    let bytes = std::fs::read(&end.outputs[0].path).unwrap();
+    let text =
+        ork_jobs::inspect::describe(&h.sandbox, h.dir.path().join("d-glm"), "glm.rds", &bytes, 9)
+            .await
+            .unwrap();
+    assert!(
+        text.contains("\"model_type\": \"glm/lm\"")
+            && text.contains("\"dof\": 98")
+            && text.contains("its model frame: 100 training rows"),
+        "{text}"
+    );
+}

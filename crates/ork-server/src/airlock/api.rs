@@ -4,8 +4,8 @@
 
 pub use super::dto::{
     CreateOutputBody, OutputBody, OutputDetail, OutputEventBody, OutputFile, OutputFileForm,
-    OutputList, OutputReleaseBody, OutputRequestBody, OutputReviewBody, OutputReviewDecision,
-    OutputSpecBody,
+    OutputFromJobBody, OutputList, OutputReleaseBody, OutputRequestBody, OutputReviewBody,
+    OutputReviewDecision, OutputSpecBody,
 };
 use super::make::{self, NewFileOutput, NewSpecOutput};
 use super::service::{self, Access, STATES};
@@ -446,4 +446,47 @@ pub async fn review_file(
 ) -> Result<Response, ApiError> {
     let (o, bytes) = service::review_copy(&state, &p, &client, &id).await?;
     Ok(file_response(&o, bytes, "inline").into_response())
+}
+
+/// Sends one of a job's outputs to the airlock: a model file (`.pkl`, `.pickle`,
+/// `.joblib`, `.rds`, `.onnx`) is described in the sandbox for the checker (its type,
+/// observations, residual degrees of freedom, whether it keeps training data: k-nearest
+/// neighbours, support vectors, small decision leaves, per-person times) and fails the
+/// automatic checks when it keeps training data or has too few degrees of freedom; any other
+/// file (PNG, JPEG, PDF, CSV, text) goes to review as a sent file does. It is a draft until
+/// requested. For the permit's named, certified users.
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/airlock", tag = "airlock", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "Job id")),
+    request_body = OutputFromJobBody,
+    responses((status = 201, body = OutputBody),
+        (status = 400, description = "A bad title or description, or a text holding identifiers (blocked)", body = crate::api::ErrorBody),
+        (status = 401, body = crate::api::ErrorBody),
+        (status = 403, description = "Not certified, the workspace closed, or only reading it", body = crate::api::ErrorBody),
+        (status = 404, description = "No such job or output, or its workspace's permit does not name you", body = crate::api::ErrorBody),
+        (status = 409, description = "The workspace is still being provisioned", body = crate::api::ErrorBody),
+        (status = 410, description = "The workspace's data key has been destroyed", body = crate::api::ErrorBody),
+        (status = 413, description = "A file over 10 MiB", body = crate::api::ErrorBody),
+        (status = 415, description = "A file whose bytes are not what its name says, or of a type the airlock does not take", body = crate::api::ErrorBody),
+        (status = 503, description = "Workspaces or jobs are not set up on this server", body = crate::api::ErrorBody)))]
+pub async fn from_job(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<OutputFromJobBody>,
+) -> Result<(StatusCode, Json<OutputBody>), ApiError> {
+    let o = make::create_from_job(
+        &state,
+        &p,
+        &client,
+        &id,
+        &make::NewJobOutput {
+            file: &b.file,
+            title: &b.title,
+            description: &b.description,
+        },
+    )
+    .await?;
+    let Json(out) = answer(&state, &p, o).await?;
+    Ok((StatusCode::CREATED, Json(out)))
 }

@@ -120,6 +120,22 @@ pub struct OutputList {
     pub outputs: Vec<OutputBody>,
 }
 
+/// One of a job's outputs to send to the airlock.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutputFromJobBody {
+    /// The output's file name, as the job lists it.
+    #[schema(min_length = 1, max_length = 100)]
+    pub file: String,
+    /// 1–200 characters, not only white space.
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
+    pub title: String,
+    /// What it shows and why it is safe (at most 10,000 characters; needed to request).
+    #[schema(max_length = 10000)]
+    #[serde(default)]
+    pub description: String,
+}
+
 /// A safe table or model to compute from a query over the workspace.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -193,21 +193,7 @@ pub async fn create_file(
             &[("mib", &(content::MAX_FILE_BYTES >> 20))],
         ));
     }
-    let media_type = content::media_type(filename, n.bytes)?;
-    if media_type.starts_with("text/") {
-        let text = std::str::from_utf8(n.bytes).unwrap_or_default();
-        if let Some(b) = content::blocked_text(text) {
-            return Err(refuse_blocked(state, p, client, &e.ws.id, &b).await?);
-        }
-    }
-    let made = Made {
-        kind: "file",
-        status: "review".into(),
-        report: "{}".into(),
-        filename: filename.to_owned(),
-        media_type,
-        bytes: n.bytes.to_vec(),
-    };
+    let made = file_made(state, p, client, &e.ws.id, filename, n.bytes, "{}".into()).await?;
     keep(
         state,
         p,
@@ -220,6 +206,199 @@ pub async fn create_file(
         made,
     )
     .await
+}
+
+/// A file for a person's review: of a type the airlock takes and what its name says, a
+/// text without identifiers (else refused, and the refusal audited).
+async fn file_made(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    ws_id: &str,
+    filename: &str,
+    bytes: &[u8],
+    report: String,
+) -> Result<Made, ApiError> {
+    let media_type = content::media_type(filename, bytes)?;
+    if media_type.starts_with("text/") {
+        let text = std::str::from_utf8(bytes).unwrap_or_default();
+        if let Some(b) = content::blocked_text(text) {
+            return Err(refuse_blocked(state, p, client, ws_id, &b).await?);
+        }
+    }
+    Ok(Made {
+        kind: "file",
+        status: "review".into(),
+        report,
+        filename: filename.to_owned(),
+        media_type,
+        bytes: bytes.to_vec(),
+    })
+}
+
+/// One of a job's outputs to the airlock (issue 20): a model file (pickle, joblib, RDS,
+/// ONNX) is described in the sandbox for the checker — what it is, its observations and
+/// residual degrees of freedom, whether it keeps training data — and fails the automatic
+/// checks when it keeps training data or has too few degrees of freedom; any other file goes
+/// to a person's review as a sent file does. The report names the job, the file and its
+/// SHA-256. For the permit's named, certified users.
+pub async fn create_from_job(
+    state: &AppState,
+    p: &Principal,
+    client: &ClientAddr,
+    job_id: &str,
+    n: &NewJobOutput<'_>,
+) -> Result<Output, ApiError> {
+    if state.workspaces.storage().is_none() {
+        return Err(ws::unavailable());
+    }
+    let (e, job) = crate::jobs::service::find(state, p, client, job_id).await?;
+    let e = ws::enter_to_write(state, p, client, &e.ws.id).await?;
+    let kept = state.store.job_files(&job.id, "output").await?;
+    let Some(f) = kept.iter().find(|f| f.name == n.file) else {
+        return Err(ApiError::of(
+            StatusCode::NOT_FOUND,
+            "job_output_not_found",
+            &[("name", &n.file)],
+        ));
+    };
+    let title = text(n.title, MAX_TITLE, true, "output_title")?;
+    let description = text(n.description, MAX_DESCRIPTION, false, "output_description")?;
+    if f.size > content::MAX_FILE_BYTES as i64 {
+        return Err(ApiError::of(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "output_file_too_large",
+            &[("mib", &(content::MAX_FILE_BYTES >> 20))],
+        ));
+    }
+    let sealed = state
+        .store
+        .job_file_content(&job.id, "output", &f.name)
+        .await?
+        .unwrap_or_default();
+    let key = ws::data_key(state, &e.ws.id)?;
+    let context = crate::jobs::service::context(&job.id, &format!("output/{}", f.name));
+    let bytes = key
+        .open_bytes(&context, &sealed)
+        .ok_or_else(|| ApiError::of(StatusCode::GONE, "job_destroyed", &[]))?;
+    let source = serde_json::json!({"job": job.id, "file": f.name, "sha256": f.sha256});
+    if !ork_jobs::inspect::is_model(&f.name) {
+        let report = serde_json::json!({ "source": source }).to_string();
+        let made = file_made(state, p, client, &e.ws.id, &f.name, &bytes, report).await?;
+        return keep(
+            state,
+            p,
+            client,
+            &e.ws,
+            title,
+            description,
+            None,
+            "{}",
+            made,
+        )
+        .await;
+    }
+    let sandbox = state
+        .jobs
+        .sandbox()
+        .ok_or_else(|| crate::jobs::service::unavailable(state))?;
+    let described = ork_jobs::inspect::describe(
+        sandbox,
+        state.jobs.scratch(&crate::ids::new_id("model")),
+        &f.name,
+        &bytes,
+        0,
+    )
+    .await
+    .map_err(|e| ApiError::from(anyhow::anyhow!("describing a model: {e}")))?;
+    let (regime, _) = crate::workspaces::lifecycle::regime(state, &e.ws).await?;
+    let rules = compute::rules_of(&regime);
+    let mut report: serde_json::Value = serde_json::from_str(&described)
+        .unwrap_or_else(|_| serde_json::json!({"error": "the description did not read"}));
+    let status = assess(&mut report, rules.safe_dof);
+    report["source"] = source;
+    let made = Made {
+        kind: "model",
+        status: status.into(),
+        report: report.to_string(),
+        filename: f.name.clone(),
+        media_type: if f.name.ends_with(".onnx") {
+            "application/onnx"
+        } else {
+            "application/octet-stream"
+        },
+        bytes,
+    };
+    let rules_text =
+        serde_json::to_string(&rules).map_err(|e| ApiError::from(anyhow::anyhow!("rules: {e}")))?;
+    keep(
+        state,
+        p,
+        client,
+        &e.ws,
+        title,
+        description,
+        None,
+        &rules_text,
+        made,
+    )
+    .await
+}
+
+/// A job's output to send to the airlock.
+pub struct NewJobOutput<'a> {
+    pub file: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+}
+
+/// The automatic verdict on a described model file, with its summary in both languages:
+/// `fail` when it keeps training data or has fewer residual degrees of freedom than the
+/// regime's minimum, else `review` (a model file always needs a person).
+fn assess(report: &mut serde_json::Value, min_dof: u64) -> &'static str {
+    let keeps: Vec<String> = report["keeps"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|k| k.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let dof = report["dof"].as_f64();
+    let (key, status, args): (&str, _, Vec<(&str, String)>) =
+        if let Some(err) = report["error"].as_str() {
+            (
+                "airlock.model_file.unreadable",
+                "review",
+                vec![("reason", err.to_owned())],
+            )
+        } else if !keeps.is_empty() {
+            (
+                "airlock.model_file.keeps",
+                "fail",
+                vec![("what", keeps.join("; "))],
+            )
+        } else if let Some(d) = dof.filter(|d| *d < min_dof as f64) {
+            (
+                "airlock.model_file.dof",
+                "fail",
+                vec![("dof", d.to_string()), ("min", min_dof.to_string())],
+            )
+        } else {
+            (
+                "airlock.model_file.review",
+                "review",
+                vec![("dof", dof.map_or_else(|| "–".to_owned(), |d| d.to_string()))],
+            )
+        };
+    let args: Vec<(&str, &dyn std::fmt::Display)> = args
+        .iter()
+        .map(|(k, v)| (*k, v as &dyn std::fmt::Display))
+        .collect();
+    let (da, en) = crate::i18n::message(key, &args);
+    report["summary"] = serde_json::json!({"da": da, "en": en});
+    report["status"] = serde_json::json!(status);
+    status
 }
 
 async fn refuse_blocked(

@@ -26,6 +26,7 @@ use utoipa_axum::routes;
 pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(api::create))
+        .routes(routes!(api::from_job))
         .routes(routes!(api::list))
         .routes(routes!(api::get))
         .routes(routes!(api::request))

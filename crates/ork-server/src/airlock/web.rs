@@ -198,10 +198,25 @@ async fn page_of(
         .unwrap_or_default();
     let mut model = Vec::new();
     if o.kind == "model" {
+        // A model file from a job says what it is and what it keeps.
+        if let Some(kind) = o.checks["model_type"].as_str() {
+            model.push((t.t("airlock.model.model_type").to_owned(), kind.to_owned()));
+        }
         for k in ["nobs", "parameters", "dof"] {
             model.push((
                 t.t(&format!("airlock.model.{k}")).to_owned(),
                 number(&o.checks[k]),
+            ));
+        }
+        if let Some(keeps) = o.checks["keeps"].as_array() {
+            let what: Vec<&str> = keeps.iter().filter_map(|k| k.as_str()).collect();
+            model.push((
+                t.t("airlock.model.keeps").to_owned(),
+                if what.is_empty() {
+                    t.t("airlock.model.keeps_nothing").to_owned()
+                } else {
+                    what.join("; ")
+                },
             ));
         }
         let s = &o.checks["summary"][if lang == ork_domain::Lang::Da {

@@ -37,4 +37,5 @@ pub(crate) fn web_routes() -> Router<AppState> {
         )
         .route("/jobs/{id}", get(web::job_page))
         .route("/jobs/{id}/cancel", post(web::cancel_post))
+        .route("/jobs/{id}/airlock", post(web::airlock_post))
 }

@@ -78,6 +78,12 @@ impl JobsState {
         }
     }
 
+    /// A folder of this name in the jobs' folder, for a run of the platform's own (a model
+    /// file described for the airlock).
+    pub fn scratch(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
     pub fn sandbox(&self) -> Option<&Sandbox> {
         match &self.availability {
             Availability::Ready(s) => Some(s),

@@ -161,6 +161,8 @@ struct JobPage {
     member: bool,
     /// Still waiting or running: the page follows it.
     live: bool,
+    /// Why sending an output to the airlock did not work.
+    error: Option<String>,
 }
 
 /// GET /jobs/{id}: the job, followed while it waits or runs; its log once it has ended
@@ -173,24 +175,71 @@ pub async fn job_page(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let lang = c.t.lang;
-    let (e, job) = service::find(&state, &p, &client, &id).await?;
+    let page = job_page_of(&state, c, &client, &p, &id).await?;
+    Ok(render(lang, &page))
+}
+
+async fn job_page_of(
+    state: &AppState,
+    c: Chrome,
+    client: &ClientAddr,
+    p: &Principal,
+    id: &str,
+) -> Result<JobPage, ApiError> {
+    let lang = c.t.lang;
+    let (e, job) = service::find(state, p, client, id).await?;
     let live = job.state == "queued" || job.state == "running";
     let (log, detail) = if live {
         (None, None)
     } else {
-        let (_, text, detail) = service::log(&state, &p, &client, &id).await?;
+        let (_, text, detail) = service::log(state, p, client, id).await?;
         (Some(text), detail)
     };
-    let page = JobPage {
-        member: workspaces::named(&e.scope, &p),
+    Ok(JobPage {
+        member: workspaces::named(&e.scope, p),
         title: e.ws.title.clone(),
-        job: shown(dto::body(&state, job, lang).await?),
+        job: shown(dto::body(state, job, lang).await?),
         log,
         detail,
         live,
+        error: None,
         c,
+    })
+}
+
+/// POST /jobs/{id}/airlock: one of the job's outputs to the airlock (`file`, `title`), then
+/// to the output's page; an error is shown on the job's page.
+pub async fn airlock_post(
+    State(state): State<AppState>,
+    c: Chrome,
+    client: ClientAddr,
+    WebUser(p): WebUser,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let lang = c.t.lang;
+    let made = crate::airlock::make::create_from_job(
+        &state,
+        &p,
+        &client,
+        &id,
+        &crate::airlock::make::NewJobOutput {
+            file: crate::web::form_value(&form, "file"),
+            title: crate::web::form_value(&form, "title"),
+            description: "",
+        },
+    )
+    .await;
+    let error = match made {
+        Ok(o) => return Ok(Redirect::to(&format!("/outputs/{}", o.id)).into_response()),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => e,
+        Err(e) => return Err(e),
     };
-    Ok(render(lang, &page))
+    let mut page = job_page_of(&state, c, &client, &p, &id).await?;
+    page.error = Some(error.message(lang).to_owned());
+    let mut res = render(lang, &page);
+    *res.status_mut() = error.status;
+    Ok(res)
 }
 
 /// POST /jobs/{id}/cancel.

@@ -207,7 +207,13 @@ async fn models_body(db: TestDb) {
     let tmp = tempfile::tempdir().unwrap();
     let (app, _state) = app_with_jobs(db, tmp.path()).await;
     setup(&app).await;
-    for email in ["bo@demofarma.example", "co@demofarma.example"] {
+    app.user("checker@rkkp.example", PW, &[("rkkp", Role::OutputChecker)])
+        .await;
+    for email in [
+        "bo@demofarma.example",
+        "co@demofarma.example",
+        "checker@rkkp.example",
+    ] {
         certify(&app, email).await;
     }
     app.user(
@@ -296,6 +302,92 @@ script = "models.py"
         done["outputs"][1]["sha256"]
     );
 
+    // The outputs leave only through the airlock: the table for a person's review (which an
+    // output checker at the data's controller approves), the model described in the sandbox,
+    // failing because it keeps each person's time.
+    let (s, table) = crate::applications::call(
+        &mut bo,
+        Method::POST,
+        &format!("/api/v1/jobs/{id}/airlock"),
+        serde_json::json!({"file": "stages.csv", "title": "Persons by stage"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{table}");
+    assert_eq!(
+        (table["kind"].as_str(), table["status"].as_str()),
+        (Some("file"), Some("review")),
+        "{table}"
+    );
+    assert_eq!(
+        table["checks"]["source"]["sha256"], done["outputs"][1]["sha256"],
+        "{table}"
+    );
+    let (s, model) = crate::applications::call(
+        &mut bo,
+        Method::POST,
+        &format!("/api/v1/jobs/{id}/airlock"),
+        serde_json::json!({"file": "cox.pkl", "title": "Cox model"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{model}");
+    assert_eq!(
+        (model["kind"].as_str(), model["status"].as_str()),
+        (Some("model"), Some("fail")),
+        "{model}"
+    );
+    assert_eq!(
+        model["checks"]["model_type"], "lifelines.fitters.coxph_fitter.CoxPHFitter",
+        "{model}"
+    );
+    assert!(
+        model["checks"]["keeps"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("each person's time and event"),
+        "{model}"
+    );
+    assert!(
+        model["checks"]["summary"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("keeps training data"),
+        "{model}"
+    );
+    let (s, e) = crate::applications::call(
+        &mut bo,
+        Method::POST,
+        &format!("/api/v1/jobs/{id}/airlock"),
+        serde_json::json!({"file": "nothing.csv", "title": "x"}),
+    )
+    .await;
+    assert_eq!(
+        (s, code(&e)),
+        (StatusCode::NOT_FOUND, "job_output_not_found"),
+        "{e}"
+    );
+    let tid = table["id"].as_str().unwrap();
+    let (s, r) = crate::applications::call(
+        &mut bo,
+        Method::POST,
+        &format!("/api/v1/outputs/{tid}/request"),
+        serde_json::json!({"description": "Persons by stage; every cell well above the threshold."}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let mut checker = Browser::signed_in(&app, "checker@rkkp.example", PW).await;
+    let (s, r) = crate::applications::call(
+        &mut checker,
+        Method::POST,
+        &format!("/api/v1/outputs/{tid}/review"),
+        serde_json::json!({"decision": "approve", "reason": "Counts by stage, no small cells."}),
+    )
+    .await;
+    assert_eq!(
+        (s, r["state"].as_str()),
+        (StatusCode::OK, Some("approved")),
+        "{r}"
+    );
+
     // R, on the same tables as CSV.
     let manifest_r = r#"name = "The same in R"
 tables = ["dlcr", "lpr_adm"]
@@ -317,6 +409,21 @@ script = "models.R"
     assert_eq!(done["state"], "succeeded", "{done}\n{text}");
     assert!(text.contains("logit ") && text.contains("cox "), "{text}");
     assert_eq!(done["outputs"].as_array().unwrap().len(), 2, "{done}");
+    // R's Cox model keeps each person's response unless told not to.
+    let (s, model) = crate::applications::call(
+        &mut bo,
+        Method::POST,
+        &format!("/api/v1/jobs/{rid}/airlock"),
+        serde_json::json!({"file": "cox.rds", "title": "Cox model (R)"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{model}");
+    assert_eq!(
+        (model["kind"].as_str(), model["status"].as_str()),
+        (Some("model"), Some("fail")),
+        "{model}"
+    );
+    assert_eq!(model["checks"]["model_type"], "coxph", "{model}");
 
     // The list, newest first.
     let (s, list) = get(&mut bo, &format!("/api/v1/workspaces/{ws}/jobs")).await;
