@@ -416,3 +416,80 @@ pub fn ingest(
     std::fs::rename(&tmp, out).map_err(|e| OwnError::Write(e.to_string()))?;
     Ok(Ingested { columns, rows })
 }
+
+/// A dummy twin of one of the project's own tables (issue 20): `rows` synthetic rows with the
+/// same columns and types as recorded (`pseudonym`, `string`, `number`, `date`,
+/// `timestamp`, `integer`), written as plain Parquet to `out`; the pseudonyms are drawn from
+/// `persons`, so the table links with the other dummy tables. Gives the rows written.
+pub fn dummy(
+    out: &Path,
+    columns: &[(String, String)],
+    rows: usize,
+    persons: &[String],
+    seed: u64,
+) -> Result<u64, OwnError> {
+    use arrow::array::{Date32Array, Float64Array, Int64Array, TimestampSecondArray};
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut fields = Vec::with_capacity(columns.len());
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(columns.len());
+    // 2015-01-01 in days and seconds since 1970.
+    const FROM_DAY: i32 = 16_436;
+    for (name, kind) in columns {
+        let (t, a): (DataType, ArrayRef) = match kind.as_str() {
+            "pseudonym" => {
+                let mut b = StringBuilder::new();
+                for _ in 0..rows {
+                    match persons.is_empty() {
+                        true => b.append_value(format!("{:032x}", rng.r#gen::<u128>())),
+                        false => b.append_value(&persons[rng.gen_range(0..persons.len())]),
+                    }
+                }
+                (DataType::Utf8, Arc::new(b.finish()))
+            }
+            "number" => (
+                DataType::Float64,
+                Arc::new(Float64Array::from_iter_values((0..rows).map(|_| {
+                    (rng.gen_range(0.0..100.0_f64) * 100.0).round() / 100.0
+                }))),
+            ),
+            "integer" => (
+                DataType::Int64,
+                Arc::new(Int64Array::from_iter_values(
+                    (0..rows).map(|_| rng.gen_range(0..100)),
+                )),
+            ),
+            "date" => (
+                DataType::Date32,
+                Arc::new(Date32Array::from_iter_values(
+                    (0..rows).map(|_| FROM_DAY + rng.gen_range(0..3650)),
+                )),
+            ),
+            "timestamp" => (
+                DataType::Timestamp(arrow::datatypes::TimeUnit::Second, None),
+                Arc::new(TimestampSecondArray::from_iter_values((0..rows).map(
+                    |_| i64::from(FROM_DAY) * 86_400 + rng.gen_range(0..3650 * 86_400),
+                ))),
+            ),
+            _ => {
+                let mut b = StringBuilder::new();
+                for _ in 0..rows {
+                    b.append_value(["A", "B", "C", "D", "E"][rng.gen_range(0..5)]);
+                }
+                (DataType::Utf8, Arc::new(b.finish()))
+            }
+        };
+        fields.push(Field::new(name, t, false));
+        arrays.push(a);
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let batch =
+        RecordBatch::try_new(schema.clone(), arrays).map_err(|e| OwnError::Write(e.to_string()))?;
+    let file = std::fs::File::create(out).map_err(|e| OwnError::Write(e.to_string()))?;
+    let mut w =
+        ArrowWriter::try_new(file, schema, None).map_err(|e| OwnError::Write(e.to_string()))?;
+    w.write(&batch)
+        .map_err(|e| OwnError::Write(e.to_string()))?;
+    w.close().map_err(|e| OwnError::Write(e.to_string()))?;
+    Ok(rows as u64)
+}

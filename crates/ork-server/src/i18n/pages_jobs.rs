@@ -37,6 +37,7 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("jobs.not_installed", "Ikke installeret", "Not installed"),
     ("jobs.how", "Udvikl på dummydata", "Develop on dummy data"),
     ("jobs.how_text", "Skriv og afprøv dine scripts uden for analysemiljøet på dummydata med samme tabeller, kolonner og typer, og kør dem lokalt i den samme sandkasse med orkestrator job run --dummy MAPPE job.toml. Her kører de så uændret på de rigtige data.", "Write and try your scripts outside the workspace on dummy data with the same tables, columns and types, and run them locally in the same sandbox with orkestrator job run --dummy FOLDER job.toml. Here they then run unchanged on the real data."),
+    ("jobs.dummy_download", "Hent dummydata (ZIP)", "Download the dummy data (ZIP)"),
     ("job.title", "Kørsel", "Job"),
     ("job.back", "Alle kørsler i", "All jobs of"),
     ("job.cancelling", "annullering bedt om", "cancel asked for"),

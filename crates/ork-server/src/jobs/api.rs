@@ -181,3 +181,49 @@ pub async fn cancel(
     let job = service::cancel(&state, &p, &client, &id).await?;
     Ok(Json(dto::body(&state, job, lang).await?))
 }
+
+/// The workspace's dummy twin as a ZIP file: its latest snapshot's tables
+/// (`<table>.parquet`) with the same columns and types and synthetic rows, and a README. Code
+/// developed on it runs unchanged inside (`orkestrator job run --dummy DIR job.toml` runs it
+/// locally as the platform does). For those who may enter the workspace; made on the first
+/// download of a snapshot, then kept.
+#[utoipa::path(get, path = "/api/v1/workspaces/{id}/dummy", tag = "jobs", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "Workspace id")),
+    responses((status = 200, description = "The twin", content_type = "application/zip", body = Vec<u8>),
+        (status = 401, body = crate::api::ErrorBody),
+        (status = 403, description = "Not certified, or the workspace closed", body = crate::api::ErrorBody),
+        (status = 404, description = "No such workspace, or the permit does not name you", body = crate::api::ErrorBody),
+        (status = 409, description = "The workspace is still being provisioned", body = crate::api::ErrorBody),
+        (status = 503, description = "Jobs are not set up on this server", body = crate::api::ErrorBody)))]
+pub async fn dummy(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let twin = super::dummy::twin(&state, &p, &client, &id).await?;
+    let bytes = super::dummy::zip(&twin).map_err(ApiError::from)?;
+    let mut tx = state.store.write().await?;
+    tx.audit(
+        &p.audit_source(&client, None),
+        "workspace.dummy_download",
+        "workspace",
+        &twin.workspace,
+        serde_json::json!({"snapshot": twin.snapshot, "tables": twin.tables}),
+    )
+    .await?;
+    tx.commit().await?;
+    let name = format!("dummy-{}-{}.zip", twin.workspace, twin.snapshot);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod dto;
+pub mod dummy;
 pub mod runner;
 pub mod service;
 mod state;
@@ -27,6 +28,7 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api::get))
         .routes(routes!(api::log))
         .routes(routes!(api::cancel))
+        .routes(routes!(api::dummy))
 }
 
 pub(crate) fn web_routes() -> Router<AppState> {

@@ -40,6 +40,8 @@ pub struct JobsState {
     /// Wakes the queue's worker (a job submitted or ended).
     pub(super) wake: Notify,
     pub software: Vec<Package>,
+    /// One dummy twin is made at a time.
+    pub(super) dummy: tokio::sync::Mutex<()>,
 }
 
 impl JobsState {
@@ -52,6 +54,7 @@ impl JobsState {
             running: Mutex::new(HashMap::new()),
             wake: Notify::new(),
             software: Vec::new(),
+            dummy: tokio::sync::Mutex::new(()),
         }
     }
 

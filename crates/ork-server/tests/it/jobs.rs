@@ -117,6 +117,59 @@ async fn log(b: &mut Browser<'_>, id: &str) -> (StatusCode, String) {
     (res.status(), res.text().await.unwrap())
 }
 
+/// The `orkestrator` binary beside this test's (cargo builds it with the workspace's tests).
+fn orkestrator() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe.parent().unwrap().parent().unwrap().join("orkestrator");
+    assert!(
+        bin.exists(),
+        "{} is missing: cargo build -p orkestrator",
+        bin.display()
+    );
+    bin
+}
+
+/// A Parquet file's columns: name and type (`key`: the file is sealed).
+fn parquet_columns(file: &Path, key: Option<&ork_workspace::DataKey>) -> Vec<(String, String)> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let f = std::fs::File::open(file).unwrap();
+    let r = match key {
+        Some(k) => {
+            ParquetRecordBatchReaderBuilder::try_new_with_options(f, k.reader_options().unwrap())
+        }
+        None => ParquetRecordBatchReaderBuilder::try_new(f),
+    }
+    .unwrap();
+    r.schema()
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), f.data_type().to_string()))
+        .collect()
+}
+
+/// The tables of a workspace's latest snapshot as written (sealed): file name → columns.
+fn real_tables(root: &Path, ws: &str) -> std::collections::BTreeMap<String, Vec<(String, String)>> {
+    use ork_workspace::KeyProvider;
+    let key = crate::workspaces::master(root).data_key(ws, false).unwrap();
+    let snapshots = root.join(ws).join("snapshots");
+    let latest = std::fs::read_dir(&snapshots)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i64>().ok())
+        .max()
+        .unwrap();
+    std::fs::read_dir(snapshots.join(latest.to_string()))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                parquet_columns(&p, Some(&key)),
+            )
+        })
+        .collect()
+}
+
 fn code(v: &Value) -> &str {
     v["error"]["code"].as_str().unwrap_or("")
 }
@@ -280,6 +333,50 @@ script = "models.py"
         done["usage"]["peak_memory_mb"].as_f64().unwrap() > 50.0,
         "{done}"
     );
+
+    // The same job, unchanged, on the workspace's dummy twin with `orkestrator job run
+    // --dummy`, as a researcher runs it on their own machine.
+    let res = bo.get(&format!("/api/v1/workspaces/{ws}/dummy")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/zip");
+    let zipped = res.bytes().await.unwrap();
+    let local = tmp.path().join("local");
+    let dummy = local.join("dummy");
+    zip::ZipArchive::new(std::io::Cursor::new(zipped.to_vec()))
+        .unwrap()
+        .extract(&dummy)
+        .unwrap();
+    // Every table of the workspace, with the same columns and types.
+    let root = tmp.path().join("workspaces");
+    let real = real_tables(&root, &ws);
+    assert_eq!(real.len(), 3, "{real:?}");
+    for (t, columns) in real {
+        assert_eq!(parquet_columns(&dummy.join(&t), None), columns, "{t}");
+    }
+    std::fs::write(local.join("job.toml"), manifest).unwrap();
+    std::fs::write(local.join("models.py"), MODELS_PY).unwrap();
+    let out = std::process::Command::new(orkestrator())
+        .arg("--data-dir")
+        .arg(local.join("var"))
+        .args(["job", "run", "--dummy"])
+        .arg(&dummy)
+        .arg(local.join("job.toml"))
+        .env("ORK_ANALYSIS_ENV", analysis_env())
+        .env_remove("ORK_CONFIG")
+        .current_dir(&local)
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{printed}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        printed.contains("logit [[") && printed.contains("the job succeeded"),
+        "{printed}"
+    );
+    assert!(local.join("output/cox.pkl").is_file() && local.join("output/stages.csv").is_file());
 
     // The audit trail: the script's hash and what it reads at submission, the tables read at
     // the start, each output's hash at the end, and the log's reading.
