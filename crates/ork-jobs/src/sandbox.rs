@@ -401,8 +401,12 @@ impl Sandbox {
             .open(&spec.log)?;
         let _ = std::fs::remove_file(&spec.usage_file);
         let inner = self.command(&spec.mounts, &spec.argv, &spec.env, &spec.limits, spec.slot);
-        let mut cmd = tokio::process::Command::new(&self.tools.time);
-        cmd.arg("--quiet")
+        // `time` dies with this process (and the sandbox with `time`, by bubblewrap's
+        // --die-with-parent), so a stopped server leaves nothing running.
+        let mut cmd = tokio::process::Command::new(&self.tools.setpriv);
+        cmd.args(["--pdeathsig", "KILL", "--"])
+            .arg(&self.tools.time)
+            .arg("--quiet")
             .arg("-f")
             .arg("ork-usage %e %U %S %M")
             .arg("-o")

@@ -171,6 +171,11 @@ async fn context(State(state): State<AppState>, mut req: Request, next: Next) ->
     let path = req.uri().path().to_owned();
     let json = wants_json(&path, req.headers());
     let jar = CookieJar::from_headers(req.headers());
+    // JupyterLab behind the notebooks' proxy sends Jupyter's own `Authorization: token …`;
+    // the portal knows the user by the session, and the proxy gives Jupyter its token.
+    if crate::jobs::proxy::is_notebook_path(&path) {
+        req.headers_mut().remove(header::AUTHORIZATION);
+    }
     // Static assets need no user: skip the three look-ups a signed-in request costs.
     let resolved = if path.starts_with("/static/") {
         Ok(Auth::Anonymous)
@@ -240,6 +245,16 @@ async fn guard_csrf(
     let api_without_session = ctx.path.starts_with("/api/") && session_csrf.is_none();
     if !unsafe_method || valid_bearer || api_without_session {
         return Ok(req);
+    }
+    // JupyterLab, behind the notebooks' proxy, proves its requests its own as Jupyter does:
+    // the `X-XSRFToken` header repeats the `_xsrf` cookie, which another site cannot read
+    // (and the session cookie is SameSite=Lax besides).
+    if crate::jobs::proxy::is_notebook_path(&ctx.path) {
+        if crate::jobs::proxy::xsrf_matches(req.headers()) {
+            return Ok(req);
+        }
+        tracing::warn!("notebook XSRF check failed");
+        return Err(ctx.error(state, ApiError::csrf()));
     }
     // A workspace's own-data form carries a file as large as the upload API takes.
     let own_data = ctx.path.starts_with("/workspaces/") && ctx.path.ends_with("/uploads");

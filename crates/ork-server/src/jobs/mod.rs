@@ -8,6 +8,8 @@
 pub mod api;
 pub mod dto;
 pub mod dummy;
+pub mod notebooks;
+pub mod proxy;
 pub mod runner;
 pub mod service;
 mod state;
@@ -18,7 +20,7 @@ pub use state::{Availability, JobsConfig, JobsState};
 
 use crate::AppState;
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -40,4 +42,7 @@ pub(crate) fn web_routes() -> Router<AppState> {
         .route("/jobs/{id}", get(web::job_page))
         .route("/jobs/{id}/cancel", post(web::cancel_post))
         .route("/jobs/{id}/airlock", post(web::airlock_post))
+        .route("/workspaces/{id}/notebook", get(proxy::root))
+        .route("/workspaces/{id}/notebook/", any(proxy::proxy_root))
+        .route("/workspaces/{id}/notebook/{*rest}", any(proxy::proxy))
 }

@@ -20,7 +20,7 @@ pub const MAX_OUTPUT_BYTES: u64 = 64 << 20;
 const MAX_LOG_BYTES: usize = 1 << 20;
 
 /// The runner's identity in the audit trail.
-fn system() -> AuditSource {
+pub(super) fn system() -> AuditSource {
     AuditSource {
         actor: Some("system:jobs".into()),
         org: None,
@@ -140,7 +140,7 @@ async fn give_up(state: &AppState, id: &str) -> anyhow::Result<()> {
 }
 
 /// Which of the sandbox's users a job runs as (when the platform runs as root).
-fn slot(id: &str) -> u32 {
+pub(super) fn slot(id: &str) -> u32 {
     use sha2::Digest;
     let h = sha2::Sha256::digest(id.as_bytes());
     u32::from_be_bytes([h[0], h[1], h[2], h[3]])
@@ -177,10 +177,6 @@ async fn run(state: &AppState, job: &Job, cancel: watch::Receiver<bool>) -> anyh
         .jobs
         .sandbox()
         .ok_or_else(|| anyhow::anyhow!("no sandbox"))?;
-    let storage = state
-        .workspaces
-        .storage()
-        .ok_or_else(|| anyhow::anyhow!("workspaces are not set up"))?;
     let key = std::sync::Arc::new(
         crate::workspaces::service::data_key(state, &job.workspace_id)
             .map_err(|e| anyhow::anyhow!("{}", e.message(ork_domain::Lang::En)))?,
@@ -253,32 +249,21 @@ async fn run(state: &AppState, job: &Job, cancel: watch::Receiver<bool>) -> anyh
         std::fs::write(layout.scripts().join(name), bytes)?;
     }
     let csv = manifest.languages().contains(&Language::R);
-    for t in visible.iter().filter(|t| manifest.tables.contains(&t.name)) {
-        let file = format!("{}.parquet", t.name);
-        let scratch = layout.root.join(format!("fetched-{file}"));
-        let (src, fetched) = storage
-            .on_disk(&job.workspace_id, job.snapshot, &file, &scratch)
-            .await?;
-        let out = layout.data().join(&file);
-        let sealed = t.sealed;
-        let key = std::sync::Arc::clone(&key);
-        let csv_out = layout.data().join(format!("{}.csv", t.name));
-        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-            if sealed {
-                ork_workspace::seal::unseal(&src, &out, &key)?;
-            } else {
-                std::fs::copy(&src, &out)?;
-            }
-            if fetched {
-                std::fs::remove_file(&src)?;
-            }
-            if csv {
-                ork_workspace::seal::parquet_to_csv(&out, &csv_out)?;
-            }
-            Ok(())
-        })
-        .await??;
-    }
+    let reads: Vec<_> = visible
+        .iter()
+        .filter(|t| manifest.tables.contains(&t.name))
+        .cloned()
+        .collect();
+    unseal_tables(
+        state,
+        &job.workspace_id,
+        job.snapshot,
+        &reads,
+        &layout.data(),
+        csv,
+        &key,
+    )
+    .await?;
     for earlier in &manifest.jobs {
         let dir = layout.inputs().join(earlier);
         std::fs::create_dir(&dir)?;
@@ -364,6 +349,48 @@ async fn run(state: &AppState, job: &Job, cancel: watch::Receiver<bool>) -> anyh
     .await?;
     tx.commit().await?;
     tracing::info!(job = %job.id, state = end.outcome.as_str(), reason = end.reason.unwrap_or(""), "job ended");
+    Ok(())
+}
+
+/// Writes a snapshot's tables into `data` as plain Parquet (and as CSV too when `csv`), for
+/// a run in the sandbox: the sandbox never sees a key.
+pub(super) async fn unseal_tables(
+    state: &AppState,
+    ws: &str,
+    snapshot: i64,
+    tables: &[crate::workspaces::service::SnapshotTable],
+    data: &Path,
+    csv: bool,
+    key: &std::sync::Arc<ork_workspace::DataKey>,
+) -> anyhow::Result<()> {
+    let storage = state
+        .workspaces
+        .storage()
+        .ok_or_else(|| anyhow::anyhow!("workspaces are not set up"))?;
+    for t in tables {
+        let file = format!("{}.parquet", t.name);
+        let scratch = data.join(format!(".fetched-{file}"));
+        let (src, fetched) = storage.on_disk(ws, snapshot, &file, &scratch).await?;
+        let out = data.join(&file);
+        let sealed = t.sealed;
+        let key = std::sync::Arc::clone(key);
+        let csv_out = data.join(format!("{}.csv", t.name));
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            if sealed {
+                ork_workspace::seal::unseal(&src, &out, &key)?;
+            } else {
+                std::fs::copy(&src, &out)?;
+            }
+            if fetched {
+                std::fs::remove_file(&src)?;
+            }
+            if csv {
+                ork_workspace::seal::parquet_to_csv(&out, &csv_out)?;
+            }
+            Ok(())
+        })
+        .await??;
+    }
     Ok(())
 }
 

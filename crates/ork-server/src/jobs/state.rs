@@ -42,6 +42,9 @@ pub struct JobsState {
     pub software: Vec<Package>,
     /// One dummy twin is made at a time.
     pub(super) dummy: tokio::sync::Mutex<()>,
+    /// The notebooks running on this server, and one started at a time.
+    pub(super) notebooks: super::notebooks::Sessions,
+    pub(super) notebook_start: tokio::sync::Mutex<()>,
 }
 
 impl JobsState {
@@ -55,6 +58,8 @@ impl JobsState {
             wake: Notify::new(),
             software: Vec::new(),
             dummy: tokio::sync::Mutex::new(()),
+            notebooks: Default::default(),
+            notebook_start: tokio::sync::Mutex::new(()),
         }
     }
 

@@ -798,3 +798,155 @@ async fn without_a_sandbox_jobs_are_refused_with_the_reason() {
         "{e}"
     );
 }
+
+/// Opens a WebSocket to the server as `cookies` with `origin`: the stream, or the HTTP
+/// status it was refused with.
+async fn websocket(
+    app: &TestApp,
+    path: &str,
+    cookies: &str,
+    origin: &str,
+) -> Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    u16,
+> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://{}{path}", app.addr)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert("cookie", cookies.parse().unwrap());
+    req.headers_mut().insert("origin", origin.parse().unwrap());
+    let tcp = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    match tokio_tungstenite::client_async(req, tokio_tungstenite::MaybeTlsStream::Plain(tcp)).await
+    {
+        Ok((ws, _)) => Ok(ws),
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => Err(res.status().as_u16()),
+        Err(e) => panic!("{path}: {e}"),
+    }
+}
+
+both_backends!(
+    a_notebook_through_the_portal_runs_a_cell_on_the_workspace_data,
+    notebook_body
+);
+async fn notebook_body(db: TestDb) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let tmp = tempfile::tempdir().unwrap();
+    let (app, _state) = app_with_jobs(db, tmp.path()).await;
+    setup(&app).await;
+    for email in ["bo@demofarma.example", "co@demofarma.example"] {
+        certify(&app, email).await;
+    }
+    regimes(&app, r#"{"automatic_delivery": true}"#).await;
+    let mut bo = Browser::signed_in(&app, "bo@demofarma.example", PW).await;
+    let (ws, _) = ready(&app, &mut bo, "Lung cancer outcomes").await;
+    let base = format!("/workspaces/{ws}/notebook/");
+    let origin = format!("http://{}", app.addr);
+
+    // A colleague the permit does not name: 403, over HTTP and over the WebSocket.
+    let mut co = Browser::signed_in(&app, "co@demofarma.example", PW).await;
+    assert_eq!(co.get(&base).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        co.get(&format!("{base}api/status")).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let refused = websocket(
+        &app,
+        &format!("{base}api/kernels/k/channels"),
+        &co.cookie_header(),
+        &origin,
+    )
+    .await;
+    assert_eq!(refused.err(), Some(403));
+
+    // The member: JupyterLab through the portal.
+    let res = bo.get(&base).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with(&format!("{base}lab"))
+    );
+    let res = bo.get(&format!("{base}lab")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("JupyterLab"));
+    let xsrf = bo
+        .cookies
+        .get("_xsrf")
+        .cloned()
+        .expect("Jupyter's _xsrf cookie");
+    // A state change without JupyterLab's XSRF header is refused by the portal.
+    let res = bo
+        .request(Method::POST, &format!("{base}api/kernels"), |r| {
+            r.header("content-type", "application/json")
+                .body(r#"{"name": "python3"}"#)
+        })
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = bo
+        .request(Method::POST, &format!("{base}api/kernels"), |r| {
+            r.header("content-type", "application/json")
+                .header("x-xsrftoken", xsrf.clone())
+                .body(r#"{"name": "python3"}"#)
+        })
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let kernel: Value = res.json().await.unwrap();
+    let channels = format!(
+        "{base}api/kernels/{}/channels",
+        kernel["id"].as_str().unwrap()
+    );
+
+    // A page of another site may not open the kernel's WebSocket with the user's session.
+    let refused = websocket(&app, &channels, &bo.cookie_header(), "https://evil.example").await;
+    assert_eq!(refused.err(), Some(403));
+
+    // A cell on the workspace's data.
+    let mut kernel_ws = websocket(&app, &channels, &bo.cookie_header(), &origin)
+        .await
+        .unwrap();
+    let execute = serde_json::json!({
+        "header": {"msg_id": "cell-1", "username": "bo", "session": "test", "msg_type": "execute_request", "version": "5.3", "date": "2026-12-05T00:00:00Z"},
+        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+        "content": {"code": "import pandas as pd\nprint('rows', len(pd.read_parquet('/data/dlcr.parquet')))",
+                    "silent": false, "store_history": false, "user_expressions": {}, "allow_stdin": false, "stop_on_error": true}
+    });
+    kernel_ws
+        .send(Message::text(execute.to_string()))
+        .await
+        .unwrap();
+    let printed = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(Ok(m)) = kernel_ws.next().await {
+            let Message::Text(t) = m else { continue };
+            let v: Value = serde_json::from_str(t.as_str()).unwrap();
+            if v["msg_type"] == "stream" && v["parent_header"]["msg_id"] == "cell-1" {
+                return v["content"]["text"].as_str().unwrap().to_owned();
+            }
+            if v["msg_type"] == "error" {
+                panic!("the cell failed: {v}");
+            }
+        }
+        panic!("the kernel's WebSocket closed");
+    })
+    .await
+    .expect("the cell printed within a minute");
+    let (_, w) = get(&mut bo, &format!("/api/v1/workspaces/{ws}")).await;
+    let rows = w["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "dlcr")
+        .unwrap()["rows"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(printed.trim(), format!("rows {rows}"));
+    let trail = actions(&app, &ws).await;
+    assert!(
+        trail
+            .iter()
+            .any(|(a, d)| a == "notebook.start" && d["tables"].as_array().unwrap().len() == 3),
+        "{trail:?}"
+    );
+}
