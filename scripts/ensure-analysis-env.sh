@@ -40,3 +40,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   chmod -R a+rX "$venv"
   echo "$want" > "$stamp"
 fi
+# JupyterLab in the sandbox has no network: it neither fetches news nor checks for updates,
+# nor asks the user whether it may.
+settings="$venv/share/jupyter/lab/settings"
+mkdir -p "$settings"
+cat > "$settings/overrides.json" <<'JSON'
+{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}
+JSON
+chmod -R a+rX "$settings"
