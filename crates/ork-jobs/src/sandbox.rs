@@ -172,7 +172,14 @@ impl Sandbox {
             tools,
             drop_from: root.then_some(FIRST_JOB_UID),
         };
-        let mut cmd = sandbox.command(&[], &["/usr/bin/true".to_owned()], &[], &probe_limits(), 0);
+        // A user of its own (the last), so the probe never shares a process count with a job.
+        let mut cmd = sandbox.command(
+            &[],
+            &["/usr/bin/true".to_owned()],
+            &[],
+            &probe_limits(),
+            JOB_UIDS - 1,
+        );
         cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -280,6 +287,11 @@ impl Sandbox {
         for a in [
             "--unshare-all",
             "--unshare-user",
+            // The job's own process is the namespace's first: bubblewrap then waits for it
+            // itself, so what it and the children it waited for used reaches `time` (with
+            // bubblewrap's reaper in between, the reaper's exit goes unwaited and the usage
+            // is lost). Its orphans die with the namespace when it ends.
+            "--as-pid-1",
             "--disable-userns",
             "--die-with-parent",
             "--new-session",
@@ -557,7 +569,7 @@ fn probe_limits() -> Limits {
         cpu_seconds: 10,
         wall_seconds: 10,
         memory_mb: 256,
-        processes: 16,
+        processes: 64,
         disk_mb: 1,
     }
 }

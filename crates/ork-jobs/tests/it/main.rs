@@ -127,7 +127,7 @@ script = "summary.py"
     let csv = std::fs::read_to_string(&end.outputs[1].path).unwrap();
     assert!(csv.starts_with("g,x\n0,166833\n"), "{csv}");
     // A Python that imports pandas and loops three million times uses real CPU time and
-    // tens of megabytes.
+    // tens of megabytes, as `time` outside the sandbox measured it.
     assert!(end.usage.cpu_ms >= 100, "{:?}", end.usage);
     assert!(end.usage.peak_memory_kib >= 20_000, "{:?}", end.usage);
     assert!(end.usage.wall_ms >= end.usage.cpu_ms / 4, "{:?}", end.usage);
@@ -596,4 +596,16 @@ keep("cox.pkl", CoxPHFitter().fit(d, "t", "e"))
             && text.contains("its model frame: 100 training rows"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn a_job_too_short_to_watch_is_still_measured_by_time() {
+    let h = here().await;
+    // Over before the first look at its processes: what it used comes from `time`, which
+    // waits for the sandbox (Python alone holds several MiB).
+    let (end, log) = h
+        .run("short", &one_step("short.py"), &[("short.py", "print('hej')\n")], limits())
+        .await;
+    assert_eq!(end.outcome, Outcome::Succeeded, "{log}");
+    assert!(end.usage.peak_memory_kib >= 6 * 1024, "{:?}", end.usage);
 }
