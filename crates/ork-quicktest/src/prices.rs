@@ -12,6 +12,13 @@ use std::collections::BTreeMap;
 pub struct Tariff {
     pub base: u64,
     pub per_register: u64,
+    /// Jobs and notebooks in a workspace (issue 20): per CPU-hour, and per GiB-hour (the
+    /// job's peak memory held for its duration). A price list without them does not charge
+    /// for compute.
+    #[serde(default)]
+    pub cpu_hour: u64,
+    #[serde(default)]
+    pub gib_hour: u64,
     pub da: String,
     pub en: String,
 }
@@ -89,6 +96,18 @@ impl PriceList {
             items,
             base,
         }
+    }
+
+    /// The price in øre, excluding VAT, of compute under a tariff: `cpu_ms` of CPU time and
+    /// `memory_kib_ms` of memory held (peak KiB × milliseconds), rounded to the øre.
+    pub fn compute(&self, tariff: &str, cpu_ms: i64, memory_kib_ms: i64) -> u64 {
+        let Some(t) = self.tariffs.get(tariff) else {
+            return 0;
+        };
+        let hours = |ms: f64| ms / 3_600_000.0;
+        let ore = hours(cpu_ms.max(0) as f64) * t.cpu_hour as f64
+            + hours(memory_kib_ms.max(0) as f64 / (1024.0 * 1024.0)) * t.gib_hour as f64;
+        ore.round() as u64
     }
 
     /// A price as the answer shows it: in kroner with VAT, and exactly in øre.
@@ -194,6 +213,20 @@ fn register_of(k: EventKind) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn compute_is_priced_per_cpu_hour_and_gib_hour() {
+        let p = PriceList::default();
+        let private = &p.tariffs["private"];
+        // One CPU-hour, and 2 GiB held for half an hour: one GiB-hour.
+        let gib_half_hour = 2 * 1024 * 1024 * 1_800_000_i64;
+        assert_eq!(p.compute("private", 3_600_000, 0), private.cpu_hour);
+        assert_eq!(p.compute("private", 0, gib_half_hour), private.gib_hour);
+        assert_eq!(p.compute("internal", 3_600_000, gib_half_hour), 0);
+        assert_eq!(p.compute("no-such-tariff", 3_600_000, 0), 0);
+        assert!(p.tariffs["public"].cpu_hour < private.cpu_hour);
+    }
+
     use super::*;
 
     #[test]

@@ -604,7 +604,12 @@ async fn a_job_too_short_to_watch_is_still_measured_by_time() {
     // Over before the first look at its processes: what it used comes from `time`, which
     // waits for the sandbox (Python alone holds several MiB).
     let (end, log) = h
-        .run("short", &one_step("short.py"), &[("short.py", "print('hej')\n")], limits())
+        .run(
+            "short",
+            &one_step("short.py"),
+            &[("short.py", "print('hej')\n")],
+            limits(),
+        )
         .await;
     assert_eq!(end.outcome, Outcome::Succeeded, "{log}");
     assert!(end.usage.peak_memory_kib >= 6 * 1024, "{:?}", end.usage);

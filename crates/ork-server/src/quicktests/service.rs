@@ -221,18 +221,32 @@ fn organisation_not_found(org: &str) -> ApiError {
     )
 }
 
-/// One month's statement of an organisation's quick tests.
+/// One month's statement of an organisation's quick tests, and of the compute its projects'
+/// jobs and notebooks used in their workspaces (issue 20).
 pub struct Statement {
     pub org: OrgId,
     pub month: String,
     pub lines: Vec<ork_store::QuickTest>,
+    pub compute: Vec<ComputeUse>,
     pub currency: String,
     pub vat_percent: u64,
 }
 
+/// One project's compute in the month: its workspace's jobs that ended then, priced.
+#[derive(Debug, Clone)]
+pub struct ComputeUse {
+    pub workspace: String,
+    pub project: String,
+    pub usage: ork_store::JobUsage,
+    pub tariff: String,
+    pub price_list: String,
+    pub ore: i64,
+}
+
 impl Statement {
     pub fn total_ore(&self) -> Ore {
-        self.lines.iter().map(|l| Ore(l.price_ore)).sum()
+        self.lines.iter().map(|l| Ore(l.price_ore)).sum::<Ore>()
+            + self.compute.iter().map(|c| Ore(c.ore)).sum::<Ore>()
     }
 
     pub fn vat_ore(&self) -> Ore {
@@ -260,6 +274,20 @@ impl Statement {
                 })
                 .collect(),
             count: self.lines.len(),
+            compute: self
+                .compute
+                .iter()
+                .map(|c| ComputeLine {
+                    workspace: c.workspace.clone(),
+                    project: c.project.clone(),
+                    jobs: c.usage.jobs,
+                    cpu_seconds: c.usage.cpu_ms as f64 / 1000.0,
+                    gib_hours: gib_hours(c.usage.memory_kib_ms),
+                    tariff: c.tariff.clone(),
+                    price_list: c.price_list.clone(),
+                    amount: kr(Ore(c.ore)),
+                })
+                .collect(),
             amount: kr(self.total_ore()),
             vat: kr(self.vat_ore()),
             amount_with_vat: kr(self.total_ore() + self.vat_ore()),
@@ -291,6 +319,24 @@ impl Statement {
                 Ore(l.price_ore).kroner(),
             ]);
         }
+        // Each project's compute: the workspace as the id, its CPU-hours and GiB-hours.
+        for c in &self.compute {
+            let _ = w.write_record([
+                format!("compute:{}", c.workspace),
+                self.month.clone(),
+                format!(
+                    "{} jobs, {:.3} CPU-hours, {:.3} GiB-hours",
+                    c.usage.jobs,
+                    c.usage.cpu_ms as f64 / 3_600_000.0,
+                    gib_hours(c.usage.memory_kib_ms)
+                ),
+                String::new(),
+                c.tariff.clone(),
+                c.price_list.clone(),
+                self.currency.clone(),
+                Ore(c.ore).kroner(),
+            ]);
+        }
         let total = self.total_ore();
         let vat = self.vat_ore();
         for (label, v) in [
@@ -320,6 +366,28 @@ pub struct StatementLine {
     pub amount: f64,
 }
 
+/// Memory held, in GiB-hours, from KiB × milliseconds.
+pub fn gib_hours(kib_ms: i64) -> f64 {
+    kib_ms.max(0) as f64 / (1024.0 * 1024.0) / 3_600_000.0
+}
+
+/// One project's compute on a statement: the jobs of its workspace that ended in the month.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ComputeLine {
+    pub workspace: String,
+    /// The project's title.
+    pub project: String,
+    pub jobs: i64,
+    /// CPU time of all the jobs, seconds.
+    pub cpu_seconds: f64,
+    /// Each job's peak memory held for its duration, in GiB-hours.
+    pub gib_hours: f64,
+    pub tariff: String,
+    pub price_list: String,
+    /// In kroner, excluding VAT.
+    pub amount: f64,
+}
+
 /// An organisation's quick tests in a month with their prices and the totals.
 #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct StatementBody {
@@ -330,7 +398,9 @@ pub struct StatementBody {
     pub quicktests: Vec<StatementLine>,
     /// How many quick tests.
     pub count: usize,
-    /// The total in kroner, excluding VAT.
+    /// The compute each project's jobs used in its workspace, priced.
+    pub compute: Vec<ComputeLine>,
+    /// The total (quick tests and compute) in kroner, excluding VAT.
     pub amount: f64,
     /// The VAT in kroner.
     pub vat: f64,
@@ -393,13 +463,69 @@ pub async fn statement(
         None => ork_store::month_of(ork_store::now_unix()),
     };
     let lines = state.store.org_quicktests(&org, &month).await?;
+    let compute = compute_of(state, &org, &month).await?;
     Ok(Statement {
         org,
         month,
         lines,
+        compute,
         currency: state.quicktests.prices.currency.clone(),
         vat_percent: state.quicktests.prices.vat_percent,
     })
+}
+
+/// The compute of the organisation's workspaces in a month, one line for each that used any,
+/// priced by the organisation's tariff of the current price list.
+async fn compute_of(
+    state: &AppState,
+    org: &OrgId,
+    month: &str,
+) -> Result<Vec<ComputeUse>, ApiError> {
+    let (from, until) = month_bounds(month)?;
+    let prices = &state.quicktests.prices;
+    let organisation = charged_organisation(state, org).await?;
+    let tariff = prices.tariff_for(organisation.kind.code()).to_owned();
+    let mut out = Vec::new();
+    for ws in state.store.workspaces().await? {
+        if ws.org_id != org.as_str() {
+            continue;
+        }
+        let usage = state.store.job_usage(&ws.id, from, until).await?;
+        if usage.jobs == 0 {
+            continue;
+        }
+        let ore = prices.compute(&tariff, usage.cpu_ms, usage.memory_kib_ms);
+        out.push(ComputeUse {
+            workspace: ws.id.clone(),
+            project: ws.title.clone(),
+            usage,
+            tariff: tariff.clone(),
+            price_list: prices.version.clone(),
+            ore: i64::try_from(ore).unwrap_or(i64::MAX),
+        });
+    }
+    Ok(out)
+}
+
+/// The first second of a `YYYY-MM` month and of the next, UTC.
+fn month_bounds(month: &str) -> Result<(i64, i64), ApiError> {
+    let year: i32 = month[..4]
+        .parse()
+        .map_err(|_| ApiError::invalid("invalid_month", &[("month", &month)]))?;
+    let m: u8 = month[5..]
+        .parse()
+        .map_err(|_| ApiError::invalid("invalid_month", &[("month", &month)]))?;
+    let start = |y: i32, m: u8| -> Result<i64, ApiError> {
+        let month = time::Month::try_from(m).map_err(|e| anyhow::anyhow!(e))?;
+        let d = time::Date::from_calendar_date(y, month, 1).map_err(|e| anyhow::anyhow!(e))?;
+        Ok(d.midnight().assume_utc().unix_timestamp())
+    };
+    let (ny, nm) = if m == 12 {
+        (year + 1, 1)
+    } else {
+        (year, m + 1)
+    };
+    Ok((start(year, m)?, start(ny, nm)?))
 }
 
 pub const MAX_NAME: usize = 200;

@@ -441,6 +441,8 @@ pub struct StatementPage {
     pub month: String,
     pub months: Vec<String>,
     pub lines: Vec<(String, String, String, String, String)>,
+    /// Each project's compute: project, jobs, CPU-hours, GiB-hours, amount.
+    pub compute: Vec<(String, String, String, String, String)>,
     pub total: String,
     pub vat: String,
     pub total_with_vat: String,
@@ -483,6 +485,19 @@ pub async fn statement(
                     l.cohort_id.clone().unwrap_or_default(),
                     l.tariff.clone(),
                     kr(ork_domain::Ore(l.price_ore)),
+                )
+            })
+            .collect(),
+        compute: s
+            .compute
+            .iter()
+            .map(|u| {
+                (
+                    u.project.clone(),
+                    u.usage.jobs.to_string(),
+                    format!("{:.3}", u.usage.cpu_ms as f64 / 3_600_000.0),
+                    format!("{:.3}", qapi::gib_hours(u.usage.memory_kib_ms)),
+                    kr(ork_domain::Ore(u.ore)),
                 )
             })
             .collect(),

@@ -533,6 +533,32 @@ script = "models.R"
         .collect();
     assert_eq!(ids, [rid.as_str(), id.as_str()]);
 
+    // The project's compute on its organisation's monthly statement: every job that ran,
+    // its CPU time and memory, priced by the organisation's tariff.
+    let (s, st) = get(&mut bo, "/api/v1/quicktests/statement").await;
+    assert_eq!(s, StatusCode::OK, "{st}");
+    let line = st["compute"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["workspace"] == ws.as_str())
+        .unwrap_or_else(|| panic!("{st}"))
+        .clone();
+    assert_eq!(line["project"], "Lung cancer outcomes", "{line}");
+    assert!(line["jobs"].as_i64().unwrap() >= 2, "{line}");
+    let cpu: f64 = list["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["usage"]["cpu_seconds"].as_f64().unwrap())
+        .sum();
+    assert!(
+        (line["cpu_seconds"].as_f64().unwrap() - cpu).abs() < 0.01,
+        "{line} vs {cpu}"
+    );
+    assert!(line["gib_hours"].as_f64().unwrap() > 0.0, "{line}");
+    assert_eq!(line["tariff"], "private", "{line}");
+
     // A colleague the permit does not name, and an outsider, see nothing of it.
     for who in ["co@demofarma.example", "stranger@othercorp.example"] {
         let mut other = Browser::signed_in(&app, who, PW).await;
