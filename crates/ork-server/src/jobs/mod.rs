@@ -24,6 +24,49 @@ use axum::routing::{any, get, post};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// Stops what runs for a workspace whose permit has ended: its running jobs (they end
+/// `cancelled`) and its notebooks.
+pub async fn stop_workspace(state: &AppState, ws: &str) -> anyhow::Result<()> {
+    for job in state.store.jobs_of(ws).await? {
+        if job.state == "running" {
+            state.jobs.stop(&job.id);
+        }
+    }
+    let sessions: Vec<_> = state
+        .jobs
+        .notebooks
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .filter(|((w, _), _)| w == ws)
+        .map(|(_, s)| std::sync::Arc::clone(s))
+        .collect();
+    for s in sessions {
+        s.stop();
+    }
+    Ok(())
+}
+
+/// Removes what the jobs feature keeps of an ended workspace on this server: its users'
+/// notebook folders (their notebooks and any data in them) and its dummy twins.
+pub fn forget_workspace(state: &AppState, ws: &str) -> std::io::Result<()> {
+    let Ok(entries) = std::fs::read_dir(&state.jobs.dir) else {
+        return Ok(());
+    };
+    let prefixes = [
+        format!("notebook-work-{ws}-"),
+        format!("notebook-{ws}-"),
+        format!("dummy-{ws}-"),
+    ];
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if prefixes.iter().any(|p| name.starts_with(p.as_str())) {
+            std::fs::remove_dir_all(e.path())?;
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(api::submit, api::list))

@@ -268,8 +268,15 @@ pub async fn open(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     session.stop();
+    // JupyterLab's own log says why; its lines with the token in them (its URLs) stay out.
     let log = std::fs::read_to_string(folder.join("log.txt")).unwrap_or_default();
-    tracing::error!(workspace = %e.ws.id, log = %log.lines().rev().take(5).collect::<Vec<_>>().join(" | "), "a notebook did not start");
+    let why: Vec<&str> = log
+        .lines()
+        .rev()
+        .filter(|l| !l.contains(&session.token) && !l.contains("token="))
+        .take(5)
+        .collect();
+    tracing::error!(workspace = %e.ws.id, log = %why.join(" | "), "a notebook did not start");
     Err(ApiError::of(
         StatusCode::SERVICE_UNAVAILABLE,
         "notebook_failed",

@@ -80,6 +80,8 @@ async fn freeze_if_ended(state: &AppState, ws: &Workspace, now: i64) -> anyhow::
     if tx.freeze_workspace(&system(), &ws.id, why, until).await? {
         tx.commit().await?;
         tracing::info!(workspace = %ws.id, reason = why, "workspace frozen: its permit has ended");
+        // Nothing runs on once the permit has ended.
+        crate::jobs::stop_workspace(state, &ws.id).await?;
     }
     Ok(())
 }
@@ -132,8 +134,11 @@ async fn end(state: &AppState, ws: &Workspace) -> anyhow::Result<()> {
         Err(e) => return Err(e.into()),
     }
     details["data_key"] = Value::String("destroyed".into());
-    // The files are unreadable now; they are removed too, so the storage is freed.
+    // The files are unreadable now; they are removed too, so the storage is freed, and so
+    // are the notebooks' folders and dummy twins the jobs kept on this server.
     storage.remove_workspace(&ws.id).await?;
+    crate::jobs::stop_workspace(state, &ws.id).await?;
+    crate::jobs::forget_workspace(state, &ws.id)?;
     let mut tx = state.store.write().await?;
     tx.end_workspace(&system(), &ws.id, package.as_deref(), details)
         .await?;

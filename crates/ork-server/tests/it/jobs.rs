@@ -859,14 +859,14 @@ async fn notebook_body(db: TestDb) {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
     let tmp = tempfile::tempdir().unwrap();
-    let (app, _state) = app_with_jobs(db, tmp.path()).await;
+    let (app, state) = app_with_jobs(db, tmp.path()).await;
     setup(&app).await;
     for email in ["bo@demofarma.example", "co@demofarma.example"] {
         certify(&app, email).await;
     }
     regimes(&app, r#"{"automatic_delivery": true}"#).await;
     let mut bo = Browser::signed_in(&app, "bo@demofarma.example", PW).await;
-    let (ws, _) = ready(&app, &mut bo, "Lung cancer outcomes").await;
+    let (ws, permit) = ready(&app, &mut bo, "Lung cancer outcomes").await;
     let base = format!("/workspaces/{ws}/notebook/");
     let origin = format!("http://{}", app.addr);
 
@@ -975,4 +975,42 @@ async fn notebook_body(db: TestDb) {
             .any(|(a, d)| a == "notebook.start" && d["tables"].as_array().unwrap().len() == 3),
         "{trail:?}"
     );
+
+    // The permit ends: the notebook stops. The workspace ends: its notebooks' folders go.
+    let kept = |prefix: String| {
+        std::fs::read_dir(tmp.path().join("jobs"))
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(&prefix)
+            })
+            .count()
+    };
+    assert_eq!(kept(format!("notebook-work-{ws}-")), 1);
+    crate::lifecycle::revoke(&app, &permit).await;
+    let now = ork_store::now_unix();
+    ork_server::workspaces::lifecycle::sweep(&state, now)
+        .await
+        .unwrap();
+    let mut stopped = false;
+    for _ in 0..100 {
+        if actions(&app, &ws)
+            .await
+            .iter()
+            .any(|(a, _)| a == "notebook.stop")
+        {
+            stopped = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(stopped, "the notebook stopped when the permit ended");
+    ork_server::workspaces::lifecycle::sweep(&state, now + 100 * 365 * 86_400)
+        .await
+        .unwrap();
+    assert_eq!(kept(format!("notebook-work-{ws}-")), 0);
+    assert_eq!(kept(format!("notebook-{ws}-")), 0);
 }
