@@ -105,6 +105,7 @@ pub async fn open(
         .scratch(&format!("notebook-work-{}-{}", e.ws.id, p.user.id));
     let slot = slot(&name);
     let _ = std::fs::remove_dir_all(&folder);
+    let token = ork_workspace::LocalMasterKey::generate_hex();
     let prepared = async {
         ork_jobs::job::prepare_root(&folder)?;
         let data = folder.join("data");
@@ -127,6 +128,9 @@ pub async fn open(
         )
         .await?;
         sandbox.share_read(&data, slot)?;
+        // The token in a file of the socket's folder (its user's only), not on a command
+        // line, which every local user can read.
+        std::fs::write(sock.join("token"), &token)?;
         sandbox.hand_over(&sock, slot)?;
         sandbox.hand_over(&work, slot)?;
         anyhow::Ok((data, sock))
@@ -138,7 +142,6 @@ pub async fn open(
             e.ws.id
         ))
     })?;
-    let token = ork_workspace::LocalMasterKey::generate_hex();
     let limits = Limits {
         cpu_seconds: u64::from(regime.max_job_cpu_seconds),
         wall_seconds: 12 * 3600,
@@ -185,7 +188,7 @@ pub async fn open(
             },
         ],
         env: vec![
-            ("JUPYTER_TOKEN".into(), token.clone()),
+            ("JUPYTER_TOKEN_FILE".into(), "/sock/token".into()),
             ("JUPYTER_RUNTIME_DIR".into(), "/tmp/jupyter".into()),
             ("JUPYTER_CONFIG_DIR".into(), "/work/.jupyter".into()),
             ("IPYTHONDIR".into(), "/work/.ipython".into()),
