@@ -18,6 +18,9 @@ d.groupby("stadie").size().rename("persons").to_csv("/output/stages.csv")
 `;
 
 test('a researcher submits a job, follows it to its end, sends its table to the airlock and opens the notebook', async ({ page }) => {
+  // A job and a JupyterLab started in the sandbox: more than the default two minutes on a
+  // loaded machine.
+  test.setTimeout(300_000);
   await signIn(page, byEmail('applicant@demofarma.demo.dk'));
   await page.goto('/workspaces');
   await page.getByTestId('workspaces').getByRole('link', { name: /Tidlig opsporing af lungekræft/ }).click();
@@ -72,10 +75,15 @@ test('a researcher submits a job, follows it to its end, sends its table to the 
   await page.getByRole('link', { name: /Alle kørsler i/ }).click();
   await page.getByTestId('open-notebook').click();
   await expect(page).toHaveURL(/\/notebook\/lab/);
-  await page.getByText('Python 3 (ipykernel)').first().click({ timeout: 60_000 });
-  const cell = page.locator('.jp-Cell .cm-content').first();
+  await page.getByText('Python 3 (ipykernel)').first().click({ timeout: 120_000 });
+  // The new notebook's kernel started and idle before the cell is typed (a loaded machine
+  // takes its time).
+  await expect(page.locator('.jp-Notebook')).toBeVisible({ timeout: 120_000 });
+  await expect(page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"], .jp-StatusBar-TextItem:has-text("Idle")').first()).toBeVisible({ timeout: 120_000 });
+  const cell = page.locator('.jp-Notebook .jp-Cell .cm-content').first();
   await cell.click({ timeout: 60_000 });
   await page.keyboard.type('import pandas as pd; print("rows", len(pd.read_parquet("/data/dlcr.parquet")))');
+  await expect(cell).toContainText('read_parquet');
   await page.keyboard.press('Shift+Enter');
-  await expect(page.locator('.jp-OutputArea-output').first()).toContainText(/rows \d+/, { timeout: 60_000 });
+  await expect(page.locator('.jp-OutputArea-output').first()).toContainText(/rows \d+/, { timeout: 120_000 });
 });
