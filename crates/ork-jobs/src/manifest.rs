@@ -217,6 +217,27 @@ struct RawStep {
     output: Option<String>,
 }
 
+/// What a manifest names, read without its scripts: the tables, earlier jobs and outputs, and
+/// the scripts its steps run (to show a kept job, or to find the scripts to send with it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Declared {
+    pub tables: Vec<String>,
+    pub jobs: Vec<String>,
+    pub outputs: Vec<String>,
+    pub scripts: Vec<String>,
+}
+
+/// Reads what a manifest names; nothing is checked but its syntax.
+pub fn declared(text: &str) -> Result<Declared, ManifestError> {
+    let raw: Raw = toml::from_str(text).map_err(|e| ManifestError::Syntax(e.to_string()))?;
+    Ok(Declared {
+        scripts: raw.steps.into_iter().map(|s| s.script).collect(),
+        tables: raw.tables,
+        jobs: raw.jobs,
+        outputs: raw.outputs,
+    })
+}
+
 /// Whether `s` may name a script or an output file: ASCII letters, digits, `.`, `_`, `-`,
 /// 1–100 characters, not starting with `.` (no hidden files, no `..`).
 pub fn is_file_name(s: &str) -> bool {

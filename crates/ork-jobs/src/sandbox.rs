@@ -395,8 +395,8 @@ impl Sandbox {
         } else {
             "/"
         };
+        // Only its program and arguments are used: `run` starts it under `time`.
         cmd.args(["--chdir", workdir, "--"]).args(argv);
-        cmd.process_group(0).kill_on_drop(true);
         cmd
     }
 

@@ -47,23 +47,14 @@ pub async fn run(c: JobCommand, config: &crate::config::Config) -> anyhow::Resul
         Ok(t) => t,
         Err(e) => return bad(format_args!("cannot read {}: {e}", manifest.display())),
     };
-    let folder = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let folder = if folder.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        folder
-    };
+    let folder = manifest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
     // The scripts: every step's, read from the manifest's folder.
-    let steps: Vec<String> = match toml::from_str::<toml::Table>(&text) {
-        Ok(t) => t
-            .get("steps")
-            .and_then(|s| s.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.get("script").and_then(|v| v.as_str()).map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default(),
+    let steps = match ork_jobs::manifest::declared(&text) {
+        Ok(d) => d.scripts,
         Err(e) => return bad(format_args!("{}: {e}", manifest.display())),
     };
     let mut scripts = BTreeMap::new();

@@ -122,24 +122,13 @@ pub async fn body(state: &AppState, job: Job, lang: Lang) -> Result<JobBody, Api
     let limits: KeptLimits = service::limits_of(&job)?;
     let scripts = state.store.job_files(&job.id, "script").await?;
     let outputs = state.store.job_files(&job.id, "output").await?;
-    let manifest: Option<toml::Table> = toml::from_str(&job.manifest).ok();
-    let list = |k: &str| -> Vec<String> {
-        manifest
-            .as_ref()
-            .and_then(|m| m.get(k))
-            .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    // A kept manifest was checked when it was submitted.
+    let declared = ork_jobs::manifest::declared(&job.manifest).unwrap_or_default();
     let time = |t: Option<i64>| t.map(crate::dates::iso);
     Ok(JobBody {
-        tables: list("tables"),
-        jobs: list("jobs"),
-        declared_outputs: list("outputs"),
+        tables: declared.tables,
+        jobs: declared.jobs,
+        declared_outputs: declared.outputs,
         reason_text: job.reason.as_deref().map(|r| reason_text(lang, r)),
         submitted_by: service::email_of(state, job.submitted_by).await?,
         submitted_at: crate::dates::iso(job.submitted_at),

@@ -5,7 +5,7 @@
 //! under the workspace's data key. A server that stops leaves its running jobs to be queued
 //! again at the next start.
 
-use super::service::{KeptLimits, context, limits_of};
+use super::service::{KeptLimits, Sealed, context, limits_of};
 use crate::AppState;
 use ork_jobs::job::{self, Layout, Outcome};
 use ork_jobs::{Language, Manifest};
@@ -307,22 +307,9 @@ async fn run(state: &AppState, job: &Job, cancel: watch::Receiver<bool>) -> anyh
     let mut kept = Vec::new();
     for o in &end.outputs {
         let bytes = std::fs::read(&o.path)?;
-        kept.push((
-            o.name.clone(),
-            ork_jobs::manifest::sha256_hex(&bytes),
-            key.seal_bytes(&context(&job.id, &format!("output/{}", o.name)), &bytes),
-            bytes.len() as i64,
-        ));
+        kept.push(Sealed::new(&key, &job.id, "output", &o.name, &bytes));
     }
-    let outputs: Vec<NewJobFile> = kept
-        .iter()
-        .map(|(name, sha, sealed, size)| NewJobFile {
-            name,
-            size: *size,
-            sha256: sha,
-            sealed,
-        })
-        .collect();
+    let outputs: Vec<NewJobFile> = kept.iter().map(Sealed::file).collect();
     let log = read_tail(&layout.log(), MAX_LOG_BYTES);
     let sealed_log = key.seal_bytes(&context(&job.id, "log"), &log);
     let sealed_detail = end

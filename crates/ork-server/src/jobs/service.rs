@@ -154,6 +154,41 @@ pub fn context(job: &str, part: &str) -> String {
     format!("{job}/{part}")
 }
 
+/// A script or output as a job keeps it: the plain bytes' size and SHA-256, the bytes sealed
+/// under the workspace's data key for `part/name` of the job.
+pub struct Sealed {
+    name: String,
+    sha256: String,
+    bytes: Vec<u8>,
+    size: i64,
+}
+
+impl Sealed {
+    pub fn new(
+        key: &ork_workspace::DataKey,
+        job: &str,
+        part: &str,
+        name: &str,
+        plain: &[u8],
+    ) -> Self {
+        Self {
+            name: name.to_owned(),
+            sha256: ork_jobs::manifest::sha256_hex(plain),
+            bytes: key.seal_bytes(&context(job, &format!("{part}/{name}")), plain),
+            size: i64::try_from(plain.len()).unwrap_or(i64::MAX),
+        }
+    }
+
+    pub fn file(&self) -> NewJobFile<'_> {
+        NewJobFile {
+            name: &self.name,
+            size: self.size,
+            sha256: &self.sha256,
+            sealed: &self.bytes,
+        }
+    }
+}
+
 /// Submits a job to a workspace the user may work in: everything is checked (the manifest,
 /// its scripts, the tables and earlier jobs it names, the resources against the regime)
 /// before the job and its sealed scripts are kept and queued, audited with each script's
@@ -248,26 +283,11 @@ pub async fn submit(
     }
     let key = workspaces::data_key(state, &e.ws.id)?;
     let id = crate::ids::new_id("job");
-    let sealed: Vec<(String, String, Vec<u8>, i64)> = scripts
+    let sealed: Vec<Sealed> = scripts
         .iter()
-        .map(|(name, bytes)| {
-            (
-                name.clone(),
-                ork_jobs::manifest::sha256_hex(bytes),
-                key.seal_bytes(&context(&id, &format!("script/{name}")), bytes),
-                bytes.len() as i64,
-            )
-        })
+        .map(|(name, bytes)| Sealed::new(&key, &id, "script", name, bytes))
         .collect();
-    let files: Vec<NewJobFile> = sealed
-        .iter()
-        .map(|(name, sha, bytes, size)| NewJobFile {
-            name,
-            size: *size,
-            sha256: sha,
-            sealed: bytes,
-        })
-        .collect();
+    let files: Vec<NewJobFile> = sealed.iter().map(Sealed::file).collect();
     let limits_text = serde_json::to_string(&KeptLimits::from(limits))
         .map_err(|e| ApiError::from(anyhow::anyhow!(e)))?;
     let mut tx = state.store.write().await?;
