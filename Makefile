@@ -35,7 +35,8 @@ rust-tests:
 # resolve other dependency features and compile DataFusion a second time.
 e2e-tests:
 	cargo build --workspace --all-targets
-	cd e2e && ORK_BIN="$(TARGET_DIR)/debug/orkestrator" npx playwright test
+	cd e2e && rm -f test-results/*-diagnosis.txt && { ORK_BIN="$(TARGET_DIR)/debug/orkestrator" npx playwright test \
+	  || { for f in test-results/*-diagnosis.txt; do [ -f "$$f" ] && { echo "== $$f"; cat "$$f"; }; done; exit 1; }; }
 
 dcat-check:
 	cargo build --workspace --all-targets

@@ -57,6 +57,9 @@ module.exports = async () => {
   // Passwords are secrets: the log scan checks that none of them was ever logged.
   fs.appendFileSync(path.join(logDir, 'secrets.txt'), users.map((u) => u.password).join('\n') + '\n');
   fs.writeFileSync(path.join(__dirname, '.demo-users.json'), JSON.stringify(users));
+  // Where the platform keeps its files: a failing journey reports what the server's own
+  // processes (a notebook's JupyterLab) logged.
+  fs.writeFileSync(path.join(__dirname, '.data-dir'), dataDir);
 
   const log = fs.openSync(path.join(logDir, 'e2e-server.log'), 'a');
   const server = spawn(binary(), ['serve', '--listen', `127.0.0.1:${port}`], { env, stdio: ['ignore', log, log], detached: false });
