@@ -223,6 +223,18 @@ impl Store {
 }
 
 impl WriteTx {
+    /// A job as this transaction sees it (the one just created, before anyone else can
+    /// change it).
+    pub async fn job(&mut self, id: &str) -> Result<Option<Job>> {
+        sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"))
+            .bind(id.to_owned())
+            .fetch_optional(self.conn())
+            .await?
+            .as_ref()
+            .map(job_from_row)
+            .transpose()
+    }
+
     async fn add_job_file(&mut self, job_id: &str, kind: &str, f: &NewJobFile<'_>) -> Result<()> {
         sqlx::query(
             "INSERT INTO job_files (job_id, kind, name, size, sha256, content) VALUES ($1, $2, $3, $4, $5, $6)",

@@ -308,13 +308,15 @@ pub async fn submit(
         },
     )
     .await?;
-    tx.commit().await?;
-    state.jobs.wake.notify_one();
-    state
-        .store
+    // The job as submitted (queued), read in its own transaction: the answer never depends
+    // on how soon a runner takes it.
+    let job = tx
         .job(&id)
         .await?
-        .ok_or_else(|| ApiError::from(anyhow::anyhow!("job {id} vanished")))
+        .ok_or_else(|| ApiError::from(anyhow::anyhow!("job {id} vanished")))?;
+    tx.commit().await?;
+    state.jobs.wake.notify_one();
+    Ok(job)
 }
 
 /// The workspace's jobs, newest first, for those who may enter it.
