@@ -31,4 +31,16 @@ async function signIn(page, user) {
   await page.getByTestId('sign-in-submit').click();
 }
 
-module.exports = { demoUsers, demoUser, checkA11y, signIn };
+// On a workspace's page: waits, reloading, until the delivered table `name` is listed
+// (delivery runs in the background; a minute at most).
+async function waitForTable(page, name) {
+  const tables = page.getByTestId('workspace-tables');
+  for (let i = 0; i < 120; i++) {
+    if (await tables.getByText(name, { exact: true }).count()) break;
+    await page.waitForTimeout(500);
+    await page.reload();
+  }
+  return tables;
+}
+
+module.exports = { demoUsers, demoUser, checkA11y, signIn, waitForTable };

@@ -1,5 +1,5 @@
 const { test, expect } = require('@playwright/test');
-const { demoUsers, checkA11y, signIn } = require('./helpers');
+const { demoUsers, checkA11y, signIn, waitForTable } = require('./helpers');
 
 const byEmail = (email) => demoUsers().find((u) => u.email === email);
 
@@ -41,12 +41,7 @@ test('a steward signs off a data order and the project queries its workspace, in
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Dine analysemiljøer');
   await checkA11y(page);
   await page.getByTestId('workspaces').getByRole('link', { name: /Tidlig opsporing af lungekræft/ }).click();
-  const tables = page.getByTestId('workspace-tables');
-  for (let i = 0; i < 120; i++) {
-    if (await tables.getByText('lpr_adm', { exact: true }).count()) break;
-    await page.waitForTimeout(500);
-    await page.reload();
-  }
+  const tables = await waitForTable(page, 'lpr_adm');
   await expect(tables.getByText('lpr_adm', { exact: true })).toBeVisible();
   await expect(page.getByTestId('workspace-state')).toHaveText('Klar');
   await checkA11y(page);

@@ -1,5 +1,5 @@
 const { test, expect } = require('@playwright/test');
-const { demoUsers, checkA11y, signIn } = require('./helpers');
+const { demoUsers, checkA11y, signIn, waitForTable } = require('./helpers');
 
 const byEmail = (email) => demoUsers().find((u) => u.email === email);
 
@@ -24,12 +24,7 @@ test('a researcher builds a safe table and sends a figure, a checker reviews the
   await signIn(page, byEmail('applicant@demofarma.demo.dk'));
   await page.goto('/workspaces');
   await page.getByTestId('workspaces').getByRole('link', { name: /Tidlig opsporing af lungekræft/ }).click();
-  const tables = page.getByTestId('workspace-tables');
-  for (let i = 0; i < 120; i++) {
-    if (await tables.getByText('dlcr', { exact: true }).count()) break;
-    await page.waitForTimeout(500);
-    await page.reload();
-  }
+  await waitForTable(page, 'dlcr');
   await expect(page.getByRole('heading', { name: 'Output (sluse)' })).toBeVisible();
   await page.getByTestId('new-output').click();
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Nyt output');

@@ -2,7 +2,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { test, expect } = require('@playwright/test');
-const { demoUsers, checkA11y, signIn } = require('./helpers');
+const { demoUsers, checkA11y, signIn, waitForTable } = require('./helpers');
 
 const byEmail = (email) => demoUsers().find((u) => u.email === email);
 
@@ -27,12 +27,7 @@ test('a researcher submits a job, follows it to its end, sends its table to the 
   await signIn(page, byEmail('applicant@demofarma.demo.dk'));
   await page.goto('/workspaces');
   await page.getByTestId('workspaces').getByRole('link', { name: /Tidlig opsporing af lungekræft/ }).click();
-  const tables = page.getByTestId('workspace-tables');
-  for (let i = 0; i < 120; i++) {
-    if (await tables.getByText('dlcr', { exact: true }).count()) break;
-    await page.waitForTimeout(500);
-    await page.reload();
-  }
+  await waitForTable(page, 'dlcr');
   await page.getByTestId('open-jobs').click();
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Kørsler');
   await expect(page.getByTestId('job-software')).toContainText('pandas');

@@ -115,15 +115,23 @@ fn job_from_row(r: &AnyRow) -> Result<Job> {
     })
 }
 
+/// One job, read from the pool or inside a transaction.
+async fn find_job<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    id: &str,
+) -> Result<Option<Job>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"))
+        .bind(id.to_owned())
+        .fetch_optional(db)
+        .await?
+        .as_ref()
+        .map(job_from_row)
+        .transpose()
+}
+
 impl Store {
     pub async fn job(&self, id: &str) -> Result<Option<Job>> {
-        sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"))
-            .bind(id.to_owned())
-            .fetch_optional(self.pool())
-            .await?
-            .as_ref()
-            .map(job_from_row)
-            .transpose()
+        find_job(self.pool(), id).await
     }
 
     /// A workspace's jobs, newest first.
@@ -226,13 +234,7 @@ impl WriteTx {
     /// A job as this transaction sees it (the one just created, before anyone else can
     /// change it).
     pub async fn job(&mut self, id: &str) -> Result<Option<Job>> {
-        sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"))
-            .bind(id.to_owned())
-            .fetch_optional(self.conn())
-            .await?
-            .as_ref()
-            .map(job_from_row)
-            .transpose()
+        find_job(self.conn(), id).await
     }
 
     async fn add_job_file(&mut self, job_id: &str, kind: &str, f: &NewJobFile<'_>) -> Result<()> {

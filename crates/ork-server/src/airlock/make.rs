@@ -186,13 +186,7 @@ pub async fn create_file(
     if n.bytes.is_empty() {
         return Err(ApiError::invalid("output_file_empty", &[]));
     }
-    if n.bytes.len() > content::MAX_FILE_BYTES {
-        return Err(ApiError::of(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "output_file_too_large",
-            &[("mib", &(content::MAX_FILE_BYTES >> 20))],
-        ));
-    }
+    within_file_limit(n.bytes.len())?;
     let made = file_made(state, p, client, &e.ws.id, filename, n.bytes, "{}".into()).await?;
     keep(
         state,
@@ -206,6 +200,18 @@ pub async fn create_file(
         made,
     )
     .await
+}
+
+/// A file the airlock may take: at most `content::MAX_FILE_BYTES`.
+fn within_file_limit(len: usize) -> Result<(), ApiError> {
+    if len > content::MAX_FILE_BYTES {
+        return Err(ApiError::of(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "output_file_too_large",
+            &[("mib", &(content::MAX_FILE_BYTES >> 20))],
+        ));
+    }
+    Ok(())
 }
 
 /// A file for a person's review: of a type the airlock takes and what its name says, a
@@ -264,13 +270,7 @@ pub async fn create_from_job(
     };
     let title = text(n.title, MAX_TITLE, true, "output_title")?;
     let description = text(n.description, MAX_DESCRIPTION, false, "output_description")?;
-    if f.size > content::MAX_FILE_BYTES as i64 {
-        return Err(ApiError::of(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "output_file_too_large",
-            &[("mib", &(content::MAX_FILE_BYTES >> 20))],
-        ));
-    }
+    within_file_limit(usize::try_from(f.size).unwrap_or(usize::MAX))?;
     let sealed = state
         .store
         .job_file_content(&job.id, "output", &f.name)
